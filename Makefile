@@ -1,0 +1,78 @@
+# sinstats: run `make` or `make help` for the list of targets.
+# Every target that needs Python first makes sure .venv exists and matches pyproject.toml.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.sinstats-installed
+LOCK := requirements/lock.txt
+# Deterministic builds: fixed hash seed; matplotlib without a display.
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: help venv test lint format typecheck unit nbtest e2e reports lab bench checksums lock clean
+
+## help: list the targets (default)
+help:
+	@echo "sinstats: make targets"
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /' | column -t -s ':' 2>/dev/null || grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /'
+
+$(STAMP): pyproject.toml $(LOCK)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sinstats needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name sinstats --display-name "Python (sinstats)" >/dev/null
+	@touch $(STAMP)
+
+## venv: create or refresh the local virtual environment (.venv) from pyproject.toml
+venv: $(STAMP)
+
+## test: the whole gate: lint, format check, types, unit tests with coverage, notebooks, end-to-end build
+test: $(STAMP)
+	$(BIN)/ruff check lib tests notebooks benchmarks
+	$(BIN)/ruff format --check lib tests notebooks benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+	@echo "make test: all checks passed"
+
+## lint: ruff lint and format check only
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests notebooks benchmarks
+	$(BIN)/ruff format --check lib tests notebooks benchmarks
+
+## format: apply ruff formatting to modules, tests and notebooks
+format: $(STAMP)
+	$(BIN)/ruff format lib tests notebooks benchmarks
+	$(BIN)/ruff check --fix lib tests notebooks benchmarks
+
+## typecheck: mypy on lib/sinstats (strict for the statistical modules)
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## reports: rebuild every report from the data in the repository (sinstats build)
+reports: $(STAMP)
+	$(BIN)/sinstats build
+
+## lab: open JupyterLab on notebooks/ with the project's kernel
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+## bench: run the benchmarks and write benchmarks/results.json
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+## checksums: rewrite data/SHA256SUMS after a deliberate change to data/published/
+checksums: $(STAMP)
+	$(BIN)/sinstats checksums --update
+
+## lock: regenerate requirements/lock.txt from the current environment
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > $(LOCK)
+
+## clean: remove generated reports and caches (keeps .venv)
+clean:
+	rm -rf reports/*/ reports/index.html reports/manifest.json reports/_failed reports/_checks .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage*
