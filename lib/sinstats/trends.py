@@ -729,7 +729,7 @@ def fit_trend(
     --------
     >>> r = fit_trend(["2022-23", "2023-24", "2024-25"], [456, 405, 338], family="poisson")
     >>> round(r.rate_ratio.estimate, 3)
-    0.861
+    0.862
     """
     if not isinstance(family, str) or family not in FAMILIES:
         raise ParameterError(
