@@ -152,7 +152,7 @@ def _as_array(value: npt.ArrayLike, name: str) -> FloatArray:
     return arr
 
 
-def _as_counts(value: npt.ArrayLike, name: str) -> FloatArray:
+def _as_counts(value: npt.ArrayLike, name: str, unit: str = "events") -> FloatArray:
     """Validate a count: finite, whole and non-negative (3.0 is accepted, 3.5 is not)."""
     arr = _as_array(value, name)
     negative = arr < 0
@@ -887,8 +887,8 @@ PROPORTION_METHODS: Final[Mapping[str, ProportionMethod]] = MappingProxyType(
 def _validate_proportion(
     count: npt.ArrayLike, n: npt.ArrayLike
 ) -> tuple[tuple[int, ...], FloatArray, FloatArray]:
-    x = _as_counts(count, "count")
-    trials = _as_counts(n, "n")
+    x = _as_counts(count, "count", "cases")
+    trials = _as_counts(n, "n", "cases")
     zero = trials == 0
     if zero.any():
         raise ValueError(f"n must be a positive whole number of trials; got {_where(trials, zero)}")
@@ -1023,13 +1023,13 @@ def _binom_pmf(x: float, n: float, p: float) -> float:
 
 def _binom_upper_tail_midp(x: float, n: float, p: float) -> float:
     """P(X > x) + P(X = x)/2 for X ~ Bin(n, p)."""
-    above = float(special.bdtrc(x, n, p)) if x < n else 0.0
+    above = float(special.bdtrc(int(x), int(n), p)) if x < n else 0.0
     return above + 0.5 * _binom_pmf(x, n, p)
 
 
 def _binom_lower_tail_midp(x: float, n: float, p: float) -> float:
     """P(X < x) + P(X = x)/2 for X ~ Bin(n, p)."""
-    below = float(special.bdtr(x - 1, n, p)) if x > 0 else 0.0
+    below = float(special.bdtr(int(x) - 1, int(n), p)) if x > 0 else 0.0
     return below + 0.5 * _binom_pmf(x, n, p)
 
 
@@ -1318,10 +1318,13 @@ def _validate_ratio_inputs(
     )
 
 
-def _p_to_ratio(p: FloatArray, t1: FloatArray, t2: FloatArray) -> FloatArray:
+def _odds(p: FloatArray, one_minus_p: FloatArray) -> FloatArray:
+    """Odds p / (1 - p) from both terms computed directly: no lost digits when p is near 1."""
     with np.errstate(divide="ignore"):
-        odds = np.where(p >= 1, np.inf, p / np.where(p >= 1, 1.0, 1 - p))
-    return np.asarray(odds * t2 / t1, dtype=np.float64)
+        return np.where(one_minus_p > 0, p / np.where(one_minus_p > 0, one_minus_p, 1.0), np.inf)
+
+
+_SWAPPED: Final = {"two-sided": "two-sided", "less": "greater", "greater": "less"}
 
 
 def rate_ratio_test(
@@ -1366,8 +1369,14 @@ def rate_ratio_test(
     test = RATE_RATIO_TESTS[name]
     p_values = np.ones(x1.size)
     for i, (a, b, e1, e2) in enumerate(zip(x1.flat, x2.flat, t1.flat, t2.flat, strict=True)):
-        if a + b > 0:
-            p_values[i] = test(int(a), int(a + b), r * e1 / (r * e1 + e2), alternative)
+        if a + b == 0:
+            continue
+        p0 = r * e1 / (r * e1 + e2)
+        if p0 <= 0.5:
+            p_values[i] = test(int(a), int(a + b), p0, alternative)
+        else:
+            # Test the second group's share instead: 1 - p0 would lose digits when p0 is near 1.
+            p_values[i] = test(int(b), int(a + b), e2 / (r * e1 + e2), _SWAPPED[alternative])
     return _out(p_values, shape)
 
 
@@ -1413,9 +1422,12 @@ def rate_ratio_ci(
     total = x1 + x2
     has_events = total > 0
     safe_total = np.where(has_events, total, 1.0)
+    # Limits for group 1's share p and for group 2's share 1 - p, each computed directly (the
+    # methods are symmetric), so that the odds p / (1 - p) keep full precision near p = 1.
     p_lo, p_hi = RATE_RATIO_METHODS[name](x1, safe_total, level)
-    lower = np.where(has_events, _p_to_ratio(p_lo, t1, t2), 0.0)
-    upper = np.where(has_events, _p_to_ratio(p_hi, t1, t2), np.inf)
+    q_lo, q_hi = RATE_RATIO_METHODS[name](safe_total - x1, safe_total, level)
+    lower = np.where(has_events, _odds(p_lo, q_hi) * t2 / t1, 0.0)
+    upper = np.where(has_events, _odds(p_hi, q_lo) * t2 / t1, np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
         estimate = (x1 / t1) / (x2 / t2)
     p_value = np.asarray(rate_ratio_test(x1, x2, t1, t2, 1.0, name), dtype=np.float64)
