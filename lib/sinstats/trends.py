@@ -127,6 +127,8 @@ class TrendResult:
         Cameron-Trivedi (1990) auxiliary-regression test of the *Poisson* fit (NB2 alternative).
     reference : str
         Reference distribution of the Wald interval and test: ``"normal"`` or ``"t(df)"``.
+    method : str
+        The model and interval in words, e.g. ``"Poisson GLM, log link; Wald (normal)"``.
     n : int
         Number of time points used.
     conf_level : float
@@ -151,6 +153,7 @@ class TrendResult:
     overdispersion_test: OverdispersionTest
     cameron_trivedi: OverdispersionTest
     reference: str
+    method: str
     n: int
     conf_level: float
     note: str
@@ -819,6 +822,7 @@ def fit_trend(
         overdispersion_test=pearson,
         cameron_trivedi=ct,
         reference=reference,
+        method=f"{fit.description}; Wald ({reference})",
         n=len(y),
         conf_level=level,
         note="; ".join(notes),
@@ -930,7 +934,7 @@ def trend_table(
         rows.append(
             {
                 "family": r.family,
-                "method": f"{r.note.split(';')[0]}",
+                "method": r.method,
                 "n": r.n,
                 "rate_ratio": r.rate_ratio.estimate,
                 "lower": r.rate_ratio.lower,

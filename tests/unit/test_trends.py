@@ -387,7 +387,8 @@ def test_trend_table_columns_and_rows() -> None:
     assert table.loc[1, "se"] == pytest.approx(fits["quasipoisson"].se)
     assert np.isnan(table["theta"].to_numpy()[0])
     assert table.loc[2, "theta"] == pytest.approx(fits["negbin"].theta)
-    assert table.loc[0, "method"] == "Poisson GLM, log link"
+    assert table.loc[0, "method"] == "Poisson GLM, log link; Wald (normal)"
+    assert table.loc[1, "method"].endswith("Wald (t(9))")
     single = trend_table(fits["poisson"])
     assert len(single) == 1
     assert "label" not in single.columns
