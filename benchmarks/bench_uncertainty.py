@@ -1,0 +1,83 @@
+"""Benchmark the uncertainty model: CPU time for 1,000,000 draws of the full model.
+
+Target (issue 4, acceptance 5): under 1 s of CPU (``time.process_time``) for 1,000,000 draws of
+the full model, i.e. :func:`sinstats.uncertainty.simulate` with every component switched on,
+including the component-alone draws, intervals and variance decomposition.
+
+Run with ``python benchmarks/bench_uncertainty.py``; :func:`run` returns the numbers as a dict.
+The Garwood sampler is also timed against inverting the Gamma distribution with
+``scipy.special.gammaincinv`` (the direct quantile construction), which is what it replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+
+import numpy as np
+from scipy import special
+
+from sinstats import uncertainty as u
+
+N_DRAWS = 1_000_000
+REPEATS = 3
+TARGET_CPU_SECONDS = 1.0
+
+
+def _cpu(fn: Callable[[], object], repeats: int = REPEATS) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        times.append(time.process_time() - start)
+    return times
+
+
+def run() -> dict[str, object]:
+    target = u.load_assumptions().target("deaths_maltreatment_or_assault")
+    # "over 150": every component, rounding included, has something to do.
+    full = u.Observed(150, qualifier="over")
+    exact = u.Observed(160)
+    u.simulate(full, target, n_draws=u.MIN_DRAWS)  # warm-up: imports and caches
+
+    full_times = _cpu(lambda: u.simulate(full, target, n_draws=N_DRAWS, seed=1))
+    exact_times = _cpu(lambda: u.simulate(exact, target, n_draws=N_DRAWS, seed=1))
+    counts = np.full(N_DRAWS, 160.0)
+    sampler_times = _cpu(lambda: u.garwood_draws(counts, np.random.default_rng(1)))
+
+    def inverse_cdf() -> object:
+        rng = np.random.default_rng(1)
+        uniform = rng.random(N_DRAWS)
+        return np.where(
+            uniform < 0.5,
+            special.gammaincinv(160.0, uniform),
+            special.gammaincinv(161.0, uniform),
+        )
+
+    inverse_times = _cpu(inverse_cdf, repeats=1)
+    tornado_times = _cpu(lambda: u.tornado(full, target, n_draws=100_000), repeats=1)
+
+    best = min(full_times)
+    result: dict[str, object] = {
+        "benchmark": "uncertainty",
+        "n_draws": N_DRAWS,
+        "full_model_cpu_seconds": best,
+        "full_model_cpu_seconds_all": full_times,
+        "full_model_draws_per_cpu_second": N_DRAWS / best,
+        "exact_figure_cpu_seconds": min(exact_times),
+        "garwood_sampler_cpu_seconds": min(sampler_times),
+        "gammaincinv_inverse_cdf_cpu_seconds": min(inverse_times),
+        "tornado_100k_per_scenario_cpu_seconds": min(tornado_times),
+        "target_cpu_seconds": TARGET_CPU_SECONDS,
+        "meets_target": best < TARGET_CPU_SECONDS,
+        "machine": f"{platform.processor() or platform.machine()}, Python "
+        f"{platform.python_version()}, numpy {np.__version__}",
+    }
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    run()
