@@ -1658,7 +1658,8 @@ class UncertaintyResult:
         return (
             f"{self.target}: from the published figure {self.observed.describe()}, central "
             f"estimate {self.median:.0f} {self.unit}, {level:.0%} interval {lower:.0f} to "
-            f"{upper:.0f} ({self.n_draws:,} draws, seed {self.seed})"
+            f"{upper:.0f} (components on: {', '.join(c.kind for c in self.components) or 'none'};"
+            f" {self.n_draws:,} draws, seed {self.seed})"
         )
 
 
@@ -2384,7 +2385,14 @@ def tornado_plot(
         Line2D([], [], color="black", linestyle="--", label="central value, default assumptions"),
         Line2D([], [], color="grey", marker="|", label=f"{level:.0%} interval at that end"),
     ]
-    ax.legend(handles=handles, loc="best", fontsize="small", frameon=False)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncol=2,
+        fontsize="small",
+        frameon=False,
+    )
     return ax
 
 
