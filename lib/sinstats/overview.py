@@ -907,3 +907,38 @@ def key_figures(headline: pd.DataFrame, change: Change | None = None) -> list[di
             }
         )
     return out
+
+
+#: Captions of the three method-sensitivity tables, by kind of quantity.
+SENSITIVITY_CAPTIONS: dict[str, str] = {
+    "count": "Counts under each Poisson method (* = excludes last year's count)",
+    "share": "Shares (%) under each proportion method (* = excludes last year's share)",
+    "ratio": "Ratio to last year under each rate-ratio method (* = excludes no change)",
+}
+
+
+def sensitivity_sentence(long: pd.DataFrame) -> str:
+    """Say whether any conclusion in the method-sensitivity table changes with the method."""
+    if long.empty:
+        return "No headline figure was published for this year, so there is nothing to compare."
+    flagged = sensitive_conclusions(long)
+    if not flagged:
+        return (
+            "**No conclusion changes with the interval method**: every method agrees on whether "
+            "each interval includes the figure it is compared with."
+        )
+    return (
+        f"**Conclusions that change with the method:** {join_words(flagged)}. Treat these as "
+        "borderline: the data do not settle them, and the choice of method should not be made "
+        "after seeing which answer it gives."
+    )
+
+
+def key_figures_display(records: list[dict[str, object]]) -> pd.DataFrame:
+    """Format key-figure records (``outputs.key_figures()``) as a two-column table."""
+    return pd.DataFrame(
+        {
+            "Key figure": [str(r["label"]) for r in records],
+            "In words": [str(r["text"]) for r in records],
+        }
+    )

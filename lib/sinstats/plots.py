@@ -291,14 +291,6 @@ def describe_intervals(
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SeriesBreak:
-    """A break in the series, drawn as a vertical line before ``period``."""
-
-    period: str
-    label: str
-
-
 def series_chart(
     table: pd.DataFrame,
     *,
@@ -309,7 +301,7 @@ def series_chart(
     lower: str | None = "lower",
     upper: str | None = "upper",
     conf_level: float = 0.95,
-    breaks: Sequence[SeriesBreak] = (),
+    breaks: Sequence[tuple[str, str]] = (),
     shaded: Sequence[tuple[str, str, str]] = (),
     highlight: str | None = None,
     fits: Sequence[tuple[str, Sequence[float]]] = (),
@@ -329,7 +321,7 @@ def series_chart(
         Column names; set ``lower``/``upper`` to None for no band.
     conf_level : float
         Level of the band, for the legend and alt text.
-    breaks : sequence of SeriesBreak
+    breaks : sequence of (year, label)
         Vertical dashed lines before the given years, labelled.
     shaded : sequence of (first, last, label)
         Years to shade (hatched grey), e.g. the pandemic years.
@@ -402,11 +394,11 @@ def series_chart(
                 label=f"{highlight}",
             )
         ymax = float(np.nanmax(table[upper].astype(float) if upper is not None else y))
-        for b in breaks:
-            if b.period in pos:
-                xb = pos[b.period] - 0.5
+        for period, text in breaks:
+            if period in pos:
+                xb = pos[period] - 0.5
                 ax.axvline(xb, color=GREY, linestyle="--", linewidth=1)
-                ax.text(xb + 0.08, ymax * 1.02, b.label, fontsize=8, color=GREY, va="bottom")
+                ax.text(xb + 0.08, ymax * 1.02, text, fontsize=8, color=GREY, va="bottom")
         for p_, yy in zip(periods, y, strict=True):
             if math.isnan(yy):
                 ax.text(
@@ -437,7 +429,7 @@ def series_chart(
     if breaks:
         alt += (
             " Dashed lines mark breaks: "
-            + "; ".join(f"{b.label} from {b.period}" for b in breaks if b.period in pos)
+            + "; ".join(f"{text} from {period}" for period, text in breaks if period in pos)
             + "."
         )
     if fits:
