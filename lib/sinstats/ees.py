@@ -978,9 +978,11 @@ def _same(a: tuple[float, str], b: tuple[float, str]) -> bool:
 
 
 def _newest_wins(frame: pd.DataFrame) -> pd.DataFrame:
-    """Keep one row per figure: newest release, then most specific file; note what was passed over.
+    """Keep one row per figure: the newest release, and in it the most specific file.
 
-    Expects the private columns added by :func:`_release_frames`.
+    Expects the private columns added by :func:`_release_frames`. The kept row's ``note`` says
+    when another file of the same release gives a different value, and which older releases
+    gave the same or a different (revised) value.
     """
     if frame.empty:
         return frame
@@ -988,35 +990,39 @@ def _newest_wins(frame: pd.DataFrame) -> pd.DataFrame:
     work = work.sort_values(
         ["_key", "_release_rank", "_file_rank", "_file", "line"], kind="stable"
     ).reset_index(drop=True)
-    last = ~work["_key"].duplicated(keep="last")
+    keep = ~work["_key"].duplicated(keep="last")
     notes = work["note"].astype(object).tolist()
-    groups = work.groupby("_key", sort=False).indices
-    for idx in groups.values():
+    values = work["value"].astype(float).tolist()
+    statuses = work["status"].astype(str).tolist()
+    releases = work["_release"].astype(str).tolist()
+    files = work["_file"].astype(str).tolist()
+    for idx in work.groupby("_key", sort=False).indices.values():
         if len(idx) < 2:
             continue
-        win = idx[-1]
-        w = work.iloc[win]
-        won = (float(w["value"]), str(w["status"]))
+        win = int(idx[-1])
+        won = (values[win], statuses[win])
         extra: list[str] = []
-        others = {str(work.iloc[i]["_release"]) for i in idx[:-1]} - {str(w["_release"])}
-        if others:
-            extra.append(
-                f"newest installed release {w['_release']} used for this period "
-                f"(later releases revise earlier years)"
-            )
+        # The row each older release would have used (its last, most specific, row).
+        best: dict[str, int] = {}
         for i in idx[:-1]:
-            o = work.iloc[i]
-            got = (float(o["value"]), str(o["status"]))
-            if _same(got, won):
-                if o["_release"] != w["_release"]:
-                    extra.append(f"release {o['_release']} gave the same value")
-            elif o["_release"] != w["_release"]:
-                extra.append(f"revised: release {o['_release']} gave {_fmt(*got)}")
+            if releases[i] == releases[win]:
+                got = (values[i], statuses[i])
+                if not _same(got, won):
+                    extra.append(f"{files[i]} of the same release gives {_fmt(*got)}")
             else:
-                extra.append(f"{o['_file']} of the same release gives {_fmt(*got)}")
-        notes[win] = "; ".join(part for part in [notes[win], *dict.fromkeys(extra)] if part)
+                best[releases[i]] = int(i)
+        if best:
+            extra.insert(0, f"release {releases[win]} (newest installed) used")
+            for rel, i in best.items():
+                got = (values[i], statuses[i])
+                if _same(got, won):
+                    extra.append(f"release {rel} gave the same value")
+                else:
+                    extra.append(f"revised: release {rel} gave {_fmt(*got)}")
+        if extra:
+            notes[win] = "; ".join(part for part in [notes[win], *extra] if part)
     work["note"] = notes
-    return work[last.to_numpy()].drop(columns=["_key"]).reset_index(drop=True)
+    return work[keep.to_numpy()].drop(columns=["_key"]).reset_index(drop=True)
 
 
 def _official(data_dir: str | os.PathLike[str] | None) -> pd.DataFrame:
