@@ -351,6 +351,11 @@ class Component:
             raise self._bad("rationale", "a one-line rationale is required")
         if "\n" in self.rationale.strip():
             raise self._bad("rationale", "must be one line")
+        if not isinstance(self.description, str):
+            raise self._bad("description", f"{self.description!r} must be text")
+        for note in self.notes:
+            if not isinstance(note, str):
+                raise self._bad("notes", f"{note!r} must be text")
         for ref in self.references:
             if not isinstance(ref, str) or not ref.startswith(("http://", "https://")):
                 raise self._bad("references", f"{ref!r} is not a URL")
@@ -1103,6 +1108,7 @@ _UniqueKeyLoader.add_constructor(
     _construct_mapping,
 )
 
+_FILE_VERSION: Final = 1
 _TOP_KEYS: Final = ("version", "simulation", "components", "targets")
 _SIM_KEYS: Final = ("n_draws", "seed", "conf_levels", "tornado_n_draws")
 _TARGET_KEYS: Final = ("description", "unit", "components")
@@ -1278,6 +1284,12 @@ def load_assumptions(path: str | os.PathLike[str] | None = None) -> Assumptions:
     for key in ("components", "targets"):
         if key not in top:
             raise ConfigError("missing", path=where, key=key)
+    if top.get("version", _FILE_VERSION) != _FILE_VERSION:
+        raise ConfigError(
+            f"unsupported version {top['version']!r}; this sinstats reads version {_FILE_VERSION}",
+            path=where,
+            key="version",
+        )
 
     sim_raw = _mapping(top.get("simulation", {}), where, "simulation")
     _unknown_keys(sim_raw, _SIM_KEYS, where, "simulation")

@@ -379,6 +379,24 @@ def test_closed_form_exact_path_scales_garwood_by_fixed_factors() -> None:
     assert table["central"].iloc[0] == pytest.approx(80.0)
 
 
+@pytest.mark.parametrize(
+    "observed",
+    [u.Observed(None), u.Observed(0, rounded_to=10), u.Observed(None, suppressed_range=(0, 2))],
+)
+def test_small_and_suppressed_figures_through_the_full_model(
+    deaths: u.Target, observed: u.Observed
+) -> None:
+    result = u.simulate(observed, deaths, n_draws=20_000, seed=SEED)
+    lo, hi = result.interval(0.95)
+    assert 0 <= lo <= result.median <= hi
+    dec = result.decomposition.set_index("component")
+    parts = dec.drop(index="total")["variance"].sum()
+    assert parts == pytest.approx(dec.loc["total", "variance"], rel=1e-9)
+    # Switched off, a suppressed cell has no face value: the middle of its range is used.
+    off = u.simulate(observed, u.switch(deaths, only=["chance"]), n_draws=5_000, seed=SEED)
+    assert off.components[0].kind == "chance"
+
+
 def test_zero_count_has_no_log_scale(deaths: u.Target) -> None:
     result = u.simulate(0, u.switch(deaths, only=["chance"]), n_draws=5_000, seed=SEED)
     dec = result.decomposition.set_index("component")
@@ -724,6 +742,8 @@ BAD_CONFIGS = [
         "targets.notified_deaths.components",
         id="two-of-one-kind",
     ),
+    pytest.param(_set("version", 2), "version", id="version"),
+    pytest.param(_set("components.timing.notes", [3]), "components.timing.notes", id="notes"),
     pytest.param(
         _set("components.rounding.suppressed_range", [5, 1]),
         "components.rounding.suppressed_range",
