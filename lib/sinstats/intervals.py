@@ -175,6 +175,8 @@ def _as_positive(value: npt.ArrayLike, name: str) -> FloatArray:
 
 def _check_conf_level(conf_level: float) -> float:
     """Validate a confidence level: one number strictly between 0 and 1."""
+    if isinstance(conf_level, np.ndarray) and conf_level.ndim == 0:
+        conf_level = conf_level.item()
     if isinstance(conf_level, bool | np.bool_) or not isinstance(
         conf_level, int | float | np.integer | np.floating
     ):
@@ -514,7 +516,7 @@ def poisson_ci(count: npt.ArrayLike, conf_level: float = 0.95, method: str = "ex
     Examples
     --------
     >>> poisson_ci(379)  # doctest: +ELLIPSIS
-    Interval(estimate=379.0, lower=341.7..., upper=419.2...)
+    Interval(estimate=379.0, lower=341.79..., upper=419.14...)
     """
     level = _check_conf_level(conf_level)
     name = _lookup(POISSON_METHODS, method, "poisson_ci")
@@ -932,7 +934,7 @@ def proportion_ci(
     Examples
     --------
     >>> proportion_ci(17, 100)  # doctest: +ELLIPSIS
-    Interval(estimate=0.17, lower=0.109..., upper=0.255...)
+    Interval(estimate=0.17, lower=0.1089..., upper=0.2554...)
     """
     level = _check_conf_level(conf_level)
     name = _lookup(PROPORTION_METHODS, method, "proportion_ci")

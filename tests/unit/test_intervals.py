@@ -36,9 +36,10 @@ from sinstats.intervals import (
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference"
 
-# Closed forms must agree to 1e-9; values the library finds by root-finding (mid-p) to 1e-6.
+# The issue asks for 1e-9, and allows 1e-6 for values the library finds by root-finding (mid-p).
+# Brent's method to machine precision gives about 1e-13 here, so mid-p is held to 1e-9 too.
 REL_TOL = 1e-9
-ROOT_FOUND_REL_TOL = 1e-6
+ROOT_FOUND_REL_TOL = 1e-9
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -315,6 +316,13 @@ def test_table_notes_say_what_was_done() -> None:
         "lower bound truncated at 0",
     ]
     assert normal["note"].iloc[2] == ""
+    byar = poisson_ci_table([1, 9, 10], method="byar")
+    assert (
+        byar["note"].tolist()[:2]
+        == ["Byar's approximation below 10 events; PHE uses exact here"] * 2
+    )
+    assert byar["note"].iloc[2] == ""
+    assert poisson_ci(1, 0.998, method="byar").lower == 0.0  # the cubed term is negative
     cc = proportion_ci_table([5, 4], 10, method="wilson_cc")
     assert "no continuity correction" in cc["note"].iloc[0]
     assert cc["note"].iloc[1] == ""
@@ -382,6 +390,27 @@ def test_unknown_method_lists_valid_names(
         func(*args, method=bad)
     for name in registry:
         assert repr(name) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "func",
+    [
+        *POISSON_METHODS.values(),
+        *PROPORTION_METHODS.values(),
+        *RATE_RATIO_METHODS.values(),
+        *RATE_RATIO_TESTS.values(),
+    ],
+    ids=lambda f: f.__name__,
+)
+def test_each_method_is_documented_with_notes_and_references(func: Any) -> None:
+    doc = func.__doc__ or ""
+    for section in ("Parameters", "Returns", "Notes", "References"):
+        assert f"{section}\n    ---" in doc, (func.__name__, section)
+
+
+def test_conf_level_accepts_numpy_scalars() -> None:
+    assert poisson_ci(5, np.float64(0.95)) == poisson_ci(5, 0.95)
+    assert poisson_ci(5, np.array(0.95)) == poisson_ci(5, 0.95)
 
 
 def test_registries_are_read_only() -> None:
