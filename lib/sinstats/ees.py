@@ -205,7 +205,7 @@ def release_period(slug: str) -> Period:
             return fy
         return parse_period(f"{fy.id} H{m.group(3)}")
     except PeriodError as err:
-        raise ParameterError(f"release {slug!r}: {err}") from None
+        raise ParameterError(f"release {slug!r} is not a valid release slug: {err}") from None
 
 
 def release_tag(slug: str) -> str:
