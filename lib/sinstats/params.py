@@ -45,13 +45,17 @@ MAX_DRAWS: Final = 10_000_000
 #: Seeds accepted (numpy accepts any non-negative integer; keep them printable).
 MAX_SEED: Final = 2**63 - 1
 
-#: Quantities the uncertainty notebook (03) can target, with their meaning.
-TARGETS: Final[dict[str, str]] = {
-    "deaths_maltreatment": "children who died of abuse: child-death notifications where the death "
-    "was caused by maltreatment or assault",
-    "child_deaths": "child-death notifications (abuse or neglect known or suspected)",
-    "notifications": "all serious incident notifications",
+#: Targets of the uncertainty notebook (03) and the published national figure each starts from
+#: (the nature of notification). The targets themselves are defined in ``data/assumptions.yml``.
+TARGET_NATURES: Final[dict[str, str]] = {
+    "deaths_maltreatment_or_assault": "Child death",
+    "notified_deaths": "Child death",
+    "all_notifications": "Total",
+    "serious_harm_incidents": "Serious harm",
 }
+
+#: Default target of notebook 03: "children who died of abuse".
+DEFAULT_TARGET: Final = "deaths_maltreatment_or_assault"
 
 # Year scopes: which April-March years a notebook is meaningful for.
 SCOPE_YEAR: Final = "year"  # one report per year with a published total
@@ -223,12 +227,14 @@ def notebook_spec(notebook: object) -> NotebookSpec:
     raise ParameterError(f"notebook {notebook!r} is not in the collection; choose one of {names}")
 
 
-def _published_years(data_dir: str | os.PathLike[str] | None) -> list[Period]:
-    """April-March years with a published national total, from 2014-15, in order."""
+def _published_years(
+    data_dir: str | os.PathLike[str] | None, nature: str = "Total"
+) -> list[Period]:
+    """April-March years with a published national figure for ``nature``, from 2014-15."""
     frame = data.load("sin_national", data_dir)
     first = parse_period(FIRST_COMPARABLE_YEAR)
     totals = frame[
-        (frame["category"] == "Total")
+        (frame["category"] == nature)
         & (frame["measure"] == "number_notifications")
         & (frame["period_kind"] == FINANCIAL_YEAR)
         & frame["value"].notna()
@@ -251,8 +257,14 @@ def _regional_years(data_dir: str | os.PathLike[str] | None) -> list[Period]:
     return sorted(years, key=lambda p: p.start_year)
 
 
-def _years_for(spec: NotebookSpec, data_dir: str | os.PathLike[str] | None) -> list[Period]:
+def _years_for(
+    spec: NotebookSpec, data_dir: str | os.PathLike[str] | None, target: str | None = None
+) -> list[Period]:
     published = _published_years(data_dir)
+    if spec.scope == SCOPE_YEAR and "target" in spec.extra:
+        nature = TARGET_NATURES[target or DEFAULT_TARGET]
+        have = {p.id for p in _published_years(data_dir, nature)}
+        return [p for p in published if p.id in have]
     if spec.scope == SCOPE_YEAR:
         return published
     if spec.scope == SCOPE_SERIES:
@@ -263,7 +275,11 @@ def _years_for(spec: NotebookSpec, data_dir: str | os.PathLike[str] | None) -> l
     return published[-1:]
 
 
-def valid_years(notebook: object, data_dir: str | os.PathLike[str] | None = None) -> list[str]:
+def valid_years(
+    notebook: object,
+    data_dir: str | os.PathLike[str] | None = None,
+    target: str | None = None,
+) -> list[str]:
     """Return the April-March years (canonical ids) a notebook accepts, oldest first.
 
     Parameters
@@ -272,18 +288,26 @@ def valid_years(notebook: object, data_dir: str | os.PathLike[str] | None = None
         Notebook id or name.
     data_dir : path-like, optional
         Data folder (default: the project's ``data/``).
+    target : str, optional
+        Notebook 03 only: its target (default :data:`DEFAULT_TARGET`); a year is accepted when
+        the national figure the target starts from was published (no child-death figure is
+        held for 2018-19 and 2019-20).
 
     Returns
     -------
     list of str
-        E.g. ``["2014-15", "2015-16", ..., "2025-26"]`` for 01 and 03 (every year with a
-        published total; 2017-18 has none), the latest year only for 04 and 06.
+        E.g. ``["2014-15", "2015-16", ..., "2025-26"]`` for 01 (every year with a published
+        total; 2017-18 has none), years ending a series of three or more for 02, years with
+        regional counts for 05, the latest year only for 04 and 06.
     """
-    return [p.id for p in _years_for(notebook_spec(notebook), _clean_dir(data_dir))]
+    spec = notebook_spec(notebook)
+    if target is not None and target not in TARGET_NATURES:
+        check_target(target)
+    return [p.id for p in _years_for(spec, _clean_dir(data_dir), target)]
 
 
 def default_years(notebook: object, data_dir: str | os.PathLike[str] | None = None) -> list[str]:
-    """Return the years the default build runs a notebook for.
+    """Return the years the default build runs a notebook for (with its default parameters).
 
     Year-specific notebooks (01 and 03) run for every year they accept; whole-collection
     notebooks (02, 04, 05, 06) run for the latest year, which ends their series.
@@ -364,9 +388,20 @@ def check_ratio_method(method: object) -> str:
     return _check_choice("ratio_method", method, RATIO_METHODS, "interval method for ratios")
 
 
-def check_target(target: object) -> str:
-    """Return ``target`` if it names a target quantity of the uncertainty notebook."""
-    return _check_choice("target", target, tuple(TARGETS), "target quantity")
+def check_target(target: object, data_dir: str | os.PathLike[str] | None = None) -> str:
+    """Return ``target`` if it names a target quantity of the uncertainty notebook.
+
+    The choices are the targets defined in the assumptions file that start from a national
+    figure (:data:`TARGET_NATURES`).
+    """
+    from sinstats import uncertainty  # the assumptions file defines the targets
+
+    path = paths.assumptions_file(data_dir)
+    if not path.is_file():
+        path = paths.assumptions_file()
+    defined = uncertainty.load_assumptions(path).targets
+    choices = tuple(t for t in TARGET_NATURES if t in defined)
+    return _check_choice("target", target, choices, "target quantity")
 
 
 def _as_int(name: str, value: object, low: int, high: int, example: str) -> int:
@@ -450,7 +485,10 @@ def check_output_dir(output_dir: object) -> str | None:
 
 
 def check_year(
-    year: object, notebook: object = "01", data_dir: str | os.PathLike[str] | None = None
+    year: object,
+    notebook: object = "01",
+    data_dir: str | os.PathLike[str] | None = None,
+    target: str | None = None,
 ) -> Period:
     """Return the April-March year for a notebook, or say which years it accepts.
 
@@ -462,6 +500,8 @@ def check_year(
         Notebook id or name.
     data_dir : path-like, optional
         Data folder.
+    target : str, optional
+        Notebook 03's target (see :func:`valid_years`).
 
     Raises
     ------
@@ -469,7 +509,7 @@ def check_year(
         If the year cannot be read or the notebook has no data for it.
     """
     spec = notebook_spec(notebook)
-    choices = valid_years(spec.id, data_dir)
+    choices = valid_years(spec.id, data_dir, target)
     listed = ", ".join(choices)
     accepted = (
         f"choose one of {listed} (or the reporting year, e.g. "
@@ -493,6 +533,10 @@ def check_year(
         reason = "has no published national total"
         if period.id == "2017-18":
             reason += " (Ofsted's 2017-18 figures are not held, so the year is left missing)"
+        elif "target" in spec.extra and period.id in valid_years("01", data_dir):
+            target = target or DEFAULT_TARGET
+            nature = TARGET_NATURES[target].lower()
+            reason = f"has no published national {nature} figure, which target {target} starts from"
         elif spec.scope == SCOPE_SERIES and period.id in valid_years("01", data_dir):
             reason = "is too early to end a series (a trend needs three years)"
         elif spec.scope == SCOPE_REGIONS:
@@ -560,7 +604,7 @@ def validate(
     folder = check_data_dir(data_dir)
     out = check_output_dir(output_dir)
     checked: dict[str, Callable[[object], Any]] = {
-        "target": check_target,
+        "target": lambda value: check_target(value, folder),
         "seed": check_seed,
         "n_draws": check_n_draws,
     }
@@ -575,7 +619,7 @@ def validate(
                 f"{', '.join(spec.parameters)}"
             )
     try:
-        period = check_year(year, spec.id, folder)
+        period = check_year(year, spec.id, folder, extra.get("target"))
     except NoDataError as err:  # pragma: no cover - a data folder without a national total
         raise ParameterError(f"year {_short(year)}: {err}") from None
     return NotebookParams(

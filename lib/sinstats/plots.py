@@ -81,6 +81,9 @@ _RC: Final[dict[str, Any]] = {
     "axes.prop_cycle": cycler(color=list(PALETTE)),
 }
 
+#: Numbers accepted by the chart functions: a sequence, an array or a pandas column.
+Numbers = Sequence[float] | np.ndarray | pd.Series
+
 _SVG_METADATA: Final = {"Date": None, "Creator": "sinstats"}
 _PNG_METADATA: Final = {"Software": "sinstats"}
 
@@ -267,9 +270,9 @@ def _num(value: float) -> str:
 
 def describe_intervals(
     labels: Sequence[str],
-    estimates: Sequence[float] | np.ndarray,
-    lowers: Sequence[float] | np.ndarray,
-    uppers: Sequence[float] | np.ndarray,
+    estimates: Numbers,
+    lowers: Numbers,
+    uppers: Numbers,
     what: str,
     conf_level: float,
     decimals: int = 0,
@@ -439,9 +442,9 @@ def series_chart(
 
 def interval_chart(
     labels: Sequence[str],
-    estimates: Sequence[float],
-    lowers: Sequence[float],
-    uppers: Sequence[float],
+    estimates: Numbers,
+    lowers: Numbers,
+    uppers: Numbers,
     *,
     title: str,
     xlabel: str,

@@ -266,9 +266,9 @@ def trend_conclusion(fits: dict[str, trends.TrendResult], series: pd.DataFrame) 
         d = fits[dfe_key]
         sentences.append(
             f"Within DfE's own collection ({DFE_START} on) the counts changed by "
-            f"{number_text(d.percent_change.estimate, 1)}% a year "
-            f"({number_text(d.percent_change.lower, 1)}% to "
-            f"{number_text(d.percent_change.upper, 1)}%, {p_text(d.p_value)})."
+            f"{number_text(float(d.percent_change.estimate), 1)}% a year "
+            f"({number_text(float(d.percent_change.lower), 1)}% to "
+            f"{number_text(float(d.percent_change.upper), 1)}%, {p_text(d.p_value)})."
         )
     gaps = series.loc[series["count"].isna(), "period"].tolist()
     if gaps:
