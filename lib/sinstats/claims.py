@@ -491,6 +491,8 @@ def _parse_yaml(text: str, path: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
             obj = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except ClaimsError:
+        raise
     except yaml.YAMLError as err:
         raise ClaimsError([_yaml_problem(err)], path) from None
     except RecursionError:
@@ -1461,20 +1463,25 @@ def _model_interval(claim: Claim, num: FigureUsed, ctx: _Context) -> ModelInterv
     except ParameterError as err:
         raise _claim_error(claim, "model_target", str(err)) from None
     qualifier = num.qualifier if num.qualifier == "over" else ""
-    observed = uncertainty.Observed(
-        num.value,
-        rounded_to=num.rounded_to,
-        qualifier=qualifier,
-        label=f"{num.period_label} {num.category}",
-    )
     settings = assumptions.simulation
-    result = uncertainty.simulate(
-        observed,
-        target,
-        n_draws=settings.n_draws,
-        seed=settings.seed,
-        conf_levels=(ctx.conf_level,),
-    )
+    try:
+        observed = uncertainty.Observed(
+            num.value,
+            rounded_to=num.rounded_to,
+            qualifier=qualifier,
+            label=f"{num.period_label} {num.category}",
+        )
+        result = uncertainty.simulate(
+            observed,
+            target,
+            n_draws=settings.n_draws,
+            seed=settings.seed,
+            conf_levels=(ctx.conf_level,),
+        )
+    except ParameterError as err:
+        raise _claim_error(
+            claim, "interval_model", f"the uncertainty model cannot use this figure: {err}"
+        ) from None
     lower, upper = result.interval(ctx.conf_level)
     note = (
         f"Experimental statistics: {target.description.strip()} Central estimate "
@@ -1529,10 +1536,10 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
         if not f.available
     ]
     if missing:
-        why = [f"{m.role.capitalize()}: {m.reason}" for m in missing]
+        why = [_sentence(f"{m.role.capitalize()}: {m.reason}") for m in missing]
         why += _expect_notes(claim, "cannot check")
         if claim.expect == "cannot check" and claim.reason:
-            why.append(f"Reason given: {claim.reason}")
+            why.append(_sentence(f"Reason given: {' '.join(claim.reason.split())}"))
         return ClaimResult(
             claim=claim,
             verdict="cannot check",
@@ -1575,7 +1582,11 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
     rounded = round_half_away(recomputed, claim.decimals)
     published = claim.published
     notes: list[str] = []
-    computation = f"{arithmetic} = {_plain(round_half_away(recomputed, claim.decimals + 3))}"
+    if recomputed == recomputed.to_integral_value():
+        shown = _plain(recomputed.quantize(Decimal(1)))
+    else:
+        shown = _plain(round_half_away(recomputed, claim.decimals + 3))
+    computation = f"{arithmetic} = {shown}"
     if claim.kind == "count":
         computation = arithmetic
     if rounded == published:
@@ -1649,6 +1660,11 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
         figures=figures,
         model=model,
     )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _expect_notes(claim: Claim, verdict: str) -> list[str]:
@@ -1915,8 +1931,10 @@ def _summary_line(results: Sequence[ClaimResult]) -> str:
     status = exit_status(results)
     why = "a published figure does not reproduce" if status else "nothing differs"
     return (
-        f"{s['claims']} claims: {s['reproduces']} reproduce, {s['differs']} differ, "
-        f"{s['cannot check']} cannot be checked. Exit status {status} ({why})."
+        f"{s['claims']} claim{'s' if s['claims'] != 1 else ''}: {s['reproduces']} "
+        f"reproduce{'s' if s['reproduces'] == 1 else ''}, {s['differs']} "
+        f"differ{'s' if s['differs'] == 1 else ''}, {s['cannot check']} cannot be checked. "
+        f"Exit status {status} ({why})."
     )
 
 
