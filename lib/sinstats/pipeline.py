@@ -83,7 +83,14 @@ PACKAGES: tuple[str, ...] = (
 )
 """Packages whose versions enter every run's hash and the manifest."""
 
-CONFIG_KEYS: tuple[str, ...] = ("version", "timeout", "years", "first_year", "defaults", "notebooks")
+CONFIG_KEYS: tuple[str, ...] = (
+    "version",
+    "timeout",
+    "years",
+    "first_year",
+    "defaults",
+    "notebooks",
+)
 NOTEBOOK_KEYS: tuple[str, ...] = ("year_specific", "parameters", "timeout")
 
 KERNEL_ARGUMENTS: tuple[str, ...] = (
@@ -271,7 +278,9 @@ def load_config(
             raise ConfigError("missing required key", path=str(cfg_path), key=required)
     if raw["version"] != 1 or isinstance(raw["version"], bool):
         raise ConfigError(
-            f"unsupported version {raw['version']!r}; only 1 exists", path=str(cfg_path), key="version"
+            f"unsupported version {raw['version']!r}; only 1 exists",
+            path=str(cfg_path),
+            key="version",
         )
     timeout = _positive_int(raw.get("timeout", 600), cfg_path, "timeout")
     first_text = raw.get("first_year", "2014-15")
@@ -613,11 +622,14 @@ class Run:
         The April-March year (the latest for notebooks that are not year-specific).
     parameters : dict
         Every parameter passed to papermill except ``output_dir`` (set per run).
+    declared : dict
+        ``{name: default as written}`` of every parameter the notebook declares.
     """
 
     notebook: NotebookConfig
     period: Period
     parameters: dict[str, Any] = field(default_factory=dict)
+    declared: dict[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -798,7 +810,14 @@ def plan(
             run_params = dict(params)
             run_params["year"] = p.id
             run_params["data_dir"] = str(data)
-            runs.append(Run(notebook=nb, period=p, parameters=run_params))
+            runs.append(
+                Run(
+                    notebook=nb,
+                    period=p,
+                    parameters=run_params,
+                    declared={n: d.default for n, d in declared.items()},
+                )
+            )
     if not runs:
         raise ParameterError(
             "the selection matches no run: notebooks that are not year-specific run for the latest "
@@ -1074,7 +1093,9 @@ def _kernel_environment() -> dict[str, str]:
     """Environment settings every kernel inherits, for deterministic output."""
     env = {
         "PYTHONHASHSEED": "0",
-        "MPLBACKEND": "Agg",
+        # The kernel's own headless backend, so that charts are also displayed inline (for the
+        # HTML and PDF); plain "Agg" would silently drop every inline figure.
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "MATPLOTLIBRC": str(Path(__file__).resolve().parent / "templates" / "matplotlibrc"),
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "TZ": "UTC",
@@ -1217,13 +1238,30 @@ def execute_run(job: dict[str, Any]) -> dict[str, Any]:
     result["finished"] = finished.isoformat(timespec="milliseconds")
     result["duration_s"] = round(time.perf_counter() - t0, 3)
     result["peak_rss_kernel_mb"] = round(sampler.peak / 2**20, 1)
-    result["peak_rss_worker_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["peak_rss_worker_mb"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
     result["executed_exists"] = executed.is_file()
     return result
 
 
 def _worker_init(env: dict[str, str]) -> None:
     os.environ.update(env)
+
+
+@contextlib.contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for kernels started in this process, then restore them."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 # --------------------------------------------------------------------------------------------
@@ -1477,9 +1515,7 @@ def build(
         errors: list[str] = []
         changed_periods = {
             run.period.id for run, _ in to_run if entries[run.id]["status"] == OK
-        } | {
-            run.period.id for run in runs if not (out / run.period.id / "tables.xlsx").is_file()
-        }
+        } | {run.period.id for run in runs if not (out / run.period.id / "tables.xlsx").is_file()}
         # The manifest keeps runs outside this selection as they were.
         selected = {run.id for run in runs}
         all_entries = [dict(e) for rid, e in prev_runs.items() if rid not in selected]
@@ -1489,9 +1525,7 @@ def build(
 
         for period_id in sorted(changed_periods):
             period_entries = [
-                e
-                for e in all_entries
-                if e.get("period") == period_id and _last_good(e) is not None
+                e for e in all_entries if e.get("period") == period_id and _last_good(e) is not None
             ]
             if not period_entries:
                 continue
@@ -1655,7 +1689,8 @@ def _execute_all(
     tmp_root = out / TMP_NAME
     tmp_root.mkdir(parents=True, exist_ok=True)
     env = _kernel_environment()
-    os.environ.update(env)
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        env["SOURCE_DATE_EPOCH"] = os.environ["SOURCE_DATE_EPOCH"]
     jobs = []
     for run, _reason in to_run:
         tmp = Path(tempfile.mkdtemp(prefix=f"{run.period.id}__{run.notebook.name}-", dir=tmp_root))
@@ -1668,7 +1703,12 @@ def _execute_all(
                 "period": run.period.id,
                 "period_label": run.period.label,
                 "release": f"Serious incident notifications, reporting year {run.period.end_year}",
-                "parameters": {k: v for k, v in run.parameters.items()},
+                "parameters": dict(run.parameters),
+                "defaults": {
+                    k: v
+                    for k, v in run.declared.items()
+                    if k not in run.parameters and k != "output_dir"
+                },
                 "base_name": f"{run.notebook.name}-{run.period.id}",
             }
         )
@@ -1700,8 +1740,9 @@ def _execute_all(
 
     try:
         if n_jobs == 1 or len(jobs) == 1:
-            for job in jobs:
-                finished(execute_run(job))
+            with _environment(env):
+                for job in jobs:
+                    finished(execute_run(job))
         else:
             _execute_pool(jobs, min(n_jobs, len(jobs)), env, finished)
     finally:
@@ -1961,7 +2002,9 @@ def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         metavar="SECONDS",
         help="wait this long for another build of the same folder (default: refuse at once)",
     )
-    p.add_argument("--config", default=None, metavar="FILE", help="run matrix (default reports.yml)")
+    p.add_argument(
+        "--config", default=None, metavar="FILE", help="run matrix (default reports.yml)"
+    )
     p.add_argument(
         "--notebooks-dir", default=None, metavar="DIR", help="notebooks (default notebooks/)"
     )

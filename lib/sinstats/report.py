@@ -92,7 +92,7 @@ def _is_image(output: Mapping[str, Any]) -> bool:
     if output.get("output_type") not in ("display_data", "execute_result"):
         return False
     data = output.get("data", {})
-    return "image/svg+xml" in data or "image/png" in data
+    return "image/svg+xml" in data or "image/png" in data or _output_figure_name(output) is not None
 
 
 def _output_figure_name(output: Mapping[str, Any]) -> str | None:
@@ -167,8 +167,10 @@ def prepare_figures(nb: Any, run_dir: Path) -> list[dict[str, str]]:
                 if (fig_dir / f"{name}.{ext}").is_file():
                     src = f"figures/{name}.{ext}"
                     break
+        data = out.get("data", {})
+        if not src and "image/svg+xml" not in data and "image/png" not in data:
+            continue  # named but neither saved nor rendered: nothing to show
         if not src:
-            data = out["data"]
             if "image/svg+xml" in data:
                 svg = data["image/svg+xml"]
                 svg = "".join(svg) if isinstance(svg, list) else str(svg)
@@ -181,7 +183,9 @@ def prepare_figures(nb: Any, run_dir: Path) -> list[dict[str, str]]:
         img = f'<img src="{html.escape(src, quote=True)}" alt="{html.escape(alt, quote=True)}">'
         out["data"] = {"text/html": f'<figure class="sinstats-figure">{img}</figure>'}
         out["metadata"] = {}
-        found.append({"name": name or "", "src": src if not src.startswith("data:") else "", "alt": alt})
+        found.append(
+            {"name": name or "", "src": src if not src.startswith("data:") else "", "alt": alt}
+        )
     return found
 
 
@@ -269,13 +273,17 @@ def provenance_html(meta: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
         value = params[name]
         if name == "data_dir":
             value = _display(str(value))
-        shown.append(f"<li>{e(name)} = {e(repr(value) if isinstance(value, str) else str(value))}</li>")
-    parts.append(f"<p>Parameters:</p><ul>{''.join(shown)}</ul>")
+        shown.append(
+            f"<li>{e(name)} = {e(repr(value) if isinstance(value, str) else str(value))}</li>"
+        )
+    parts.append(f"<p>Parameters passed to the notebook:</p><ul>{''.join(shown)}</ul>")
+    defaults = meta.get("defaults") or {}
+    if defaults:
+        listed_defaults = "; ".join(f"{e(k)} = {e(str(v))}" for k, v in sorted(defaults.items()))
+        parts.append(f"<p>Parameters left at the notebook's defaults: {listed_defaults}.</p>")
     packages = meta.get("packages") or {}
     python = packages.get("python", "")
-    listed = ", ".join(
-        f"{e(k)} {e(str(v))}" for k, v in sorted(packages.items()) if k != "python"
-    )
+    listed = ", ".join(f"{e(k)} {e(str(v))}" for k, v in sorted(packages.items()) if k != "python")
     parts.append(f"<p>Software: Python {e(str(python))}; {listed}.</p>")
     parts.append(
         "<p>The start and end times and the duration of this run are recorded in "
@@ -575,7 +583,11 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
 
         html_file = find(".html")
         links = []
-        for suffix, text in ((".html", "HTML report"), (".pdf", "PDF report"), (".ipynb", "Notebook")):
+        for suffix, text in (
+            (".html", "HTML report"),
+            (".pdf", "PDF report"),
+            (".ipynb", "Notebook"),
+        ):
             href = find(suffix)
             if href:
                 links.append({"href": href, "text": text})
@@ -593,7 +605,10 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
         if failed_nb and not (out_dir / failed_nb).is_file():
             failed_nb = None
         key_figures = [
-            {"label": str(k.get("label", k.get("name", ""))), "text": str(k.get("text", k.get("value", "")))}
+            {
+                "label": str(k.get("label", k.get("name", ""))),
+                "text": str(k.get("text", k.get("value", ""))),
+            }
             for k in ((good or {}).get("key_figures") or [])
             if isinstance(k, dict)
         ]
@@ -632,7 +647,9 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
         "generator": str(manifest.get("generator", f"sinstats {__version__}")),
         "commit": build.get("git_commit"),
         "dirty": build.get("git_dirty"),
-        "build_date": date_in_words(str(build.get("build_date") or build.get("finished") or "")[:10])
+        "build_date": date_in_words(
+            str(build.get("build_date") or build.get("finished") or "")[:10]
+        )
         if (build.get("build_date") or build.get("finished"))
         else "",
     }
