@@ -996,7 +996,13 @@ def fetch(
         (staged / ees.SOURCE_FILE).write_text(
             json.dumps(source_json, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
-        replaced = _install(staged, raw / slug)
+        try:
+            replaced = _install(staged, raw / slug)
+        except OSError as err:
+            raise FetchError(
+                f"could not move release {slug} into {raw / slug} ({err}); any previous copy was "
+                "kept"
+            ) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if created_raw and raw.is_dir() and not any(raw.iterdir()):
