@@ -160,7 +160,7 @@ def _as_counts(value: npt.ArrayLike, name: str, unit: str = "events") -> FloatAr
         raise ValueError(f"{name} must be a count >= 0; got {_where(arr, negative)}")
     fractional = arr != np.floor(arr)
     if fractional.any():
-        raise ValueError(f"{name} must be a whole number of events; got {_where(arr, fractional)}")
+        raise ValueError(f"{name} must be a whole number of {unit}; got {_where(arr, fractional)}")
     return arr
 
 
@@ -894,7 +894,7 @@ def _validate_proportion(
     trials = _as_counts(n, "n", "cases")
     zero = trials == 0
     if zero.any():
-        raise ValueError(f"n must be a positive whole number of trials; got {_where(trials, zero)}")
+        raise ValueError(f"n must be a positive whole number of cases; got {_where(trials, zero)}")
     shape, (x, trials) = _broadcast(count=x, n=trials)
     too_many = x > trials
     if too_many.any():

@@ -457,7 +457,7 @@ BAD_INPUTS = [
     (proportion_ci, {"count": 11, "n": 10}, "count", "count=11 with n=10"),
     (proportion_ci, {"count": [1, 11], "n": 10}, "count", "at position 1"),
     (proportion_ci, {"count": 0, "n": 0}, "n", "0"),
-    (proportion_ci, {"count": 1, "n": 10.5}, "n", "10.5"),
+    (proportion_ci, {"count": 1, "n": 10.5}, "n", "whole number of cases; got 10.5"),
     (proportion_ci, {"count": -1, "n": 10}, "count", "-1"),
     (proportion_ci, {"count": 1, "n": -10}, "n", "-10"),
     (proportion_ci, {"count": [1, 2], "n": [10, 20, 30]}, "n", "(3,)"),
