@@ -13,7 +13,7 @@ distribution, drawn against the population (or :math:`E`) they form a funnel.
 * :func:`funnel_table` flags each unit and reports what was done; :func:`funnel_plot` draws it.
 
 The formulae, when to use each method and when it breaks down are in
-``docs/methods-trends-funnel.md``.
+``docs/methods.md`` (section "Trends and funnel plots").
 """
 
 from __future__ import annotations

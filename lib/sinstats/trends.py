@@ -17,7 +17,7 @@ near 2000. Periods with no published figure (2017-18) are simply left out: a gap
 Families are chosen by name from :data:`FAMILIES`; see :func:`fit_trend`. Every fit also reports
 two tests of the Poisson assumption on the same mean model (:func:`pearson_dispersion_test` and
 :func:`cameron_trivedi_test`). The methods, their formulae and their limits are written up in
-``docs/methods-trends-funnel.md``.
+``docs/methods.md`` (section "Trends and funnel plots").
 """
 
 from __future__ import annotations
