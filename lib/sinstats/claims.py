@@ -135,8 +135,6 @@ DEFAULT_CONF_LEVEL: Final = 0.95
 DEFAULT_MODEL_TARGET: Final = "deaths_maltreatment_or_assault"
 
 _DIVIDING_KINDS: Final = ("share", "percent_change", "ratio", "rate")
-_CHANGE_KINDS: Final = ("percent_change", "difference", "ratio")
-_QUALIFIERS: Final = ("over", "under", "about")
 _MAX_DECIMALS: Final = 6
 _MAX_FILE_BYTES: Final = 1_000_000
 _MAX_DEPTH: Final = 16
@@ -1620,7 +1618,7 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
     for f in figures:
         if f.qualifier:
             notes.append(
-                f"The {f.role} is held as a bound ('{f.qualifier} {f.shown().split()[-1]}', "
+                f"The {f.role} is held as a bound ('{f.qualifier} {_figure_value(f)}', "
                 f"{f.dataset} {f.period_label}), so the recomputed value is a bound too."
             )
         if f.rounded_to:
@@ -1631,7 +1629,7 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
     info = _interval(claim, num, den, level)
     if claim.kind == "count" and num.qualifier and info.lower is not None:
         info.notes.append(
-            f"The interval is for a count of exactly {num.shown().split()[-1]}; the true count "
+            f"The interval is for a count of exactly {_figure_value(num)}; the true count "
             "is not known exactly."
         )
     if den is not None and num.dataset != den.dataset and claim.kind != "rate":
@@ -1660,6 +1658,10 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
         figures=figures,
         model=model,
     )
+
+
+def _figure_value(fig: FigureUsed) -> str:
+    return _plain(_decimal(fig.value).normalize())
 
 
 def _sentence(text: str) -> str:

@@ -794,3 +794,42 @@ def test_fuzz_verify_valid_claims(kind: str, num: dict[str, Any], den: Any, deci
         assert result.verdict in claims.VERDICTS
         assert (result.recomputed is None) == (result.verdict == "cannot check")
         json.loads(claims.to_json([result]))
+
+
+def test_no_interval_is_explained_not_invented(tmp_path: Path) -> None:
+    percent = claim(
+        id="percent-figure",
+        published=43.2,
+        decimals=1,
+        numerator={
+            "dataset": "characteristics",
+            "period": "2021-22",
+            "category": "Child death",
+            "measure": "percentage_of_notifications",
+        },
+    )
+    too_big = claim(
+        id="children-share",
+        kind="share",
+        published=107,
+        numerator={
+            "dataset": "panel_notifications",
+            "period": "2020",
+            "measure": "number_children",
+        },
+        denominator={"dataset": "panel_notifications", "period": "2020"},
+    )
+    regional = claim(
+        id="regional",
+        published=30,
+        numerator={"dataset": "characteristics", "period": "2026", "area": "North East"},
+    )
+    res = claims.verify(claims.load_claims(write(tmp_path, [percent, too_big, regional])))
+    by = {r.claim.id: r for r in res}
+    assert by["percent-figure"].verdict == "reproduces"
+    assert by["percent-figure"].lower is None and by["percent-figure"].method == "none"
+    assert "not a count" in by["percent-figure"].note
+    assert by["children-share"].verdict == "reproduces" and by["children-share"].lower is None
+    assert "exceeds the denominator" in by["children-share"].note
+    assert by["regional"].lower is not None
+    assert "rounded to the nearest 10" in by["regional"].note
