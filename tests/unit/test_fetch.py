@@ -734,3 +734,51 @@ def test_fetch_creates_missing_raw_folder_and_cleans_up(tmp_path: Path) -> None:
     assert not (work / "raw").exists()  # created for the attempt, removed again
     fetch.fetch("2026", fx.release_zip(tmp_path, "2026"), data_dir=work, progress=False)
     assert (work / "raw" / "2026" / "SOURCE.json").is_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# Acceptance 3: after fetching a fixture release, `sinstats build` uses it and the manifest
+# names its checksums. Runs one notebook for one year from a minimal run matrix (about 10 s).
+# ---------------------------------------------------------------------------------------------
+
+MINIMAL_MATRIX = """\
+version: 1
+timeout: 600
+years: ["2025-26"]
+first_year: "2014-15"
+defaults:
+  conf_level: 0.95
+notebooks:
+  01-annual-overview:
+    year_specific: true
+"""
+
+
+@pytest.mark.slow
+def test_build_uses_fetched_release_and_manifest_names_checksums(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not (paths.NOTEBOOKS_DIR / "01-annual-overview.ipynb").is_file():
+        pytest.skip("notebook 01 is not in this checkout")
+    work = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), work, ignore=shutil.ignore_patterns("raw"))
+    assert run_fetch(work, "2026", str(fx.release_zip(tmp_path, "2026"))) == 0
+    config = tmp_path / "reports.yml"
+    config.write_text(MINIMAL_MATRIX, encoding="utf-8")
+    out = tmp_path / "reports"
+    args = ["build", "--config", str(config), "--out", str(out), "--data-dir", str(work)]
+    assert cli.main([*args, "--jobs", "1"]) == 0, capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    (run,) = [r for r in manifest["runs"] if r["status"] == "ok"]
+    sums = ees.release_checksums(work)
+    official = {path: sha for path, sha in run["data_files"].items() if "/raw/2026/data/" in path}
+    assert official, run["data_files"]
+    for path, sha in official.items():
+        rel = "raw/" + path.split("/raw/", 1)[1]
+        assert sums[rel] == sha
+    # The nature file holds the national figures the overview reads.
+    assert any(p.endswith("fixture_sin_nature_characteristics.csv") for p in official)
+    source_json = [p for p in run["config_files"] if p.endswith("raw/2026/SOURCE.json")]
+    assert len(source_json) == 1
+    assert run["config_files"][source_json[0]] == sums["raw/2026/SOURCE.json"]
+    capsys.readouterr()
