@@ -148,6 +148,7 @@ def comparison_table(
     for r in table.itertuples(index=False):
         scope = str(r.scope)
         label = "all components together" if scope == "total" else f"{scope} alone"
+        label = label.replace("_", " ")
         rows.append(
             {
                 "row": "total" if scope == "total" else "component",

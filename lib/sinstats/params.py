@@ -120,6 +120,7 @@ NOTEBOOKS: Final[dict[str, NotebookSpec]] = {
             "06-verify-published-figures.ipynb",
             "Verifying published figures",
             SCOPE_LATEST,
+            ("claims_file",),
         ),
     )
 }
@@ -152,6 +153,8 @@ class NotebookParams:
         Simulation settings (notebooks that simulate).
     target : str or None
         Target quantity (notebook 03).
+    claims_file : str or None
+        A claims file to verify (notebook 06); None for the project's register.
     """
 
     notebook: str
@@ -165,6 +168,7 @@ class NotebookParams:
     seed: int | None = None
     n_draws: int | None = None
     target: str | None = None
+    claims_file: str | None = None
 
     @property
     def year(self) -> str:
@@ -194,7 +198,7 @@ class NotebookParams:
             "data_dir": self.data_dir or "",
             "output_dir": self.output_dir or "",
         }
-        for name in ("seed", "n_draws", "target"):
+        for name in ("seed", "n_draws", "target", "claims_file"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
@@ -430,6 +434,25 @@ def check_n_draws(n_draws: object) -> int:
     return _as_int("n_draws", n_draws, MIN_DRAWS, MAX_DRAWS, "200000")
 
 
+def check_claims_file(claims_file: object) -> str | None:
+    """Return the claims file (None for the project's register) after checking it exists."""
+    if claims_file is None or (isinstance(claims_file, str) and not claims_file.strip()):
+        return None
+    if not isinstance(claims_file, (str, os.PathLike)):
+        raise ParameterError(
+            f"claims_file {_short(claims_file)} is not a file name; leave it empty for the "
+            "project's register (data/claims/published.yml)"
+        )
+    text = os.fspath(claims_file)
+    path = Path(text).expanduser()
+    if not isinstance(text, str) or "\x00" in text or not path.is_file():
+        raise ParameterError(
+            f"claims_file {_short(text)} is not an existing file; give a YAML claims file "
+            "(see docs/claims.md) or leave it empty for the project's register"
+        )
+    return str(path.resolve())
+
+
 def check_data_dir(data_dir: object) -> str | None:
     """Return the data folder (None for the project's ``data/``) after checking it exists.
 
@@ -566,6 +589,7 @@ def validate(
     seed: object = None,
     n_draws: object = None,
     target: object = None,
+    claims_file: object = None,
 ) -> NotebookParams:
     """Validate a notebook's parameters; the first code cell after ``parameters`` calls this.
 
@@ -584,7 +608,9 @@ def validate(
     share_method, ratio_method : str
         Interval methods for shares and rate ratios.
     seed, n_draws, target : optional
-        Required by notebooks that simulate (03); ignored as None elsewhere.
+        Required by notebooks that simulate (03); must be None elsewhere.
+    claims_file : str, optional
+        Notebook 06: a claims file to verify ("" for the project's register).
 
     Returns
     -------
@@ -607,8 +633,9 @@ def validate(
         "target": lambda value: check_target(value, folder),
         "seed": check_seed,
         "n_draws": check_n_draws,
+        "claims_file": check_claims_file,
     }
-    given = {"target": target, "seed": seed, "n_draws": n_draws}
+    given = {"target": target, "seed": seed, "n_draws": n_draws, "claims_file": claims_file}
     extra: dict[str, Any] = {}
     for key, check in checked.items():
         if key in spec.extra:

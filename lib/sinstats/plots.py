@@ -151,14 +151,20 @@ def finish(
     legend_loc : str
         Where to put the legend (matplotlib ``loc``).
     """
-    ax.set_title(title, loc="left", pad=12)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     handles, labels = ax.get_legend_handles_labels()
     if legend and handles:
         ax.legend(loc=legend_loc)
     fig.text(0.01, 0.01, source, ha="left", va="bottom", fontsize=8, color=GREY)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    _layout(fig)
+
+
+def _layout(fig: Figure) -> None:
+    """Lay out the axes, leaving fixed room (in inches) for the title and the source line."""
+    height = float(fig.get_figheight())
+    fig.tight_layout(rect=(0, 0.3 / height, 1, 1 - 0.45 / height))
 
 
 def style_for(i: int) -> dict[str, Any]:
@@ -572,11 +578,12 @@ def decorate(
     """
     ax = fig.axes[0]
     with chart_style():
-        ax.set_title(title, loc="left", pad=12, fontsize=12, fontweight="bold")
+        ax.set_title("")
+        fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
         if xlabel is not None:
             ax.set_xlabel(xlabel)
         if ylabel is not None:
             ax.set_ylabel(ylabel)
         fig.text(0.01, 0.01, source, ha="left", va="bottom", fontsize=8, color=GREY)
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
+        _layout(fig)
     return Chart(fig, title, alt)
