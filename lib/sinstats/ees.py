@@ -763,10 +763,15 @@ def _row_records(line: int, c: dict[str, str], ctx: _Context) -> list[dict[str, 
     return records
 
 
+_KEY_COLUMNS: Final = ("period", "area_code", "breakdown_topic", "breakdown", "nature", "measure")
+
+
 def _key(frame: pd.DataFrame) -> pd.Series:
     """Identity of a figure: period, area, breakdown topic and value, nature, measure."""
-    cols = ["period", "area_code", "breakdown_topic", "breakdown", "nature", "measure"]
-    return frame[cols].astype(str).agg("|".join, axis=1)
+    key = frame[_KEY_COLUMNS[0]].astype(str)
+    for col in _KEY_COLUMNS[1:]:
+        key = key + "|" + frame[col].astype(str)
+    return key
 
 
 def read_ees_file(
@@ -1025,14 +1030,41 @@ def _newest_wins(frame: pd.DataFrame) -> pd.DataFrame:
     return work[keep.to_numpy()].drop(columns=["_key"]).reset_index(drop=True)
 
 
-def _official(data_dir: str | os.PathLike[str] | None) -> pd.DataFrame:
-    """Every row of every installed release, with private ranking columns (not de-duplicated)."""
+# The merged frames of the installed releases, by the identity and checksum of every file read:
+# ``data.load`` calls :func:`overlay` on every load, and releases change only when fetched.
+_MERGED: dict[tuple[object, ...], tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+
+def _official(data_dir: str | os.PathLike[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (every row of every installed release, the same with one row per figure).
+
+    Every file is hashed and checked against its ``SOURCE.json`` on each call (and recorded in
+    :func:`sinstats.data.files_read`); parsing and merging are reused while nothing changed.
+    """
+    releases = installed_releases(data_dir)
+    identity: list[object] = []
+    for rank, release in enumerate(releases):
+        for rel in release.data_files():
+            path = release.path / rel
+            sha = _verified_sha(release, rel)
+            data._FILES_READ[str(path.resolve())] = sha
+            identity.append((rank, release.slug, release.source_url, str(path.resolve()), sha))
+    key = tuple(identity)
+    cached = _MERGED.get(key)
+    if cached is not None:
+        return cached
     frames: list[pd.DataFrame] = []
-    for rank, release in enumerate(installed_releases(data_dir)):
+    for rank, release in enumerate(releases):
         frames.extend(_release_frames(release, rank))
-    if not frames:
-        return pd.DataFrame(columns=[*data.TIDY_COLUMNS, *_PRIVATE])
-    return pd.concat(frames, ignore_index=True)
+    if frames:
+        every = pd.concat(frames, ignore_index=True)
+    else:
+        every = pd.DataFrame(columns=[*data.TIDY_COLUMNS, *_PRIVATE])
+    merged = _newest_wins(every)
+    if len(_MERGED) > 16:
+        _MERGED.clear()
+    _MERGED[key] = (every, merged)
+    return every, merged
 
 
 def official_figures(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
@@ -1044,8 +1076,8 @@ def official_figures(data_dir: str | os.PathLike[str] | None = None) -> pd.DataF
         Columns :data:`sinstats.data.TIDY_COLUMNS`; ``dataset`` says which dataset of
         :func:`sinstats.data.load` each row belongs to. Empty when nothing is installed.
     """
-    frame = _newest_wins(_official(data_dir))
-    return frame[list(data.TIDY_COLUMNS)].reset_index(drop=True)
+    _, merged = _official(data_dir)
+    return merged[list(data.TIDY_COLUMNS)].reset_index(drop=True)
 
 
 def _has_release_dirs(data_dir: str | os.PathLike[str] | None) -> bool:
@@ -1152,8 +1184,8 @@ def load_areas(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     NoDataError
         If no installed release holds a sub-national file (fetch one with ``sinstats fetch``).
     """
-    official = _official(data_dir)
-    areas = official[official["_era"] == "subnational"]
+    every, _ = _official(data_dir)
+    areas = every[every["_era"] == "subnational"]
     if areas.empty:
         raise NoDataError(
             "no official sub-national file is installed under data/raw; run "
