@@ -1,7 +1,7 @@
 """Read official explore-education-statistics (EES) files into the project's tidy schema.
 
-DfE has published "Serious incident notifications" on EES in several *format eras* (see
-``docs/data.md`` and the format notes the project was built from). :func:`read_ees_file` reads one
+DfE has published "Serious incident notifications" on EES in several *format eras* (see the table
+below and ``data/raw/README.md``). :func:`read_ees_file` reads one
 official CSV of any era, checks it (required columns of its era, known symbols, parseable periods,
 non-negative whole counts) and returns it in :data:`sinstats.data.TIDY_COLUMNS`, with canonical
 periods (``202223`` + ``Financial year`` and ``2023`` + ``Reporting year`` are both ``2022-23``),
