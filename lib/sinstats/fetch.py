@@ -1035,7 +1035,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     print("Releases of 'Serious incident notifications' (slug, title, download URL):")
     for slug, known in KNOWN_RELEASES.items():
         mark = "installed" if slug in installed else ""
-        print(f"  {slug:<27} {known.label:<37} {mark}")
+        print(f"  {slug:<27} {known.label:<37} {mark}".rstrip())
         print(f"  {'':<27} {known.url or 'URL not known: use --source (see ' + known.page + ')'}")
     for slug in installed:
         if slug not in KNOWN_RELEASES:
@@ -1100,7 +1100,7 @@ def register_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         default=None,
         help="https:// URL or local ZIP file (default: the release's download URL)",
     )
-    p.add_argument("--data-dir", default=None, help="data folder (default: data/)")
+    p.add_argument("--data-dir", default=None, metavar="DIR", help="data folder (default: data/)")
     p.add_argument(
         "--timeout",
         type=float,
