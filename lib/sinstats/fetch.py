@@ -198,6 +198,7 @@ class DownloadInfo:
     attempts: int
     etag: str = ""
     last_modified: str = ""
+    filename: str = ""
 
 
 @dataclass
@@ -325,6 +326,12 @@ def _opener(url: str, allow_insecure_localhost: bool) -> urllib.request.OpenerDi
     return urllib.request.build_opener(*handlers)
 
 
+def _safe_name(name: str) -> str:
+    """Reduce a Content-Disposition file name to a harmless label."""
+    base = re.split(r"[\\/]", name)[-1]
+    return re.sub(r"[^A-Za-z0-9._\-]+", "_", base).strip("._")[:120]
+
+
 def _content_type_problem(content_type: str, url: str) -> str | None:
     main = content_type.split(";")[0].strip().lower()
     if not main or main in ZIP_CONTENT_TYPES:
@@ -396,6 +403,7 @@ def _download_once(
             )
         sha = hashlib.sha256()
         total = 0
+        head = b""  # the first bytes, to tell a ZIP from an HTML page
         bar = tqdm(
             total=length,
             unit="B",
@@ -417,8 +425,9 @@ def _download_once(
                         raise _Transient(f"download from {url} was cut short") from None
                     if not chunk:
                         break
-                    if total == 0:
-                        problem = _first_bytes_problem(chunk, url)
+                    if len(head) < 8:
+                        head += chunk[:512]
+                        problem = _first_bytes_problem(head, url) if len(head) >= 8 else None
                         if problem:
                             raise FetchError(problem)
                     total += len(chunk)
@@ -434,6 +443,9 @@ def _download_once(
             bar.close()
         if total == 0:
             raise FetchError(f"{url} sent an empty response, not a ZIP")
+        problem = _first_bytes_problem(head, url) if len(head) < 8 else None
+        if problem:
+            raise FetchError(problem)
         if length is not None and total != length:
             raise _Transient(f"download from {url} was cut short ({total:,} of {length:,} bytes)")
         return DownloadInfo(
@@ -445,6 +457,7 @@ def _download_once(
             attempts=1,
             etag=headers.get("ETag", "") or "",
             last_modified=headers.get("Last-Modified", "") or "",
+            filename=_safe_name(headers.get_filename() or ""),
         )
 
 
@@ -944,7 +957,9 @@ def fetch(
                 report=report,
                 desc=f"release {slug}",
             )
-            name = Path(urllib.parse.urlsplit(info.final_url).path).name or "download"
+            name = info.filename or Path(urllib.parse.urlsplit(info.final_url).path).name
+            if not name.lower().endswith(".zip"):
+                name = f"serious-incident-notifications_{slug}.zip"
             provenance = {
                 "source": source_text,
                 "source_kind": "url",

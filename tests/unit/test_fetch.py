@@ -47,6 +47,7 @@ class Route:
     delay: float = 0.0
     location: str | None = None
     fail_first: int = 0  # answer 500 to the first N requests
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,6 +87,8 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
                 self.send_header("Location", route.location)
             if route.content_type:
                 self.send_header("Content-Type", route.content_type)
+            for name, value in route.headers.items():
+                self.send_header(name, value)
             if route.send_length:
                 length = route.claimed_length or len(route.body)
                 self.send_header("Content-Length", str(length))
@@ -309,6 +312,22 @@ def test_retry_then_success_with_progress_bar(
     capsys.readouterr()
 
 
+def test_archive_named_from_content_disposition(server: Server, work: Path, tmp_path: Path) -> None:
+    disposition = 'attachment; filename="../serious-incident-notifications_2026.zip"'
+    url = server.serve_file(
+        "/api/releases/x/files",
+        fx.release_zip(tmp_path, "2026"),
+        headers={"Content-Disposition": disposition},
+    )
+    fetch.fetch("2026", url, data_dir=work, progress=False, allow_insecure_localhost=True)
+    source = json.loads((work / "raw" / "2026" / "SOURCE.json").read_text())
+    assert source["archive"]["name"] == "serious-incident-notifications_2026.zip"
+    plain = server.serve_file("/api/releases/y/files", fx.release_zip(tmp_path, "2026"))
+    fetch.fetch("2026", plain, data_dir=work, progress=False)
+    source = json.loads((work / "raw" / "2026" / "SOURCE.json").read_text())
+    assert source["archive"]["name"] == "serious-incident-notifications_2026.zip"
+
+
 def test_redirect_to_local_server_is_followed(server: Server, tmp_path: Path) -> None:
     target = server.serve_file("/real.zip", fx.release_zip(tmp_path, "2026"))
     url = server.serve("/moved", Route(status=302, location=target, content_type=None))
@@ -490,6 +509,7 @@ HOSTILE: dict[str, tuple[Callable[[Path], Route], str]] = {
         "HTML page instead of a ZIP",
     ),
     "empty_response": (lambda t: Route(b""), "empty response"),
+    "tiny_response": (lambda t: Route(b"PK"), "did not send a ZIP"),
     "missing_sin_files": (
         lambda t: Route(
             _zip_bytes({"data-guidance/data-guidance.txt": fx.GUIDANCE, "README.txt": fx.README}, t)
