@@ -2,11 +2,11 @@
 
 ``sinstats build`` (``make reports``) reads the run matrix from ``reports.yml``, checks every run's
 parameters against the notebook's own ``parameters`` cell, skips the runs whose inputs have not
-changed since their last successful build, executes the others with papermill (one kernel per run,
-in parallel worker processes, each in its own temporary folder), exports each executed notebook to
-HTML and PDF (:mod:`sinstats.report`), moves each run's outputs into ``reports/<period>/<notebook>/``
-only when the whole run has succeeded, and finally writes the per-period ``tables.xlsx``,
-``reports/index.html`` and ``reports/manifest.json``.
+changed since their last successful build, executes the others with papermill (one kernel per
+run, in parallel worker processes, each in its own temporary folder), exports each executed
+notebook to HTML and PDF (:mod:`sinstats.report`), moves each run's outputs into
+``reports/<period>/<notebook>/`` only when the whole run has succeeded, and finally writes the
+per-period ``tables.xlsx``, ``reports/index.html`` and ``reports/manifest.json``.
 
 Heavy packages (papermill, nbconvert, WeasyPrint, gptables) are imported only when a run or an
 export actually happens, so a rebuild with nothing to do starts no kernel and finishes in about a
@@ -471,7 +471,9 @@ def _inspect_notebook(notebook: Path) -> dict[str, dict[str, str]]:
     try:
         found = papermill.inspect_notebook(str(notebook))
     except Exception as err:  # papermill raises plain exceptions for unreadable notebooks
-        raise ConfigError(f"cannot read the notebook's parameters: {err}", path=str(notebook))
+        raise ConfigError(
+            f"cannot read the notebook's parameters: {err}", path=str(notebook)
+        ) from None
     finally:
         logger.removeHandler(collect)
         logger.propagate = old_propagate
@@ -740,7 +742,9 @@ def plan(
                 )
             selected_years.append(p)
     chosen = [_resolve_notebook(config, n) for n in notebooks] if notebooks else None
-    selected_nbs = list(dict.fromkeys(chosen)) if chosen else list(config.notebooks)
+    selected_nbs = (
+        list({nb.name: nb for nb in chosen}.values()) if chosen else list(config.notebooks)
+    )
     if selected_years is not None and chosen:
         for nb in selected_nbs:
             if not nb.year_specific and latest not in selected_years:
@@ -790,10 +794,10 @@ def plan(
                 params[name] = _config_value(config, nb, declared[name], value, f"defaults.{name}")
         for name, value in nb.parameters.items():
             if name not in declared:
-                valid = ", ".join(n for n in declared if n not in RESERVED_PARAMETERS)
+                names = ", ".join(n for n in declared if n not in RESERVED_PARAMETERS)
                 raise ConfigError(
                     f"notebook {nb.name} does not declare a parameter '{name}'; "
-                    f"it declares: {valid}",
+                    f"it declares: {names}",
                     path=str(config.path),
                     key=f"notebooks.{nb.name}.parameters.{name}",
                 )
@@ -880,7 +884,7 @@ def config_files(data_dir: Path) -> dict[str, str]:
 
 
 def _display_path(path: Path | str) -> str:
-    """A path relative to the project root where possible (stable across clones), else absolute."""
+    """Return a path relative to the project root where possible (stable across clones)."""
     p = Path(path)
     try:
         return p.resolve().relative_to(paths.PROJ_ROOT).as_posix()
@@ -907,7 +911,7 @@ class _HashCache:
         return self.files[display]
 
     def sums_entry(self, display: str) -> str | None:
-        """The SHA256SUMS line covering a published file, or None."""
+        """Return the SHA256SUMS checksum listed for a published file, or None."""
         p = _absolute(display)
         base = p.parent.parent
         if base not in self.sums:
@@ -1025,7 +1029,7 @@ def build_lock(out_dir: Path, wait: float = 0.0) -> Iterator[None]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     lock_path = out_dir / LOCK_NAME
-    fh = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - closed in finally
+    fh = open(lock_path, "a+", encoding="utf-8")
     try:
         deadline = time.monotonic() + max(wait, 0.0)
         while True:
@@ -1339,8 +1343,11 @@ def _recover(out_dir: Path) -> None:
 
 
 def _move_into_place(tmp: Path, target: Path, tmp_root: Path) -> None:
-    """Replace ``target`` by ``tmp``: two renames on one file system, the old copy kept until
-    the new one is in place (and restored by :func:`_recover` after a crash in between)."""
+    """Replace ``target`` by ``tmp`` with two renames on one file system.
+
+    The old copy is kept until the new one is in place (and restored by :func:`_recover` after a
+    crash in between).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     old = tmp_root / f"{target.parent.name}__{target.name}.old"
     if old.exists():
@@ -1361,7 +1368,7 @@ def _outputs_of(run_dir: Path, out_dir: Path) -> list[str]:
 
 
 def _title_of(notebook: Path) -> str:
-    """The notebook's title: metadata ``title`` or its first level-1 heading, else its name."""
+    """Return the notebook's title: metadata ``title``, its first level-1 heading, or its name."""
     try:
         nb = json.loads(notebook.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -1501,7 +1508,7 @@ def build(
                 good["reason"] = reason
                 good.pop("last_good", None)
                 entries[run.id] = good
-        results = _execute_all(to_run, common, out, n_jobs, progress, log)
+        results = _execute_all(to_run, common, out, n_jobs, progress, log) if to_run else {}
         worker_stats: dict[str, dict[str, float]] = {}
         for run, _reason in to_run:
             res = results[run.id]
@@ -1660,7 +1667,7 @@ def _why_changed(
     packages: Mapping[str, str],
     config: Mapping[str, str],
 ) -> str:
-    """A short reason for the console and the manifest."""
+    """Return a short reason for the console and the manifest."""
     if good.get("notebook_sha256") != _sha256_file(run.notebook.path):
         return "notebook changed"
     if good.get("parameters") != run.parameters:
@@ -1691,7 +1698,7 @@ def _execute_all(
     env = _kernel_environment()
     if "SOURCE_DATE_EPOCH" in os.environ:
         env["SOURCE_DATE_EPOCH"] = os.environ["SOURCE_DATE_EPOCH"]
-    jobs = []
+    jobs: list[dict[str, Any]] = []
     for run, _reason in to_run:
         tmp = Path(tempfile.mkdtemp(prefix=f"{run.period.id}__{run.notebook.name}-", dir=tmp_root))
         meta = common.report_meta_base()

@@ -53,7 +53,7 @@ def date_in_words(iso_date: str) -> str:
 
 
 def _display(path: str | os.PathLike[str], base: Path | None = None) -> str:
-    """A short, stable path for people: relative to ``base`` or the project root if inside."""
+    """Return a short, stable path: relative to ``base`` or the project root if inside."""
     p = Path(path)
     for root in (base, paths.PROJ_ROOT):
         if root is None:
@@ -287,7 +287,8 @@ def provenance_html(meta: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
     parts.append(f"<p>Software: Python {e(str(python))}; {listed}.</p>")
     parts.append(
         "<p>The start and end times and the duration of this run are recorded in "
-        f"<code>reports/manifest.json</code> under the run id <code>{e(str(meta['run_id']))}</code>, "
+        "<code>reports/manifest.json</code> under the run id "
+        f"<code>{e(str(meta['run_id']))}</code>, "
         "with the same facts in machine-readable form; they are left off this page so that "
         "rebuilding from the same inputs gives the same text.</p>"
     )
@@ -325,10 +326,10 @@ def notebook_to_html(
     import nbformat
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(str(executed), as_version=4)
+    nb = nbformat.read(str(executed), as_version=4)  # type: ignore[no-untyped-call]
     prepare_figures(nb, run_dir)
     _drop_title_heading(nb, str(meta["title"]))
-    exporter = HTMLExporter(
+    exporter = HTMLExporter(  # type: ignore[no-untyped-call]
         template_name="classic",
         template_file=str(REPORT_TEMPLATE),
         exclude_input=True,
@@ -625,7 +626,7 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
                 "built": date_in_words(built) if built else "never",
             }
         )
-    periods = []
+    periods: list[dict[str, Any]] = []
     for period_id in sorted(by_period, reverse=True):
         try:
             label = parse_period(period_id).label

@@ -92,7 +92,9 @@ class Chromium:
 
     # -- protocol -----------------------------------------------------------------------------
 
-    def _send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> int:
+    def _send(
+        self, method: str, params: dict[str, Any] | None = None, session: str | None = None
+    ) -> int:
         self._next_id += 1
         msg: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
         if session:
@@ -118,7 +120,9 @@ class Chromium:
         loaded: dict[str, Any] = json.loads(raw)
         return loaded
 
-    def call(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> dict[str, Any]:
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, session: str | None = None
+    ) -> dict[str, Any]:
         """Send a command and return its result (events received meanwhile are kept)."""
         msg_id = self._send(method, params, session)
         deadline = time.monotonic() + self.timeout
@@ -182,7 +186,9 @@ class Chromium:
                 details = params.get("exceptionDetails", {})
                 check.errors.append(f"exception: {details.get('text')} {details.get('url', '')}")
             elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                args = [str(a.get("value", a.get("description", ""))) for a in params.get("args", [])]
+                args = [
+                    str(a.get("value", a.get("description", ""))) for a in params.get("args", [])
+                ]
                 check.errors.append("console.error: " + " ".join(args))
             elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
                 entry = params["entry"]

@@ -1,0 +1,541 @@
+"""End-to-end tests of ``sinstats build`` on the fixture matrix (issue 6)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import threading
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pypdf
+import pytest
+
+from sinstats import cli, data, pipeline
+
+from .conftest import (
+    REAL_LIBRARY_HASH,
+    RUN_IDS,
+    SOURCE_DATE_EPOCH,
+    Project,
+    copy_reports,
+    make_project,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _run_dir(project: Project, run_id: str) -> Path:
+    return project.out / run_id
+
+
+def _base(run_id: str) -> str:
+    period, name = run_id.split("/")
+    return f"{name}-{period}"
+
+
+def _pdf(project: Project, run_id: str) -> Path:
+    return _run_dir(project, run_id) / f"{_base(run_id)}.pdf"
+
+
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _entry(out: Path, run_id: str) -> dict:
+    return next(r for r in _manifest(out)["runs"] if r["id"] == run_id)
+
+
+# --------------------------------------------------------------------------------------------
+# A full build
+# --------------------------------------------------------------------------------------------
+
+
+def test_build_writes_every_output(built: Project) -> None:
+    for run_id in RUN_IDS:
+        run_dir = _run_dir(built, run_id)
+        base = _base(run_id)
+        for suffix in (".ipynb", ".html", ".pdf"):
+            assert (run_dir / f"{base}{suffix}").is_file(), f"{run_id}: no {suffix}"
+        csvs = list((run_dir / "tables").glob("*.csv"))
+        assert csvs, run_id
+        for csv in csvs:
+            header = csv.read_text(encoding="utf-8").splitlines()[0].split(",")
+            assert {"method", "conf_level", "note"} <= set(header), csv
+        svgs = sorted((run_dir / "figures").glob("*.svg"))
+        assert svgs, run_id
+        for svg in svgs:
+            assert svg.with_suffix(".png").is_file()
+            assert svg.with_name(f"{svg.stem}.alt.txt").read_text(encoding="utf-8").strip()
+        assert json.loads((run_dir / "key_figures.json").read_text(encoding="utf-8"))
+    for period in ("2024-25", "2025-26"):
+        assert (built.out / period / "tables.xlsx").is_file()
+    assert (built.out / "index.html").is_file()
+    assert not (built.out / "_failed").exists()
+    assert not (built.out / ".tmp").exists(), "temporary run folders must be cleared"
+
+
+def test_manifest_records_provenance(built: Project) -> None:
+    manifest = _manifest(built.out)
+    assert manifest["build"]["counts"] == {"ok": 3, "skipped": 0, "failed": 0}
+    assert [r["id"] for r in manifest["runs"]] == sorted(RUN_IDS)
+    for entry in manifest["runs"]:
+        assert entry["status"] == "ok"
+        assert entry["error"] is None
+        assert entry["git_commit"] == manifest["build"]["git_commit"]
+        assert re.fullmatch(r"[0-9a-f]{40}", entry["git_commit"])
+        assert isinstance(entry["git_dirty"], bool)
+        assert entry["parameters"]["year"] == entry["period"]
+        assert entry["parameters"]["data_dir"] == str(built.data)
+        assert "output_dir" not in entry["parameters"]
+        assert entry["packages"]["python"] and entry["packages"]["papermill"]
+        assert entry["started"] < entry["finished"] and entry["duration_s"] > 0
+        assert re.fullmatch(r"[0-9a-f]{64}", entry["key"])
+        assert entry["data_files"], entry["id"]
+        for path, sha in entry["data_files"].items():
+            assert data.sha256_file(path) == sha
+        for output in entry["outputs"]:
+            assert (built.out / output).is_file()
+    readers = {r["id"]: {Path(p).name for p in r["data_files"]} for r in manifest["runs"]}
+    assert readers["2025-26/01-fixture-annual"] == {"sin_national.csv"}
+    assert readers["2025-26/02-fixture-population"] == {"population_0_17.csv"}
+
+
+def test_kernel_runs_the_build_interpreter(built: Project) -> None:
+    import sys
+
+    inputs = json.loads(
+        (_run_dir(built, "2025-26/01-fixture-annual") / "inputs.json").read_text(encoding="utf-8")
+    )
+    assert Path(inputs["python"]).resolve() == Path(sys.executable).resolve()
+
+
+def test_pdf_title_page_metadata_and_headline_figures(built: Project) -> None:
+    for run_id in ("2025-26/01-fixture-annual", "2024-25/01-fixture-annual"):
+        period = run_id.split("/")[0]
+        reader = pypdf.PdfReader(_pdf(built, run_id))
+        assert len(reader.pages) >= 3
+        title_page = reader.pages[0].extract_text()
+        for expected in (
+            "Fixture: annual headline",
+            "Release",
+            "Build date",
+            f"{period} (reporting year",
+            "31 March 2026",  # the build date from SOURCE_DATE_EPOCH
+        ):
+            assert expected in title_page, (expected, title_page)
+        text = "\n".join(page.extract_text() for page in reader.pages)
+        total = data.count(period, data_dir=built.data).value
+        assert f"{total:,.0f}" in text
+        assert "Page 2 of" in reader.pages[1].extract_text()
+        last = reader.pages[-1].extract_text()
+        assert "How this report was produced" in last
+        commit = _entry(built.out, run_id)["git_commit"]
+        assert "sin_national.csv" in last and commit in last.replace("\n", "")
+        meta = reader.metadata
+        assert meta is not None
+        assert meta.title and "Fixture: annual headline" in meta.title
+        assert meta.subject and period in meta.subject
+        assert str(meta.get("/CreationDate", "")).startswith("D:20260331120000")
+        root = reader.trailer["/Root"]
+        assert root["/Lang"] == "en-GB"
+        assert root["/MarkInfo"]["/Marked"], "the PDF must be tagged (PDF/UA)"
+
+
+def test_html_hides_code_and_every_image_has_alt_text(built: Project) -> None:
+    for run_id in RUN_IDS:
+        page = (_run_dir(built, run_id) / f"{_base(run_id)}.html").read_text(encoding="utf-8")
+        assert "data.count(" not in page and "data.load(" not in page, "code must be hidden"
+        images = re.findall(r"<img\b[^>]*>", page)
+        assert images, run_id
+        for img in images:
+            alt = re.search(r'alt="([^"]*)"', img)
+            assert alt and alt.group(1).strip(), img
+        assert not re.search(r'(src|href)="(https?:)?//', page), "no external resources"
+        assert "<script" not in page
+    alt_file = _run_dir(built, "2025-26/01-fixture-annual") / "figures" / "natures.alt.txt"
+    page = (
+        _run_dir(built, "2025-26/01-fixture-annual") / "01-fixture-annual-2025-26.html"
+    ).read_text(encoding="utf-8")
+    assert alt_file.read_text(encoding="utf-8").strip() in page
+    assert 'src="figures/natures.svg"' in page
+
+
+def test_workbook_has_cover_contents_notes_and_one_table_per_sheet(built: Project) -> None:
+    with zipfile.ZipFile(built.out / "2025-26" / "tables.xlsx") as xlsx:
+        workbook = xlsx.read("xl/workbook.xml").decode()
+        sheets = re.findall(r'<sheet name="([^"]+)"', workbook)
+        strings = xlsx.read("xl/sharedStrings.xml").decode()
+    assert sheets == ["Cover", "Contents", "Notes", "Table_1", "Table_2"]
+    assert "Source:" in strings and "count of notifications" in strings
+
+
+def test_index_links_every_report_with_key_figures(built: Project) -> None:
+    page = (built.out / "index.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="([^"]+)"', page)
+    assert hrefs
+    for href in hrefs:
+        assert not href.startswith(("http:", "https:", "/", "file:")), href
+        assert (built.out / href).is_file(), href
+    for run_id in RUN_IDS:
+        assert f'href="{run_id}/{_base(run_id)}.pdf"' in page
+    assert ">357<" in page and ">338<" in page  # the key figures of the two years
+
+
+# --------------------------------------------------------------------------------------------
+# Incremental builds
+# --------------------------------------------------------------------------------------------
+
+
+def test_second_build_skips_everything(built: Project, tmp_path: Path, no_kernel: None) -> None:
+    project = copy_reports(built, tmp_path / "reports")
+    before = {p: p.read_bytes() for p in project.out.rglob("*.pdf")}
+    result = project.build()
+    assert result.exit_code == 0
+    assert [r["status"] for r in result.runs] == ["skipped"] * 3
+    assert {r["reason"] for r in result.runs} == {"up to date"}
+    assert {p: p.read_bytes() for p in project.out.rglob("*.pdf")} == before
+    manifest = _manifest(project.out)
+    assert manifest["build"]["counts"] == {"ok": 0, "skipped": 3, "failed": 0}
+    # A skipped run keeps the provenance of the build that made its outputs.
+    assert _entry(project.out, RUN_IDS[0])["started"] == _entry(built.out, RUN_IDS[0])["started"]
+
+
+def test_missing_output_rebuilds_that_run_only(built: Project, tmp_path: Path) -> None:
+    project = copy_reports(built, tmp_path / "reports")
+    _pdf(project, "2024-25/01-fixture-annual").unlink()
+    result = project.build(jobs=1)
+    statuses = {r["id"]: (r["status"], r["reason"]) for r in result.runs}
+    assert statuses["2024-25/01-fixture-annual"] == ("ok", "outputs missing")
+    assert statuses["2025-26/01-fixture-annual"][0] == "skipped"
+    assert statuses["2025-26/02-fixture-population"][0] == "skipped"
+    assert _pdf(project, "2024-25/01-fixture-annual").is_file()
+
+
+def test_changing_one_data_file_rebuilds_exactly_the_runs_that_read_it(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "touch")
+    assert project.build(jobs=2).exit_code == 0
+    pop = project.data / "published" / "population_0_17.csv"
+    lines = pop.read_text(encoding="utf-8").splitlines(keepends=True)
+    # A harmless edit (the note of the last row), then the reviewed-change step: new checksums.
+    lines[-1] = lines[-1].rstrip("\n") + " (reviewed)\n" if lines[-1].endswith("\n") else lines[-1]
+    pop.write_text("".join(lines), encoding="utf-8")
+    data.write_checksums(project.data)
+    result = project.build(jobs=1)
+    statuses = {r["id"]: r["status"] for r in result.runs}
+    assert statuses == {
+        "2025-26/01-fixture-annual": "skipped",
+        "2025-26/02-fixture-population": "ok",
+        "2024-25/01-fixture-annual": "skipped",
+    }
+    rebuilt = next(r for r in result.runs if r["status"] == "ok")
+    assert rebuilt["reason"] == "data changed: population_0_17.csv"
+    assert project.build(jobs=1).runs[1]["status"] == "skipped"
+
+
+def test_force_and_parameter_change_rebuild(built: Project, tmp_path: Path) -> None:
+    project = copy_reports(built, tmp_path / "reports")
+    result = project.build(notebooks=["02"], parameters={"method": "midp"}, jobs=1)
+    assert [(r["id"], r["status"], r["reason"]) for r in result.runs] == [
+        ("2025-26/02-fixture-population", "ok", "parameters changed")
+    ]
+    assert result.runs[0]["parameters"]["method"] == "midp"
+    # Runs outside the selection stay in the manifest as they were.
+    ids = [r["id"] for r in _manifest(project.out)["runs"]]
+    assert sorted(ids) == sorted(RUN_IDS)
+
+
+def test_library_change_rebuilds_every_run(
+    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = copy_reports(built, tmp_path / "reports")
+    monkeypatch.setattr(pipeline, "library_hash", lambda: "1" * 64)
+    out = io.StringIO()
+    result = project.build(dry_run=True, stream=out)
+    assert result.runs == []
+    assert out.getvalue().count("library changed") == 3
+
+
+def test_real_library_hash_covers_sources_and_templates() -> None:
+    real = REAL_LIBRARY_HASH
+    first = real()
+    assert re.fullmatch(r"[0-9a-f]{64}", first)
+    assert real() == first
+
+
+# --------------------------------------------------------------------------------------------
+# Failure safety
+# --------------------------------------------------------------------------------------------
+
+
+def _broken_notebooks(project: Project, dest: Path) -> Path:
+    shutil.copytree(project.notebooks, dest)
+    path = dest / "01-fixture-annual.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell('raise RuntimeError("deliberately broken copy")'))
+    for cell in nb.cells:
+        cell.pop("id", None)
+    nbformat.write(nb, path)
+    return dest
+
+
+def test_broken_notebook_keeps_previous_good_report(
+    built: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = copy_reports(built, tmp_path / "reports")
+    good_pdf = _pdf(project, "2025-26/01-fixture-annual")
+    good = good_pdf.read_bytes()
+    good_entry = _entry(project.out, "2025-26/01-fixture-annual")
+    broken = _broken_notebooks(project, tmp_path / "broken")
+    args = project.cli_args()
+    args[args.index("--notebooks-dir") + 1] = str(broken)
+    code = cli.main([*args, "--notebook", "01", "--year", "2025-26", "--jobs", "1"])
+    assert code == 1
+    err = capsys.readouterr()
+    assert "RuntimeError: deliberately broken copy" in err.err + err.out
+    assert "failed" in err.err
+    assert good_pdf.read_bytes() == good, "the previous good PDF must be untouched"
+    entry = _entry(project.out, "2025-26/01-fixture-annual")
+    assert entry["status"] == "failed"
+    assert entry["error"]["ename"] == "RuntimeError"
+    assert entry["error"]["evalue"] == "deliberately broken copy"
+    assert entry["last_good"]["key"] == good_entry["key"]
+    failed_copy = project.out / entry["failed_notebook"]
+    assert failed_copy == project.out / "_failed" / "2025-26" / "01-fixture-annual-2025-26.ipynb"
+    assert "deliberately broken copy" in failed_copy.read_text(encoding="utf-8")
+    # The other runs are untouched and the index still links the good report.
+    assert _entry(project.out, "2024-25/01-fixture-annual")["status"] == "ok"
+    index = (project.out / "index.html").read_text(encoding="utf-8")
+    assert "2025-26/01-fixture-annual/01-fixture-annual-2025-26.pdf" in index
+    assert "latest build of this report failed" in index
+    # With the notebook fixed, the next build retries the failed run and clears _failed.
+    result = project.build(notebooks=["01"], years=["2025-26"], jobs=1)
+    assert result.runs[0]["status"] in ("ok", "skipped")
+    assert not failed_copy.exists() or result.runs[0]["status"] == "skipped"
+
+
+def test_bad_parameter_value_fails_in_the_kernel_and_exits_non_zero(
+    built: Project, tmp_path: Path
+) -> None:
+    project = copy_reports(built, tmp_path / "reports")
+    good = _pdf(project, "2024-25/01-fixture-annual").read_bytes()
+    result = project.build(
+        notebooks=["01-fixture-annual"], years=["2024-25"], parameters={"conf_level": "95"}, jobs=1
+    )
+    assert result.exit_code == 1
+    (entry,) = result.runs
+    assert entry["status"] == "failed"
+    assert entry["error"]["ename"] == "ValueError" and "conf_level" in entry["error"]["evalue"]
+    assert _pdf(project, "2024-25/01-fixture-annual").read_bytes() == good
+    assert _manifest(project.out)["build"]["counts"]["failed"] == 1
+
+
+def test_interrupted_move_is_recovered(built: Project, tmp_path: Path) -> None:
+    project = copy_reports(built, tmp_path / "reports")
+    run_dir = _run_dir(project, "2024-25/01-fixture-annual")
+    old = project.out / ".tmp" / "2024-25__01-fixture-annual.old"
+    old.parent.mkdir()
+    run_dir.rename(old)  # as if a crash happened between the two renames
+    result = project.build(jobs=1)
+    assert result.exit_code == 0
+    assert all(r["status"] == "skipped" for r in result.runs)
+    assert _pdf(project, "2024-25/01-fixture-annual").is_file()
+
+
+# --------------------------------------------------------------------------------------------
+# Lock
+# --------------------------------------------------------------------------------------------
+
+
+def test_second_build_on_the_same_folder_refuses_or_waits(
+    built: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = copy_reports(built, tmp_path / "reports")
+    with pipeline.build_lock(project.out):
+        assert cli.main([*project.cli_args()]) == 2
+        assert "another sinstats build is writing to" in capsys.readouterr().err
+        assert cli.main([*project.cli_args(), "--wait", "0.3"]) == 2
+        assert "after waiting 0.3 s" in capsys.readouterr().err
+    manifest_before = (project.out / "manifest.json").read_bytes()
+
+    lock = pipeline.build_lock(project.out)
+    lock.__enter__()
+    timer = threading.Timer(0.5, lock.__exit__, args=(None, None, None))
+    timer.start()
+    try:
+        assert cli.main([*project.cli_args(), "--wait", "60"]) == 0
+    finally:
+        timer.join()
+    assert (project.out / "manifest.json").read_bytes() != manifest_before  # it did build
+
+
+# --------------------------------------------------------------------------------------------
+# Bad input: refused before any kernel starts, exit 2, valid choices listed
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--notebook", "99-nothing"], "unknown notebook '99-nothing'; notebooks in"),
+        (["--year", "2031"], "valid years: 2024-25, 2025-26"),
+        (["--year", "2013-14"], "no report is configured for 2013-14"),
+        (["--year", "next year"], "cannot read 'next year' as a period"),
+        (["-p", "n_draws=5"], "valid names: conf_level, method"),
+        (["-p", "conf_level=high"], "parameter 'conf_level' of notebook"),
+        (["-p", "year=2024"], "the pipeline sets 'year'; use --year"),
+        (["-p", "conf_level"], "write -p name=value"),
+        (["--jobs", "0"], "--jobs must be 1 or more"),
+        (["--notebook", "02", "--year", "2024-25"], "is not year-specific"),
+    ],
+)
+def test_bad_command_line_refused_before_any_kernel(
+    built: Project,
+    tmp_path: Path,
+    no_kernel: None,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    out = tmp_path / "reports"
+    assert cli.main([*built.cli_args(out), *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err, err
+    assert not (out / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "message"),
+    [
+        ("version: 1\nnotebooks: [\n", None, "not valid YAML at line"),
+        ("- just a list\n", None, "must be a YAML mapping"),
+        ("version: 1\nnotebook: {}\n", "notebook", "unknown key"),
+        ("version: 2\nnotebooks: {}\n", "version", "only 1 exists"),
+        ("version: 1\n", "notebooks", "missing required key"),
+        ("version: 1\ntimeout: -5\nnotebooks: {}\n", "timeout", "above 0"),
+        ("version: 1\nyears: some\nnotebooks: {}\n", "years", "must be 'all' or"),
+        ("version: 1\nyears: ['2099-3']\nnotebooks: {}\n", "years[0]", "cannot read"),
+        ("version: 1\nfirst_year: 'soon'\nnotebooks: {}\n", "first_year", "cannot read"),
+        ("version: 1\nnotebooks: {}\n", "notebooks", "non-empty mapping"),
+        (
+            "version: 1\nnotebooks:\n  07-missing: {year_specific: true}\n",
+            "notebooks.07-missing",
+            "notebooks there: 01-fixture-annual, 02-fixture-population",
+        ),
+        (
+            "version: 1\nnotebooks:\n  01-fixture-annual: {year_specific: yes please}\n",
+            "notebooks.01-fixture-annual.year_specific",
+            "true or false",
+        ),
+        (
+            "version: 1\nnotebooks:\n  01-fixture-annual: {year_specific: true, colour: red}\n",
+            "notebooks.01-fixture-annual.colour",
+            "unknown key",
+        ),
+        (
+            "version: 1\ndefaults: {year: '2024-25'}\nnotebooks:\n"
+            "  01-fixture-annual: {year_specific: true}\n",
+            "defaults.year",
+            "set by the pipeline",
+        ),
+        (
+            "version: 1\ndefaults: {conf_level: [1, 2]}\nnotebooks:\n"
+            "  01-fixture-annual: {year_specific: true}\n",
+            "defaults.conf_level",
+            "string, number or true/false",
+        ),
+    ],
+)
+def test_malformed_reports_yml_names_file_and_key(
+    tmp_path: Path, text: str, key: str | None, message: str
+) -> None:
+    project = make_project(tmp_path / "p")
+    project.config.write_text(text, encoding="utf-8")
+    with pytest.raises(pipeline.ConfigError) as err:
+        pipeline.load_config(project.config, project.notebooks)
+    assert str(project.config) in str(err.value)
+    assert message in str(err.value)
+    if key is not None:
+        assert err.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("notebook_params", "key", "message"),
+    [
+        ("colour: red", "notebooks.01-fixture-annual.parameters.colour", "does not declare"),
+        ("conf_level: high", "notebooks.01-fixture-annual.parameters.conf_level", "a number"),
+        ("method: 3", "notebooks.01-fixture-annual.parameters.method", "must be text"),
+    ],
+)
+def test_reports_yml_parameters_checked_against_the_notebook(
+    tmp_path: Path,
+    no_kernel: None,
+    capsys: pytest.CaptureFixture[str],
+    notebook_params: str,
+    key: str,
+    message: str,
+) -> None:
+    project = make_project(tmp_path / "p")
+    project.config.write_text(
+        "version: 1\nyears: all\nnotebooks:\n  01-fixture-annual:\n    year_specific: true\n"
+        f"    parameters: {{{notebook_params}}}\n",
+        encoding="utf-8",
+    )
+    assert cli.main(project.cli_args()) == 2
+    err = capsys.readouterr().err
+    assert f"key '{key}'" in err and message in err and str(project.config) in err
+
+
+def test_notebook_without_contract_parameters_is_refused(
+    tmp_path: Path, no_kernel: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path / "p")
+    path = project.notebooks / "01-fixture-annual.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].source = nb.cells[1].source.replace("output_dir", "out_folder")
+    nbformat.write(nb, path)
+    assert cli.main(project.cli_args()) == 2
+    assert "must declare `output_dir`" in capsys.readouterr().err
+
+
+def test_dry_run_prints_the_matrix_and_writes_nothing(
+    built: Project, tmp_path: Path, no_kernel: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "reports"
+    assert cli.main([*built.cli_args(out), "--dry-run", "-p", "method=byar"]) == 0
+    printed = capsys.readouterr().out
+    assert "3 run(s) in the matrix" in printed
+    for run_id in RUN_IDS:
+        assert run_id in printed
+    assert "method=byar" in printed and "new" in printed
+    assert not out.exists()
+    # Against an up-to-date folder, the dry run says nothing would run.
+    assert cli.main([*built.cli_args(), "--dry-run"]) == 0
+    assert capsys.readouterr().out.count("up to date") == 3
+
+
+def test_default_matrix_covers_every_year_from_first_year(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    project.config.write_text(
+        project.config.read_text(encoding="utf-8").replace(
+            'years: ["2024-25", "2025-26"]', "years: all"
+        ),
+        encoding="utf-8",
+    )
+    config = pipeline.load_config(project.config, project.notebooks)
+    runs = pipeline.plan(config, data_dir=project.data)
+    annual = [r.period.id for r in runs if r.notebook.name == "01-fixture-annual"]
+    expected = [
+        p
+        for p in data.periods("sin_national", data_dir=project.data)
+        if p >= "2014-15" and len(p) == 7
+    ]
+    assert sorted(annual) == expected
+    assert "2012-13" not in annual and "2017-18" not in annual
+    assert [r.period.id for r in runs if r.notebook.name == "02-fixture-population"] == [
+        data.latest_period(data_dir=project.data).id
+    ]
+    assert SOURCE_DATE_EPOCH  # the autouse fixture is active here too
