@@ -578,7 +578,8 @@ def decorate(
     """
     ax = fig.axes[0]
     with chart_style():
-        ax.set_title("")
+        for loc in ("left", "center", "right"):
+            ax.set_title("", loc=loc)
         fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
         if xlabel is not None:
             ax.set_xlabel(xlabel)
