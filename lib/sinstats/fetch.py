@@ -41,6 +41,7 @@ import hashlib
 import http.client
 import ipaddress
 import json
+import lzma
 import os
 import re
 import secrets
@@ -145,6 +146,9 @@ KEPT_SUFFIXES: Final = frozenset(
 
 DATA_FOLDERS: Final = ("data", "data-guidance", "supporting-files")
 _CHUNK = 64 * 1024
+_COMPRESSIONS = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -648,6 +652,11 @@ def check_archive(
                 f"{archive}: entry {info.filename!r} is a special file (mode {oct(mode)}); "
                 "only plain files and folders are allowed"
             )
+        if info.compress_type not in _COMPRESSIONS:
+            raise ArchiveError(
+                f"{archive}: entry {info.filename!r} uses compression method "
+                f"{info.compress_type}, which sinstats does not read (the archive may be damaged)"
+            )
         if info.flag_bits & 0x1:
             raise ArchiveError(
                 f"{archive}: entry {info.filename!r} is encrypted; EES archives are not"
@@ -747,7 +756,14 @@ def extract_archive(
                         out.write(chunk)
                 os.chmod(target, 0o644)
                 extracted.append(rel.as_posix())
-    except (zipfile.BadZipFile, zlib.error, EOFError) as err:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        lzma.LZMAError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+    ) as err:
         raise ArchiveError(
             f"{archive} is corrupt ({err}); fetch it again (the download may be damaged)"
         ) from None

@@ -6,14 +6,19 @@ column layout of each era, except national totals copied from data/published/sin
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import shutil
+import tempfile
 from pathlib import Path
 
 import _ees_fixtures as fx
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sinstats import data, ees, fetch, paths
 from sinstats.errors import DataError, NoDataError, ParameterError
@@ -682,3 +687,57 @@ def test_dot_folders_are_ignored(data_copy: Path) -> None:
     (data_copy / "raw" / ".fetch-leftover").mkdir(parents=True)
     frame = data.load("sin_national", data_copy)
     assert set(frame["origin"]) == {"published"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Fuzzing: a mutated official file loads correctly or raises DataError, never anything else
+# ---------------------------------------------------------------------------------------------
+
+FUZZ_FILES = {
+    "ry": RY,
+    "sub": SUB,
+    "fy": fx.release_files("2021-22")["data/fixture_characteristic_totals.csv"],
+}
+cell_text = st.one_of(
+    st.sampled_from(["", "c", "x", ":", "z", "low", "u", "Total", "-1", "1e400", "nan", "0.5"]),
+    st.from_regex(r"\A-?\d{1,12}(\.\d{1,3})?\Z", fullmatch=True),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    which=st.sampled_from(sorted(FUZZ_FILES)),
+    row=st.integers(min_value=0, max_value=40),
+    col=st.integers(min_value=0, max_value=20),
+    text=cell_text,
+)
+def test_fuzz_mutated_cell(which: str, row: int, col: int, text: str) -> None:
+    rows = list(csv.reader(io.StringIO(FUZZ_FILES[which])))
+    r = rows[row % len(rows)]
+    r[col % len(r)] = text
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.csv"
+        path.write_text(buf.getvalue(), encoding="utf-8")
+        try:
+            ef = ees.read_ees_file(path)
+        except DataError as err:
+            assert str(path) in str(err)
+            return
+    df = ef.frame
+    counts = df[df["unit"].isin(["count", "persons"]) & (df["status"] == "")]["value"]
+    assert (counts >= 0).all() and (counts == counts.round()).all()
+    assert set(df["status"]) <= {"", *data.SYMBOLS}
+    assert df.loc[df["status"] != "", "value"].isna().all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(content=st.binary(max_size=300))
+def test_fuzz_random_bytes(content: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.csv"
+        path.write_bytes(content)
+        with pytest.raises(DataError):
+            ees.read_ees_file(path)

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 import zipfile
@@ -26,6 +27,8 @@ from pathlib import Path
 
 import _ees_fixtures as fx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sinstats import cli, data, ees, fetch, paths
 from sinstats.errors import DataError, ParameterError
@@ -802,3 +805,38 @@ def test_build_uses_fetched_release_and_manifest_names_checksums(
     assert len(source_json) == 1
     assert run["config_files"][source_json[0]] == sums["raw/2026/SOURCE.json"]
     capsys.readouterr()
+
+
+# ---------------------------------------------------------------------------------------------
+# Fuzzing: a damaged archive is installed correctly or refused with a sinstats error
+# ---------------------------------------------------------------------------------------------
+
+GOOD_ZIP = io.BytesIO()
+with zipfile.ZipFile(GOOD_ZIP, "w", compression=zipfile.ZIP_DEFLATED) as _zf:
+    for _name, _text in fx.release_files("2026").items():
+        _zf.writestr(_name, _text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    position=st.integers(min_value=0, max_value=len(GOOD_ZIP.getvalue()) - 1),
+    value=st.integers(min_value=0, max_value=255),
+    cut=st.booleans(),
+)
+def test_fuzz_damaged_archive(position: int, value: int, cut: bool) -> None:
+    raw = bytearray(GOOD_ZIP.getvalue())
+    raw[position] = value
+    blob = bytes(raw[:position]) if cut else bytes(raw)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "damaged.zip"
+        path.write_bytes(blob)
+        try:
+            fetch.extract_archive(path, Path(tmp) / "out")
+            files = fetch.validate_release(Path(tmp) / "out", "2026")
+        except (fetch.ArchiveError, DataError) as err:
+            assert str(err)
+            return
+        assert any(r["kind"] == "data" for r in files.values())
+        for p in (Path(tmp) / "out").rglob("*"):
+            assert p.resolve().is_relative_to((Path(tmp) / "out").resolve())
+            assert not p.is_symlink()
