@@ -327,6 +327,9 @@ def notebook_to_html(
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(executed), as_version=4)  # type: ignore[no-untyped-call]
+    # Stable element ids (papermill gives cells random ids, which would end up in the HTML).
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"
     prepare_figures(nb, run_dir)
     _drop_title_heading(nb, str(meta["title"]))
     exporter = HTMLExporter(  # type: ignore[no-untyped-call]

@@ -9,6 +9,7 @@ full-page screenshot, without websocket or browser-automation packages.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
@@ -57,6 +58,15 @@ class Chromium:
         self._profile = tempfile.mkdtemp(prefix="sinstats-chromium-")
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
+        # Move the child's ends above 9 so that putting them on 3 and 4 cannot clobber each other.
+        high_r = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD_CLOEXEC, 10)
+        high_w = fcntl.fcntl(from_browser_w, fcntl.F_DUPFD_CLOEXEC, 10)
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+
+        def child_fds() -> None:  # in the child, before exec: Chromium reads 3 and writes 4
+            os.dup2(high_r, 3)
+            os.dup2(high_w, 4)
 
         args = [
             "--headless",
@@ -75,17 +85,16 @@ class Chromium:
             "--remote-debugging-pipe",
             "about:blank",
         ]
-        # The shell puts our pipe ends on descriptors 3 and 4, where Chromium expects them.
-        script = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}'
         self._proc = subprocess.Popen(
-            ["/bin/sh", "-c", script, binary, *args],
+            [binary, *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            pass_fds=(to_browser_r, from_browser_w),
+            close_fds=False,  # descriptors 3 and 4 must survive; Python's own are close-on-exec
+            preexec_fn=child_fds,
         )
-        os.close(to_browser_r)
-        os.close(from_browser_w)
+        os.close(high_r)
+        os.close(high_w)
         self._buffer = b""
         self._next_id = 0
         self.events: list[dict[str, Any]] = []

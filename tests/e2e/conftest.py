@@ -117,13 +117,17 @@ def copy_reports(project: Project, dest: Path) -> Project:
 # Other people edit lib/sinstats while these tests run in a shared checkout; every such edit
 # changes the library hash and would make "nothing changed" tests rebuild. The hash is pinned here
 # and its effect is tested on its own (test_library_change_rebuilds_every_run).
+# Likewise commits made while the tests run would change the git state between two builds; it
+# is read once per session (a fresh clone in CI has one commit and a clean tree throughout).
 PINNED_LIBRARY_HASH = "0" * 64
 REAL_LIBRARY_HASH = pipeline.library_hash
+PINNED_GIT_STATE = pipeline.git_state()
 
 
 def _pin(mp: pytest.MonkeyPatch) -> None:
     mp.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     mp.setattr(pipeline, "library_hash", lambda: PINNED_LIBRARY_HASH)
+    mp.setattr(pipeline, "git_state", lambda root=None: dict(PINNED_GIT_STATE))
 
 
 @pytest.fixture(autouse=True)

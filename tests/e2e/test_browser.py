@@ -1,0 +1,76 @@
+"""Real-browser check (issue 9, point 4): the index and a report open cleanly in Chromium.
+
+Headless Chromium (driven over its DevTools pipe, see ``browser.py``) opens ``index.html`` and one
+HTML report of a fixture build; every link must resolve to an existing file, every image must
+load (``naturalWidth > 0``), the console must show no error, and a screenshot of each page is
+saved under ``_checks/`` of the reports folder. Skipped, with the reason printed, when no
+Chromium binary is installed (``.ci/run`` installs Debian's ``chromium`` when it can).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from .browser import Chromium, PageCheck, find_chromium
+from .conftest import Project, copy_reports
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = find_chromium()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Chromium:
+    if CHROMIUM is None:
+        reason = "no chromium, chromium-browser or google-chrome binary on PATH"
+        print(f"SKIPPED browser check: {reason}")
+        pytest.skip(reason)
+    browser = Chromium(CHROMIUM)
+    yield browser  # type: ignore[misc]
+    browser.close()
+
+
+def _check_links_and_images(check: PageCheck, page: Path) -> None:
+    assert check.errors == [], f"console errors on {page}: {check.errors}"
+    for href in check.links:
+        parts = urlsplit(href)
+        assert parts.scheme == "file", f"{page}: link leaves the reports folder: {href}"
+        target = Path(unquote(parts.path))
+        assert target.is_file(), f"{page}: broken link {href}"
+    for image in check.images:
+        assert image["complete"] and image["naturalWidth"] > 0, f"{page}: image not loaded {image}"
+        assert image["alt"], f"{page}: image without alt text {image['src']}"
+
+
+def test_index_and_a_report_open_cleanly(
+    built: Project, tmp_path: Path, chromium: Chromium
+) -> None:
+    project = copy_reports(built, tmp_path / "reports")
+    checks = project.out / "_checks"
+    index = project.out / "index.html"
+    result = chromium.check_page(index, checks / "index.png")
+    _check_links_and_images(result, index)
+    report_links = [h for h in result.links if h.endswith(".html")]
+    assert len(report_links) >= 3, result.links
+
+    report = project.out / "2025-26" / "01-fixture-annual" / "01-fixture-annual-2025-26.html"
+    assert report.as_uri() in result.links
+    page = chromium.check_page(report, checks / "01-fixture-annual-2025-26.png")
+    _check_links_and_images(page, report)
+    assert len(page.images) == 1, "the report shows its figure"
+    assert index.as_uri() in page.links, "the report links back to the index"
+    for shot in (checks / "index.png", checks / "01-fixture-annual-2025-26.png"):
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_missing_image_is_caught(built: Project, tmp_path: Path, chromium: Chromium) -> None:
+    """The check itself works: a deleted figure shows as an image that did not load."""
+    project = copy_reports(built, tmp_path / "reports")
+    run_dir = project.out / "2025-26" / "01-fixture-annual"
+    (run_dir / "figures" / "natures.svg").unlink()
+    page = chromium.check_page(run_dir / "01-fixture-annual-2025-26.html")
+    assert page.images and page.images[0]["naturalWidth"] == 0
+    assert page.errors, "a failed load is reported on the console"

@@ -1,0 +1,111 @@
+"""Determinism (issue 9, point 3): the same inputs give the same outputs.
+
+The fixture matrix is built twice with ``--force`` into two folders (same notebooks, data, git
+state and ``SOURCE_DATE_EPOCH``). Every CSV and JSON output must be byte-identical, except the
+times in ``manifest.json`` (start, end, duration), and every PDF must have the same text. The HTML
+reports and SVG figures are checked byte for byte too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+from .conftest import Project, _pin
+
+pytestmark = pytest.mark.slow
+
+TIME_KEYS = frozenset({"started", "finished", "duration_s"})
+
+
+def _without_times(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _without_times(v) for k, v in obj.items() if k not in TIME_KEYS}
+    if isinstance(obj, list):
+        return [_without_times(v) for v in obj]
+    return obj
+
+
+def _files(root: Path, suffix: str) -> dict[str, Path]:
+    return {
+        p.relative_to(root).as_posix(): p
+        for p in sorted(root.rglob(f"*{suffix}"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def _pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+
+
+@pytest.fixture(scope="module")
+def second(built: Project, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second forced build of the same matrix into another folder."""
+    out = tmp_path_factory.mktemp("determinism") / "reports"
+    mp = pytest.MonkeyPatch()
+    _pin(mp)
+    try:
+        result = built.build(out=out, force=True, jobs=2)
+    finally:
+        mp.undo()
+    assert result.exit_code == 0
+    return out
+
+
+def test_same_files_in_both_builds(built: Project, second: Path) -> None:
+    def listing(root: Path) -> list[str]:
+        return sorted(
+            p.relative_to(root).as_posix()
+            for p in root.rglob("*")
+            if p.is_file() and p.name != ".lock"
+        )
+
+    assert listing(built.out) == listing(second)
+
+
+def test_csv_tables_are_byte_identical(built: Project, second: Path) -> None:
+    first = _files(built.out, ".csv")
+    assert first, "the build wrote no CSV"
+    assert first.keys() == _files(second, ".csv").keys()
+    for rel, path in first.items():
+        assert path.read_bytes() == (second / rel).read_bytes(), rel
+
+
+def test_json_outputs_are_identical_except_times(built: Project, second: Path) -> None:
+    first = _files(built.out, ".json")
+    assert "manifest.json" in first and len(first) > 1
+    assert first.keys() == _files(second, ".json").keys()
+    for rel, path in first.items():
+        if rel == "manifest.json":
+            a = _without_times(json.loads(path.read_text(encoding="utf-8")))
+            b = _without_times(json.loads((second / rel).read_text(encoding="utf-8")))
+            assert a == b
+        else:
+            assert path.read_bytes() == (second / rel).read_bytes(), rel
+
+
+def test_manifests_differ_only_in_times(built: Project, second: Path) -> None:
+    a = (built.out / "manifest.json").read_text(encoding="utf-8").splitlines()
+    b = (second / "manifest.json").read_text(encoding="utf-8").splitlines()
+    assert len(a) == len(b)
+    differing = {x.split(":")[0].strip() for x, y in zip(a, b, strict=True) if x != y}
+    assert differing <= {f'"{k}"' for k in TIME_KEYS}, differing
+
+
+def test_pdf_text_is_identical(built: Project, second: Path) -> None:
+    first = _files(built.out, ".pdf")
+    assert len(first) == 3
+    for rel, path in first.items():
+        assert _pdf_text(path) == _pdf_text(second / rel), rel
+
+
+def test_html_and_svg_are_byte_identical(built: Project, second: Path) -> None:
+    for suffix in (".html", ".svg"):
+        first = _files(built.out, suffix)
+        assert first
+        for rel, path in first.items():
+            assert path.read_bytes() == (second / rel).read_bytes(), rel
