@@ -748,6 +748,25 @@ def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFr
     )
 
 
+def load_ees(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read official EES file(s) into the tidy schema (see ``sinstats.ees.load_ees``).
+
+    Parameters
+    ----------
+    path : path-like
+        One official CSV, or a release folder (every data CSV in it, checked against its
+        ``SOURCE.json`` when present).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TIDY_COLUMNS`, canonical periods and categories, symbols as ``status``.
+    """
+    ees = importlib.import_module("sinstats.ees")
+    result: pd.DataFrame = ees.load_ees(path)
+    return result
+
+
 def _overlay_official(
     name: str, frame: pd.DataFrame, data_dir: str | os.PathLike[str] | None
 ) -> pd.DataFrame:

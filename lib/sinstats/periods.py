@@ -81,7 +81,7 @@ class Period:
         if self.kind == CALENDAR_YEAR:
             return f"{self.start_year}"
         if self.kind == HALF_YEAR:
-            fy_start = self.start_year if self.start_month == 4 else self.start_year - 1
+            fy_start = self.start_year if self.start_month >= 4 else self.start_year - 1
             half = 1 if self.start_month == 4 else 2
             return f"{fy_start}-{(fy_start + 1) % 100:02d} H{half}"
         return f"{self.start_year}-{self.start_month:02d}/{self.end_year}-{self.end_month:02d}"

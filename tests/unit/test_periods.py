@@ -36,3 +36,12 @@ def test_ees_pairs() -> None:
     assert from_ees("2024", "Reporting year").id == "2023-24"
     assert from_ees("2020-21", "Part 1 (April to September)").id == "2020-21 H1"
     assert from_ees("2018-07/2019-11", "Month range").months == 17
+
+
+def test_half_years() -> None:
+    h1 = parse_period("2020-21 H1")
+    h2 = parse_period("2020-21 H2")
+    assert (h1.start_year, h1.start_month, h1.months) == (2020, 4, 6)
+    assert (h2.start_year, h2.start_month, h2.months) == (2020, 10, 6)
+    assert h1.id == "2020-21 H1" and h2.id == "2020-21 H2"
+    assert from_ees("2020-21", "Part 2 (October to March)").id == "2020-21 H2"
