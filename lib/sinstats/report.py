@@ -189,6 +189,36 @@ def prepare_figures(nb: Any, run_dir: Path) -> list[dict[str, str]]:
     return found
 
 
+_PATH_REPR = re.compile(r"^(Posix|Windows|Pure\w*)?Path\(['\"].*['\"]\)$", re.DOTALL)
+
+
+def _drop_path_echoes(nb: Any) -> int:
+    """Remove results that only echo a file path (a cell ending in a save call).
+
+    They are not content, and they name the run's temporary folder, which differs on every
+    build. Returns the number removed.
+    """
+    removed = 0
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            plain = data.get("text/plain", "")
+            text = "".join(plain) if isinstance(plain, list) else str(plain)
+            if (
+                out.get("output_type") == "execute_result"
+                and set(data) == {"text/plain"}
+                and _PATH_REPR.match(text.strip())
+            ):
+                removed += 1
+                continue
+            kept.append(out)
+        cell["outputs"] = kept
+    return removed
+
+
 def _drop_title_heading(nb: Any, title: str) -> None:
     """Remove the notebook's level-1 heading when it repeats the title page."""
     for cell in nb.cells:
@@ -330,6 +360,7 @@ def notebook_to_html(
     # Stable element ids (papermill gives cells random ids, which would end up in the HTML).
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i}"
+    _drop_path_echoes(nb)
     prepare_figures(nb, run_dir)
     _drop_title_heading(nb, str(meta["title"]))
     exporter = HTMLExporter(  # type: ignore[no-untyped-call]
