@@ -31,12 +31,16 @@ $(STAMP): pyproject.toml $(LOCK)
 ## venv: create or refresh the local virtual environment (.venv) from pyproject.toml
 venv: $(STAMP)
 
-## test: the whole gate: lint, format check, types, unit tests with coverage, notebooks, end-to-end build
+## test: the whole gate: lint, format, types, unit+fuzz tests, notebooks (papermill + nbval), end-to-end builds, coverage >= 90%
 test: $(STAMP)
 	$(BIN)/ruff check lib tests notebooks benchmarks
 	$(BIN)/ruff format --check lib tests notebooks benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/coverage erase
+	$(BIN)/python -m pytest --cov=sinstats --cov-report= tests/unit tests/fuzz
+	$(BIN)/python -m pytest --cov=sinstats --cov-append --cov-report= tests/notebooks tests/e2e
+	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
+	$(BIN)/coverage report --fail-under=90
 	@echo "make test: all checks passed"
 
 ## lint: ruff lint and format check only
