@@ -91,7 +91,7 @@ CONFIG_KEYS: tuple[str, ...] = (
     "defaults",
     "notebooks",
 )
-NOTEBOOK_KEYS: tuple[str, ...] = ("year_specific", "parameters", "timeout")
+NOTEBOOK_KEYS: tuple[str, ...] = ("year_specific", "years", "parameters", "timeout")
 
 KERNEL_ARGUMENTS: tuple[str, ...] = (
     # Vector figures inline (crisp in print); SVG first, PNG as the fallback for viewers.
@@ -135,6 +135,8 @@ class NotebookConfig:
         Values for this notebook only.
     timeout : int
         Seconds allowed per cell.
+    years : str or tuple of str, optional
+        This notebook's own ``years`` (``"all"`` or ids); None means the top-level ``years``.
     """
 
     name: str
@@ -142,6 +144,7 @@ class NotebookConfig:
     year_specific: bool
     parameters: dict[str, Any]
     timeout: int
+    years: str | tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,35 @@ def _scalar_mapping(value: object, path: Path, key: str) -> dict[str, Any]:
     return out
 
 
+def _parse_years(value: object, path: Path, key: str) -> str | tuple[str, ...]:
+    """Read a ``years`` value: ``"all"`` or a list of April-March years (canonical ids)."""
+    if value == "all":
+        return "all"
+    if not isinstance(value, list) or not value:
+        raise ConfigError(
+            f"must be 'all' or a non-empty list of years such as ['2024-25', '2025-26']; "
+            f"got {value!r}",
+            path=str(path),
+            key=key,
+        )
+    ids = []
+    for i, item in enumerate(value):
+        if isinstance(item, bool) or not isinstance(item, (str, int)):
+            raise ConfigError(
+                f"each year must be text such as '2025-26'; got {item!r}",
+                path=str(path),
+                key=f"{key}[{i}]",
+            )
+        try:
+            p = parse_period(str(item))
+        except PeriodError as err:
+            raise ConfigError(str(err), path=str(path), key=f"{key}[{i}]") from None
+        if p.kind != FINANCIAL_YEAR:
+            raise ConfigError("must be an April-March year", path=str(path), key=f"{key}[{i}]")
+        ids.append(p.id)
+    return tuple(dict.fromkeys(ids))
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None,
     notebooks_dir: str | os.PathLike[str] | None = None,
@@ -292,36 +324,7 @@ def load_config(
         raise ConfigError(
             "must be an April-March year such as '2014-15'", path=str(cfg_path), key="first_year"
         )
-    years_raw = raw.get("years", "all")
-    years: str | tuple[str, ...]
-    if years_raw == "all":
-        years = "all"
-    elif isinstance(years_raw, list) and years_raw:
-        ids = []
-        for i, item in enumerate(years_raw):
-            if isinstance(item, bool) or not isinstance(item, (str, int)):
-                raise ConfigError(
-                    f"each year must be text such as '2025-26'; got {item!r}",
-                    path=str(cfg_path),
-                    key=f"years[{i}]",
-                )
-            try:
-                p = parse_period(str(item))
-            except PeriodError as err:
-                raise ConfigError(str(err), path=str(cfg_path), key=f"years[{i}]") from None
-            if p.kind != FINANCIAL_YEAR:
-                raise ConfigError(
-                    "must be an April-March year", path=str(cfg_path), key=f"years[{i}]"
-                )
-            ids.append(p.id)
-        years = tuple(dict.fromkeys(ids))
-    else:
-        raise ConfigError(
-            f"must be 'all' or a non-empty list of years such as ['2024-25', '2025-26']; "
-            f"got {years_raw!r}",
-            path=str(cfg_path),
-            key="years",
-        )
+    years = _parse_years(raw.get("years", "all"), cfg_path, "years")
     defaults = _scalar_mapping(raw.get("defaults"), cfg_path, "defaults")
     nbs_raw = raw["notebooks"]
     if not isinstance(nbs_raw, dict) or not nbs_raw:
@@ -357,11 +360,22 @@ def load_config(
                 path=str(cfg_path),
                 key=f"{key}.year_specific",
             )
+        nb_years = None
+        if "years" in entry:
+            if not year_specific:
+                raise ConfigError(
+                    "only a year-specific notebook can have its own years "
+                    "(set year_specific: true, or remove years)",
+                    path=str(cfg_path),
+                    key=f"{key}.years",
+                )
+            nb_years = _parse_years(entry["years"], cfg_path, f"{key}.years")
         notebooks.append(
             NotebookConfig(
                 name=name,
                 path=nb_dir / f"{name}.ipynb",
                 year_specific=year_specific,
+                years=nb_years,
                 parameters=_scalar_mapping(entry.get("parameters"), cfg_path, f"{key}.parameters"),
                 timeout=_positive_int(entry.get("timeout", timeout), cfg_path, f"{key}.timeout"),
             )
@@ -639,10 +653,8 @@ class Run:
         return f"{self.period.id}/{self.notebook.name}"
 
 
-def _configured_years(
-    config: BuildConfig, data_dir: Path
-) -> tuple[list[Period], Period, list[Period]]:
-    """Return (years for year-specific notebooks, latest year, every April-March year with data)."""
+def _years_with_data(config: BuildConfig, data_dir: Path) -> tuple[list[Period], Period]:
+    """Return (April-March years with data from ``first_year`` on, the latest year)."""
     from sinstats import data
 
     with_data = [
@@ -651,24 +663,51 @@ def _configured_years(
         if p.kind == FINANCIAL_YEAR
     ]
     latest = data.latest_period(data_dir=data_dir)
-    eligible = [p for p in with_data if p >= config.first_year]
-    if config.years == "all":
+    return [p for p in with_data if p >= config.first_year], latest
+
+
+def _resolve_years(
+    config: BuildConfig,
+    spec: str | tuple[str, ...],
+    key: str,
+    eligible: Sequence[Period],
+    latest: Period,
+) -> list[Period]:
+    """Turn a ``years`` value into periods (checked against the data), always with the latest."""
+    if spec == "all":
         years = list(eligible)
     else:
         years = []
-        for i, year_id in enumerate(config.years):
+        for i, year_id in enumerate(spec):
             p = parse_period(year_id)
             if p not in eligible:
                 raise ConfigError(
                     f"{p.id} is not an April-March year with data from {config.first_year.id} on; "
                     f"years with data: {', '.join(x.id for x in eligible)}",
                     path=str(config.path),
-                    key=f"years[{i}]",
+                    key=f"{key}[{i}]",
                 )
             years.append(p)
     if latest not in years:
         years.append(latest)
-    return sorted(years), latest, with_data
+    return sorted(years)
+
+
+def _notebook_years(config: BuildConfig, data_dir: Path) -> tuple[dict[str, list[Period]], Period]:
+    """Return ``{notebook: its years}`` and the latest year."""
+    eligible, latest = _years_with_data(config, data_dir)
+    top = _resolve_years(config, config.years, "years", eligible, latest)
+    out: dict[str, list[Period]] = {}
+    for nb in config.notebooks:
+        if not nb.year_specific:
+            out[nb.name] = [latest]
+        elif nb.years is None:
+            out[nb.name] = top
+        else:
+            out[nb.name] = _resolve_years(
+                config, nb.years, f"notebooks.{nb.name}.years", eligible, latest
+            )
+    return out, latest
 
 
 def _resolve_notebook(config: BuildConfig, name: str) -> NotebookConfig:
@@ -726,31 +765,35 @@ def plan(
         type for the notebook.
     """
     data = paths.data_dir(data_dir)
-    config_years, latest, _ = _configured_years(config, data)
+    years_of, latest = _notebook_years(config, data)
+    chosen = [_resolve_notebook(config, n) for n in notebooks] if notebooks else None
+    selected_nbs = (
+        list({nb.name: nb for nb in chosen}.values()) if chosen else list(config.notebooks)
+    )
+    config_years = sorted({p for nb in selected_nbs for p in years_of[nb.name]})
     selected_years: list[Period] | None = None
     if years:
         selected_years = []
         for text in years:
             try:
-                p = parse_period(text)
+                selected_years.append(parse_period(text))
             except PeriodError as err:
                 raise ParameterError(f"--year {text!r}: {err}") from None
+        for nb in selected_nbs if chosen else ():
+            if not set(years_of[nb.name]) & set(selected_years):
+                what = (
+                    f"is not year-specific: it runs for the latest year ({latest.id}) only"
+                    if not nb.year_specific
+                    else "runs for " + ", ".join(p.id for p in years_of[nb.name]) + " only"
+                )
+                raise ParameterError(
+                    f"notebook {nb.name} {what}; choose one of those years or leave out --year"
+                )
+        for text, p in zip(years, selected_years, strict=True):
             if p not in config_years:
                 raise ParameterError(
                     f"--year {text!r}: no report is configured for {p.label}; valid years: "
                     f"{', '.join(x.id for x in config_years)} (reports.yml `years`/`first_year`)"
-                )
-            selected_years.append(p)
-    chosen = [_resolve_notebook(config, n) for n in notebooks] if notebooks else None
-    selected_nbs = (
-        list({nb.name: nb for nb in chosen}.values()) if chosen else list(config.notebooks)
-    )
-    if selected_years is not None and chosen:
-        for nb in selected_nbs:
-            if not nb.year_specific and latest not in selected_years:
-                raise ParameterError(
-                    f"notebook {nb.name} is not year-specific: it runs for the latest year "
-                    f"({latest.id}) only; add --year {latest.id} or leave out --year"
                 )
     cache = _ParameterCache(cache_dir / "parameters.json" if cache_dir is not None else None)
     declared_by: dict[str, dict[str, DeclaredParameter]] = {}
@@ -807,8 +850,7 @@ def plan(
         for name, text in cli.items():
             if name in declared:
                 params[name] = coerce_parameter(nb.name, declared[name], text, from_text=True)
-        nb_years = config_years if nb.year_specific else [latest]
-        for p in nb_years:
+        for p in years_of[nb.name]:
             if selected_years is not None and p not in selected_years:
                 continue
             run_params = dict(params)

@@ -436,6 +436,16 @@ def test_bad_command_line_refused_before_any_kernel(
             "unknown key",
         ),
         (
+            "version: 1\nnotebooks:\n  02-fixture-population: {year_specific: false, years: all}\n",
+            "notebooks.02-fixture-population.years",
+            "only a year-specific notebook",
+        ),
+        (
+            "version: 1\nnotebooks:\n  01-fixture-annual: {year_specific: true, years: [1]}\n",
+            "notebooks.01-fixture-annual.years[0]",
+            "cannot read",
+        ),
+        (
             "version: 1\ndefaults: {year: '2024-25'}\nnotebooks:\n"
             "  01-fixture-annual: {year_specific: true}\n",
             "defaults.year",
@@ -539,3 +549,34 @@ def test_default_matrix_covers_every_year_from_first_year(tmp_path: Path) -> Non
         data.latest_period(data_dir=project.data).id
     ]
     assert SOURCE_DATE_EPOCH  # the autouse fixture is active here too
+
+
+def test_notebook_own_years(
+    tmp_path: Path, no_kernel: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_project(tmp_path / "p")
+    project.config.write_text(
+        "version: 1\nyears: all\nnotebooks:\n"
+        "  01-fixture-annual:\n    year_specific: true\n    years: ['2016-17']\n"
+        "  02-fixture-population:\n    year_specific: false\n",
+        encoding="utf-8",
+    )
+    config = pipeline.load_config(project.config, project.notebooks)
+    runs = pipeline.plan(config, data_dir=project.data)
+    assert [r.id for r in runs] == [
+        "2025-26/01-fixture-annual",
+        "2025-26/02-fixture-population",
+        "2016-17/01-fixture-annual",
+    ]
+    assert cli.main([*project.cli_args(), "--notebook", "01", "--year", "2020-21"]) == 2
+    assert "runs for 2016-17, 2025-26 only" in capsys.readouterr().err
+    project.config.write_text(
+        "version: 1\nnotebooks:\n  01-fixture-annual:\n    year_specific: true\n"
+        "    years: ['2017-18']\n",
+        encoding="utf-8",
+    )
+    config = pipeline.load_config(project.config, project.notebooks)
+    with pytest.raises(pipeline.ConfigError) as err:
+        pipeline.plan(config, data_dir=project.data)
+    assert err.value.key == "notebooks.01-fixture-annual.years[0]"
+    assert "not an April-March year with data" in str(err.value)
