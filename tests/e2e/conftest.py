@@ -121,6 +121,7 @@ def copy_reports(project: Project, dest: Path) -> Project:
 # is read once per session (a fresh clone in CI has one commit and a clean tree throughout).
 PINNED_LIBRARY_HASH = "0" * 64
 REAL_LIBRARY_HASH = pipeline.library_hash
+REAL_GIT_STATE = pipeline.git_state
 PINNED_GIT_STATE = pipeline.git_state()
 
 
