@@ -731,6 +731,7 @@ def plan(
     notebooks: Sequence[str] | None = None,
     parameters: Mapping[str, str] | None = None,
     cache_dir: Path | None = None,
+    save_cache: bool = True,
 ) -> list[Run]:
     """Return the runs to consider, with their parameters checked against each notebook.
 
@@ -749,6 +750,8 @@ def plan(
         passed to those that declare it, converted to the declared type.
     cache_dir : Path, optional
         Where inspected parameter cells are cached (``reports/.cache``).
+    save_cache : bool
+        Write newly inspected cells to the cache (not in a dry run).
 
     Returns
     -------
@@ -809,7 +812,8 @@ def plan(
                 path=str(nb.path),
             )
         declared_by[nb.name] = declared
-    cache.save()
+    if save_cache:
+        cache.save()
     cli = dict(parameters or {})
     for name in cli:
         if not any(name in declared_by[nb.name] for nb in selected_nbs):
@@ -1505,7 +1509,8 @@ def build(
             years=years,
             notebooks=notebooks,
             parameters=parameters,
-            cache_dir=None,
+            cache_dir=out / CACHE_NAME,
+            save_cache=False,
         )
         prev = _read_manifest(out)
         prev_runs = {r["id"]: r for r in prev.get("runs", []) if isinstance(r, dict)}
@@ -1552,6 +1557,9 @@ def build(
                 assert good is not None
                 good["status"] = SKIPPED
                 good["reason"] = reason
+                stale = prev_runs.get(run.id, {}).get("failed_notebook")
+                if stale and (out / stale).is_file():
+                    (out / stale).unlink()  # an earlier failure no longer applies
                 good.pop("last_good", None)
                 entries[run.id] = good
         results = _execute_all(to_run, common, out, n_jobs, progress, log) if to_run else {}
@@ -1571,7 +1579,11 @@ def build(
         } | {run.period.id for run in runs if not (out / run.period.id / "tables.xlsx").is_file()}
         # The manifest keeps runs outside this selection as they were.
         selected = {run.id for run in runs}
-        all_entries = [dict(e) for rid, e in prev_runs.items() if rid not in selected]
+        # A full build drops runs that are no longer in the matrix (their folders stay on disk).
+        keep_others = bool(years or notebooks)
+        all_entries = [
+            dict(e) for rid, e in prev_runs.items() if rid not in selected and keep_others
+        ]
         all_entries.extend(entries.values())
         all_entries.sort(key=lambda e: (e.get("period", ""), e.get("notebook", "")), reverse=False)
         from sinstats import report
@@ -1902,6 +1914,7 @@ def _finish_run(
         "started": res.get("started"),
         "finished": res.get("finished"),
         "duration_s": res.get("duration_s"),
+        "build_date": common.when.date().isoformat(),
         "git_commit": common.git["commit"],
         "git_dirty": common.git["dirty"],
         "packages": common.packages,

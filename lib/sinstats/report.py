@@ -647,7 +647,7 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
             for k in ((good or {}).get("key_figures") or [])
             if isinstance(k, dict)
         ]
-        built = (good or entry).get("finished") or ""
+        built = (good or entry).get("build_date") or (good or entry).get("finished") or ""
         by_period.setdefault(str(entry.get("period")), []).append(
             {
                 "title": str(entry.get("title") or entry.get("notebook")),

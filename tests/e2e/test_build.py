@@ -313,8 +313,10 @@ def test_broken_notebook_keeps_previous_good_report(
     assert "latest build of this report failed" in index
     # With the notebook fixed, the next build retries the failed run and clears _failed.
     result = project.build(notebooks=["01"], years=["2025-26"], jobs=1)
-    assert result.runs[0]["status"] in ("ok", "skipped")
-    assert not failed_copy.exists() or result.runs[0]["status"] == "skipped"
+    assert result.runs[0]["status"] == "skipped"  # the good outputs match the inputs again
+    assert result.runs[0]["reason"] == "up to date"
+    assert not failed_copy.exists(), "a failure that no longer applies is cleared"
+    assert _entry(project.out, "2025-26/01-fixture-annual")["key"] == good_entry["key"]
 
 
 def test_bad_parameter_value_fails_in_the_kernel_and_exits_non_zero(
@@ -580,3 +582,22 @@ def test_notebook_own_years(
         pipeline.plan(config, data_dir=project.data)
     assert err.value.key == "notebooks.01-fixture-annual.years[0]"
     assert "not an April-March year with data" in str(err.value)
+
+
+def test_full_build_drops_runs_no_longer_in_the_matrix(
+    built: Project, tmp_path: Path, no_kernel: None
+) -> None:
+    project = copy_reports(built, tmp_path / "reports")
+    config = tmp_path / "reports.yml"
+    config.write_text(
+        built.config.read_text(encoding="utf-8").split("  02-fixture-population:")[0],
+        encoding="utf-8",
+    )
+    project.config = config
+    result = project.build()
+    assert [r["status"] for r in result.runs] == ["skipped", "skipped"]
+    assert [r["id"] for r in _manifest(project.out)["runs"]] == [
+        "2024-25/01-fixture-annual",
+        "2025-26/01-fixture-annual",
+    ]
+    assert "02-fixture-population" not in (project.out / "index.html").read_text(encoding="utf-8")
