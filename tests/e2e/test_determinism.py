@@ -109,3 +109,12 @@ def test_html_and_svg_are_byte_identical(built: Project, second: Path) -> None:
         assert first
         for rel, path in first.items():
             assert path.read_bytes() == (second / rel).read_bytes(), rel
+
+
+def test_pdf_and_workbook_bytes_are_identical(built: Project, second: Path) -> None:
+    """Stronger than required: with SOURCE_DATE_EPOCH set, the files themselves are identical."""
+    for suffix in (".pdf", ".xlsx"):
+        first = _files(built.out, suffix)
+        assert first
+        for rel, path in first.items():
+            assert path.read_bytes() == (second / rel).read_bytes(), rel
