@@ -140,14 +140,14 @@ def _fixed_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     """One forced build of the test matrix, with 2 worker processes. Treat as read-only."""
     mp = pytest.MonkeyPatch()
-    _pin(mp)
+    _pin(mp)  # only while building: each test pins the same values again (autouse fixture)
     try:
         project = make_project(tmp_path_factory.mktemp("e2e-built"))
         result = project.build(force=True, jobs=2)
-        assert result.exit_code == 0, [r.get("error") for r in result.runs]
-        yield project
     finally:
         mp.undo()
+    assert result.exit_code == 0, [r.get("error") for r in result.runs]
+    yield project
 
 
 @pytest.fixture
