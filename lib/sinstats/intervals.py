@@ -32,6 +32,7 @@ from scipy import optimize, special, stats
 
 __all__ = [
     "ALTERNATIVES",
+    "MAX_CASES",
     "PHE_BYAR_FROM",
     "POISSON_METHODS",
     "PROPORTION_METHODS",
@@ -55,6 +56,12 @@ FloatOrArray: TypeAlias = float | FloatArray
 
 #: PHE/Fingertips rule: exact limits below this many events, Byar's approximation from it.
 PHE_BYAR_FROM: Final = 10
+
+#: Most cases accepted for a proportion (``n``) or a rate ratio (``count1 + count2``). Beyond
+#: about 10**15 the beta and binomial functions behind the exact, mid-p and Jeffreys methods
+#: lose accuracy (and past 2**53 a count is no longer exactly a float); far more than any count
+#: these methods are meant for.
+MAX_CASES: Final = 10**15
 
 #: Alternatives accepted by :func:`rate_ratio_test` (``"greater"``: H1 ratio > the null ratio).
 ALTERNATIVES: Final = ("two-sided", "less", "greater")
@@ -665,6 +672,43 @@ def rate_ci_table(
 # ---------------------------------------------------------------------------------------------
 
 
+def _beta_quantile(a: FloatArray, b: FloatArray, q: float, upper: bool) -> FloatArray:
+    """Return t with ``P(B <= t) = q`` (``upper=False``) or ``P(B > t) = q`` (``upper=True``).
+
+    ``B ~ Beta(a, b)``. scipy's inverse (``betaincinv``/``betainccinv``) is tried first and
+    checked by evaluating the distribution function at its answer. For very unequal parameters
+    (a share of 1,000 cases out of 10**9 or more) the inverse can be grossly wrong, e.g. a
+    Clopper-Pearson lower limit of 1.9e-6 for 1,000 out of 10**9, above the estimate 1e-6,
+    while the distribution function itself stays accurate; such entries are solved again with
+    Brent's method on it. Entries where even the distribution function fails (parameters
+    beyond about 10**16, which :data:`MAX_CASES` keeps out) are NaN.
+    """
+    a, b = np.broadcast_arrays(a, b)
+    inverse = special.betainccinv if upper else special.betaincinv
+    cdf = special.betaincc if upper else special.betainc
+    t = np.asarray(inverse(a, b, q), dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        check = np.asarray(cdf(a, b, t), dtype=np.float64)
+    # Re-solve where the inverse failed, or where the distribution function can check it and
+    # disagrees; where it cannot (NaN for parameters near 10**16), the inverse is kept.
+    wrong = ~np.isfinite(t) | (np.isfinite(check) & ~(np.abs(check - q) <= 1e-8 * q))
+    for i in np.flatnonzero(wrong):
+        ai, bi = float(a.flat[i]), float(b.flat[i])
+
+        def tail(s: float, ai: float = ai, bi: float = bi) -> float:
+            return float(cdf(ai, bi, s)) - q
+
+        ends = (tail(0.0), tail(1.0))
+        if not all(math.isfinite(v) for v in ends) or ends[0] * ends[1] > 0:
+            t.flat[i] = math.nan
+            continue
+        try:
+            t.flat[i] = optimize.brentq(tail, 0.0, 1.0, xtol=1e-300, rtol=1e-15, maxiter=500)
+        except (ValueError, RuntimeError):  # NaN from the distribution function inside
+            t.flat[i] = math.nan
+    return t
+
+
 def _proportion_wilson(
     count: FloatArray, n: FloatArray, conf_level: float
 ) -> tuple[FloatArray, FloatArray]:
@@ -791,8 +835,8 @@ def _proportion_clopper_pearson(
     half_alpha = (1 - conf_level) / 2
     safe_lo = np.where(count > 0, count, 1.0)
     safe_hi = np.where(count < n, n - count, 1.0)
-    lower = np.where(count > 0, special.betaincinv(safe_lo, n - count + 1, half_alpha), 0.0)
-    upper = np.where(count < n, special.betainccinv(count + 1, safe_hi, half_alpha), 1.0)
+    lower = np.where(count > 0, _beta_quantile(safe_lo, n - count + 1, half_alpha, False), 0.0)
+    upper = np.where(count < n, _beta_quantile(count + 1, safe_hi, half_alpha, True), 1.0)
     return lower.astype(np.float64), upper.astype(np.float64)
 
 
@@ -831,8 +875,8 @@ def _proportion_jeffreys(
     half_alpha = (1 - conf_level) / 2
     a = count + 0.5
     b = n - count + 0.5
-    lower = np.where(count > 0, special.betaincinv(a, b, half_alpha), 0.0)
-    upper = np.where(count < n, special.betainccinv(a, b, half_alpha), 1.0)
+    lower = np.where(count > 0, _beta_quantile(a, b, half_alpha, False), 0.0)
+    upper = np.where(count < n, _beta_quantile(a, b, half_alpha, True), 1.0)
     return lower.astype(np.float64), upper.astype(np.float64)
 
 
@@ -895,6 +939,9 @@ def _validate_proportion(
     zero = trials == 0
     if zero.any():
         raise ValueError(f"n must be a positive whole number of cases; got {_where(trials, zero)}")
+    huge = trials > MAX_CASES
+    if huge.any():
+        raise ValueError(f"n must be at most 10**15 cases; got {_where(trials, huge)}")
     shape, (x, trials) = _broadcast(count=x, n=trials)
     too_many = x > trials
     if too_many.any():
@@ -1010,29 +1057,28 @@ def proportion_ci_table(
 # ---------------------------------------------------------------------------------------------
 
 
+# The binomial functions below are scipy.stats.binom's (Boost), not scipy.special.bdtr/bdtrc:
+# those take n as a C int and return NaN once n passes 2**31 - 1, and a log-gamma pmf loses
+# about 1e-7 relative by n = 1e8.
+
+
 def _binom_pmf(x: float, n: float, p: float) -> float:
     if p <= 0:
         return 1.0 if x == 0 else 0.0
     if p >= 1:
         return 1.0 if x == n else 0.0
-    log_pmf = (
-        special.xlogy(x, p)
-        + special.xlog1py(n - x, -p)
-        - math.log(n + 1)
-        - special.betaln(x + 1, n - x + 1)
-    )
-    return math.exp(log_pmf)
+    return float(stats.binom.pmf(x, n, p))
 
 
 def _binom_upper_tail_midp(x: float, n: float, p: float) -> float:
     """P(X > x) + P(X = x)/2 for X ~ Bin(n, p)."""
-    above = float(special.bdtrc(int(x), int(n), p)) if x < n else 0.0
+    above = float(stats.binom.sf(x, n, p)) if x < n else 0.0
     return above + 0.5 * _binom_pmf(x, n, p)
 
 
 def _binom_lower_tail_midp(x: float, n: float, p: float) -> float:
     """P(X < x) + P(X = x)/2 for X ~ Bin(n, p)."""
-    below = float(special.bdtr(int(x) - 1, int(n), p)) if x > 0 else 0.0
+    below = float(stats.binom.cdf(x - 1, n, p)) if x > 0 else 0.0
     return below + 0.5 * _binom_pmf(x, n, p)
 
 
@@ -1202,17 +1248,43 @@ def _binomial_exact_test(x: int, n: int, p: float, alternative: str) -> float:
         return float(stats.binom.cdf(x, n, p))
     if alternative == "greater":
         return float(stats.binom.sf(x - 1, n, p))
-    d = _binom_pmf(x, n, p)
+    # d and the comparisons below use the same pmf (scipy's, accurate to about 1e-12 relative
+    # for any n), as R uses dbinom for both: R's tolerance of 1e-7 then resolves the exact ties
+    # of a symmetric case (p0 = 1/2: P(n - x) = P(x)). The log-gamma form of _binom_pmf loses
+    # about 1e-7 relative by n = 1e8, enough to drop such a mirror outcome from the sum.
+    d = float(stats.binom.pmf(x, n, p))
     mean = n * p
     if x == mean:
         return 1.0
+    bound = d * _R_REL_ERR
+
+    def rare(i: int) -> bool:
+        return bool(stats.binom.pmf(i, n, p) <= bound)
+
+    # R counts the outcomes on the far side of the mean that are no more likely than x. There
+    # the pmf is monotone (non-increasing on [ceil(np), n], non-decreasing on [0, floor(np)],
+    # since P(i+1)/P(i) = (n-i)p / ((i+1)(1-p)) <= 1 exactly when i >= np + p - 1), so they form
+    # one tail, found by bisection: O(log n) pmf evaluations instead of R's O(n) vector, which
+    # for counts in the tens of millions takes seconds and gigabytes.
     if x < mean:
-        i = np.arange(math.ceil(mean), n + 1)
-        y = int(np.sum(stats.binom.pmf(i, n, p) <= d * _R_REL_ERR))
+        lo, hi = math.ceil(mean), n + 1  # first i in [ceil(np), n] with rare(i); n + 1 if none
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if rare(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        y = n + 1 - lo
         pval = stats.binom.cdf(x, n, p) + stats.binom.sf(n - y, n, p)
     else:
-        i = np.arange(0, math.floor(mean) + 1)
-        y = int(np.sum(stats.binom.pmf(i, n, p) <= d * _R_REL_ERR))
+        lo, hi = -1, math.floor(mean)  # last i in [0, floor(np)] with rare(i); -1 if none
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if rare(mid):
+                lo = mid
+            else:
+                hi = mid - 1
+        y = lo + 1
         pval = stats.binom.cdf(y - 1, n, p) + stats.binom.sf(x - 1, n, p)
     return float(min(1.0, pval))
 
@@ -1313,12 +1385,21 @@ def _validate_ratio_inputs(
     exposure1: npt.ArrayLike,
     exposure2: npt.ArrayLike,
 ) -> tuple[tuple[int, ...], list[FloatArray]]:
-    return _broadcast(
+    shape, arrays = _broadcast(
         count1=_as_counts(count1, "count1"),
         count2=_as_counts(count2, "count2"),
         exposure1=_as_positive(exposure1, "exposure1"),
         exposure2=_as_positive(exposure2, "exposure2"),
     )
+    huge = arrays[0] + arrays[1] > MAX_CASES
+    if huge.any():
+        index = tuple(int(i) for i in np.argwhere(huge)[0])
+        at = f" at position {index[0] if len(index) == 1 else index}" if index else ""
+        raise ValueError(
+            "count1 + count2 must be at most 10**15 events; got "
+            f"count1={_fmt(float(arrays[0][index]))}, count2={_fmt(float(arrays[1][index]))}{at}"
+        )
+    return shape, arrays
 
 
 def _odds(p: FloatArray, one_minus_p: FloatArray) -> FloatArray:

@@ -493,3 +493,110 @@ def test_conf_level_percent_message_is_helpful() -> None:
     with pytest.raises(ValueError) as info:
         proportion_ci(1, 10, conf_level=95)
     assert "conf_level must be a proportion in (0, 1), e.g. 0.95, not 95" in str(info.value)
+
+
+# --- regression: the exact two-sided p-value for large counts ---------------------------------
+
+
+def _r_binom_test_two_sided(x: int, n: int, p: float) -> float:
+    """R's binom.test two-sided p-value, transcribed line by line (vector over all outcomes)."""
+    from scipy import stats
+
+    rel_err = 1 + 1e-7
+    d = stats.binom.pmf(x, n, p)
+    m = n * p
+    if x == m:
+        return 1.0
+    if x < m:
+        i = np.arange(math.ceil(m), n + 1)
+        y = int(np.sum(stats.binom.pmf(i, n, p) <= d * rel_err))
+        return float(min(1.0, stats.binom.cdf(x, n, p) + stats.binom.sf(n - y, n, p)))
+    i = np.arange(0, math.floor(m) + 1)
+    y = int(np.sum(stats.binom.pmf(i, n, p) <= d * rel_err))
+    return float(min(1.0, stats.binom.cdf(y - 1, n, p) + stats.binom.sf(x - 1, n, p)))
+
+
+def test_exact_p_value_matches_r_transcription_on_random_cases() -> None:
+    # The library finds R's "no more likely" outcomes by bisection (the pmf is monotone beyond
+    # the mean); it must agree exactly with R's full scan, ties at p0 = 1/2 included.
+    rng = np.random.default_rng(20260601)
+    for _ in range(1500):
+        n = int(rng.integers(1, 2500))
+        x1 = int(rng.integers(0, n + 1))
+        t1, t2 = (1.0, 1.0) if rng.random() < 0.3 else (float(rng.uniform(0.1, 3)), 1.0)
+        p0 = t1 / (t1 + t2)
+        got = rate_ratio_test(x1, n - x1, t1, t2)
+        if p0 <= 0.5:
+            want = _r_binom_test_two_sided(x1, n, p0)
+        else:  # the library tests the second group's share; R's p-value is symmetric in this
+            want = _r_binom_test_two_sided(n - x1, n, t2 / (t1 + t2))
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-300), (x1, n - x1, t1, t2)
+
+
+def test_exact_p_value_for_counts_in_the_billions() -> None:
+    # Before the fix: R's O(n) scan allocated vectors of length n (8 GB here), and the observed
+    # outcome's probability came from a log-gamma formula off by 1.6e-6 relative at this n, so
+    # the equally likely mirror outcome n - x fell outside R's 1e-7 tolerance: the p-value was
+    # 0.26355845 instead of 0.26356800.
+    # Reference: x1 = 1e9, x2 = 1e9 + 50,000, equal exposures, so p0 = 1/2 and the pmf is
+    # symmetric: R's minlike p-value is exactly 2 P(X <= x1), X ~ Bin(2,000,050,000, 1/2).
+    # mpmath (40 digits): P(X = x1) = exp(lgamma(n+1) - lgamma(x+1) - lgamma(n-x+1) - n log 2),
+    # then P(X = k - 1) = P(X = k) k / (n - k + 1), summed from x1 down 12 standard deviations:
+    # 2 P(X <= x1) = 0.26356799567030464043.
+    got = rate_ratio_test(10**9, 10**9 + 50_000)
+    assert got == pytest.approx(0.26356799567030464043, rel=1e-9)
+    result = rate_ratio_ci(10**9, 10**9 + 50_000)
+    assert result.p_value == got
+    assert result.lower < result.estimate < 1 < result.upper  # p = 0.26: the CI holds 1
+
+
+# --- regression: exact, Jeffreys and mid-p limits for large numbers of cases -------------------
+
+
+def test_beta_limits_for_a_small_share_of_a_billion() -> None:
+    # Before the fix scipy's betaincinv returned 1.9e-6 for the Clopper-Pearson lower limit of
+    # 1,000 out of 10**9: above the estimate 1e-6 (betainc at that point is 1, not 0.025).
+    # References (mpmath, 40 digits, bisection to full precision):
+    # Clopper-Pearson: P(X >= 1000; n = 1e9, L) = 0.025 and P(X <= 1000; n, U) = 0.025, the
+    # binomial tails summed term by term (1,000 terms);
+    # Jeffreys: I_t(1000.5, 1e9 - 999.5) = 0.025 and 0.975 (mpmath.betainc, regularized).
+    cp = proportion_ci(1000, 10**9, method="clopper_pearson")
+    assert cp.lower == pytest.approx(9.3897304658956094192e-7, rel=1e-9)
+    assert cp.upper == pytest.approx(1.0639521019952884303e-6, rel=1e-9)
+    jeffreys = proportion_ci(1000, 10**9, method="jeffreys")
+    assert jeffreys.lower == pytest.approx(9.3945755234785435789e-7, rel=1e-9)
+    assert jeffreys.upper == pytest.approx(1.0634366115602348141e-6, rel=1e-9)
+    # The same for the mirror share (upper limits come from the other tail).
+    mirror = proportion_ci(10**9 - 1000, 10**9, method="clopper_pearson")
+    assert 1 - mirror.upper == pytest.approx(9.3897304658956094192e-7, rel=1e-6)
+    # The exact rate ratio is Clopper-Pearson on the split: 1,000 events against 10**9 - 1,000.
+    ratio = rate_ratio_ci(1000, 10**9 - 1000)
+    assert ratio.lower < ratio.estimate < ratio.upper
+
+
+def test_midp_rate_ratio_with_more_than_2_31_events() -> None:
+    # Before the fix the mid-p tails used scipy.special.bdtr/bdtrc, which take n as a C int and
+    # return NaN past 2**31 - 1: Brent's method then stopped with "function value is NaN".
+    # Reference (mpmath, 40 digits): x1 = 5, n = 5 + 3e9; the limits for p solve
+    # 1 - P(X <= 5) + P(X = 5)/2 = 0.025 and P(X <= 4) + P(X = 5)/2 = 0.025 (binomial tails
+    # summed term by term), and the ratio is p / (1 - p) with equal exposures.
+    result = rate_ratio_ci(5, 3 * 10**9, method="midp")
+    assert result.lower == pytest.approx(6.1066493577922138214e-10, rel=1e-9)
+    assert result.upper == pytest.approx(3.6941385585508026977e-9, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("func", "args", "argument"),
+    [
+        (proportion_ci, (3, 10**16), "n must be at most 10**15"),
+        (proportion_ci, (10**20, 10**300), "n must be at most 10**15"),
+        (rate_ratio_ci, (10**15, 1), "count1 + count2 must be at most 10**15"),
+        (rate_ratio_test, ([1, 10**15], [2, 5]), "count1 + count2 must be at most 10**15"),
+    ],
+)
+def test_more_than_10_15_cases_is_refused(func: Any, args: tuple[Any, ...], argument: str) -> None:
+    # Before: silently wrong answers, e.g. proportion_ci(1e20, 1e300) gave the Wilson interval
+    # (0, 1) and a Clopper-Pearson interval of NaN; past 10**15 the beta and binomial functions
+    # behind the exact methods lose accuracy, and past 2**53 a count is not exactly a float.
+    with pytest.raises(ValueError, match=argument.replace("*", r"\*").replace("+", r"\+")):
+        func(*args)
