@@ -539,7 +539,7 @@ class _Multiplier(Component):
 
 @dataclass(frozen=True, kw_only=True)
 class Timing(_Multiplier):
-    """Notification date vs incident date: notifications received in the period per incident in it.
+    """Notification vs incident date: incidents in the period per notification received in it.
 
     Parameters
     ----------
@@ -555,7 +555,9 @@ class Timing(_Multiplier):
     DfE counts a notification when it is received, not when the incident happened;
     notifications are due within 5 working days, but suspicion of abuse can arise later (e.g. at
     post-mortem). The net shift is the difference between late notifications carried into and
-    out of the year; there is no published estimate, so this is an assumption.
+    out of the year; there is no published estimate, so this is an assumption. The target is
+    multiplied by the factor: above 1 means more qualifying incidents happened in the period than
+    notifications were received in it.
     """
 
     kind: ClassVar[str] = "timing"
@@ -1423,6 +1425,15 @@ def garwood_draws(counts: npt.ArrayLike, rng: np.random.Generator) -> FloatArray
     function is :math:`\min(G_x(t), 1/2) + \max(G_{x+1}(t) - 1/2, 0)`, the same as that of
     :math:`Q(U)`. A count of 0 gives a rate of exactly 0 in the lower half.
 
+    The two halves are balanced: exactly ``n // 2`` draws, at random positions, come from the
+    upper half (for odd ``n`` the odd draw goes to either half with probability 1/2), rather
+    than each draw choosing its half by a fair coin. Every draw still has the distribution
+    above, but the sample median no longer jumps across the gap with the seed: with a coin per
+    draw it lands near :math:`m_x` or near :math:`m_{x+1}` (about one count apart) according to
+    whether more or fewer than half the coins fell "upper", a seed-to-seed difference about ten
+    times the Monte Carlo standard error the results report for it. Balanced, the median of an
+    even number of draws is the midpoint of the gap, :math:`(m_x + m_{x+1})/2 \approx x + 1/6`.
+
     The sequence of draws depends only on the generator's state, so results are reproducible to
     the bit for a given seed.
 
@@ -1434,10 +1445,12 @@ def garwood_draws(counts: npt.ArrayLike, rng: np.random.Generator) -> FloatArray
     """
     x = np.asarray(counts, dtype=np.float64).reshape(-1)
     n = x.size
-    upper = rng.random(n) >= 0.5
     out = np.zeros(n)
     if n == 0:
         return out
+    n_upper = n // 2 + int(n % 2 == 1 and rng.random() < 0.5)
+    upper = np.zeros(n, dtype=bool)
+    upper[rng.permutation(n)[:n_upper]] = True
     shape = x + upper
     if x[0] == x.min() == x.max():
         values = [float(x[0]), float(x[0]) + 1.0]
@@ -1788,7 +1801,16 @@ def simulate(
     about ``sqrt(8/n)`` of the total to it. On the log scale independent factors add exactly:
     ``Var(log T) = sum Var(log Y_k)``, so the log ``interaction`` row is Monte Carlo noise
     (sample covariances) alone, and the log shares are the cleaner attribution; a closed-form
-    log variance per component is given beside it (:func:`closed_form`).
+    log variance per component is given beside it (:func:`closed_form`). The exception is a
+    figure whose rounding varies while chance is on: the rate ``lambda(X)`` is not the true
+    count times an independent factor, since the spread of chance depends on ``X`` (about
+    ``1/X`` on the log scale) and chance alone is drawn at the central count ``x_c``. The log
+    interaction then also holds ``[Var E(log lambda | X) - Var(log X)] + [E Var(log lambda |
+    X) - Var(log lambda | x_c)]``, which is not noise: about 8% of the log variance for a
+    regional 10 (true count 5-14) and a third for a suppressed 1-5, though under 1% for the
+    national worked examples. There the closed-form rounding and chance rows split
+    ``Var(log lambda(X))`` by the law of total variance instead, so they need not match the
+    one-at-a-time rows.
 
     Intervals are equal-tailed percentiles (``numpy.quantile``, linear interpolation, type 7 of
     Hyndman and Fan); their Monte Carlo standard errors are ``sqrt(p(1-p)/n) / f(q)`` with the
@@ -1907,7 +1929,15 @@ def _decompose(
             "method": "total_minus_sum",
             "note": (
                 "count scale: products of two or more components' relative variances plus "
-                "Monte Carlo noise; log scale: Monte Carlo noise only (independent factors add)"
+                "Monte Carlo noise; log scale: "
+                + (
+                    "Monte Carlo noise plus the dependence of chance's spread on the true count "
+                    "(rounding and chance both vary, so they are not independent factors)"
+                    if plan.rounding is not None
+                    and plan.chance is not None
+                    and plan.support[1] > plan.support[0]
+                    else "Monte Carlo noise only (independent factors add)"
+                )
             ),
         }
     )

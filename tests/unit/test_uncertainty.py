@@ -927,3 +927,82 @@ def test_simulation_invariants(
     assert parts == pytest.approx(dec.loc["total", "variance"], rel=1e-9, abs=1e-9)
     assert len(result.draws) == 2_000
     assert bool(np.all(np.isfinite(result.draws)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Regressions found in review
+# ---------------------------------------------------------------------------------------------
+
+
+def test_chance_alone_median_does_not_jump_with_the_seed(deaths: u.Target) -> None:
+    # The Garwood distribution has no mass between m_x and m_{x+1} (the Gamma(x) and Gamma(x+1)
+    # medians), so any value in that gap is a median. With a fair coin per draw choosing the
+    # half, the sample median fell near m_x or near m_{x+1} according to the seed (159.6 or
+    # 160.7 for x = 160: ten times the reported Monte Carlo error apart). With exactly half the
+    # draws in each half it is the midpoint of the gap for every seed.
+    # Reference (mpmath, 30 digits, bisection on the regularised lower incomplete gamma P(a, t)):
+    # m_160 = 159.66679040531127, m_161 = 160.66678963500753; midpoint 160.16679002015940.
+    chance_only = u.switch(deaths, only=["chance"])
+    medians = [
+        u.simulate(160, chance_only, n_draws=20_000, seed=seed, conf_levels=(0.95,)).median
+        for seed in range(8)
+    ]
+    assert medians == pytest.approx([160.16679002015940] * 8, abs=0.02)
+    # A count of 0: lower half exactly 0, upper half Gamma(1) above its median log 2.
+    zero = u.simulate(0, chance_only, n_draws=20_000, seed=SEED, conf_levels=(0.95,))
+    assert zero.median == pytest.approx(math.log(2) / 2, abs=0.01)
+
+
+def test_garwood_draws_single_draws_still_pick_either_half() -> None:
+    # n = 1 (or any odd n): the odd draw goes to either half with probability 1/2, so repeated
+    # single draws keep the constructed distribution: half of them above m_5 = 4.67.
+    rng = np.random.default_rng(SEED)
+    m5 = special.gammaincinv(5.0, 0.5)
+    draws = np.array([u.garwood_draws(np.array([5.0]), rng)[0] for _ in range(4_000)])
+    share_upper = float(np.mean(draws >= special.gammaincinv(6.0, 0.5)))
+    assert abs(share_upper - 0.5) <= Z4 * math.sqrt(0.25 / 4_000)
+    assert not np.any((draws > m5) & (draws < special.gammaincinv(6.0, 0.5)))
+
+
+def _garwood_log_moments(k: int) -> tuple[float, float]:
+    """Mean and variance of log(rate) under the Garwood construction at count k (quadrature)."""
+    from scipy import integrate
+
+    parts = []
+    for a, below in ((float(k), True), (float(k + 1), False)):
+        median = special.gammaincinv(a, 0.5)
+        lo, hi = (0.0, median) if below else (median, np.inf)
+
+        def density(t: float, a: float = a) -> float:
+            return 2.0 * float(stats.gamma.pdf(t, a))
+
+        m1 = integrate.quad(lambda t: math.log(t) * density(t), lo, hi, epsrel=1e-12, limit=200)
+        m2 = integrate.quad(lambda t: math.log(t) ** 2 * density(t), lo, hi, epsrel=1e-12)
+        parts.append((m1[0], m2[0]))
+    mean = 0.5 * (parts[0][0] + parts[1][0])
+    return mean, 0.5 * (parts[0][1] + parts[1][1]) - mean**2
+
+
+def test_log_interaction_with_rounding_and_chance_is_not_noise(deaths: u.Target) -> None:
+    # A suppressed cell, true count 1-5, with chance: rounding and chance are not independent
+    # factors (chance's spread depends on the count), so the log "interaction" is a real term,
+    # which the note used to call "Monte Carlo noise only". Predicted by quadrature:
+    #   Var(log lambda(X)) = Var_X E[log lambda | X] + E_X Var(log lambda | X), X uniform 1..5;
+    #   rounding alone = Var(log X); chance alone = Var(log lambda | 3) (the central count);
+    #   interaction = total - rounding alone - chance alone = 0.4498 (a third of the total).
+    ks = range(1, 6)
+    moments = [_garwood_log_moments(k) for k in ks]
+    means = np.array([m for m, _ in moments])
+    variances = np.array([v for _, v in moments])
+    total = float(np.var(means) + np.mean(variances))
+    predicted = total - float(np.var(np.log(np.arange(1.0, 6.0)))) - _garwood_log_moments(3)[1]
+    target = u.switch(deaths, only=["rounding", "chance"])
+    result = u.simulate(u.Observed(None), target, n_draws=400_000, seed=SEED)
+    row = result.decomposition.set_index("component").loc["interaction"]
+    assert row["log_variance"] == pytest.approx(predicted, rel=0.05)
+    assert row["share_of_log_variance"] > 0.25
+    assert "dependence of chance's spread" in str(row["note"])
+    # An exact national figure: independent factors, and the note says noise only.
+    exact = u.simulate(160, deaths, n_draws=20_000, seed=SEED).decomposition
+    note = str(exact.set_index("component").loc["interaction", "note"])
+    assert note.endswith("Monte Carlo noise only (independent factors add)")
