@@ -300,7 +300,9 @@ def _poisson_midp_one(x: float, conf_level: float) -> tuple[float, float]:
     if x > 0:
         lower = optimize.brentq(upper_tail, lo_bracket, hi_bracket, xtol=1e-200, rtol=1e-15)
     upper = optimize.brentq(lower_tail, lo_bracket, hi_bracket, xtol=1e-200, rtol=1e-15)
-    return float(lower), float(upper)
+    # At confidence levels near 0 the two roots meet; root-finding error could put them a few
+    # ulps out of order, so keep the interval ordered.
+    return float(min(lower, upper)), float(upper)
 
 
 def _poisson_midp(count: FloatArray, conf_level: float) -> tuple[FloatArray, FloatArray]:

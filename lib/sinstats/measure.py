@@ -82,6 +82,22 @@ def simulate(
     )
 
 
+def simulate_realised(
+    model: Model, *, conf_level: float = 0.95, n_draws: int = 200_000, seed: int = 2026
+) -> uncertainty.UncertaintyResult:
+    """Run the model with *chance* off: the year's own (realised) number, not the yearly rate.
+
+    With chance on, the target is an underlying yearly rate of which the year's number is one
+    chance outcome (the quantity for comparing years). With chance off, the spread comes only
+    from what the count does not measure (definition, ascertainment, timing, revision, rounding).
+    See ``docs/uncertainty.md``, section 2.
+    """
+    target = uncertainty.switch(model.target, off=["chance"])
+    return uncertainty.simulate(
+        model.observed, target, n_draws=n_draws, seed=seed, conf_levels=(conf_level,)
+    )
+
+
 def assumptions_table(model: Model) -> pd.DataFrame:
     """Return the assumptions log rows for the target's components (source, RAG, rationale)."""
     log = model.assumptions.log()
@@ -118,8 +134,12 @@ def comparison_table(
     *,
     conf_level: float = 0.95,
     method: str = "exact",
+    realised: uncertainty.UncertaintyResult | None = None,
 ) -> pd.DataFrame:
     """Set the published count, its chance-only interval, each component alone and the total.
+
+    With ``realised`` (from :func:`simulate_realised`) a last row gives the year's own number:
+    every component except chance.
 
     Returns
     -------
@@ -162,7 +182,22 @@ def comparison_table(
                 "note": str(r.note),
             }
         )
-    order = {"published": 0, "component": 1, "total": 2}
+    if realised is not None:
+        lower, upper = realised.interval(conf_level, "total")
+        rows.append(
+            {
+                "row": "realised",
+                "label": "all except chance (the year's own number)",
+                "estimate": float(realised.median),
+                "lower": lower,
+                "upper": upper,
+                "scope": "total without chance",
+                "method": "monte_carlo",
+                "conf_level": conf_level,
+                "note": "chance switched off: the number in this one year, not the yearly rate",
+            }
+        )
+    order = {"published": 0, "component": 1, "total": 2, "realised": 3}
     out = pd.DataFrame(rows)
     return out.sort_values("row", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 

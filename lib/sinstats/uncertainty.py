@@ -202,6 +202,11 @@ class Observed:
             raise ParameterError("a figure cannot be both a lower bound ('over') and rounded")
         if self.qualifier == "over" and value is None:
             raise ParameterError("a lower bound ('over') needs a value")
+        if self.rounded_to and value is not None and float(value) % self.rounded_to != 0:
+            raise ParameterError(
+                f"observed value {value!r} is said to be rounded to the nearest "
+                f"{self.rounded_to} but is not a multiple of {self.rounded_to}"
+            )
         if self.suppressed_range is not None:
             object.__setattr__(
                 self, "suppressed_range", _int_pair(self.suppressed_range, "suppressed_range")

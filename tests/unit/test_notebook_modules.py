@@ -35,6 +35,21 @@ def test_measure_comparison_and_conclusion() -> None:
     assert again.central == result.central  # seeded: same draws
 
 
+def test_measure_realised_row_switches_chance_off() -> None:
+    model = measure.load_model("2026", "deaths_maltreatment_or_assault")
+    result = measure.simulate(model, n_draws=20_000, seed=1)
+    realised = measure.simulate_realised(model, n_draws=20_000, seed=1)
+    assert "chance" not in {c.kind for c in realised.components if c.enabled}
+    table = measure.comparison_table(model, result, realised=realised)
+    last = table.iloc[-1]
+    assert last["row"] == "realised" and last["scope"] == "total without chance"
+    total = table[table["row"] == "total"].iloc[0]
+    # Removing an independent source of spread narrows the interval; the centre barely moves.
+    assert last["upper"] - last["lower"] < total["upper"] - total["lower"]
+    assert abs(last["estimate"] - total["estimate"]) < 0.05 * total["estimate"]
+    assert (last["lower"], last["upper"]) == realised.interval(0.95)
+
+
 def test_measure_assumptions_are_the_targets_components() -> None:
     model = measure.load_model("2026", "all_notifications")
     table = measure.assumptions_table(model)

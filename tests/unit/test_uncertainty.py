@@ -873,6 +873,7 @@ def test_switch_unknown_component(deaths: u.Target) -> None:
         {"value": 150, "qualifier": "over", "rounded_to": 10},
         {"value": 30, "rounded_to": -10},
         {"value": None, "suppressed_range": (5, 1)},
+        {"value": 33, "rounded_to": 10},  # a figure rounded to 10 must be a multiple of 10
     ],
 )
 def test_observed_validation(kwargs: dict[str, Any]) -> None:
