@@ -13,12 +13,12 @@ LOCK := requirements/lock.txt
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: help venv test lint format typecheck unit nbtest e2e reports lab bench checksums lock clean
+.PHONY: help venv test lint format typecheck reports lab bench verify checksums lock clean
 
 ## help: list the targets (default)
 help:
 	@echo "sinstats: make targets"
-	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /' | column -t -s ':' 2>/dev/null || grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /'
+	@sed -n 's/^## \([a-zA-Z_-]*\): /\1|/p' $(MAKEFILE_LIST) | awk -F'|' '{printf "  %-10s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sinstats needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -73,10 +73,14 @@ bench: $(STAMP)
 checksums: $(STAMP)
 	$(BIN)/sinstats checksums --update
 
+## verify: check the claims register against the data (sinstats verify)
+verify: $(STAMP)
+	$(BIN)/sinstats verify
+
 ## lock: regenerate requirements/lock.txt from the current environment
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > $(LOCK)
 
 ## clean: remove generated reports and caches (keeps .venv)
 clean:
-	rm -rf reports/*/ reports/index.html reports/manifest.json reports/_failed reports/_checks .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage*
+	rm -rf reports/*/ reports/index.html reports/manifest.json reports/_failed reports/_checks reports/.cache reports/.tmp reports/.lock benchmarks/_work .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage*

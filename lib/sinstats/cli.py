@@ -102,10 +102,28 @@ def build_parser() -> argparse.ArgumentParser:
 _EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 
 
-def _load_extensions() -> None:
+# Subcommand -> module that adds it. Only the module of the command being run is imported:
+# sinstats.claims imports jsonschema and SciPy (about 2.5 s), which `sinstats build` never needs,
+# and a no-change rebuild should take about a second.
+_EXTENSION_MODULES: dict[str, str] = {
+    "build": "sinstats.pipeline",
+    "verify": "sinstats.claims",
+    "fetch": "sinstats.fetch",
+}
+
+
+def _load_extensions(argv: Sequence[str] | None = None) -> None:
     import importlib
 
-    for module in ("sinstats.pipeline", "sinstats.claims", "sinstats.fetch"):
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command in _EXTENSION_MODULES:
+        modules = [_EXTENSION_MODULES[command]]
+    elif command in ("list", "validate", "checksums"):
+        modules = []
+    else:  # no command, --help or a typo: register everything so that help lists it all
+        modules = list(dict.fromkeys(_EXTENSION_MODULES.values()))
+    for module in modules:
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as err:
@@ -119,7 +137,7 @@ def _load_extensions() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    _load_extensions()
+    _load_extensions(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler

@@ -133,7 +133,7 @@ def table(
     display: pd.DataFrame | None = None,
     caption: str | None = None,
     show_table: bool = True,
-) -> Path | None:
+) -> None:
     """Save a tidy table (when writing) and display it (or a formatted version of it).
 
     Parameters
@@ -149,21 +149,19 @@ def table(
     show_table : bool, default True
         Display the table.
 
-    Returns
-    -------
-    pathlib.Path or None
-        The CSV written, or None without an output folder.
+    Notes
+    -----
+    Returns nothing, so that a notebook cell ending in this call shows only the table (the file
+    names written are listed in ``inputs.json``).
     """
     _check_name(name)
     tidy = tidy_for_csv(frame, _RUN.params)
-    path = None
     if _RUN.output_dir is not None:
         path = _RUN.output_dir / "tables" / f"{name}.csv"
         path.write_text(csv_text(tidy), encoding="utf-8", newline="")
         _RUN.tables.append(name)
     if show_table:
         show_frame(display if display is not None else frame, caption=caption, uid=name)
-    return path
 
 
 def table_html(frame: pd.DataFrame, caption: str | None = None, uid: str = "table") -> str:
@@ -195,7 +193,7 @@ def say(markdown: str) -> None:
     display(cast(Any, ipd.Markdown)(markdown))
 
 
-def figure(chart: Chart, name: str, *, show_chart: bool = True) -> Path | None:
+def figure(chart: Chart, name: str, *, show_chart: bool = True) -> None:
     """Save a chart as PNG, SVG and alt text (when writing) and display it with its alt text.
 
     Parameters
@@ -207,25 +205,22 @@ def figure(chart: Chart, name: str, *, show_chart: bool = True) -> Path | None:
     show_chart : bool, default True
         Display the chart (the figure is closed either way).
 
-    Returns
-    -------
-    pathlib.Path or None
-        The SVG written, or None without an output folder.
+    Notes
+    -----
+    Returns nothing, so that a notebook cell ending in this call shows only the chart (the file
+    names written are listed in ``inputs.json``).
     """
     _check_name(name)
-    path = None
     if _RUN.output_dir is not None:
         base = _RUN.output_dir / "figures"
         (base / f"{name}.png").write_bytes(png_bytes(chart))
         (base / f"{name}.svg").write_bytes(svg_bytes(chart))
         (base / f"{name}.alt.txt").write_text(chart.alt + "\n", encoding="utf-8", newline="")
         _RUN.figures.append(name)
-        path = base / f"{name}.svg"
     if show_chart:
         show(chart)
     else:
         close(chart)
-    return path
 
 
 def key_figure(
