@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from typing import NamedTuple
 
 import pandas as pd
@@ -113,16 +114,24 @@ def assumptions_table(model: Model) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _breakable(text: str) -> str:
+    """Let a URL wrap after ``/``, ``.``, ``-`` and ``_`` in narrow table columns.
+
+    A zero-width space is inserted after each of those characters in the displayed text only;
+    the CSV tables keep the URL exactly.
+    """
+    return re.sub(r"([/._\-])", "\\1\u200b", text) if text.startswith("http") else text
+
+
 def assumptions_display(table: pd.DataFrame) -> pd.DataFrame:
     """Format :func:`assumptions_table` for readers."""
     return pd.DataFrame(
         {
-            "Component": table["component"],
-            "Kind": table["kind"],
+            "Component": table["component"].str.replace("_", " "),
             "Default": [f"{v:g}" for v in table["default"]],
             "Plausible range": table["range"],
             "Rating": table["rag"].str.upper(),
-            "Source": table["source"],
+            "Source": [_breakable(str(v)) for v in table["source"]],
             "Why": table["rationale"],
         }
     )
@@ -200,6 +209,22 @@ def comparison_table(
     order = {"published": 0, "component": 1, "total": 2, "realised": 3}
     out = pd.DataFrame(rows)
     return out.sort_values("row", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Format :func:`comparison_table` for readers: what varies, estimate, interval, note."""
+    level = float(table["conf_level"].iloc[0])
+    return pd.DataFrame(
+        {
+            "What varies": table["label"],
+            "Estimate": [f"{v:,.1f}" for v in table["estimate"]],
+            f"{level:.0%} interval": [
+                f"{lo:,.1f} to {hi:,.1f}"
+                for lo, hi in zip(table["lower"], table["upper"], strict=True)
+            ],
+            "Note": table["note"],
+        }
+    )
 
 
 def comparison_chart(table: pd.DataFrame, model: Model, conf_level: float) -> plots.Chart:

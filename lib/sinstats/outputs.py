@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, cast
@@ -164,12 +165,34 @@ def table(
         show_frame(display if display is not None else frame, caption=caption, uid=name)
 
 
+# A cell "looks numeric" when it is a number, a formatted number ("1,234", "5.6%", "-21") or an
+# interval of numbers ("321 to 396"); such columns are right-aligned, text columns left-aligned
+# (GSS/Analysis Function table guidance).
+_NUMERIC_TEXT = re.compile(r"^[-+−]?[\d,.]+%?( to [-+−]?[\d,.]+%?)?$|^-$|^$")
+
+
+def _is_numeric_column(values: pd.Series) -> bool:
+    if pd.api.types.is_numeric_dtype(values):
+        return True
+    return all(bool(_NUMERIC_TEXT.match(str(v).strip())) for v in values if not pd.isna(v))
+
+
 def table_html(frame: pd.DataFrame, caption: str | None = None, uid: str = "table") -> str:
-    """Return a table as HTML without the index, with a caption and a stable element id."""
+    """Return a table as HTML without the index, with a caption and a stable element id.
+
+    Numeric columns are right-aligned and text columns left-aligned.
+    """
     styler = frame.style.hide(axis="index").set_uuid(uid)
     if caption:
         styler = styler.set_caption(caption)
     styler = styler.format(precision=2, na_rep="-", thousands=",")
+    text_columns: list[Hashable] = [c for c in frame.columns if not _is_numeric_column(frame[c])]
+    if text_columns:
+        styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
+        styler = styler.set_table_styles(
+            {c: [{"selector": "th", "props": [("text-align", "left")]}] for c in text_columns},
+            overwrite=False,
+        )
     return str(styler.to_html())
 
 

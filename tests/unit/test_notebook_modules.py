@@ -126,3 +126,17 @@ def test_verification_method_changes_only_count_intervals() -> None:
 def test_verification_bad_claims_file() -> None:
     with pytest.raises(ParameterError, match="^claims_file"):
         verification.claims_path("/no/such/claims.yml")
+
+
+def test_measure_displays_for_readers() -> None:
+    model = measure.load_model("2026", "deaths_maltreatment_or_assault")
+    result = measure.simulate(model, n_draws=5_000, seed=1)
+    table = measure.comparison_table(model, result)
+    shown = measure.comparison_display(table)
+    assert list(shown.columns) == ["What varies", "Estimate", "95% interval", "Note"]
+    first = table.iloc[0]
+    assert shown["95% interval"].iloc[0] == f"{first['lower']:,.1f} to {first['upper']:,.1f}"
+    log = measure.assumptions_display(measure.assumptions_table(model))
+    urls = [s for s in log["Source"] if s.startswith("http")]
+    assert urls and all("\u200b" in s for s in urls)  # breakable in print, exact in the CSV
+    assert all(s.replace("\u200b", "") in set(model.assumptions.log()["source"]) for s in urls)

@@ -118,3 +118,20 @@ def test_key_figure_replaces_same_name() -> None:
     outputs.key_figure("total", "A", 1, "a")
     outputs.key_figure("total", "B", 2, "b")
     assert [k["label"] for k in outputs.key_figures()] == ["B"]
+
+
+def test_text_columns_left_numbers_right() -> None:
+    frame = pd.DataFrame(
+        {
+            "Claim": ["482 notifications in 2020", "over 150"],
+            "Published": ["482", "-21%"],
+            "Interval": ["440 to 527", "-31.5 to -8.9"],
+            "Count": [1, 2],
+        }
+    )
+    html = outputs.table_html(frame, "caption", "t")
+    # Only the text column is left-aligned (header and cells); numeric ones keep the right default.
+    assert "#T_t th.col0 {\n  text-align: left;\n}" in html
+    assert "#T_t_row0_col0, #T_t_row1_col0 {\n  text-align: left;\n}" in html
+    for col in ("col1", "col2", "col3"):
+        assert f"th.{col} {{" not in html and f"row0_{col}," not in html
