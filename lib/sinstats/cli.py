@@ -119,7 +119,7 @@ def _load_extensions(argv: Sequence[str] | None = None) -> None:
     command = next((a for a in args if not a.startswith("-")), None)
     if command in _EXTENSION_MODULES:
         modules = [_EXTENSION_MODULES[command]]
-    elif command in ("list", "validate", "checksums"):
+    elif command in ("list", "validate", "checksums") or (command is None and "--version" in args):
         modules = []
     else:  # no command, --help or a typo: register everything so that help lists it all
         modules = list(dict.fromkeys(_EXTENSION_MODULES.values()))
