@@ -1204,19 +1204,6 @@ class _Context:
         return self.frames[dataset]
 
 
-def _check_conf_level(conf_level: object) -> float:
-    if (
-        isinstance(conf_level, bool)
-        or not isinstance(conf_level, int | float)
-        or not math.isfinite(float(conf_level))
-        or not 0 < float(conf_level) < 1
-    ):
-        raise ParameterError(
-            f"conf_level must be a proportion between 0 and 1, e.g. 0.95; got {conf_level!r}"
-        )
-    return float(conf_level)
-
-
 def _claim_error(claim: Claim, fld: str, message: str) -> ClaimsError:
     return ClaimsError(
         [Problem(message, index=claim.index, claim=claim.id, field=fld, line=claim.line)],
@@ -1712,7 +1699,7 @@ def verify(
     DataError
         If the data files fail validation.
     """
-    level = _check_conf_level(conf_level)
+    level = intervals.check_conf_level(conf_level)
     ctx = _Context(conf_level=level, data_dir=data_dir)
     return [_verify_one(c, ctx) for c in claims]
 

@@ -398,9 +398,26 @@ def schema_for_path(path: str | os.PathLike[str]) -> DatasetSchema | None:
     return None
 
 
-def _decode(raw: bytes, path: str) -> str:
+def decode_text(raw: bytes, path: str, kind: str = "a CSV") -> str:
+    """Decode a data file's bytes as UTF-8 text, refusing what is clearly not a text CSV.
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's content.
+    path : str
+        Where it came from (for messages).
+    kind : str
+        What was expected, for messages (``"a CSV"``, ``"an EES CSV"``).
+
+    Raises
+    ------
+    DataError
+        For an empty file, bytes that are not UTF-8, an HTML page saved in place of the data, or
+        a NUL byte, naming the file and line.
+    """
     if not raw.strip():
-        raise DataError("file is empty; expected a CSV with a header line", path=path, line=1)
+        raise DataError(f"file is empty; expected {kind} with a header line", path=path, line=1)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -413,13 +430,13 @@ def _decode(raw: bytes, path: str) -> str:
     head = text.lstrip()[:512].lower()
     if head.startswith("<") or "<html" in head or "<!doctype" in head:
         raise DataError(
-            "this is an HTML page, not a CSV (an error page saved in place of the data?)",
+            f"this is an HTML page, not {kind} (an error page saved in place of the data?)",
             path=path,
             line=1,
         )
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise DataError("contains a NUL byte: not a text CSV", path=path, line=line)
+        raise DataError(f"contains a NUL byte: not {kind}", path=path, line=line)
     return text
 
 
@@ -659,7 +676,7 @@ def read_published(
         return None, [DataError("file not found", path=spath)]
     raw = p.read_bytes()
     try:
-        text = _decode(raw, spath)
+        text = decode_text(raw, spath)
         rows = _read_rows(text, spath)
     except DataError as err:
         return None, [err]

@@ -394,31 +394,6 @@ class _Layout:
     time_breakdown: str | None = None
 
 
-def _decode(raw: bytes, path: str) -> str:
-    if not raw.strip():
-        raise DataError("file is empty; expected an EES CSV with a header line", path=path, line=1)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise DataError(
-            f"bytes that are not UTF-8 (byte 0x{raw[err.start]:02x}); EES files are UTF-8",
-            path=path,
-            line=line,
-        ) from None
-    head = text.lstrip()[:512].lower()
-    if head.startswith("<") or "<html" in head or "<!doctype" in head:
-        raise DataError(
-            "this is an HTML page, not an EES CSV (an error page saved in place of the data?)",
-            path=path,
-            line=1,
-        )
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise DataError("contains a NUL byte: not a text CSV", path=path, line=line)
-    return text
-
-
 def _looks_care_leaver(path: Path, rows: list[tuple[int, dict[str, str]]], layout: _Layout) -> bool:
     """Tell whether a nature-less breakdown file is about care leavers (by name or ages 18+)."""
     stem = re.sub(r"[^a-z]", "", path.stem.lower())
@@ -814,7 +789,7 @@ def read_ees_file(
     if not p.is_file():
         raise DataError("file not found", path=where)
     raw = p.read_bytes()
-    text = _decode(raw, where)
+    text = data.decode_text(raw, where, "an EES CSV")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from sinstats.errors import ParameterError
+from sinstats.intervals import check_conf_level
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -48,20 +49,6 @@ WINSOR: Final = 0.10
 # ---------------------------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------------------------
-
-
-def _check_conf_level(conf_level: object, name: str = "conf_level") -> float:
-    if (
-        isinstance(conf_level, bool)
-        or not isinstance(conf_level, numbers.Real)
-        or not math.isfinite(float(conf_level))
-        or not 0.0 < float(conf_level) < 1.0
-    ):
-        raise ParameterError(
-            f"{name} must be a number strictly between 0 and 1 (0.998 for 99.8%); "
-            f"got {conf_level!r}"
-        )
-    return float(conf_level)
 
 
 def _numbers(value: object, name: str) -> FloatArray:
@@ -294,7 +281,7 @@ def funnel_limits(
     ([4.0, 81.0], [17.0, 120.0])
     """
     e = _positive(expected, "expected")
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     name = _check_method(method)
     p = (1.0 - level) / 2.0
     return LIMIT_METHODS[name](e, p)
@@ -503,7 +490,7 @@ def additive_limits(
        Safety in Health Care 2005;14:347-351.
     """
     e = _positive(expected, "expected")
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     if (
         isinstance(tau2, bool)
         or not isinstance(tau2, numbers.Real)
@@ -539,7 +526,7 @@ def _conf_levels(conf_levels: object) -> tuple[float, ...]:
         )
     if not items:
         raise ParameterError("conf_levels is empty; give at least one level such as 0.95")
-    levels = [_check_conf_level(c, f"conf_levels[{i}]") for i, c in enumerate(items)]
+    levels = [check_conf_level(c, f"conf_levels[{i}]") for i, c in enumerate(items)]
     if len(set(levels)) != len(levels):
         raise ParameterError(f"conf_levels repeats a level: {levels!r}")
     return tuple(sorted(levels))

@@ -30,6 +30,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, special, stats
 
+from sinstats.errors import ParameterError
+
 __all__ = [
     "ALTERNATIVES",
     "MAX_CASES",
@@ -40,6 +42,7 @@ __all__ = [
     "RATE_RATIO_TESTS",
     "Interval",
     "RateRatio",
+    "check_conf_level",
     "poisson_ci",
     "poisson_ci_table",
     "proportion_ci",
@@ -180,26 +183,46 @@ def _as_positive(value: npt.ArrayLike, name: str) -> FloatArray:
     return arr
 
 
-def _check_conf_level(conf_level: float) -> float:
-    """Validate a confidence level: one number strictly between 0 and 1."""
+def check_conf_level(conf_level: object, name: str = "conf_level") -> float:
+    """Validate a confidence level: one number strictly between 0 and 1.
+
+    Shared by every module that takes a confidence level, so the rule and the message are the
+    same everywhere. A value between 1 and 100 (95 meaning 95%) is refused with a hint.
+
+    Parameters
+    ----------
+    conf_level : object
+        The value to check.
+    name : str
+        The argument's name, used in the message.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) naming the argument and the value.
+    """
     if isinstance(conf_level, np.ndarray) and conf_level.ndim == 0:
         conf_level = conf_level.item()
     if isinstance(conf_level, bool | np.bool_) or not isinstance(
         conf_level, int | float | np.integer | np.floating
     ):
-        raise ValueError(
-            f"conf_level must be a single number in (0, 1), e.g. 0.95; got {conf_level!r}"
+        raise ParameterError(
+            f"{name} must be a single number in (0, 1), e.g. 0.95; got {conf_level!r}"
         )
     level = float(conf_level)
     if not math.isfinite(level):
-        raise ValueError(f"conf_level must be a proportion in (0, 1), e.g. 0.95; got {level}")
+        raise ParameterError(f"{name} must be a proportion in (0, 1), e.g. 0.95; got {level}")
     if 1 < level < 100:
-        raise ValueError(
-            "conf_level must be a proportion in (0, 1), "
+        raise ParameterError(
+            f"{name} must be a proportion in (0, 1), "
             f"e.g. {_fmt(level / 100)}, not {_fmt(level)}; got {_fmt(level)}"
         )
     if not 0 < level < 1:
-        raise ValueError(f"conf_level must be a proportion in (0, 1), e.g. 0.95; got {_fmt(level)}")
+        raise ParameterError(f"{name} must be a proportion in (0, 1), e.g. 0.95; got {_fmt(level)}")
     return level
 
 
@@ -527,7 +550,7 @@ def poisson_ci(count: npt.ArrayLike, conf_level: float = 0.95, method: str = "ex
     >>> poisson_ci(379)  # doctest: +ELLIPSIS
     Interval(estimate=379.0, lower=341.79..., upper=419.14...)
     """
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     name = _lookup(POISSON_METHODS, method, "poisson_ci")
     x = _as_counts(count, "count")
     shape = x.shape
@@ -603,7 +626,7 @@ def rate_ci(
     -----
     The population is treated as known without error, as in PHE's crude-rate method.
     """
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     name = _lookup(POISSON_METHODS, method, "rate_ci")
     x = _as_counts(count, "count")
     pop = _as_positive(population, "population")
@@ -985,7 +1008,7 @@ def proportion_ci(
     >>> proportion_ci(17, 100)  # doctest: +ELLIPSIS
     Interval(estimate=0.17, lower=0.1089..., upper=0.2554...)
     """
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     name = _lookup(PROPORTION_METHODS, method, "proportion_ci")
     shape, x, trials = _validate_proportion(count, n)
     lower, upper = PROPORTION_METHODS[name](x, trials, level)
@@ -1501,7 +1524,7 @@ def rate_ratio_ci(
     either group there is no information: the estimate is NaN, the interval (0, inf) and the
     p-value 1 (R's ``poisson.test`` stops with an error instead).
     """
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     name = _lookup(RATE_RATIO_METHODS, method, "rate_ratio_ci")
     shape, (x1, x2, t1, t2) = _validate_ratio_inputs(count1, count2, exposure1, exposure2)
     x1, x2, t1, t2 = (a.reshape(-1) for a in (x1, x2, t1, t2))

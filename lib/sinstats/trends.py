@@ -37,7 +37,7 @@ from scipy import optimize, special, stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from sinstats.errors import ParameterError, PeriodError
-from sinstats.intervals import Interval
+from sinstats.intervals import Interval, check_conf_level
 from sinstats.periods import Period, parse_period
 
 FloatArray = npt.NDArray[np.float64]
@@ -186,20 +186,6 @@ class _Fit(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 # Input validation
 # ---------------------------------------------------------------------------------------------
-
-
-def _check_conf_level(conf_level: object) -> float:
-    if (
-        isinstance(conf_level, bool)
-        or not isinstance(conf_level, numbers.Real)
-        or not math.isfinite(float(conf_level))
-        or not 0.0 < float(conf_level) < 1.0
-    ):
-        raise ParameterError(
-            f"conf_level must be a number strictly between 0 and 1 (0.95 for 95%); "
-            f"got {conf_level!r}"
-        )
-    return float(conf_level)
 
 
 def _as_list(value: object, name: str) -> list[object]:
@@ -738,7 +724,7 @@ def fit_trend(
         raise ParameterError(
             f"unknown family {family!r}; choose one of {', '.join(repr(f) for f in FAMILIES)}"
         )
-    level = _check_conf_level(conf_level)
+    level = check_conf_level(conf_level)
     t = _time_axis(periods)
     y = _counts(counts)
     if len(y) != len(t):

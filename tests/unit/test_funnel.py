@@ -413,7 +413,7 @@ def test_funnel_plot_on_given_axes_and_without_attrs() -> None:
         ({"expected": [1.0, float("nan")]}, r"expected\[1\] = nan"),
         ({"expected": "ten"}, r"expected must be a number"),
         ({"expected": [1.0, None]}, r"expected\[1\] = None is not a number"),
-        ({"conf_level": 95}, r"conf_level must be .* strictly between 0 and 1.*got 95"),
+        ({"conf_level": 95}, r"conf_level must be a proportion in \(0, 1\).*not 95"),
         ({"conf_level": 1.0}, r"conf_level"),
         ({"method": "wald"}, r"unknown method 'wald'; choose one of 'exact', 'interpolated'"),
         ({"method": "exa"}, r"unknown method 'exa'"),

@@ -424,7 +424,7 @@ def test_trend_table_columns_and_rows() -> None:
         ({"periods": ["2014-15", 2016, 2017, 2018]}, r"periods mixes period ids"),
         ({"periods": [2014, 2015, float("nan"), 2017]}, r"periods\[2\] = nan"),
         ({"periods": "2014-15"}, r"periods must be a sequence"),
-        ({"conf_level": 95}, r"conf_level must be .* strictly between 0 and 1.*got 95"),
+        ({"conf_level": 95}, r"conf_level must be a proportion in \(0, 1\).*not 95"),
         ({"conf_level": 0.0}, r"conf_level"),
         ({"conf_level": float("nan")}, r"conf_level"),
         ({"conf_level": True}, r"conf_level"),
