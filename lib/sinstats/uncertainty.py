@@ -2535,6 +2535,30 @@ def _overlap_months(a: Period, b: Period) -> int:
     return max(0, min(a0 + a.months, b0 + b.months) - max(a0, b0))
 
 
+RECONCILE_COLUMNS: tuple[str, ...] = (
+    "panel_period",
+    "panel_period_label",
+    "category",
+    "panel_measure",
+    "panel_value",
+    "panel_qualifier",
+    "panel_source_id",
+    "dfe_period",
+    "dfe_period_label",
+    "dfe_value",
+    "dfe_value_basis",
+    "dfe_source_id",
+    "overlap_months",
+    "difference",
+    "percent_difference",
+    "reason_codes",
+    "reasons",
+    "method",
+    "note",
+)
+"""Columns of the table :func:`reconcile` returns, in order."""
+
+
 def reconcile(dfe: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
     """Set the Panel's and DfE's national counts side by side, with why they differ.
 
@@ -2685,29 +2709,7 @@ def reconcile(dfe: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
 
     table = pd.DataFrame(out)
     if table.empty:
-        return pd.DataFrame(
-            columns=[
-                "panel_period",
-                "panel_period_label",
-                "category",
-                "panel_measure",
-                "panel_value",
-                "panel_qualifier",
-                "panel_source_id",
-                "dfe_period",
-                "dfe_period_label",
-                "dfe_value",
-                "dfe_value_basis",
-                "dfe_source_id",
-                "overlap_months",
-                "difference",
-                "percent_difference",
-                "reason_codes",
-                "reasons",
-                "method",
-                "note",
-            ]
-        )
+        return pd.DataFrame(columns=list(RECONCILE_COLUMNS))
     table["difference"] = table["panel_value"] - table["dfe_value"]
     with np.errstate(divide="ignore", invalid="ignore"):
         table["percent_difference"] = 100 * table["difference"] / table["dfe_value"]
@@ -2718,26 +2720,4 @@ def reconcile(dfe: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
     order = {c: i for i, c in enumerate(_RECONCILE_CATEGORIES)}
     table["_cat"] = table["category"].map(order)
     table = table.sort_values(["_start", "_cat"], kind="stable").drop(columns=["_cat", "_start"])
-    return table[
-        [
-            "panel_period",
-            "panel_period_label",
-            "category",
-            "panel_measure",
-            "panel_value",
-            "panel_qualifier",
-            "panel_source_id",
-            "dfe_period",
-            "dfe_period_label",
-            "dfe_value",
-            "dfe_value_basis",
-            "dfe_source_id",
-            "overlap_months",
-            "difference",
-            "percent_difference",
-            "reason_codes",
-            "reasons",
-            "method",
-            "note",
-        ]
-    ].reset_index(drop=True)
+    return table[list(RECONCILE_COLUMNS)].reset_index(drop=True)
