@@ -506,6 +506,21 @@ def _read_rows(text: str, path: str) -> list[_Row]:
     return rows
 
 
+def period_columns(period: Period) -> dict[str, object]:
+    """Return the tidy schema's period columns for ``period``.
+
+    Shared by the loaders of transcribed and official files, so both describe a period the
+    same way: ``period`` (canonical id), ``period_label``, ``period_kind`` and ``period_start``
+    (the decimal-year midpoint used for ordering).
+    """
+    return {
+        "period": period.id,
+        "period_label": period.label,
+        "period_kind": period.kind,
+        "period_start": period.midpoint,
+    }
+
+
 def _validate_row(row: _Row, schema: DatasetSchema, path: str) -> tuple[dict[str, object], str]:
     """Validate one row; return its tidy record and its uniqueness key."""
     c = row.cells
@@ -598,10 +613,7 @@ def _validate_row(row: _Row, schema: DatasetSchema, path: str) -> tuple[dict[str
     category = breakdown if breakdown != "Total" else (nature or "Total")
     record: dict[str, object] = {
         "dataset": schema.name,
-        "period": period.id,
-        "period_label": period.label,
-        "period_kind": period.kind,
-        "period_start": period.midpoint,
+        **period_columns(period),
         "time_period": c["time_period"],
         "time_identifier": c["time_identifier"],
         "geographic_level": level,

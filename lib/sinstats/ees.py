@@ -707,10 +707,7 @@ def _row_records(line: int, c: dict[str, str], ctx: _Context) -> list[dict[str, 
         records.append(
             {
                 "dataset": "sin_national" if is_national_series else "characteristics",
-                "period": period.id,
-                "period_label": period.label,
-                "period_kind": period.kind,
-                "period_start": period.midpoint,
+                **data.period_columns(period),
                 "time_period": c["time_period"],
                 "time_identifier": c["time_identifier"],
                 "geographic_level": level,
