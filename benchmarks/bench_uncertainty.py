@@ -1,7 +1,7 @@
 """Benchmark the uncertainty model: CPU time for 1,000,000 draws of the full model.
 
 Target (issue 4, acceptance 5): under 1 s of CPU (``time.process_time``) for 1,000,000 draws of
-the full model, i.e. :func:`sinstats.uncertainty.simulate` with every component switched on,
+the full model, i.e. :func:`sinstats.stats.uncertainty.simulate` with every component switched on,
 including the component-alone draws, intervals and variance decomposition.
 
 Run with ``python benchmarks/bench_uncertainty.py``; :func:`run` returns the numbers as a dict.
@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import special
 
-from sinstats import uncertainty as u
+from sinstats.stats import uncertainty as u
 
 N_DRAWS = 1_000_000
 REPEATS = 3

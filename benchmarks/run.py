@@ -65,7 +65,7 @@ def pipeline_build(runs_filter: dict[str, Any], jobs: int | None, out: Path) -> 
     """Force-build with the pipeline in this process; return times and per-run memory."""
     startup, proc = _wall([str(BIN / "sinstats"), "--version"], env=_env())
     _check(proc, "sinstats --version")
-    from sinstats import pipeline
+    from sinstats.build import pipeline
 
     t0 = time.perf_counter()
     result = pipeline.build(out_dir=out, force=True, jobs=jobs, progress=False, **runs_filter)
@@ -84,7 +84,7 @@ def pipeline_build(runs_filter: dict[str, Any], jobs: int | None, out: Path) -> 
 
 def naive_build(runs: list[dict[str, Any]], out: Path) -> dict[str, Any]:
     """Papermill command, nbconvert command, weasyprint command; one run after another."""
-    from sinstats import report
+    from sinstats.build import report
 
     css = report.REPORT_CSS
     env = _env()
@@ -258,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("PYTHONHASHSEED", "0")
 
-    from sinstats import data, pipeline
+    from sinstats import data
+    from sinstats.build import pipeline
 
     config = pipeline.load_config()
     latest = data.latest_period().id

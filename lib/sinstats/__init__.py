@@ -1,29 +1,10 @@
 """sinstats: England's serious incident notifications, reproduced with honest uncertainty.
 
-The library computes; notebooks narrate and call. Data flows one way:
-``data/`` -> :mod:`sinstats.data` (validated frames) -> statistical modules -> notebooks ->
-:mod:`sinstats.report` -> ``reports/``.
+The library computes; notebooks narrate and call. The package is layered and imports run one way
+(see ``docs/architecture.md``): base (:mod:`~sinstats.errors`, :mod:`~sinstats.periods`,
+:mod:`~sinstats.paths`) -> :mod:`sinstats.data` -> :mod:`sinstats.stats` ->
+:mod:`sinstats.present` -> :mod:`sinstats.analyses` -> :mod:`sinstats.build` ->
+:mod:`sinstats.cli`. What a user of the library calls is in :mod:`sinstats.api`.
 """
 
-from __future__ import annotations
-
-from sinstats.errors import (
-    ConfigError,
-    DataError,
-    NoDataError,
-    ParameterError,
-    PeriodError,
-    SinstatsError,
-)
-
 __version__ = "0.1.0"
-
-__all__ = [
-    "ConfigError",
-    "DataError",
-    "NoDataError",
-    "ParameterError",
-    "PeriodError",
-    "SinstatsError",
-    "__version__",
-]

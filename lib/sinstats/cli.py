@@ -1,8 +1,12 @@
-"""The ``sinstats`` command line.
+"""The ``sinstats`` command line: every subcommand's parser, and handlers that call the layers.
 
-Subcommands: ``list`` (datasets, years, notebooks), ``validate FILE...`` and ``checksums``; later
-modules add ``build``, ``verify`` and ``fetch``. Expected errors print one sentence and exit 2,
-without a traceback.
+Subcommands: ``list`` (datasets, years, notebooks), ``validate FILE...``, ``checksums``, ``build``
+(:mod:`sinstats.build.pipeline`), ``verify`` (:mod:`sinstats.analyses.claims`) and ``fetch``
+(:mod:`sinstats.data.releases`). The work is done in the layers; this module only parses options,
+calls one library function and prints its result. A subcommand's module is imported only when that
+subcommand runs (``sinstats verify`` imports jsonschema and SciPy, which ``sinstats build`` never
+needs, and a no-change rebuild should take well under a second). Expected errors print one
+sentence and exit 2, without a traceback.
 """
 
 from __future__ import annotations
@@ -11,13 +15,21 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from sinstats import __version__, data, paths
-from sinstats.errors import SinstatsError
+from sinstats import __version__, paths
+from sinstats.errors import ParameterError, SinstatsError
 
 Handler = Callable[[argparse.Namespace], int]
+Subparsers = argparse._SubParsersAction
+
+
+# ---------------------------------------------------------------------------------------------
+# list, validate, checksums (the data layer)
+# ---------------------------------------------------------------------------------------------
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    from sinstats import data
+
     table = data.summary(args.data_dir)
     print("Datasets (data/published/, checked against data/SHA256SUMS):")
     for row in table.itertuples():
@@ -36,6 +48,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from sinstats import data
+
     failed = 0
     for path in args.files:
         errors = data.validate_file(path, args.schema)
@@ -52,6 +66,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_checksums(args: argparse.Namespace) -> int:
+    from sinstats import data
+
     if args.update:
         out = data.write_checksums(args.data_dir)
         print(f"wrote {out}")
@@ -65,14 +81,8 @@ def _cmd_checksums(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser with every registered subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="sinstats",
-        description="England's serious incident notifications, reproduced with uncertainty.",
-    )
-    parser.add_argument("--version", action="version", version=f"sinstats {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def _add_data_commands(sub: Subparsers[argparse.ArgumentParser]) -> None:
+    from sinstats.data import schema
 
     p = sub.add_parser("list", help="list datasets with their years, and the notebooks")
     p.add_argument("--data-dir", default=None, help="data folder (default: data/)")
@@ -82,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument(
         "--schema",
-        choices=data.list_datasets(),
+        choices=schema.list_datasets(),
         default=None,
         help="dataset schema to use (default: from the file name)",
     )
@@ -93,53 +103,340 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None, help="data folder (default: data/)")
     p.set_defaults(handler=_cmd_checksums)
 
-    for register in _EXTENSIONS:
-        register(sub)
-    return parser
+
+# ---------------------------------------------------------------------------------------------
+# build (the build layer)
+# ---------------------------------------------------------------------------------------------
 
 
-# Other modules (build, verify, fetch) add their subcommands here.
-_EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+def _cmd_build(args: argparse.Namespace) -> int:
+    from sinstats.build import pipeline
+
+    result = pipeline.build(
+        config_path=args.config,
+        notebooks_dir=args.notebooks_dir,
+        data_dir=args.data_dir,
+        out_dir=args.out,
+        years=args.year,
+        notebooks=args.notebook,
+        parameters=pipeline.parse_parameter_options(args.parameters),
+        jobs=args.jobs,
+        force=args.force,
+        wait=args.wait,
+        dry_run=args.dry_run,
+    )
+    if result.failed:
+        print(
+            f"error: {len(result.failed)} run(s) failed; earlier good reports were kept; "
+            "see the notes above and the executed copies under "
+            f"{result.out_dir / pipeline.FAILED_NAME}",
+            file=sys.stderr,
+        )
+    elif result.errors:
+        print("error: the runs succeeded but a build step failed (see above)", file=sys.stderr)
+    return result.exit_code
 
 
-# Subcommand -> module that adds it. Only the module of the command being run is imported:
-# sinstats.claims imports jsonschema and SciPy (about 2.5 s), which `sinstats build` never needs,
-# and a no-change rebuild should take about a second.
-_EXTENSION_MODULES: dict[str, str] = {
-    "build": "sinstats.pipeline",
-    "verify": "sinstats.claims",
-    "fetch": "sinstats.fetch",
+def _add_build(sub: Subparsers[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "build",
+        help="run the notebooks of reports.yml and export HTML, PDF, CSV and XLSX reports",
+        description=(
+            "Execute the run matrix of reports.yml (every notebook for the latest year, the "
+            "year-specific notebooks for every year with data), in parallel and incrementally: a "
+            "run whose notebook, library, data, parameters and packages are unchanged since its "
+            "last successful build is skipped. Exit status: 0 all ok, 1 a run failed (earlier "
+            "good reports kept), 2 bad input (nothing run)."
+        ),
+    )
+    p.add_argument(
+        "--year",
+        action="append",
+        metavar="Y",
+        help="only this April-March year (2025-26, 2026 or 202526); repeatable",
+    )
+    p.add_argument(
+        "--notebook",
+        action="append",
+        metavar="NAME",
+        help="only this notebook (name, file name or number, e.g. 01); repeatable",
+    )
+    p.add_argument(
+        "--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPUs)"
+    )
+    p.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    p.add_argument("--out", default=None, metavar="DIR", help="reports folder (default reports/)")
+    p.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        dest="parameters",
+        metavar="NAME=VALUE",
+        help="notebook parameter, checked against its parameters cell; repeatable",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the matrix and what would run; run nothing"
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another build of the same folder (default: refuse at once)",
+    )
+    p.add_argument(
+        "--config", default=None, metavar="FILE", help="run matrix (default reports.yml)"
+    )
+    p.add_argument(
+        "--notebooks-dir", default=None, metavar="DIR", help="notebooks (default notebooks/)"
+    )
+    p.add_argument("--data-dir", default=None, metavar="DIR", help="data folder (default data/)")
+    p.set_defaults(handler=_cmd_build)
+
+
+# ---------------------------------------------------------------------------------------------
+# verify (the claims analysis)
+# ---------------------------------------------------------------------------------------------
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from sinstats.analyses import claims
+
+    results = claims.verify_files(args.claims, conf_level=args.conf_level, data_dir=args.data_dir)
+    text = claims.render(results, args.format)
+    if args.output:
+        out = claims.write_atomic(args.output, text)
+        print(f"wrote {out}: {claims.summary_line(results)}", file=sys.stderr)
+    else:
+        print(text, end="")
+    return claims.exit_status(results)
+
+
+def _conf_level_arg(text: str) -> float:
+    """Parse ``--conf-level`` with the library's one validator (a proportion, not a percent)."""
+    from sinstats.stats.intervals import check_conf_level
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; e.g. 0.95") from None
+    try:
+        return check_conf_level(value)
+    except ParameterError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must be a proportion between 0 and 1, e.g. 0.95 (not 95)"
+        ) from None
+
+
+def _add_verify(sub: Subparsers[argparse.ArgumentParser]) -> None:
+    from sinstats.analyses import claims
+
+    p = sub.add_parser(
+        "verify",
+        help="check published statements against the data (exit 0 all reproduce, 1 any "
+        "differs, 2 bad claims file)",
+        description="Recompute every claim in the claims file(s) from the data, compare it with "
+        "the published number after rounding as published, and give the interval of the "
+        "recomputed quantity. Exit status: 0 when every claim reproduces (claims that cannot "
+        "be checked are listed but do not fail), 1 when any claim differs, 2 for a bad claims "
+        "file or bad data. Format: docs/claims.md.",
+    )
+    p.add_argument(
+        "--claims",
+        nargs="+",
+        action="extend",
+        metavar="FILE",
+        default=None,
+        help="claims file(s) (default: data/claims/published.yml)",
+    )
+    p.add_argument("--format", choices=claims.FORMATS, default="table", help="output format")
+    p.add_argument(
+        "--output",
+        metavar="FILE",
+        default=None,
+        help="write to FILE (atomically; nothing is written for a bad claims file)",
+    )
+    p.add_argument(
+        "--conf-level",
+        type=_conf_level_arg,
+        default=claims.DEFAULT_CONF_LEVEL,
+        metavar="L",
+        help="confidence level of the intervals (default 0.95)",
+    )
+    p.add_argument("--data-dir", default=None, help="data folder (default: data/)")
+    p.set_defaults(handler=_cmd_verify)
+
+
+# ---------------------------------------------------------------------------------------------
+# fetch (official releases, the data layer)
+# ---------------------------------------------------------------------------------------------
+
+
+def _cmd_fetch_list(args: argparse.Namespace) -> int:
+    from sinstats.data import official, releases
+
+    installed = {r.slug: r for r in official.installed_releases(args.data_dir)}
+    print("Releases of 'Serious incident notifications' (slug, title, download URL):")
+    for slug, known in releases.KNOWN_RELEASES.items():
+        mark = "installed" if slug in installed else ""
+        print(f"  {slug:<27} {known.label:<37} {mark}".rstrip())
+        print(f"  {'':<27} {known.url or 'URL not known: use --source (see ' + known.page + ')'}")
+    for slug in installed:
+        if slug not in releases.KNOWN_RELEASES:
+            print(f"  {slug:<27} (installed; not in the known list)")
+    return 0
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from sinstats.data import official, releases
+
+    if args.list:
+        return _cmd_fetch_list(args)
+    if not args.release:
+        raise ParameterError(
+            "--release is required (e.g. --release 2026); 'sinstats fetch --list' shows the "
+            "known releases"
+        )
+
+    def report(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    result = releases.fetch(
+        args.release,
+        args.source,
+        data_dir=args.data_dir,
+        timeout=args.timeout,
+        retries=args.retries,
+        backoff=args.backoff,
+        max_bytes=args.max_bytes,
+        progress=False if args.no_progress else None,
+        report=report,
+    )
+    span = f"{result.periods[0]} to {result.periods[-1]}" if result.periods else "no periods"
+    print(f"fetched release {result.release} from {result.source}")
+    print(
+        f"  installed {result.path} ({len(result.data_files)} data file(s), {result.rows:,} "
+        f"figures, {span})"
+    )
+    if result.replaced:
+        print(f"  replaced the previous copy of release {result.release}")
+    for item in result.skipped:
+        print(f"  skipped {item}")
+    print(f"  {official.SOURCE_FILE} records the source, retrieval time and SHA-256 of every file")
+    print("  sinstats.data.load now prefers these official figures (see the 'origin' column)")
+    return 0
+
+
+def _add_fetch(sub: Subparsers[argparse.ArgumentParser]) -> None:
+    from sinstats.data import releases
+
+    p = sub.add_parser(
+        "fetch",
+        help="download an official EES release (or take a local ZIP) into data/raw/<release>/",
+        description=(
+            "Download the 'Download all data (ZIP)' archive of a release of 'Serious incident "
+            "notifications' from explore-education-statistics, or take a ZIP saved by hand, "
+            "check it, and install it into data/raw/<release>/ with a SOURCE.json. Only "
+            "https:// is used. Offline: copy the ZIP from another machine and pass --source."
+        ),
+    )
+    p.add_argument("--release", metavar="SLUG", help="release slug, e.g. 2026, 2025, 2022-23")
+    p.add_argument(
+        "--source",
+        metavar="URL_OR_ZIP",
+        default=None,
+        help="https:// URL or local ZIP file (default: the release's download URL)",
+    )
+    p.add_argument("--data-dir", default=None, metavar="DIR", help="data folder (default: data/)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=releases.DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds to wait for the server (default {releases.DEFAULT_TIMEOUT:g})",
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=releases.DEFAULT_RETRIES,
+        metavar="N",
+        help=f"retries after a transient failure (default {releases.DEFAULT_RETRIES})",
+    )
+    p.add_argument(
+        "--backoff",
+        type=float,
+        default=releases.DEFAULT_BACKOFF,
+        metavar="S",
+        help="seconds before the first retry, doubled each time "
+        f"(default {releases.DEFAULT_BACKOFF:g})",
+    )
+    p.add_argument(
+        "--max-bytes",
+        type=int,
+        default=releases.DEFAULT_MAX_BYTES,
+        metavar="N",
+        help=f"largest download accepted (default {releases.DEFAULT_MAX_BYTES:,})",
+    )
+    p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    p.add_argument("--list", action="store_true", help="list the known and installed releases")
+    p.set_defaults(handler=_cmd_fetch)
+
+
+# ---------------------------------------------------------------------------------------------
+# The parser
+# ---------------------------------------------------------------------------------------------
+
+# Subcommands whose parser needs its layer's module (for choices and defaults): only the one being
+# run is imported; for --help, no command or a typo every one is added so that help lists them all.
+_HEAVY_COMMANDS: dict[str, Callable[[Subparsers[argparse.ArgumentParser]], None]] = {
+    "build": _add_build,
+    "verify": _add_verify,
+    "fetch": _add_fetch,
 }
+_LIGHT_COMMANDS = ("list", "validate", "checksums")
 
 
-def _load_extensions(argv: Sequence[str] | None = None) -> None:
-    import importlib
+def _command_of(argv: Sequence[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in args if not a.startswith("-")), None)
-    if command in _EXTENSION_MODULES:
-        modules = [_EXTENSION_MODULES[command]]
-    elif command in ("list", "validate", "checksums") or (command is None and "--version" in args):
-        modules = []
-    else:  # no command, --help or a typo: register everything so that help lists it all
-        modules = list(dict.fromkeys(_EXTENSION_MODULES.values()))
-    for module in modules:
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as err:
-            if err.name == module:
-                continue
-            raise
-        register = getattr(mod, "register_cli", None)
-        if register is not None and register not in _EXTENSIONS:
-            _EXTENSIONS.append(register)
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Return the argument parser.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments about to be parsed. When they name a subcommand only that subcommand's
+        parser is built (and only its module imported); otherwise every subcommand is added.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog="sinstats",
+        description="England's serious incident notifications, reproduced with uncertainty.",
+    )
+    parser.add_argument("--version", action="version", version=f"sinstats {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    args = list(argv) if argv is not None else []
+    command = _command_of(args)
+    if command is None and "--version" in args:
+        return parser
+    _add_data_commands(sub)
+    if command in _HEAVY_COMMANDS:
+        _HEAVY_COMMANDS[command](sub)
+    elif command not in _LIGHT_COMMANDS:
+        for add in _HEAVY_COMMANDS.values():
+            add(sub)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    _load_extensions(argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(args_list)
+    args = parser.parse_args(args_list)
     handler: Handler = args.handler
     try:
         return handler(args)

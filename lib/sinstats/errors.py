@@ -1,10 +1,26 @@
-"""Error types raised for expected, user-fixable problems.
+"""Every error type of sinstats: the expected, user-fixable problems.
 
 Every error here carries a sentence a user can act on: what was wrong, where, and what is allowed.
-The command-line interface prints the message without a traceback and exits with status 2.
+The command-line interface prints the message without a traceback and exits with status 2. The
+hierarchy::
+
+    SinstatsError
+    ├── DataError (ValueError)          a data file is missing, malformed or fails validation
+    ├── NoDataError (LookupError)       a valid request for a figure that was never published
+    ├── PeriodError (ValueError)        a period that cannot be parsed
+    ├── ConfigError (ValueError)        reports.yml, data/assumptions.yml or a claims file
+    │   └── ClaimsError                 a claims file (every Problem with claim, field, line)
+    ├── ParameterError (ValueError)     a function, notebook or command argument
+    │   └── ComponentError              one parameter of an uncertainty-model component
+    ├── FetchError                      a download refused
+    │   └── ArchiveError                an unsafe, corrupt or wrong archive
+    └── BuildLockedError                another build holds the reports folder
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 
 class SinstatsError(Exception):
@@ -84,3 +100,110 @@ class ConfigError(SinstatsError, ValueError):
 
 class ParameterError(SinstatsError, ValueError):
     """A notebook or command parameter has an invalid value."""
+
+
+class ComponentError(ParameterError):
+    """A parameter of an uncertainty-model component is invalid; ``key`` names the parameter.
+
+    Parameters
+    ----------
+    component : str
+        The component's name.
+    key : str
+        The parameter concerned.
+    reason : str
+        What is wrong and what is allowed.
+    """
+
+    def __init__(self, component: str, key: str, reason: str) -> None:
+        self.component = component
+        self.key = key
+        self.reason = reason
+        super().__init__(f"component '{component}', {key}: {reason}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a claims file.
+
+    Attributes
+    ----------
+    message : str
+        What is wrong and what is allowed.
+    index : int or None
+        0-based position of the claim in the file (None for a file-level problem).
+    claim : str or None
+        The claim's id, when it has a readable one.
+    field : str or None
+        The field concerned, dotted for nested fields (``numerator.period``).
+    line : int or None
+        1-based line in the file, when known.
+    """
+
+    message: str
+    index: int | None = None
+    claim: str | None = None
+    field: str | None = None
+    line: int | None = None
+
+    def describe(self) -> str:
+        """Return ``claim 'id' (entry 3, line 12), field 'kind': message``."""
+        parts: list[str] = []
+        if self.index is not None:
+            where = [f"entry {self.index + 1}"]
+            if self.line is not None:
+                where.append(f"line {self.line}")
+            who = f"claim '{self.claim}'" if self.claim else "claim with no valid id"
+            parts.append(f"{who} ({', '.join(where)})")
+        elif self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        prefix = ", ".join(parts)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class ClaimsError(ConfigError):
+    """A claims file is invalid: every problem names the file, the claim, the field and the line.
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        At least one problem.
+    path : str
+        The claims file (``"<claims>"`` for text not read from a file).
+
+    Attributes
+    ----------
+    problems : tuple of Problem
+        Every problem found, in file order.
+    claim_id, field : str or None
+        Of the first problem (convenient in tests and notebooks).
+    """
+
+    def __init__(self, problems: Sequence[Problem], path: str) -> None:
+        if not problems:
+            problems = [Problem("invalid claims file")]
+        self.problems = tuple(problems)
+        first = self.problems[0]
+        self.claim_id = first.claim
+        self.field = first.field
+        lines = [f"{path}: {p.describe()}" for p in self.problems]
+        if len(lines) > 1:
+            lines.insert(1, f"({len(lines)} problems in all)")
+        ConfigError.__init__(self, "\n".join(lines))
+        self.path = path
+        key = ".".join(k for k in (first.claim, first.field) if k)
+        self.key = key or None
+
+
+class FetchError(SinstatsError):
+    """A download or an archive was refused; the message says why and what to do."""
+
+
+class ArchiveError(FetchError):
+    """An archive is unsafe, corrupt or not a release (checked before anything is installed)."""
+
+
+class BuildLockedError(SinstatsError):
+    """Another build holds the lock on the reports folder."""

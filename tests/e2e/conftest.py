@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from sinstats import paths, pipeline
+from sinstats import paths
+from sinstats.build import pipeline
 
 E2E_DIR = Path(__file__).resolve().parent
 FIXTURE_NOTEBOOKS = E2E_DIR / "notebooks"

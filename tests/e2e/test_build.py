@@ -14,7 +14,8 @@ import nbformat
 import pypdf
 import pytest
 
-from sinstats import cli, data, pipeline
+from sinstats import cli, data
+from sinstats.build import pipeline
 
 from .conftest import (
     REAL_LIBRARY_HASH,

@@ -14,7 +14,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from sinstats import data, paths, pipeline
+from sinstats import data, paths
+from sinstats.build import pipeline
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sinstats import intervals as iv
+from sinstats.stats import intervals as iv
 
 FUZZ = settings(max_examples=200, deadline=None)
 

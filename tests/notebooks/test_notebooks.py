@@ -20,7 +20,8 @@ import nbformat
 import papermill
 import pytest
 
-from sinstats import data, params, paths
+from sinstats import data, paths
+from sinstats.present import params
 
 pytestmark = pytest.mark.slow
 

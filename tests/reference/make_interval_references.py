@@ -1,4 +1,4 @@
-"""Write independent reference values for ``sinstats.intervals`` using mpmath only.
+"""Write independent reference values for ``sinstats.stats.intervals`` using mpmath only.
 
 Regenerate (from the repository root) with::
 

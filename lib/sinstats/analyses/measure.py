@@ -1,0 +1,385 @@
+"""What the numbers measure: the uncertainty model applied to one year's published figure.
+
+Notebook ``03-what-the-numbers-measure`` calls these functions. They pick the published national
+figure a target starts from (:data:`sinstats.present.params.TARGET_NATURES`), run
+:func:`sinstats.stats.uncertainty.simulate` and :func:`~sinstats.stats.uncertainty.tornado` with the
+assumptions in ``data/assumptions.yml``, and lay the results out for readers: the interval for
+the target next to the published count and its chance-only interval, each component's interval
+alone, the variance decomposition, the tornado chart and a conclusion in words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import NamedTuple
+
+import pandas as pd
+
+from sinstats import data, paths
+from sinstats._typing import DataDir
+from sinstats.periods import parse_period
+from sinstats.present import plots
+from sinstats.present.params import TARGET_NATURES
+from sinstats.present.words import count_text, interval_text, join_words, level_text
+from sinstats.stats import intervals, uncertainty
+
+
+class Model(NamedTuple):
+    """One year's model: the published figure, the target and the assumptions.
+
+    Attributes
+    ----------
+    figure : sinstats.data.Figure
+        The published national figure the target starts from.
+    observed : sinstats.stats.uncertainty.Observed
+        The same figure as the model sees it (rounding, qualifier).
+    target : sinstats.stats.uncertainty.Target
+        The target quantity and its components.
+    assumptions : sinstats.stats.uncertainty.Assumptions
+        The validated assumptions file.
+    """
+
+    figure: data.Figure
+    observed: uncertainty.Observed
+    target: uncertainty.Target
+    assumptions: uncertainty.Assumptions
+
+
+def assumptions_path(data_dir: DataDir = None) -> str:
+    """Return ``<data_dir>/assumptions.yml`` if present, else the project's assumptions file."""
+    path = paths.assumptions_file(data_dir)
+    return str(path if path.is_file() else paths.assumptions_file())
+
+
+def load_model(period: object, target: str, data_dir: DataDir = None) -> Model:
+    """Return the published figure, the target and the assumptions for one year.
+
+    Raises
+    ------
+    NoDataError
+        If the figure the target starts from was not published for the year.
+    """
+    assumptions = uncertainty.load_assumptions(assumptions_path(data_dir))
+    tgt = assumptions.target(target)
+    fig = data.count(parse_period(period), TARGET_NATURES[target], data_dir=data_dir)
+    nature = "notifications" if fig.category == "Total" else f"{fig.category.lower()} notifications"
+    observed = uncertainty.Observed(
+        fig.value if fig.available else None,
+        rounded_to=fig.rounded_to,
+        qualifier=fig.qualifier if fig.qualifier == "over" else "",
+        label=f"{fig.period} {nature}",
+    )
+    return Model(fig, observed, tgt, assumptions)
+
+
+def simulate(
+    model: Model, *, conf_level: float = 0.95, n_draws: int = 200_000, seed: int = 2026
+) -> uncertainty.UncertaintyResult:
+    """Run the model at ``conf_level`` (and 80%, for the fan of the chart)."""
+    levels = tuple(sorted({0.8, conf_level}))
+    return uncertainty.simulate(
+        model.observed, model.target, n_draws=n_draws, seed=seed, conf_levels=levels
+    )
+
+
+def simulate_realised(
+    model: Model, *, conf_level: float = 0.95, n_draws: int = 200_000, seed: int = 2026
+) -> uncertainty.UncertaintyResult:
+    """Run the model with *chance* off: the year's own (realised) number, not the yearly rate.
+
+    With chance on, the target is an underlying yearly rate of which the year's number is one
+    chance outcome (the quantity for comparing years). With chance off, the spread comes only
+    from what the count does not measure (definition, ascertainment, timing, revision, rounding).
+    See ``docs/uncertainty.md``, section 2.
+    """
+    target = uncertainty.switch(model.target, off=["chance"])
+    return uncertainty.simulate(
+        model.observed, target, n_draws=n_draws, seed=seed, conf_levels=(conf_level,)
+    )
+
+
+def assumptions_table(model: Model) -> pd.DataFrame:
+    """Return the assumptions log rows for the target's components (source, RAG, rationale)."""
+    log = model.assumptions.log()
+    used = [c.name for c in model.target.components]
+    out = log[log["component"].isin(used)].copy()
+    out["range"] = [
+        "" if r is None else f"{r[0]:g} to {r[1]:g}"
+        for r in out["range"]  # tuples or None
+    ]
+    out["method"] = "assumption"
+    out["conf_level"] = math.nan
+    out["note"] = ""
+    return out.reset_index(drop=True)
+
+
+def _breakable(text: str) -> str:
+    """Let a URL wrap after ``/``, ``.``, ``-`` and ``_`` in narrow table columns.
+
+    A zero-width space is inserted after each of those characters in the displayed text only;
+    the CSV tables keep the URL exactly.
+    """
+    return re.sub(r"([/._\-])", "\\1\u200b", text) if text.startswith("http") else text
+
+
+def assumptions_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Format :func:`assumptions_table` for readers."""
+    return pd.DataFrame(
+        {
+            "Component": table["component"].str.replace("_", " "),
+            "Default": [f"{v:g}" for v in table["default"]],
+            "Plausible range": table["range"],
+            "Rating": table["rag"].str.upper(),
+            "Source": [_breakable(str(v)) for v in table["source"]],
+            "Why": table["rationale"],
+        }
+    )
+
+
+def comparison_table(
+    model: Model,
+    result: uncertainty.UncertaintyResult,
+    *,
+    conf_level: float = 0.95,
+    method: str = "exact",
+    realised: uncertainty.UncertaintyResult | None = None,
+) -> pd.DataFrame:
+    """Set the published count, its chance-only interval, each component alone and the total.
+
+    With ``realised`` (from :func:`simulate_realised`) a last row gives the year's own number:
+    every component except chance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row``, ``label``, ``estimate``, ``lower``, ``upper``, ``scope``, ``method``,
+        ``conf_level``, ``note``. The first row is the published count with its Poisson
+        interval (``method``); then the target under each component alone; then all together.
+    """
+    fig = model.figure
+    ci = intervals.poisson_ci(int(fig.value), conf_level, method)
+    rows: list[dict[str, object]] = [
+        {
+            "row": "published",
+            "label": f"published count ({fig.period})",
+            "estimate": fig.value,
+            "lower": float(ci.lower),
+            "upper": float(ci.upper),
+            "scope": "published",
+            "method": method,
+            "conf_level": conf_level,
+            "note": f"{fig.publisher}, {fig.source_id}; Poisson interval for the count itself",
+        }
+    ]
+    table = result.intervals
+    table = table[(table["conf_level"] - conf_level).abs() < 1e-12]
+    for r in table.itertuples(index=False):
+        scope = str(r.scope)
+        label = "all components together" if scope == "total" else f"{scope} alone"
+        label = label.replace("_", " ")
+        rows.append(
+            {
+                "row": "total" if scope == "total" else "component",
+                "label": label,
+                "estimate": float(r.central),  # type: ignore[arg-type]
+                "lower": float(r.lower),  # type: ignore[arg-type]
+                "upper": float(r.upper),  # type: ignore[arg-type]
+                "scope": scope,
+                "method": str(r.method),
+                "conf_level": conf_level,
+                "note": str(r.note),
+            }
+        )
+    if realised is not None:
+        lower, upper = realised.interval(conf_level, "total")
+        rows.append(
+            {
+                "row": "realised",
+                "label": "all except chance (the year's own number)",
+                "estimate": float(realised.median),
+                "lower": lower,
+                "upper": upper,
+                "scope": "total without chance",
+                "method": "monte_carlo",
+                "conf_level": conf_level,
+                "note": "chance switched off: the number in this one year, not the yearly rate",
+            }
+        )
+    order = {"published": 0, "component": 1, "total": 2, "realised": 3}
+    out = pd.DataFrame(rows)
+    return out.sort_values("row", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Format :func:`comparison_table` for readers: what varies, estimate, interval, note."""
+    level = float(table["conf_level"].iloc[0])
+    return pd.DataFrame(
+        {
+            "What varies": table["label"],
+            "Estimate": [f"{v:,.1f}" for v in table["estimate"]],
+            f"{level:.0%} interval": [
+                f"{lo:,.1f} to {hi:,.1f}"
+                for lo, hi in zip(table["lower"], table["upper"], strict=True)
+            ],
+            "Note": table["note"],
+        }
+    )
+
+
+def comparison_chart(table: pd.DataFrame, model: Model, conf_level: float) -> plots.Chart:
+    """Dot chart of :func:`comparison_table` with the published count as a reference line."""
+    unit = model.target.unit
+    return plots.interval_chart(
+        table["label"].tolist(),
+        table["estimate"],
+        table["lower"],
+        table["upper"],
+        title=f"{_target_words(model)}, {model.figure.period}",
+        xlabel=f"Number ({unit})",
+        what=f"the published count and the estimated {_target_words(model).lower()}",
+        conf_level=conf_level,
+        reference=model.figure.value,
+        reference_label=f"published count, {count_text(model.figure.value)}",
+        source=plots.SOURCE_SIN_COUNTS + "; Panel annual report 2020 (definition share)",
+    )
+
+
+def _target_words(model: Model) -> str:
+    words = {
+        "deaths_maltreatment_or_assault": "Children who died of maltreatment or assault",
+        "notified_deaths": "Child death notifications by incident date",
+        "all_notifications": "Serious incident notifications by incident date",
+        "serious_harm_incidents": "Serious-harm incidents, notified or not",
+    }
+    return words.get(model.target.name, model.target.name.replace("_", " ").capitalize())
+
+
+def decomposition_display(result: uncertainty.UncertaintyResult) -> pd.DataFrame:
+    """Format the variance decomposition: each component's share of the (log) variance."""
+    d = result.decomposition
+    return pd.DataFrame(
+        {
+            "Component": d["component"],
+            "Kind": d["kind"],
+            "Variance": [f"{v:,.1f}" for v in d["variance"]],
+            "Share of variance (%)": [f"{100 * v:.1f}" for v in d["share_of_variance"]],
+            "Share of log variance (%)": [
+                "" if pd.isna(v) else f"{100 * v:.1f}" for v in d["share_of_log_variance"]
+            ],
+        }
+    )
+
+
+def tornado(
+    model: Model, *, conf_level: float = 0.95, n_draws: int = 100_000, seed: int = 2026
+) -> pd.DataFrame:
+    """Run the one-at-a-time sensitivity analysis (:func:`sinstats.stats.uncertainty.tornado`)."""
+    draws = min(n_draws, model.assumptions.simulation.tornado_n_draws)
+    table = uncertainty.tornado(
+        model.observed, model.target, n_draws=draws, seed=seed, conf_level=conf_level
+    )
+    return table
+
+
+def tornado_chart(table: pd.DataFrame, model: Model) -> plots.Chart:
+    """Draw the tornado chart with the project's title, labels, source line and alt text."""
+    with plots.chart_style():
+        height = 1.8 + 0.8 * max(len(table), 1)
+        fig, ax = plots.new_figure(plots.WIDTH, height)
+        plots.tornado_plot(table, ax=ax, unit=model.target.unit)
+    title = f"How the estimate moves with each assumption, {model.figure.period}"
+    level = level_text(float(table["conf_level"].iloc[0])) if len(table) else ""
+    parts = []
+    for comp, low, high, c_low, c_high in zip(
+        table["component"],
+        table["low_value"].astype(float),
+        table["high_value"].astype(float),
+        table["central_at_low"].astype(float),
+        table["central_at_high"].astype(float),
+        strict=True,
+    ):
+        if math.isnan(low):
+            parts.append(f"{comp} not varied (the published figure is exact)")
+        else:
+            parts.append(
+                f"{comp} from {low:g} to {high:g} moves the central value "
+                f"from {c_low:.0f} to {c_high:.0f}"
+            )
+    alt = (
+        f"Tornado chart of {_target_words(model).lower()} in {model.figure.period}: central value "
+        f"{float(table['base_central'].iloc[0]):.0f} under the default assumptions; "
+        + "; ".join(parts)
+        + f". Thin lines show the {level} interval at each end."
+    )
+    return plots.decorate(
+        fig, title=title, alt=alt, source="Source: sinstats uncertainty model, data/assumptions.yml"
+    )
+
+
+def conclusion(
+    model: Model, result: uncertainty.UncertaintyResult, conf_level: float = 0.95
+) -> str:
+    """Say the result in words: the published count, the target's interval and what drives it."""
+    fig = model.figure
+    lo, hi = result.interval(conf_level)
+    level = level_text(conf_level)
+    d = result.decomposition
+    comps = d[~d["component"].isin(["interaction", "total"])]
+    comps = comps.sort_values("share_of_variance", ascending=False)
+    top = [
+        f"{r.component} ({100 * float(r.share_of_variance):.0f}% of the variance)"  # type: ignore[arg-type]
+        for r in comps.head(2).itertuples(index=False)
+        if float(r.share_of_variance) > 0  # type: ignore[arg-type]
+    ]
+    chance_lo, chance_hi = result.interval(conf_level, "chance")
+    published = fig.describe().split(" (")[0]
+    text = (
+        f"The published figure is **{published}** {_nature_words(fig)} in {fig.period_label}. "
+        f"The model's central estimate of {_target_words(model).lower()} is "
+        f"**{result.central:,.0f}**, with a {level} interval of **{interval_text(lo, hi)}**"
+        f" (chance alone: {interval_text(chance_lo, chance_hi)})."
+    )
+    if top:
+        text += f" Most of the uncertainty comes from {join_words(top)}."
+    text += (
+        " The interval is only as good as the assumptions above: the ratings say how far each is "
+        "supported by published evidence."
+    )
+    return text
+
+
+def _nature_words(fig: data.Figure) -> str:
+    if fig.category == "Total":
+        return "serious incident notifications"
+    return f"{fig.category.lower()} notifications"
+
+
+def key_figures(
+    model: Model, result: uncertainty.UncertaintyResult, conf_level: float = 0.95
+) -> list[dict[str, object]]:
+    """Return notebook 03's key figures as keyword arguments for ``outputs.key_figure``."""
+    lo, hi = result.interval(conf_level)
+    fig = model.figure
+    return [
+        {
+            "name": "published_count",
+            "label": f"Published {_nature_words(fig)}",
+            "value": fig.value,
+            "text": f"{fig.describe()}",
+            "unit": "count",
+        },
+        {
+            "name": "target_estimate",
+            "label": _target_words(model),
+            "value": result.central,
+            "text": (
+                f"{_target_words(model)}, {fig.period}: {result.central:,.0f} "
+                f"({level_text(conf_level)} interval {interval_text(lo, hi)}; model median)"
+            ),
+            "lower": lo,
+            "upper": hi,
+            "conf_level": conf_level,
+            "unit": model.target.unit,
+        },
+    ]

@@ -1,0 +1,364 @@
+"""The national series year by year, with intervals, series breaks and trend fits.
+
+Used by notebook ``02-time-series-and-trend`` (and the long-series chart of ``01``). The series
+runs from 2014-15, the first year of Ofsted's later definition, to the chosen year; 2017-18 has no
+published figure and is kept as a gap, never estimated. Trend fits are
+:func:`sinstats.stats.trends.fit_trend` (Poisson, quasi-Poisson, negative binomial); this module
+picks the periods, the exposures and the plain-words conclusion.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from sinstats import data
+from sinstats._typing import DataDir
+from sinstats.periods import parse_period
+from sinstats.present.words import count_text, join_words, number_text, p_text
+from sinstats.stats import intervals, trends
+
+#: Breaks in the series, each drawn before the year named: ``(year, label)``.
+SERIES_BREAKS: Final[tuple[tuple[str, str], ...]] = (
+    ("2018-19", "Ofsted to DfE collection"),
+    ("2023-24", "relabelled 'reporting year'"),
+)
+
+#: The pandemic years, shaded on charts: ``(first, last, label)``.
+PANDEMIC: Final[tuple[str, str, str]] = ("2020-21", "2021-22", "pandemic years")
+
+#: Trend families fitted, in the order shown.
+FAMILIES: Final[tuple[str, ...]] = ("poisson", "quasipoisson", "negbin")
+
+#: First year of DfE's own collection (used for the DfE-only sensitivity fit).
+DFE_START: Final = "2018-19"
+
+
+def series_intervals(
+    nature: str = "Total",
+    *,
+    start: object = data.SERIES_START,
+    end: object | None = None,
+    conf_level: float = 0.95,
+    method: str = "exact",
+    data_dir: DataDir = None,
+) -> pd.DataFrame:
+    """Return the series by April-March year with count and rate intervals.
+
+    Parameters
+    ----------
+    nature : str, default "Total"
+        Nature of notification.
+    start, end : str, optional
+        First and last years (default 2014-15 to the latest).
+    conf_level : float, default 0.95
+        Confidence level.
+    method : str, default "exact"
+        Poisson interval method.
+    data_dir : path-like, optional
+        Data folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per year (unpublished years included with missing values): ``period``,
+        ``period_label``, ``series``, ``count``, ``lower``, ``upper``, ``population``,
+        ``population_mid_year``, ``rate``, ``rate_lower``, ``rate_upper``, ``method``,
+        ``conf_level``, ``note``.
+    """
+    s = data.published_series(nature, start=start, end=end, data_dir=data_dir)
+    rows = []
+    for r in s.itertuples(index=False):
+        pop = data.population(str(r.period), data_dir=data_dir)
+        count = float(r.count)  # type: ignore[arg-type]
+        row: dict[str, object] = {
+            "period": r.period,
+            "period_label": r.period_label,
+            "series": r.series,
+            "count": count,
+            "lower": math.nan,
+            "upper": math.nan,
+            "population": pop.value,
+            "population_mid_year": pop.mid_year,
+            "rate": math.nan,
+            "rate_lower": math.nan,
+            "rate_upper": math.nan,
+            "method": method,
+            "conf_level": conf_level,
+            "note": str(r.note) if math.isnan(count) else "",
+        }
+        if not math.isnan(count):
+            ci = intervals.poisson_ci(int(count), conf_level, method)
+            rate = intervals.rate_ci(int(count), pop.value, data.PER, conf_level, method)
+            row.update(
+                lower=float(ci.lower),
+                upper=float(ci.upper),
+                rate=float(rate.estimate),
+                rate_lower=float(rate.lower),
+                rate_upper=float(rate.upper),
+            )
+            if pop.mid_year != parse_period(str(r.period)).start_year:
+                row["note"] = pop.note
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _published(series: pd.DataFrame, start: str | None = None) -> pd.DataFrame:
+    have = series[series["count"].notna()]
+    if start is not None:
+        first = parse_period(start).start_year
+        years = have["period"].map(lambda p: parse_period(p).start_year)
+        have = have[years >= first]
+    return have
+
+
+def trend_fits(series: pd.DataFrame, *, conf_level: float = 0.95) -> dict[str, trends.TrendResult]:
+    """Fit every family to the counts, to the rates per child, and to DfE's years alone.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        From :func:`series_intervals`; unpublished years are left out of the fits.
+    conf_level : float, default 0.95
+        Confidence level of the rate ratios.
+
+    Returns
+    -------
+    dict of str to TrendResult
+        Keys such as ``"counts, poisson"``, ``"rates, negbin"`` and ``"counts from 2018-19,
+        quasipoisson"`` (the DfE-only fits need three DfE years).
+    """
+    fits: dict[str, trends.TrendResult] = {}
+    have = _published(series)
+    dfe = _published(series, DFE_START)
+    for family in FAMILIES:
+        fits[f"counts, {family}"] = trends.fit_trend(
+            have["period"].tolist(), have["count"].astype(int), None, family, conf_level
+        )
+    for family in FAMILIES:
+        fits[f"rates, {family}"] = trends.fit_trend(
+            have["period"].tolist(),
+            have["count"].astype(int),
+            have["population"].astype(float),
+            family,
+            conf_level,
+        )
+    if len(dfe) >= trends.MIN_POINTS:
+        for family in FAMILIES:
+            fits[f"counts from {DFE_START}, {family}"] = trends.fit_trend(
+                dfe["period"].tolist(), dfe["count"].astype(int), None, family, conf_level
+            )
+    return fits
+
+
+def fitted_counts(
+    result: trends.TrendResult, series: pd.DataFrame, start: str | None = None
+) -> np.ndarray:
+    """Return a fitted trend's expected count for every year of ``series`` (counts fits only).
+
+    Years before ``start`` (the first year fitted, when not the first of the series) are NaN, so
+    a DfE-only line starts in 2018-19.
+    """
+    t = np.array([parse_period(p).midpoint for p in series["period"]])
+    mu = np.exp(result.intercept + result.coef * (t - result.centre))
+    if start is not None:
+        mu = np.where(t < parse_period(start).midpoint, np.nan, mu)
+    return np.asarray(mu, dtype=float)
+
+
+def trend_table(fits: dict[str, trends.TrendResult]) -> pd.DataFrame:
+    """Tabulate the fits (one row each) with ``method``, ``conf_level`` and ``note`` columns."""
+    table = trends.trend_table(fits)
+    parts = table["label"].str.split(", ", n=1, expand=True)
+    table.insert(1, "fitted_to", parts[0])
+    return table
+
+
+def trend_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Format :func:`trend_table` for readers."""
+    level = f"{100 * float(table['conf_level'].iloc[0]):g}%"
+    return pd.DataFrame(
+        {
+            "Fitted to": table["fitted_to"],
+            "Model": table["family"].map(_FAMILY_NAMES),
+            "Years": table["n"],
+            "Change per year (%)": [number_text(v, 1) for v in table["percent_change"]],
+            f"{level} interval (%)": [
+                f"{number_text(lo, 1)} to {number_text(hi, 1)}"
+                for lo, hi in zip(table["percent_lower"], table["percent_upper"], strict=True)
+            ],
+            "p-value": [p_text(v) for v in table["p_value"]],
+            "Dispersion": [number_text(v, 2) for v in table["dispersion"]],
+            "Overdispersion test": [p_text(v) for v in table["overdispersion_p"]],
+        }
+    )
+
+
+_FAMILY_NAMES: Final = {
+    "poisson": "Poisson",
+    "quasipoisson": "quasi-Poisson",
+    "negbin": "negative binomial",
+}
+
+
+def preferred_fit(fits: dict[str, trends.TrendResult], fitted_to: str = "rates") -> str:
+    """Return the key of the fit to report for ``fitted_to``.
+
+    Poisson when its Pearson test shows no overdispersion (p >= 0.05); otherwise quasi-Poisson,
+    whose interval is widened by the estimated dispersion.
+    """
+    poisson = fits[f"{fitted_to}, poisson"]
+    family = "poisson" if poisson.overdispersion_test.p_value >= 0.05 else "quasipoisson"
+    return f"{fitted_to}, {family}"
+
+
+def trend_conclusion(fits: dict[str, trends.TrendResult], series: pd.DataFrame) -> str:
+    """Say in plain words what the trend fits show, and where they disagree.
+
+    Parameters
+    ----------
+    fits : dict
+        From :func:`trend_fits`.
+    series : pandas.DataFrame
+        From :func:`series_intervals` (for the years and the gaps).
+
+    Returns
+    -------
+    str
+        A short paragraph in Markdown.
+    """
+    have = _published(series)
+    first, last = str(have["period"].iloc[0]), str(have["period"].iloc[-1])
+    key = preferred_fit(fits, "rates")
+    main = fits[key]
+    words = trends.describe_trend(main, what="notifications per child")
+    sentences = [f"From {first} to {last}, {words[0].lower()}{words[1:]}"]
+    agree = []
+    for family in FAMILIES:
+        r = fits[f"rates, {family}"]
+        agree.append(r.rate_ratio.lower > 1 or r.rate_ratio.upper < 1)
+    if all(agree) or not any(agree):
+        sentences.append(
+            "All three models agree on whether the interval excludes no change "
+            f"({'it does' if all(agree) else 'it does not'})."
+        )
+    elif (
+        agree == [True, False, False] and fits["rates, poisson"].overdispersion_test.p_value < 0.05
+    ):
+        sentences.append(
+            "Only the Poisson interval excludes no change, and it ignores the extra variation the "
+            "test found; the quasi-Poisson and negative binomial intervals, which allow for it, "
+            "include no change."
+        )
+    else:
+        which = [_FAMILY_NAMES[f] for f, a in zip(FAMILIES, agree, strict=True) if a]
+        sentences.append(
+            f"The models disagree: only the {join_words(which)} interval excludes no change, so "
+            "the conclusion depends on how the extra variation is modelled."
+        )
+    dfe_key = f"counts from {DFE_START}, {preferred_fit(fits, 'counts').split(', ')[1]}"
+    if dfe_key in fits:
+        d = fits[dfe_key]
+        sentences.append(
+            f"Within DfE's own collection ({DFE_START} on) the counts changed by "
+            f"{number_text(float(d.percent_change.estimate), 1)}% a year "
+            f"({number_text(float(d.percent_change.lower), 1)}% to "
+            f"{number_text(float(d.percent_change.upper), 1)}%, {p_text(d.p_value)})."
+        )
+    gaps = series.loc[series["count"].isna(), "period"].tolist()
+    if gaps:
+        sentences.append(
+            f"{join_words(gaps)} {'is' if len(gaps) == 1 else 'are'} missing and left out of the "
+            "fits, not filled in."
+        )
+    peak = have.iloc[int(have["count"].to_numpy(dtype=float).argmax())]
+    sentences.append(
+        f"A straight-line trend on the log scale is a summary, not a forecast: the series peaked "
+        f"at {count_text(float(peak['count']))} in {peak['period']} (a pandemic year) and a "
+        "single slope cannot show that shape."
+    )
+    return " ".join(sentences)
+
+
+def trend_lines(
+    fits: dict[str, trends.TrendResult], series: pd.DataFrame
+) -> list[tuple[str, np.ndarray]]:
+    """Return the fitted count trends to draw: ``[(label, expected count per year), ...]``.
+
+    Poisson and quasi-Poisson share one fitted line (they differ only in its interval), so three
+    lines are drawn: Poisson/quasi-Poisson, negative binomial, and the Poisson fit to DfE's
+    years alone (when fitted).
+    """
+    lines = [
+        ("Poisson / quasi-Poisson trend", fitted_counts(fits["counts, poisson"], series)),
+        ("negative binomial trend", fitted_counts(fits["counts, negbin"], series)),
+    ]
+    key = f"counts from {DFE_START}, poisson"
+    if key in fits:
+        lines.append(
+            (f"trend from {DFE_START} (DfE only)", fitted_counts(fits[key], series, DFE_START))
+        )
+    return lines
+
+
+def trend_key_figures(
+    fits: dict[str, trends.TrendResult], series: pd.DataFrame
+) -> list[dict[str, object]]:
+    """Return the key figures of the trend notebook as keyword arguments for ``key_figure``."""
+    key = preferred_fit(fits, "rates")
+    r = fits[key]
+    pc = r.percent_change
+    have = _published(series)
+    last = have.iloc[-1]
+    level = f"{100 * r.conf_level:g}%"
+    return [
+        {
+            "name": "latest_total",
+            "label": f"Notifications, {last['period']}",
+            "value": float(last["count"]),
+            "text": (
+                f"{count_text(float(last['count']))} notifications in {last['period']} "
+                f"({level} interval {number_text(float(last['lower']), 0)} to "
+                f"{number_text(float(last['upper']), 0)})"
+            ),
+            "lower": float(last["lower"]),
+            "upper": float(last["upper"]),
+            "conf_level": r.conf_level,
+            "unit": "count",
+        },
+        {
+            "name": "trend_per_year",
+            "label": "Trend in the rate per child (% a year)",
+            "value": float(pc.estimate),
+            "text": trends.describe_trend(r, what="notifications per child").split(". ")[0] + ".",
+            "lower": float(pc.lower),
+            "upper": float(pc.upper),
+            "conf_level": r.conf_level,
+            "unit": "percent per year",
+        },
+    ]
+
+
+def series_display(series: pd.DataFrame) -> pd.DataFrame:
+    """Format :func:`series_intervals` for readers."""
+    level = f"{100 * float(series['conf_level'].iloc[0]):g}%"
+    return pd.DataFrame(
+        {
+            "Year": series["period"],
+            "Collection": series["series"].replace("", "-"),
+            "Notifications": [count_text(v) for v in series["count"]],
+            f"{level} interval": [
+                f"{number_text(lo, 0)} to {number_text(hi, 0)}" if not math.isnan(lo) else "-"
+                for lo, hi in zip(series["lower"], series["upper"], strict=True)
+            ],
+            "Per 100,000 children": [number_text(v, 2) for v in series["rate"]],
+            f"{level} interval (rate)": [
+                f"{number_text(lo, 2)} to {number_text(hi, 2)}" if not math.isnan(lo) else "-"
+                for lo, hi in zip(series["rate_lower"], series["rate_upper"], strict=True)
+            ],
+            "ONS population (mid-year)": series["population_mid_year"],
+        }
+    )

@@ -1,0 +1,155 @@
+"""The reviewer's notebook (06): the claims register verified and rendered for a report.
+
+:func:`sinstats.analyses.claims.verify` recomputes every claim; this module lays the result out for
+readers (one row per claim with its verdict and interval), picks out the claims whose
+explanation a reader most needs (above all "150 children died of abuse"), and summarises.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from sinstats import paths
+from sinstats._typing import DataDir
+from sinstats.analyses import claims
+from sinstats.errors import ParameterError
+from sinstats.stats import intervals
+
+#: The claim whose explanation the notebook sets out in full.
+HEADLINE_CLAIM = "panel-2021-150-children-died"
+
+
+def claims_path(claims_file: str = "", data_dir: DataDir = None) -> Path:
+    """Return the claims file: ``claims_file`` if given, else the register in the data folder.
+
+    Raises
+    ------
+    ParameterError
+        If ``claims_file`` is given but is not an existing file.
+    """
+    if claims_file and str(claims_file).strip():
+        path = Path(claims_file).expanduser()
+        if not path.is_file():
+            raise ParameterError(
+                f"claims_file {claims_file!r} is not an existing file; leave it empty for the "
+                f"project's register ({paths.claims_file()})"
+            )
+        return path.resolve()
+    path = paths.claims_file(data_dir)
+    return path if path.is_file() else paths.claims_file()
+
+
+def verify(
+    claims_file: str = "",
+    *,
+    conf_level: float = 0.95,
+    method: str = "exact",
+    data_dir: DataDir = None,
+) -> pd.DataFrame:
+    """Verify every claim and return :func:`sinstats.analyses.claims.verify_table`'s tidy table.
+
+    For claims of kind ``count`` the interval is recomputed with ``method`` (the register's own
+    verdicts never depend on it); other kinds keep the register's methods (Wilson for shares,
+    exact rate ratio for changes).
+    """
+    path = claims_path(claims_file, data_dir)
+    results = claims.verify(claims.load_claims(path), conf_level=conf_level, data_dir=data_dir)
+    table = claims.verify_table(results)
+    if method != "exact":
+        counts = (table["kind"] == "count") & table["recomputed"].notna()
+        for i in table.index[counts]:
+            value = float(table.loc[i, "recomputed"])
+            if value.is_integer() and value >= 0:
+                ci = intervals.poisson_ci(int(value), conf_level, method)
+                table.at[i, "lower"] = float(ci.lower)
+                table.at[i, "upper"] = float(ci.upper)
+                table.at[i, "method"] = f"poisson {method}"
+    table.attrs["claims_file"] = str(path)
+    return table
+
+
+def _interval(lo: float, hi: float, kind: str) -> str:
+    if math.isnan(lo):
+        return "-"
+    dec = 0 if kind in ("count", "difference") else 1
+    return f"{lo:,.{dec}f} to {hi:,.{dec}f}"
+
+
+def register_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Format the verified register for a report (the CSV keeps sources, URLs and notes)."""
+    chance = {True: "yes", False: "no"}
+    return pd.DataFrame(
+        {
+            "Claim": table["id"],
+            "Statement": table["statement"],
+            "Published": table["published_display"],
+            "Recomputed": [
+                "-" if math.isnan(v) else f"{v:,.{int(d) if not math.isnan(d) else 1}f}"
+                for v, d in zip(table["recomputed"], table["decimals"].astype(float), strict=True)
+            ],
+            "Verdict": table["verdict"],
+            "Interval": [
+                _interval(lo, hi, str(k))
+                for lo, hi, k in zip(table["lower"], table["upper"], table["kind"], strict=True)
+            ],
+            "Chance alone?": [chance.get(v, "-") for v in table["chance_alone"]],
+        }
+    )
+
+
+def summary_sentence(table: pd.DataFrame) -> str:
+    """Count the verdicts in one sentence, naming the claims that differ or cannot be checked."""
+    counts = table["verdict"].value_counts()
+    text = (
+        f"Of {len(table)} published claims, {int(counts.get('reproduces', 0))} reproduce from the "
+        f"data, {int(counts.get('differs', 0))} differ and {int(counts.get('cannot check', 0))} "
+        "cannot be checked with the figures held."
+    )
+    for verdict in ("differs", "cannot check"):
+        ids = table.loc[table["verdict"] == verdict, "id"].tolist()
+        if ids:
+            text += f" {verdict.capitalize()}: {', '.join(ids)}."
+    return text
+
+
+def explanation(table: pd.DataFrame, claim_id: str = HEADLINE_CLAIM) -> str:
+    """Return a claim's explanation and its model interval as Markdown (empty if absent)."""
+    rows = table[table["id"] == claim_id]
+    if rows.empty:
+        return ""
+    r = rows.iloc[0]
+    text = f"**{r['statement']}** ({r['source']}). {r['explanation']}"
+    if not math.isnan(float(r["model_central"])):
+        text += f"\n\n*Model:* {r['model_note']}"
+    return text
+
+
+def differs_display(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the claims that differ or cannot be checked, with the reason given."""
+    sel = table[table["verdict"] != "reproduces"]
+    return pd.DataFrame(
+        {
+            "Claim": sel["id"],
+            "Verdict": sel["verdict"],
+            "Published": sel["published_display"],
+            "Why": [n if str(n) else "" for n in sel["note"]],
+        }
+    )
+
+
+def key_figures(table: pd.DataFrame) -> list[dict[str, object]]:
+    """Return notebook 06's key figures: claims checked and how many reproduce."""
+    n = len(table)
+    ok = int((table["verdict"] == "reproduces").sum())
+    return [
+        {
+            "name": "claims_reproduced",
+            "label": "Published claims that reproduce",
+            "value": ok,
+            "text": f"{ok} of {n} published claims reproduce from the data",
+            "unit": "claims",
+        }
+    ]

@@ -1,0 +1,101 @@
+"""The data layer: validated tidy frames of the published figures, with their provenance.
+
+The public queries (:func:`load`, :func:`figure`, :func:`count`, :func:`series`,
+:func:`population`) live in :mod:`sinstats.data.queries`; the schema in
+:mod:`sinstats.data.schema`; checksums and the files-read record in
+:mod:`sinstats.data.provenance`; transcribed files in :mod:`sinstats.data.published`; official EES
+files in :mod:`sinstats.data.official`; downloading releases in :mod:`sinstats.data.releases`.
+"""
+
+from __future__ import annotations
+
+from sinstats.data.provenance import (
+    CHECKSUMS_FILE,
+    checksum_targets,
+    files_read,
+    read_checksums,
+    record_read,
+    reset_files_read,
+    sha256_file,
+    verify_checksums,
+    write_checksums,
+)
+from sinstats.data.published import decode_text, read_published, schema_for_path, validate_file
+from sinstats.data.queries import (
+    Figure,
+    Population,
+    count,
+    figure,
+    latest_period,
+    load,
+    load_ees,
+    periods,
+    population,
+    published_series,
+    resolve_period,
+    series,
+    summary,
+)
+from sinstats.data.schema import (
+    COLUMNS,
+    GEOGRAPHIC_LEVELS,
+    NATURE_ALIASES,
+    NATURES,
+    PER,
+    QUALIFIERS,
+    REGIONS,
+    REQUIRED_NON_EMPTY,
+    SCHEMAS,
+    SERIES_START,
+    SYMBOLS,
+    TIDY_COLUMNS,
+    UNITS,
+    DatasetSchema,
+    list_datasets,
+    period_columns,
+)
+
+__all__ = [
+    "CHECKSUMS_FILE",
+    "COLUMNS",
+    "GEOGRAPHIC_LEVELS",
+    "NATURES",
+    "NATURE_ALIASES",
+    "PER",
+    "QUALIFIERS",
+    "REGIONS",
+    "REQUIRED_NON_EMPTY",
+    "SCHEMAS",
+    "SERIES_START",
+    "SYMBOLS",
+    "TIDY_COLUMNS",
+    "UNITS",
+    "DatasetSchema",
+    "Figure",
+    "Population",
+    "checksum_targets",
+    "count",
+    "decode_text",
+    "figure",
+    "files_read",
+    "latest_period",
+    "list_datasets",
+    "load",
+    "load_ees",
+    "period_columns",
+    "periods",
+    "population",
+    "published_series",
+    "read_checksums",
+    "read_published",
+    "record_read",
+    "reset_files_read",
+    "resolve_period",
+    "schema_for_path",
+    "series",
+    "sha256_file",
+    "summary",
+    "validate_file",
+    "verify_checksums",
+    "write_checksums",
+]

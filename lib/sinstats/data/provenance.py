@@ -1,0 +1,146 @@
+"""Provenance of the data: checksums of the shipped files and the record of every file read.
+
+``data/SHA256SUMS`` lists the SHA-256 of every file in ``data/published/``; a file whose hash
+differs is refused on loading. Every data file read by this process, transcribed or official, is
+recorded with its hash (:func:`record_read`, :func:`files_read`) so that a build's manifest can
+say exactly what produced each number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from sinstats import paths
+from sinstats.errors import DataError
+
+CHECKSUMS_FILE = "SHA256SUMS"
+
+# Paths and SHA-256 of every data file read in this process (for build provenance).
+_FILES_READ: dict[str, str] = {}
+
+
+def record_read(path: str | os.PathLike[str], sha256: str) -> None:
+    """Record that ``path`` (with content hash ``sha256``) was read by this process."""
+    _FILES_READ[str(Path(path).resolve())] = sha256
+
+
+def sha256_bytes(raw: bytes) -> str:
+    """Return the hex SHA-256 of ``raw``."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def files_read() -> dict[str, str]:
+    """Return ``{path: sha256}`` of every data file read by this process so far."""
+    return dict(sorted(_FILES_READ.items()))
+
+
+def reset_files_read() -> None:
+    """Forget the record kept by :func:`files_read` (used between builds and in tests)."""
+    _FILES_READ.clear()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Return the hex SHA-256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_checksums(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Read ``<data>/SHA256SUMS`` into ``{relative path: sha256}``.
+
+    Raises
+    ------
+    DataError
+        If the file is missing or a line is malformed.
+    """
+    path = paths.data_dir(data_dir) / CHECKSUMS_FILE
+    if not path.is_file():
+        raise DataError(
+            "checksum file is missing; run 'make checksums' after a deliberate data change",
+            path=str(path),
+        )
+    sums: dict[str, str] = {}
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        m = re.match(r"^([0-9a-f]{64}) [ *](\S.*)$", line)
+        if not m:
+            raise DataError("not a '<sha256>  <path>' line", path=str(path), line=i)
+        sums[m.group(2)] = m.group(1)
+    return sums
+
+
+def checksum_targets(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Return the data files that ``SHA256SUMS`` must cover (every file in ``published/``)."""
+    pub = paths.published_dir(data_dir)
+    return sorted(p for p in pub.glob("*.csv") if p.is_file())
+
+
+def write_checksums(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Rewrite ``<data>/SHA256SUMS`` for every file in ``published/``; return its path."""
+    base = paths.data_dir(data_dir)
+    lines = [
+        "# SHA-256 of every published data file; update with 'make checksums' after a",
+        "# deliberate, reviewed change. sinstats refuses to load a file whose hash differs.",
+    ]
+    for p in checksum_targets(base):
+        lines.append(f"{sha256_file(p)}  {p.relative_to(base).as_posix()}")
+    out = base / CHECKSUMS_FILE
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
+
+
+def verify_checksums(data_dir: str | os.PathLike[str] | None = None) -> list[DataError]:
+    """Check every published file against ``SHA256SUMS``; return the problems found."""
+    base = paths.data_dir(data_dir)
+    try:
+        sums = read_checksums(base)
+    except DataError as err:
+        return [err]
+    problems: list[DataError] = []
+    for p in checksum_targets(base):
+        rel = p.relative_to(base).as_posix()
+        if rel not in sums:
+            problems.append(DataError("not listed in SHA256SUMS", path=str(p)))
+        elif sums[rel] != sha256_file(p):
+            problems.append(
+                DataError(
+                    "checksum does not match data/SHA256SUMS: the file changed since it was "
+                    "reviewed (run 'make checksums' only after a deliberate, reviewed change)",
+                    path=str(p),
+                )
+            )
+    for rel in sums:
+        if not (base / rel).is_file():
+            problems.append(DataError(f"listed in SHA256SUMS but missing: {rel}", path=str(base)))
+    return problems
+
+
+def _check_one_checksum(path: Path) -> DataError | None:
+    """Check one file against the SHA256SUMS of the data folder holding it, if there is one."""
+    base = path.parent.parent
+    sums_path = base / CHECKSUMS_FILE
+    if path.parent.name != "published" or not sums_path.is_file():
+        return None
+    try:
+        sums = read_checksums(base)
+    except DataError as err:
+        return err
+    rel = path.relative_to(base).as_posix()
+    if rel not in sums:
+        return DataError(
+            "not listed in SHA256SUMS (run 'make checksums' after review)", path=str(path)
+        )
+    if sums[rel] != sha256_file(path):
+        return DataError(
+            "checksum does not match data/SHA256SUMS: the file changed since it was reviewed "
+            "(run 'make checksums' only after a deliberate, reviewed change)",
+            path=str(path),
+        )
+    return None

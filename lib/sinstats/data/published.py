@@ -1,0 +1,367 @@
+"""Read and validate the transcribed published files in ``data/published/``.
+
+:func:`read_published` checks one CSV against its dataset schema (:mod:`sinstats.data.schema`) row
+by row, naming the file, line and column of every problem, and returns the tidy frame.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+
+from sinstats.data.provenance import _check_one_checksum, record_read, sha256_bytes
+from sinstats.data.schema import (
+    _SOURCE_ID,
+    _URL,
+    COLUMNS,
+    NATURE_ALIASES,
+    QUALIFIERS,
+    REGIONS,
+    REQUIRED_NON_EMPTY,
+    SCHEMAS,
+    SYMBOLS,
+    TIDY_COLUMNS,
+    UNITS,
+    DatasetSchema,
+    period_columns,
+)
+from sinstats.errors import DataError, ParameterError, PeriodError
+from sinstats.periods import from_ees
+
+
+def schema_for_path(path: str | os.PathLike[str]) -> DatasetSchema | None:
+    """Return the schema whose file name matches ``path`` (or None)."""
+    name = Path(path).name
+    for schema in SCHEMAS.values():
+        if schema.file == name:
+            return schema
+    return None
+
+
+def decode_text(raw: bytes, path: str, kind: str = "a CSV") -> str:
+    """Decode a data file's bytes as UTF-8 text, refusing what is clearly not a text CSV.
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's content.
+    path : str
+        Where it came from (for messages).
+    kind : str
+        What was expected, for messages (``"a CSV"``, ``"an EES CSV"``).
+
+    Raises
+    ------
+    DataError
+        For an empty file, bytes that are not UTF-8, an HTML page saved in place of the data, or
+        a NUL byte, naming the file and line.
+    """
+    if not raw.strip():
+        raise DataError(f"file is empty; expected {kind} with a header line", path=path, line=1)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise DataError(
+            f"bytes that are not UTF-8 (byte 0x{raw[err.start]:02x}); save the file as UTF-8",
+            path=path,
+            line=line,
+        ) from None
+    head = text.lstrip()[:512].lower()
+    if head.startswith("<") or "<html" in head or "<!doctype" in head:
+        raise DataError(
+            f"this is an HTML page, not {kind} (an error page saved in place of the data?)",
+            path=path,
+            line=1,
+        )
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DataError(f"contains a NUL byte: not {kind}", path=path, line=line)
+    return text
+
+
+def _parse_value(cell: str) -> tuple[float, str] | None:
+    """Return (value, status) for a numeric cell or an EES symbol; None if neither."""
+    text = cell.strip()
+    if text in SYMBOLS:
+        return math.nan, text
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
+        return None
+    value = float(text)
+    if not math.isfinite(value):
+        return None
+    return value, ""
+
+
+class _Row(NamedTuple):
+    line: int
+    cells: dict[str, str]
+
+
+def _read_rows(text: str, path: str) -> list[_Row]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as err:
+        raise DataError(f"cannot read the header line: {err}", path=path, line=1) from None
+    header = [h.strip() for h in header]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise DataError(
+            f"missing column(s) {', '.join(missing)}; every published file has the columns "
+            f"{', '.join(COLUMNS)}",
+            path=path,
+            line=1,
+            column=missing[0],
+        )
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise DataError(
+            f"unknown column(s) {', '.join(repr(u) for u in unknown)}; allowed: "
+            f"{', '.join(COLUMNS)}",
+            path=path,
+            line=1,
+            column=unknown[0],
+        )
+    if len(set(header)) != len(header):
+        dup = next(h for h in header if header.count(h) > 1)
+        raise DataError(f"column {dup!r} appears twice", path=path, line=1, column=dup)
+    rows: list[_Row] = []
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not record or all(not c.strip() for c in record):
+                continue
+            if len(record) != len(header):
+                raise DataError(
+                    f"has {len(record)} fields but the header has {len(header)}",
+                    path=path,
+                    line=line,
+                )
+            rows.append(_Row(line, dict(zip(header, (c.strip() for c in record), strict=True))))
+    except csv.Error as err:
+        raise DataError(f"malformed CSV: {err}", path=path, line=reader.line_num) from None
+    if not rows:
+        raise DataError("has a header but no data rows", path=path, line=2)
+    return rows
+
+
+def _validate_row(row: _Row, schema: DatasetSchema, path: str) -> tuple[dict[str, object], str]:
+    """Validate one row; return its tidy record and its uniqueness key."""
+    c = row.cells
+    line = row.line
+
+    def fail(column: str, message: str) -> DataError:
+        return DataError(message, path=path, line=line, column=column)
+
+    for col in REQUIRED_NON_EMPTY:
+        if not c[col]:
+            raise fail(col, f"'{col}' is empty; every row needs it")
+    try:
+        period = from_ees(c["time_period"], c["time_identifier"])
+    except PeriodError as err:
+        raise fail("time_period", str(err)) from None
+    if period.kind not in schema.period_kinds:
+        raise fail(
+            "time_identifier",
+            f"a {period.kind.replace('_', ' ')} is not allowed in {schema.name}; allowed: "
+            f"{', '.join(k.replace('_', ' ') for k in schema.period_kinds)}",
+        )
+    level = c["geographic_level"]
+    if level not in schema.levels:
+        raise fail(
+            "geographic_level",
+            f"geographic level {level!r} is not allowed here; allowed: {', '.join(schema.levels)}",
+        )
+    if c["country_code"] != "E92000001" or c["country_name"] != "England":
+        raise fail("country_code", "only England (E92000001) is covered")
+    if level == "National":
+        if c["region_code"] or c["region_name"]:
+            raise fail("region_code", "a National row must leave region_code/region_name empty")
+        area_code, area_name = "E92000001", "England"
+    else:
+        code, name = c["region_code"], c["region_name"]
+        if REGIONS.get(code) != name:
+            raise fail(
+                "region_code",
+                f"unknown region {code!r}/{name!r}; expected one of "
+                f"{', '.join(f'{k} {v}' for k, v in REGIONS.items())}",
+            )
+        area_code, area_name = code, name
+    nature_raw = c["nature_of_notification"]
+    nature = NATURE_ALIASES.get(nature_raw.lower(), nature_raw) if nature_raw else ""
+    if nature not in schema.natures:
+        allowed = ", ".join(repr(n) for n in schema.natures)
+        raise fail("nature_of_notification", f"unknown nature {nature_raw!r}; allowed: {allowed}")
+    measure = c["measure"]
+    if measure not in schema.measures:
+        raise fail(
+            "measure",
+            f"unknown measure {measure!r} for {schema.name}; allowed: {', '.join(schema.measures)}",
+        )
+    unit = c["unit"]
+    if unit not in UNITS:
+        raise fail("unit", f"unknown unit {unit!r}; allowed: {', '.join(UNITS)}")
+    parsed = _parse_value(c["value"])
+    if parsed is None:
+        raise fail(
+            "value",
+            f"value {c['value']!r} is neither a number nor an EES symbol ({', '.join(SYMBOLS)})",
+        )
+    value, status = parsed
+    if not status:
+        if unit in ("count", "persons"):
+            if value < 0:
+                raise fail("value", f"a {unit} cannot be negative (got {c['value']})")
+            if value != int(value):
+                raise fail("value", f"a {unit} must be a whole number (got {c['value']})")
+        elif measure.startswith("pct_change"):
+            if value < -100:
+                raise fail("value", f"a percentage change cannot be below -100 (got {value})")
+        elif not 0 <= value <= 100:
+            raise fail("value", f"a percentage must lie in 0-100 (got {c['value']})")
+    qualifier = c["qualifier"]
+    if qualifier not in QUALIFIERS:
+        raise fail("qualifier", f"unknown qualifier {qualifier!r}; allowed: over, under, about")
+    rounded = c["rounded_to"]
+    if rounded and not re.fullmatch(r"[1-9]\d*", rounded):
+        raise fail(
+            "rounded_to", f"rounded_to must be empty or a positive integer (got {rounded!r})"
+        )
+    if c["series"] not in schema.series:
+        raise fail("series", f"unknown series {c['series']!r}; allowed: {', '.join(schema.series)}")
+    if not _SOURCE_ID.match(c["source_id"]):
+        raise fail("source_id", f"source_id {c['source_id']!r} has characters outside A-Z0-9_.-")
+    if not _URL.match(c["source_url"]):
+        raise fail("source_url", f"source_url {c['source_url']!r} is not an http(s) URL")
+    breakdown = c["breakdown"]
+    category = breakdown if breakdown != "Total" else (nature or "Total")
+    record: dict[str, object] = {
+        "dataset": schema.name,
+        **period_columns(period),
+        "time_period": c["time_period"],
+        "time_identifier": c["time_identifier"],
+        "geographic_level": level,
+        "area_code": area_code,
+        "area_name": area_name,
+        "breakdown_topic": c["breakdown_topic"],
+        "breakdown": breakdown,
+        "nature": nature,
+        "category": category,
+        "measure": measure,
+        "value": value,
+        "unit": unit,
+        "status": status,
+        "qualifier": qualifier,
+        "rounded_to": int(rounded) if rounded else 0,
+        "series": c["series"],
+        "source_id": c["source_id"],
+        "publisher": c["publisher"],
+        "source_url": c["source_url"],
+        "note": c["note"],
+        "origin": "published",
+        "line": line,
+    }
+    key = "|".join((period.id, area_code, c["breakdown_topic"], breakdown, nature, measure))
+    return record, key
+
+
+def read_published(
+    path: str | os.PathLike[str],
+    schema: DatasetSchema | str | None = None,
+    *,
+    check_checksum: bool = True,
+    max_errors: int = 20,
+) -> tuple[pd.DataFrame | None, list[DataError]]:
+    """Read and validate one published CSV.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    schema : DatasetSchema or str, optional
+        The schema (or dataset name) to validate against; by default chosen from the file name.
+    check_checksum : bool
+        Check the file against the ``SHA256SUMS`` of its data folder when there is one.
+    max_errors : int
+        Stop collecting row errors after this many.
+
+    Returns
+    -------
+    frame : pandas.DataFrame or None
+        The tidy frame (see :data:`TIDY_COLUMNS`), or None when there are errors.
+    errors : list of DataError
+        Every problem found (file-level problems stop at the first).
+    """
+    p = Path(path)
+    spath = str(path)
+    if isinstance(schema, str):
+        if schema not in SCHEMAS:
+            raise ParameterError(f"unknown dataset {schema!r}; choose one of {', '.join(SCHEMAS)}")
+        schema = SCHEMAS[schema]
+    if schema is None:
+        schema = schema_for_path(p)
+    if schema is None:
+        return None, [
+            DataError(
+                "cannot tell which dataset this file is; name it like one of "
+                f"{', '.join(s.file for s in SCHEMAS.values())} or pass --schema",
+                path=spath,
+            )
+        ]
+    if not p.is_file():
+        return None, [DataError("file not found", path=spath)]
+    raw = p.read_bytes()
+    try:
+        text = decode_text(raw, spath)
+        rows = _read_rows(text, spath)
+    except DataError as err:
+        return None, [err]
+    errors: list[DataError] = []
+    records: list[dict[str, object]] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        try:
+            record, key = _validate_row(row, schema, spath)
+        except DataError as err:
+            errors.append(err)
+            if len(errors) >= max_errors:
+                break
+            continue
+        if key in seen:
+            errors.append(
+                DataError(
+                    f"duplicates the figure on line {seen[key]} (same period, area, breakdown, "
+                    "nature and measure); keep one row per figure and name other sources in note",
+                    path=spath,
+                    line=row.line,
+                    column="measure",
+                )
+            )
+            continue
+        seen[key] = row.line
+        records.append(record)
+    if check_checksum and not errors:
+        problem = _check_one_checksum(p)
+        if problem is not None:
+            errors.append(problem)
+    if errors:
+        return None, errors
+    record_read(p, sha256_bytes(raw))
+    frame = pd.DataFrame.from_records(records, columns=list(TIDY_COLUMNS))
+    return frame, []
+
+
+def validate_file(
+    path: str | os.PathLike[str], schema: DatasetSchema | str | None = None
+) -> list[DataError]:
+    """Validate one data file against its schema; return the problems (empty if valid)."""
+    _, errors = read_published(path, schema)
+    return errors

@@ -1,0 +1,261 @@
+"""The tidy schema shared by transcribed and official files: columns, symbols, natures, datasets.
+
+Every dataset is a tidy CSV under ``data/published/`` in the style of the official
+explore-education-statistics (EES) files: ``time_period``/``time_identifier``, geography columns,
+filter columns (``breakdown_topic``, ``breakdown``, ``nature_of_notification``), one figure per row
+(``measure``, ``value``, ``unit``) and the provenance of that figure (``source_id``, ``publisher``,
+``source_url``, ``note``). EES symbols (``c``, ``x``, ``:``, ``z``, ``low``, ``u``) stay in the
+``value`` cell of the file and become a missing value with a ``status`` column on loading: never a
+zero, never a dropped row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sinstats.periods import CALENDAR_YEAR, FINANCIAL_YEAR, Period
+
+COLUMNS: tuple[str, ...] = (
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "region_code",
+    "region_name",
+    "breakdown_topic",
+    "breakdown",
+    "nature_of_notification",
+    "measure",
+    "value",
+    "unit",
+    "qualifier",
+    "rounded_to",
+    "series",
+    "source_id",
+    "publisher",
+    "source_url",
+    "note",
+)
+"""Columns of every file in ``data/published/``, in order."""
+
+REQUIRED_NON_EMPTY: tuple[str, ...] = (
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "country_code",
+    "country_name",
+    "breakdown_topic",
+    "breakdown",
+    "measure",
+    "value",
+    "unit",
+    "series",
+    "source_id",
+    "publisher",
+    "source_url",
+)
+
+SYMBOLS: dict[str, str] = {
+    "c": "confidential (suppressed to protect confidentiality)",
+    "x": "not available",
+    ":": "not available",
+    "z": "not applicable",
+    "low": "rounds to zero but is not zero",
+    "u": "low reliability",
+}
+"""EES symbols and their meaning. A symbol in a value cell becomes a missing value."""
+
+NATURES: tuple[str, ...] = ("Total", "Child death", "Serious harm", "Other")
+"""Canonical natures of notification in the national series."""
+
+NATURE_ALIASES: dict[str, str] = {
+    "total": "Total",
+    "child death": "Child death",
+    "serious harm": "Serious harm",
+    "other": "Other",
+    "serious harm and other": "Serious harm and other",
+}
+"""Lower-cased spellings seen in official files (``Child Death`` in 2021-22) -> canonical label."""
+
+GEOGRAPHIC_LEVELS: tuple[str, ...] = ("National", "Regional", "Local authority")
+
+REGIONS: dict[str, str] = {
+    "E12000001": "North East",
+    "E12000002": "North West",
+    "E12000003": "Yorkshire and The Humber",
+    "E12000004": "East Midlands",
+    "E12000005": "West Midlands",
+    "E12000006": "East of England",
+    "E12000007": "London",
+    "E12000008": "South East",
+    "E12000009": "South West",
+}
+"""England's nine regions (ONS codes) as named in EES files."""
+
+PER: int = 100_000
+"""Rates are per this many children aged 0 to 17."""
+
+SERIES_START: str = "2014-15"
+"""First year of the comparable series (Ofsted's definition from 2014-15)."""
+
+UNITS: tuple[str, ...] = ("count", "percent", "persons")
+QUALIFIERS: tuple[str, ...] = ("", "over", "under", "about")
+
+_URL = re.compile(r"^https?://[^\s,]+$")
+_SOURCE_ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_MEASURE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class DatasetSchema:
+    """What one shipped dataset may contain.
+
+    Parameters
+    ----------
+    name : str
+        Dataset name used by :func:`load`.
+    file : str
+        File name under ``data/published/``.
+    description : str
+        One line for ``sinstats list``.
+    measures : tuple of str
+        Allowed values of ``measure``.
+    natures : tuple of str
+        Allowed values of ``nature_of_notification`` ("" allowed when listed).
+    series : tuple of str
+        Allowed values of ``series``.
+    levels : tuple of str
+        Allowed geographic levels.
+    period_kinds : tuple of str
+        Allowed period kinds (see :mod:`sinstats.periods`).
+    """
+
+    name: str
+    file: str
+    description: str
+    measures: tuple[str, ...]
+    natures: tuple[str, ...]
+    series: tuple[str, ...]
+    levels: tuple[str, ...] = ("National",)
+    period_kinds: tuple[str, ...] = (FINANCIAL_YEAR,)
+
+
+SCHEMAS: dict[str, DatasetSchema] = {
+    s.name: s
+    for s in (
+        DatasetSchema(
+            name="sin_national",
+            file="sin_national.csv",
+            description="DfE/Ofsted national notifications by April-March year and nature",
+            measures=("number_notifications",),
+            natures=NATURES,
+            series=("Ofsted (earlier definition)", "Ofsted", "DfE"),
+        ),
+        DatasetSchema(
+            name="panel_notifications",
+            file="panel_notifications.csv",
+            description="Child Safeguarding Practice Review Panel annual-report figures",
+            measures=(
+                "number_notifications",
+                "number_children",
+                "number_rapid_reviews",
+                "number_notified_deaths",
+                "number_lcsprs_considered",
+                "percentage_of_fatal_incidents",
+                "percentage_of_non_fatal_incidents",
+                "percentage_of_school_age_children",
+                "percentage_of_children_reviewed",
+                "pct_change_vs_previous_year",
+            ),
+            natures=NATURES,
+            series=("Panel",),
+            period_kinds=(CALENDAR_YEAR, FINANCIAL_YEAR, "month_span"),
+        ),
+        DatasetSchema(
+            name="population_0_17",
+            file="population_0_17.csv",
+            description="ONS mid-year population estimates, children aged 0 to 17",
+            measures=("population_estimate",),
+            natures=("",),
+            series=("ONS mid-year estimates",),
+            levels=("National", "Regional"),
+            period_kinds=(CALENDAR_YEAR,),
+        ),
+        DatasetSchema(
+            name="characteristics",
+            file="characteristics.csv",
+            description="Published breakdowns: looked-after children, sex, age, care leavers, "
+            "regions, half years",
+            measures=(
+                "number_notifications",
+                "percentage_of_notifications",
+                "care_leaver_death_notifications",
+                "cin_31march",
+                "ons_midyear_population",
+                "percentage_of_child_death_notifications",
+                "number_serious_case_reviews_planned",
+                "percentage_with_serious_case_review",
+                "number_reporting_councils",
+                "number_serious_case_reviews",
+            ),
+            natures=(*NATURES, "Serious harm and other", ""),
+            series=("Ofsted (earlier definition)", "Ofsted", "DfE"),
+            levels=("National", "Regional"),
+            period_kinds=(FINANCIAL_YEAR, "half_year"),
+        ),
+    )
+}
+"""Every dataset the project ships, by name."""
+
+TIDY_COLUMNS: tuple[str, ...] = (
+    "dataset",
+    "period",
+    "period_label",
+    "period_kind",
+    "period_start",
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "area_code",
+    "area_name",
+    "breakdown_topic",
+    "breakdown",
+    "nature",
+    "category",
+    "measure",
+    "value",
+    "unit",
+    "status",
+    "qualifier",
+    "rounded_to",
+    "series",
+    "source_id",
+    "publisher",
+    "source_url",
+    "note",
+    "origin",
+    "line",
+)
+"""Columns of the frame returned by :func:`load` (the tidy schema shared with official files)."""
+
+
+def list_datasets() -> list[str]:
+    """Return the names of the datasets :func:`sinstats.data.load` knows, in a stable order."""
+    return list(SCHEMAS)
+
+
+def period_columns(period: Period) -> dict[str, object]:
+    """Return the tidy schema's period columns for ``period``.
+
+    Shared by the loaders of transcribed and official files, so both describe a period the
+    same way: ``period`` (canonical id), ``period_label``, ``period_kind`` and ``period_start``
+    (the decimal-year midpoint used for ordering).
+    """
+    return {
+        "period": period.id,
+        "period_label": period.label,
+        "period_kind": period.kind,
+        "period_start": period.midpoint,
+    }

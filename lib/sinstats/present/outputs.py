@@ -1,0 +1,345 @@
+"""What a notebook run hands to the build pipeline: tables, figures, key figures and inputs.
+
+A notebook calls :func:`setup` once (after validating its parameters), then :func:`table`,
+:func:`figure` and :func:`key_figure` as it goes, and :func:`finish` in its last cell. With an
+``output_dir`` the run writes::
+
+    <output_dir>/tables/<name>.csv        tidy, with method, conf_level and note columns
+    <output_dir>/figures/<name>.png        200 dpi
+    <output_dir>/figures/<name>.svg
+    <output_dir>/figures/<name>.alt.txt    the alt text
+    <output_dir>/key_figures.json          [{"name", "label", "value", "text", ...}, ...]
+    <output_dir>/inputs.json               {"data_files": {...}, "parameters": {...}, ...}
+
+Without one nothing is written: tables and charts are only displayed. Every file is written
+deterministically (fixed float format, Unix line ends, sorted JSON keys, SVG without dates), so
+two runs with the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, cast
+
+import pandas as pd
+
+from sinstats import data
+from sinstats.errors import ParameterError
+from sinstats.present.params import NotebookParams
+from sinstats.present.plots import Chart, close, png_bytes, show, svg_bytes
+
+#: Float format of every CSV table: 10 significant digits, so two runs give identical bytes.
+FLOAT_FORMAT: Final = "%.10g"
+
+#: Columns every saved table must have (added from the run's parameters when missing).
+REQUIRED_COLUMNS: Final = ("method", "conf_level", "note")
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
+
+
+@dataclass
+class _Run:
+    output_dir: Path | None = None
+    params: NotebookParams | None = None
+    key_figures: list[dict[str, Any]] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    finished: bool = False
+
+
+_RUN = _Run()
+
+
+def setup(output_dir: str | os.PathLike[str] | None, params: NotebookParams | None = None) -> None:
+    """Start a run: remember where to write (None or "" for display only) and its parameters.
+
+    Also sets the notebook's inline figures to SVG (crisp in print) when run inside IPython.
+    """
+    global _RUN
+    folder = Path(output_dir) if output_dir not in (None, "") else None
+    _RUN = _Run(output_dir=folder, params=params)
+    if folder is not None:
+        (folder / "tables").mkdir(parents=True, exist_ok=True)
+        (folder / "figures").mkdir(parents=True, exist_ok=True)
+    _inline_svg()
+
+
+def reset() -> None:
+    """Forget the current run (tests)."""
+    global _RUN
+    _RUN = _Run()
+
+
+def output_dir() -> Path | None:
+    """Return the folder the current run writes to, or None when it only displays."""
+    return _RUN.output_dir
+
+
+def _inline_svg() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "kernel"):
+        from matplotlib_inline import backend_inline
+
+        formats: Any = backend_inline.set_matplotlib_formats
+        formats("svg")
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ParameterError(
+            f"output name {name!r} is not allowed; use lower-case letters, digits, '-' and '_'"
+        )
+    return name
+
+
+def tidy_for_csv(frame: pd.DataFrame, params: NotebookParams | None = None) -> pd.DataFrame:
+    """Return a copy with ``method``, ``conf_level`` and ``note`` columns (last, when added).
+
+    Missing columns are filled from the run's parameters (``method``, ``conf_level``) or left
+    empty (``note``); existing ones are kept as they are.
+    """
+    out = frame.copy()
+    if isinstance(out.index, pd.RangeIndex) is False:
+        out = out.reset_index()
+    defaults: dict[str, Any] = {
+        "method": params.method if params is not None else "",
+        "conf_level": params.conf_level if params is not None else math.nan,
+        "note": "",
+    }
+    for col in REQUIRED_COLUMNS:
+        if col not in out.columns:
+            out[col] = defaults[col]
+    return out
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """Write a table as CSV text, deterministically (Unix line ends, fixed float format)."""
+    return frame.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT, na_rep="")
+
+
+def table(
+    frame: pd.DataFrame,
+    name: str,
+    *,
+    display: pd.DataFrame | None = None,
+    caption: str | None = None,
+    show_table: bool = True,
+) -> None:
+    """Save a tidy table (when writing) and display it (or a formatted version of it).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The tidy table, numbers as numbers.
+    name : str
+        File name without extension (lower case, digits, ``-``, ``_``).
+    display : pandas.DataFrame, optional
+        A formatted version for readers; default: ``frame`` itself.
+    caption : str, optional
+        Caption shown above the displayed table.
+    show_table : bool, default True
+        Display the table.
+
+    Notes
+    -----
+    Returns nothing, so that a notebook cell ending in this call shows only the table (the file
+    names written are listed in ``inputs.json``).
+    """
+    _check_name(name)
+    tidy = tidy_for_csv(frame, _RUN.params)
+    if _RUN.output_dir is not None:
+        path = _RUN.output_dir / "tables" / f"{name}.csv"
+        path.write_text(csv_text(tidy), encoding="utf-8", newline="")
+        _RUN.tables.append(name)
+    if show_table:
+        show_frame(display if display is not None else frame, caption=caption, uid=name)
+
+
+# A cell "looks numeric" when it is a number, a formatted number ("1,234", "5.6%", "-21") or an
+# interval of numbers ("321 to 396"); such columns are right-aligned, text columns left-aligned
+# (GSS/Analysis Function table guidance).
+_NUMERIC_TEXT = re.compile(r"^[-+−]?[\d,.]+%?( to [-+−]?[\d,.]+%?)?$|^-$|^$")
+
+
+def _is_numeric_column(values: pd.Series) -> bool:
+    if pd.api.types.is_numeric_dtype(values):
+        return True
+    return all(bool(_NUMERIC_TEXT.match(str(v).strip())) for v in values if not pd.isna(v))
+
+
+def table_html(frame: pd.DataFrame, caption: str | None = None, uid: str = "table") -> str:
+    """Return a table as HTML without the index, with a caption and a stable element id.
+
+    Numeric columns are right-aligned and text columns left-aligned.
+    """
+    styler = frame.style.hide(axis="index").set_uuid(uid)
+    if caption:
+        styler = styler.set_caption(caption)
+    styler = styler.format(precision=2, na_rep="-", thousands=",")
+    text_columns: list[Hashable] = [c for c in frame.columns if not _is_numeric_column(frame[c])]
+    if text_columns:
+        styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
+        styler = styler.set_table_styles(
+            {c: [{"selector": "th", "props": [("text-align", "left")]}] for c in text_columns},
+            overwrite=False,
+        )
+    return str(styler.to_html())
+
+
+def show_frame(frame: pd.DataFrame, caption: str | None = None, uid: str = "table") -> None:
+    """Display a table in a notebook (HTML with a caption; plain text for other front ends)."""
+    from IPython import display as ipd
+
+    display: Any = ipd.display
+    bundle = {
+        "text/html": table_html(frame, caption, uid),
+        "text/plain": (f"{caption}\n" if caption else "") + frame.to_string(index=False),
+    }
+    display(bundle, raw=True)
+
+
+def say(markdown: str) -> None:
+    """Display text computed by the library as Markdown (a sentence with this run's numbers)."""
+    from IPython import display as ipd
+
+    display: Any = ipd.display
+    display(cast(Any, ipd.Markdown)(markdown))
+
+
+def figure(chart: Chart, name: str, *, show_chart: bool = True) -> None:
+    """Save a chart as PNG, SVG and alt text (when writing) and display it with its alt text.
+
+    Parameters
+    ----------
+    chart : Chart
+        From a :mod:`sinstats.present.plots` function.
+    name : str
+        File name without extension.
+    show_chart : bool, default True
+        Display the chart (the figure is closed either way).
+
+    Notes
+    -----
+    Returns nothing, so that a notebook cell ending in this call shows only the chart (the file
+    names written are listed in ``inputs.json``).
+    """
+    _check_name(name)
+    if _RUN.output_dir is not None:
+        base = _RUN.output_dir / "figures"
+        (base / f"{name}.png").write_bytes(png_bytes(chart))
+        (base / f"{name}.svg").write_bytes(svg_bytes(chart))
+        (base / f"{name}.alt.txt").write_text(chart.alt + "\n", encoding="utf-8", newline="")
+        _RUN.figures.append(name)
+    if show_chart:
+        show(chart)
+    else:
+        close(chart)
+
+
+def key_figure(
+    name: str,
+    label: str,
+    value: float,
+    text: str,
+    *,
+    lower: float | None = None,
+    upper: float | None = None,
+    conf_level: float | None = None,
+    unit: str = "",
+) -> dict[str, Any]:
+    """Record one key figure for the report index (and ``key_figures.json``).
+
+    Parameters
+    ----------
+    name : str
+        Stable identifier (``"total"``, ``"child_deaths"``).
+    label : str
+        Short human label (``"Notifications"``).
+    value : float
+        The figure (NaN when not published; written as null).
+    text : str
+        One sentence saying it with its interval.
+    lower, upper, conf_level : float, optional
+        The interval, when there is one (written only when given).
+    unit : str
+        ``"count"``, ``"per 100,000 children"``, ``"percent"``... (written only when given).
+
+    Returns
+    -------
+    dict
+        The record as written.
+    """
+    _check_name(name)
+    record: dict[str, Any] = {
+        "name": name,
+        "label": label,
+        "value": _json_number(value),
+        "text": text,
+    }
+    if lower is not None:
+        record["lower"] = _json_number(lower)
+    if upper is not None:
+        record["upper"] = _json_number(upper)
+    if conf_level is not None:
+        record["conf_level"] = conf_level
+    if unit:
+        record["unit"] = unit
+    _RUN.key_figures = [k for k in _RUN.key_figures if k["name"] != name] + [record]
+    return record
+
+
+def _json_number(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    v = float(value)
+    if math.isnan(v) or math.isinf(v):
+        return None
+    return int(v) if v.is_integer() else round(v, 10)
+
+
+def key_figures() -> list[dict[str, Any]]:
+    """Return the key figures recorded so far in this run."""
+    return list(_RUN.key_figures)
+
+
+def _dump(obj: object) -> str:
+    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def finish() -> dict[str, Any]:
+    """End the run: write ``key_figures.json`` and ``inputs.json`` when writing.
+
+    Returns
+    -------
+    dict
+        The inputs record: ``data_files`` (``{path: sha256}`` of every data file read, from
+        :func:`sinstats.data.files_read`), ``parameters``, ``tables``, ``figures``.
+    """
+    inputs = {
+        "data_files": data.files_read(),
+        # output_dir is where results go, not an input (and differs between build folders).
+        "parameters": {
+            k: v
+            for k, v in (_RUN.params.as_dict() if _RUN.params is not None else {}).items()
+            if k != "output_dir"
+        },
+        "tables": sorted(_RUN.tables),
+        "figures": sorted(_RUN.figures),
+    }
+    if _RUN.output_dir is not None:
+        (_RUN.output_dir / "key_figures.json").write_text(
+            _dump(_RUN.key_figures), encoding="utf-8", newline=""
+        )
+        (_RUN.output_dir / "inputs.json").write_text(_dump(inputs), encoding="utf-8", newline="")
+    _RUN.finished = True
+    return inputs

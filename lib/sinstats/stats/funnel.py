@@ -1,0 +1,751 @@
+r"""Funnel plots: which areas stand out once chance is allowed for.
+
+Each unit (a region, a local authority) has an observed count :math:`O` and an expected count
+:math:`E`: either given directly (e.g. from indirect standardisation) or the target rate times the
+unit's population. Under the null hypothesis that the unit shares the target rate,
+:math:`O \sim \mathrm{Poisson}(E)`; the control limits are the central ``conf_level`` range of that
+distribution, drawn against the population (or :math:`E`) they form a funnel.
+
+* :func:`funnel_limits` gives the limits for the count, by a method from :data:`LIMIT_METHODS`:
+  ``"exact"`` (Poisson quantiles) or ``"interpolated"`` (Spiegelhalter's continuous limits).
+* :func:`funnel_overdispersion` checks whether the units vary more than Poisson chance allows and
+  estimates the between-unit variance :math:`\tau^2` (Spiegelhalter's additive random effects).
+* :func:`funnel_table` flags each unit and reports what was done;
+  :func:`sinstats.present.plots.funnel_plot` draws it.
+
+The formulae, when to use each method and when it breaks down are in
+``docs/methods.md`` (section "Trends and funnel plots").
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from sinstats._typing import FloatArray
+from sinstats.errors import ParameterError
+from sinstats.stats.intervals import check_conf_level
+
+#: Two-sided levels drawn by default: 95% ("warning") and 99.8% ("alarm") limits.
+DEFAULT_CONF_LEVELS: Final = (0.95, 0.998)
+#: Denominator kinds accepted by :func:`funnel_table`.
+DENOMINATORS: Final = ("population", "expected")
+#: Overdispersion adjustments accepted by :func:`funnel_table` (None: no adjustment).
+OVERDISPERSION_METHODS: Final = (None, "additive")
+#: Share of z-scores winsorised at each end before estimating the overdispersion.
+WINSOR: Final = 0.10
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------
+
+
+def _numbers(value: object, name: str) -> FloatArray:
+    """Return a float array (any shape) from a scalar or array-like of real numbers."""
+    if isinstance(value, (str, bytes)):
+        raise ParameterError(f"{name} must be a number or an array of numbers; got {value!r}")
+    if isinstance(value, (pd.Series, pd.Index)):
+        value = value.to_numpy()
+    raw = np.asarray(value, dtype=object)
+    flat = raw.reshape(-1)
+    for i, item in enumerate(flat):
+        if isinstance(item, bool | np.bool_) or not isinstance(item, numbers.Real):
+            where = name if raw.ndim == 0 else f"{name}[{i}]"
+            raise ParameterError(f"{where} = {item!r} is not a number")
+    return np.asarray(raw, dtype=np.float64)
+
+
+def _show(value: float) -> str:
+    """Format a number for an error message: ``-2``, ``2.5``, ``nan``."""
+    return f"{float(value):.15g}"
+
+
+def _positive(value: object, name: str) -> FloatArray:
+    arr = _numbers(value, name)
+    bad = ~np.isfinite(arr) | (arr <= 0)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad.reshape(-1))[0])
+        where = name if arr.ndim == 0 else f"{name}[{i}]"
+        raise ParameterError(
+            f"{where} = {_show(arr.reshape(-1)[i])} must be a positive finite number"
+        )
+    return arr
+
+
+def _counts(value: object, name: str) -> FloatArray:
+    arr = _numbers(value, name)
+    flat = arr.reshape(-1)
+    for i, v in enumerate(flat):
+        where = name if arr.ndim == 0 else f"{name}[{i}]"
+        if not math.isfinite(v):
+            raise ParameterError(
+                f"{where} = {_show(v)} is missing or infinite; counts are required"
+            )
+        if v < 0:
+            raise ParameterError(f"{where} = {_show(v)} is negative; counts must be 0 or more")
+        if v != math.floor(v):
+            raise ParameterError(f"{where} = {_show(v)} is not a whole number; counts are whole")
+    return arr
+
+
+def _one_dim(arr: FloatArray, name: str) -> FloatArray:
+    if arr.ndim == 0:
+        return arr.reshape(1)
+    if arr.ndim != 1:
+        raise ParameterError(f"{name} must be one-dimensional; got shape {arr.shape}")
+    return arr
+
+
+# ---------------------------------------------------------------------------------------------
+# Limit methods
+# ---------------------------------------------------------------------------------------------
+
+
+def _poisson_lower_quantile(expected: FloatArray, p: float) -> FloatArray:
+    """Smallest whole k with P(X <= k) >= p, X ~ Poisson(expected)."""
+    k = np.asarray(stats.poisson.ppf(p, expected), dtype=np.float64)
+    # Guard scipy's root-finding start against an off-by-one at a boundary.
+    for _ in range(3):
+        down = (k > 0) & (stats.poisson.cdf(k - 1, expected) >= p)
+        up = stats.poisson.cdf(k, expected) < p
+        if not (np.any(down) or np.any(up)):
+            break
+        k = k - down + up
+    return k
+
+
+def _poisson_upper_quantile(expected: FloatArray, p: float) -> FloatArray:
+    """Smallest whole k with P(X > k) <= p (the 1 - p quantile), from the upper tail."""
+    k = np.asarray(stats.poisson.isf(p, expected), dtype=np.float64)
+    for _ in range(3):
+        down = (k > 0) & (stats.poisson.sf(k - 1, expected) <= p)
+        up = stats.poisson.sf(k, expected) > p
+        if not (np.any(down) or np.any(up)):
+            break
+        k = k - down + up
+    return k
+
+
+def _exact_limits(expected: FloatArray, p: float) -> tuple[FloatArray, FloatArray]:
+    r"""Exact Poisson control limits: the p and 1 - p quantiles of Poisson(expected).
+
+    Parameters
+    ----------
+    expected : ndarray
+        Expected counts, > 0.
+    p : float
+        Probability in each tail, (1 - conf_level) / 2.
+
+    Returns
+    -------
+    lower, upper : ndarray
+        ``lower`` is the smallest whole k with :math:`P(X \le k) \ge p`; ``upper`` the smallest
+        whole k with :math:`P(X \le k) \ge 1 - p` (computed from the upper tail,
+        :math:`P(X > k) \le p`, for accuracy).
+
+    Notes
+    -----
+    A count is flagged when it lies strictly outside: :math:`O < lower` or :math:`O > upper`.
+    Because counts are whole, each tail then has probability at most p (the flags are
+    conservative: :math:`P(X < lower) < p` and :math:`P(X > upper) \le p`), and the limits are
+    step functions of the expected count, so the funnel is jagged for small counts. For tiny
+    expected counts the limits collapse: when :math:`e^{-E} \ge 1 - p` (E below about 0.025 for
+    95%) the upper limit is 0, below E itself; no count can then be flagged low and every
+    positive count is flagged high.
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Funnel plots for comparing institutional performance. Statistics in
+       Medicine 2005;24:1185-1202, appendix A.1.1.
+    .. [2] Public Health England. Technical guide: funnel plots (Fingertips). PHE; 2018.
+    """
+    return _poisson_lower_quantile(expected, p), _poisson_upper_quantile(expected, p)
+
+
+def _interpolated_limits(expected: FloatArray, p: float) -> tuple[FloatArray, FloatArray]:
+    r"""Spiegelhalter's interpolated Poisson limits: continuous in the expected count.
+
+    Parameters
+    ----------
+    expected : ndarray
+        Expected counts, > 0.
+    p : float
+        Probability in each tail, (1 - conf_level) / 2.
+
+    Returns
+    -------
+    lower, upper : ndarray
+        :math:`r_q - \alpha_q` for q = p and q = 1 - p, where :math:`r_q` is the exact q quantile
+        (see :func:`_exact_limits`) and
+        :math:`\alpha_q = [P(X \le r_q) - q] / [P(X \le r_q) - P(X \le r_q - 1)]`, so that the
+        limit moves smoothly from :math:`r_q - 1` to :math:`r_q` as the expected count grows.
+        Limits below 0 (possible when :math:`r_q = 0`) are set to 0.
+
+    Notes
+    -----
+    The limit is the q quantile of the continuous distribution whose distribution function joins
+    the Poisson distribution function at whole numbers by straight lines. The funnel is then
+    smooth, which is why it is used for plotting; the price is that the flags are no longer
+    conservative: a count equal to :math:`r_{1-p}` is flagged high when :math:`\alpha > 0`,
+    although :math:`P(X \ge r_{1-p}) > p`. Manktelow and Seaton (2012) show that the realised
+    tail probability can then exceed p, most for expected counts below 50. For tiny expected
+    counts the upper limit falls below E, as for the exact limits.
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Funnel plots for comparing institutional performance. Statistics in
+       Medicine 2005;24:1185-1202, appendix A.1.1.
+    .. [2] Manktelow BN, Seaton SE. Specifying the probability characteristics of funnel plot
+       control limits: an investigation of three approaches. PLoS ONE 2012;7:e45723.
+    """
+    lo_r = _poisson_lower_quantile(expected, p)
+    hi_r = _poisson_upper_quantile(expected, p)
+    # alpha = (F(r) - q) / P(X = r); for the upper limit F(r) - (1 - p) = p - P(X > r).
+    lo_alpha = (stats.poisson.cdf(lo_r, expected) - p) / stats.poisson.pmf(lo_r, expected)
+    hi_alpha = (p - stats.poisson.sf(hi_r, expected)) / stats.poisson.pmf(hi_r, expected)
+    lower = np.maximum(lo_r - lo_alpha, 0.0)
+    upper = np.maximum(hi_r - hi_alpha, 0.0)
+    return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+
+
+#: Registry of funnel limit methods: name -> function(expected, p) -> (lower, upper).
+LIMIT_METHODS: Final[Mapping[str, Callable[[FloatArray, float], tuple[FloatArray, FloatArray]]]] = {
+    "exact": _exact_limits,
+    "interpolated": _interpolated_limits,
+}
+
+
+def _check_method(method: object) -> str:
+    if not isinstance(method, str) or method not in LIMIT_METHODS:
+        raise ParameterError(
+            f"unknown method {method!r}; choose one of {', '.join(repr(m) for m in LIMIT_METHODS)}"
+        )
+    return method
+
+
+def funnel_limits(
+    expected: npt.ArrayLike, conf_level: float = 0.998, method: str = "exact"
+) -> tuple[FloatArray, FloatArray]:
+    """Control limits for an observed count against its expected count.
+
+    Parameters
+    ----------
+    expected : float or array_like
+        Expected counts under the target, each > 0.
+    conf_level : float, default 0.998
+        Two-sided level strictly between 0 and 1: 0.998 leaves 0.1% in each tail.
+    method : str, default "exact"
+        A name in :data:`LIMIT_METHODS`: ``"exact"`` (Poisson quantiles, whole numbers) or
+        ``"interpolated"`` (Spiegelhalter 2005, continuous in ``expected``).
+
+    Returns
+    -------
+    lower, upper : ndarray
+        Limits on the count scale, with the shape of ``expected`` (0-d for a scalar). Divide by
+        the population (times a multiplier) for limits on the rate scale.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) for a non-positive or missing expected count, a level outside (0, 1)
+        or an unknown method.
+
+    Notes
+    -----
+    See :func:`_exact_limits` and :func:`_interpolated_limits` for the definitions, how the
+    discreteness of counts is handled and when the limits break down. Both assume Poisson
+    variation around a known target; when the units vary more than that (see
+    :func:`funnel_overdispersion`) most units fall outside and the limits should be widened
+    (:func:`funnel_table` with ``overdispersion="additive"``).
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Funnel plots for comparing institutional performance. Statistics in
+       Medicine 2005;24:1185-1202.
+
+    Examples
+    --------
+    >>> lower, upper = funnel_limits([10.0, 100.0], conf_level=0.95)
+    >>> lower.tolist(), upper.tolist()
+    ([4.0, 81.0], [17.0, 120.0])
+    """
+    e = _positive(expected, "expected")
+    level = check_conf_level(conf_level)
+    name = _check_method(method)
+    p = (1.0 - level) / 2.0
+    return LIMIT_METHODS[name](e, p)
+
+
+# ---------------------------------------------------------------------------------------------
+# Overdispersion
+# ---------------------------------------------------------------------------------------------
+
+
+class OverdispersionCheck(NamedTuple):
+    r"""Spiegelhalter's overdispersion check and additive random-effects variance.
+
+    Attributes
+    ----------
+    phi : float
+        Overdispersion ratio :math:`\hat\phi`: the mean of the squared winsorised z-scores.
+    statistic : float
+        :math:`n\hat\phi`, referred to :math:`\chi^2_{n-1}`.
+    df : int
+        n - 1.
+    p_value : float
+        :math:`P(\chi^2_{n-1} \ge n\hat\phi)`: small values indicate overdispersion.
+    tau2 : float
+        Between-unit variance on the square-root scale (0 when :math:`n\hat\phi \le n - 1`).
+    n : int
+        Number of units.
+    n_winsorised : int
+        Number of z-scores pulled in to the 10th or 90th percentile.
+    winsor : float
+        Share winsorised at each end (0.1).
+    """
+
+    phi: float
+    statistic: float
+    df: int
+    p_value: float
+    tau2: float
+    n: int
+    n_winsorised: int
+    winsor: float
+
+
+def sqrt_z_scores(observed: npt.ArrayLike, expected: npt.ArrayLike) -> FloatArray:
+    r"""Z-scores of observed counts on the square-root scale: :math:`2(\sqrt{O} - \sqrt{E})`.
+
+    Parameters
+    ----------
+    observed : array_like
+        Observed counts.
+    expected : array_like
+        Expected counts, > 0.
+
+    Returns
+    -------
+    ndarray
+        :math:`(y - 1)/s` with :math:`y = \sqrt{O/E}` and :math:`s = 1/(2\sqrt{E})`.
+
+    Notes
+    -----
+    The square root stabilises the Poisson variance, so that :math:`y` has variance close to
+    :math:`1/(4E)` whatever the rate. The approximation is poor for expected counts below about
+    5, and an observed 0 gives :math:`-2\sqrt{E}` however small E is.
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Handling over-dispersion of performance indicators. Quality and
+       Safety in Health Care 2005;14:347-351, table 1.
+    """
+    o = np.asarray(observed, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    return np.asarray(2.0 * (np.sqrt(o) - np.sqrt(e)), dtype=np.float64)
+
+
+def funnel_overdispersion(
+    observed: npt.ArrayLike, expected: npt.ArrayLike, winsor: float = WINSOR
+) -> OverdispersionCheck:
+    r"""Check for overdispersion and estimate the additive random-effects variance tau².
+
+    Parameters
+    ----------
+    observed : array_like
+        Observed counts, one per unit (at least 3 units).
+    expected : array_like
+        Expected counts under the target, > 0.
+    winsor : float, default 0.1
+        Share of z-scores winsorised at each end, in [0, 0.5).
+
+    Returns
+    -------
+    OverdispersionCheck
+        :math:`\hat\phi`, the chi-square statistic and p-value, :math:`\hat\tau^2` and the
+        number of z-scores winsorised.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) for invalid counts, mismatched lengths or fewer than 3 units.
+
+    Notes
+    -----
+    Following Spiegelhalter (2005, QSHC):
+
+    1. z-scores on the square-root scale, :math:`z_i = (y_i - 1)/s_i` with
+       :math:`y_i = \sqrt{O_i/E_i}`, :math:`s_i = 1/(2\sqrt{E_i})` (:func:`sqrt_z_scores`);
+    2. winsorise: z-scores below the 10th percentile are set to it, above the 90th likewise
+       (percentiles by linear interpolation between order statistics, R's ``quantile`` type 7);
+    3. :math:`\hat\phi = n^{-1}\sum z_{w,i}^2`; under no overdispersion :math:`n\hat\phi` is
+       roughly :math:`\chi^2_{n-1}`;
+    4. :math:`\hat\tau^2 = \max\{0, (n\hat\phi - (n-1)) /
+       (\sum w_i - \sum w_i^2/\sum w_i)\}` with :math:`w_i = 1/s_i^2 = 4E_i` (the
+       DerSimonian-Laird moment estimator).
+
+    :math:`\hat\tau^2` is positive whenever :math:`n\hat\phi > n - 1`, whether or not the test
+    is significant. With fewer than about 10 units winsorising at 10% still moves the two extreme
+    z-scores towards their neighbours, and :math:`\hat\tau^2` is very imprecise. The chi-square
+    reference ignores both the winsorising and the estimation of the target. The check measures
+    variation around the target: a target far from the units' overall rate shows up as
+    overdispersion.
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Handling over-dispersion of performance indicators. Quality and
+       Safety in Health Care 2005;14:347-351.
+    .. [2] Spiegelhalter DJ. Funnel plots for comparing institutional performance. Statistics in
+       Medicine 2005;24:1185-1202, section 5.
+    .. [3] DerSimonian R, Laird N. Meta-analysis in clinical trials. Controlled Clinical Trials
+       1986;7:177-188.
+    """
+    o = _one_dim(_counts(observed, "observed"), "observed")
+    e = _one_dim(_positive(expected, "expected"), "expected")
+    if len(o) != len(e):
+        raise ParameterError(
+            f"observed has {len(o)} values but expected has {len(e)}; give one per unit"
+        )
+    if len(o) < 3:
+        raise ParameterError(
+            f"observed has {len(o)} units; the overdispersion check needs at least 3"
+        )
+    if (
+        isinstance(winsor, bool)
+        or not isinstance(winsor, numbers.Real)
+        or not 0.0 <= float(winsor) < 0.5
+    ):
+        raise ParameterError(f"winsor must be a share in [0, 0.5), e.g. 0.1; got {winsor!r}")
+    n = len(o)
+    z = sqrt_z_scores(o, e)
+    z_lo, z_hi = np.quantile(z, [float(winsor), 1.0 - float(winsor)])
+    z_w = np.clip(z, z_lo, z_hi)
+    n_winsorised = int(np.sum((z < z_lo) | (z > z_hi)))
+    phi = float(np.mean(z_w**2))
+    statistic = n * phi
+    w = 4.0 * e
+    denom = float(np.sum(w) - np.sum(w**2) / np.sum(w))
+    if statistic > n - 1 and denom > 0:
+        tau2 = (statistic - (n - 1)) / denom
+    else:
+        tau2 = 0.0
+    return OverdispersionCheck(
+        phi=phi,
+        statistic=statistic,
+        df=n - 1,
+        p_value=float(stats.chi2.sf(statistic, n - 1)),
+        tau2=float(tau2),
+        n=n,
+        n_winsorised=n_winsorised,
+        winsor=float(winsor),
+    )
+
+
+def additive_limits(
+    expected: npt.ArrayLike, tau2: float, conf_level: float = 0.998
+) -> tuple[FloatArray, FloatArray]:
+    r"""Count limits widened for overdispersion by an additive random effect.
+
+    Parameters
+    ----------
+    expected : float or array_like
+        Expected counts, > 0.
+    tau2 : float
+        Between-unit variance on the square-root scale, >= 0 (from
+        :func:`funnel_overdispersion`).
+    conf_level : float, default 0.998
+        Two-sided level strictly between 0 and 1.
+
+    Returns
+    -------
+    lower, upper : ndarray
+        :math:`E\,(1 \mp z\sqrt{s^2 + \tau^2})^2` with :math:`s^2 = 1/(4E)` and z the standard
+        normal quantile; the lower limit is 0 where :math:`1 - z\sqrt{s^2+\tau^2} < 0`.
+
+    Notes
+    -----
+    Limits :math:`1 \pm z\sqrt{s_i^2 + \tau^2}` on the square-root scale, squared back to the
+    ratio :math:`O/E` and multiplied by E. They use the normal approximation on the square-root
+    scale, so for expected counts below about 5 they differ from the exact Poisson limits even
+    when :math:`\tau^2 = 0`. As E grows the limits no longer narrow to the target: the funnel
+    becomes parallel lines at :math:`(1 \pm z\tau)^2`, i.e. large units are judged against the
+    between-unit spread, not against Poisson noise. The random-effects assumption treats the
+    excess variation as unexplained; if it has a known cause (e.g. deprivation), adjust for that
+    instead.
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Handling over-dispersion of performance indicators. Quality and
+       Safety in Health Care 2005;14:347-351.
+    """
+    e = _positive(expected, "expected")
+    level = check_conf_level(conf_level)
+    if (
+        isinstance(tau2, bool)
+        or not isinstance(tau2, numbers.Real)
+        or not math.isfinite(float(tau2))
+        or float(tau2) < 0
+    ):
+        raise ParameterError(f"tau2 must be a finite number >= 0; got {tau2!r}")
+    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    half = z * np.sqrt(1.0 / (4.0 * e) + float(tau2))
+    lower = e * np.maximum(1.0 - half, 0.0) ** 2
+    upper = e * (1.0 + half) ** 2
+    return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Table
+# ---------------------------------------------------------------------------------------------
+
+
+def level_label(conf_level: float) -> str:
+    """Label of a level in column names and flags: ``0.95`` -> ``"95"``, ``0.998`` -> ``"99.8"``."""
+    return f"{100.0 * conf_level:.10g}"
+
+
+def _conf_levels(conf_levels: object) -> tuple[float, ...]:
+    if isinstance(conf_levels, numbers.Real) and not isinstance(conf_levels, bool):
+        items: list[object] = [conf_levels]
+    elif isinstance(conf_levels, Iterable) and not isinstance(conf_levels, (str, bytes)):
+        items = list(conf_levels)
+    else:
+        raise ParameterError(
+            f"conf_levels must be a list of levels such as (0.95, 0.998); got {conf_levels!r}"
+        )
+    if not items:
+        raise ParameterError("conf_levels is empty; give at least one level such as 0.95")
+    levels = [check_conf_level(c, f"conf_levels[{i}]") for i, c in enumerate(items)]
+    if len(set(levels)) != len(levels):
+        raise ParameterError(f"conf_levels repeats a level: {levels!r}")
+    return tuple(sorted(levels))
+
+
+def _names(names: object, observed: object, n: int) -> list[str]:
+    if names is None:
+        if isinstance(observed, pd.Series):
+            return [str(v) for v in observed.index]
+        return [f"unit {i + 1}" for i in range(n)]
+    if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
+        raise ParameterError(f"names must be a list of unit names; got {names!r}")
+    out = [str(v) for v in names]
+    if len(out) != n:
+        raise ParameterError(f"names has {len(out)} values but observed has {n}; give one per unit")
+    return out
+
+
+def funnel_table(
+    observed: npt.ArrayLike,
+    expected_or_population: npt.ArrayLike,
+    names: Sequence[str] | None = None,
+    rate_per: float = 100_000,
+    conf_levels: Sequence[float] = DEFAULT_CONF_LEVELS,
+    method: str = "exact",
+    overdispersion: str | None = None,
+    target: float | None = None,
+    *,
+    denominator: str = "population",
+) -> pd.DataFrame:
+    r"""Compare units with a target and flag those outside the funnel limits.
+
+    Parameters
+    ----------
+    observed : array_like
+        Observed counts, one per unit. A pandas Series gives the unit names from its index.
+    expected_or_population : array_like
+        Populations (``denominator="population"``) or expected counts
+        (``denominator="expected"``), > 0.
+    names : sequence of str, optional
+        Unit names; default the Series index or ``"unit 1"``, ``"unit 2"``, ...
+    rate_per : float, default 100_000
+        Rates are per this many people (population denominators only).
+    conf_levels : sequence of float, default (0.95, 0.998)
+        Two-sided levels of the limits; each strictly between 0 and 1.
+    method : str, default "exact"
+        Limit method from :data:`LIMIT_METHODS` (``"exact"`` or ``"interpolated"``).
+    overdispersion : {None, "additive"}, default None
+        ``"additive"``: estimate :math:`\tau^2` (:func:`funnel_overdispersion`) and, if it is
+        positive, use :func:`additive_limits` instead of ``method``.
+    target : float, optional
+        The target rate per ``rate_per`` (population) or the target ratio to expected
+        (expected). Default: the pooled rate :math:`\sum O / \sum P` times ``rate_per``, or 1.
+    denominator : {"population", "expected"}, default "population"
+        What ``expected_or_population`` holds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit, in input order, with columns ``name``, ``observed``, ``population``
+        (population only), ``rate`` (per ``rate_per``) or ``ratio`` (O over the given expected),
+        ``expected`` (target times the denominator), ``target``, ``z_score``
+        (:math:`2(\sqrt O - \sqrt E)`), ``z_adjusted`` (with ``"additive"``: the z-score over
+        :math:`\sqrt{1 + 4E\tau^2}`), then for each level L (``"95"``, ``"99.8"``)
+        ``lower_L``/``upper_L`` on the rate (or ratio) scale and ``count_lower_L``/
+        ``count_upper_L`` on the count scale, ``flag``, ``method``, ``conf_level`` (the levels as
+        text, e.g. ``"0.95, 0.998"``) and ``note``. ``table.attrs["funnel"]`` keeps what
+        :func:`sinstats.present.plots.funnel_plot` needs to draw smooth limits.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) naming the argument for invalid counts, denominators, levels, method,
+        overdispersion, target, names or mismatched lengths.
+
+    Notes
+    -----
+    The flag is the outermost level whose limits the observed count lies strictly outside:
+    ``"above 99.8%"``, ``"above 95%"``, ``"within"``, ``"below 95%"`` or ``"below 99.8%"`` (for
+    other levels the labels follow, e.g. ``"above 90%"``). The limits are for a single unit:
+    with 150 local authorities about 7 will lie outside the 95% limits and 0.3 outside the
+    99.8% limits by chance alone, which is why 99.8% limits are the usual threshold for action.
+    A default target pooled from the units includes each unit's own count; with few units that
+    pulls the target towards the largest unit.
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Funnel plots for comparing institutional performance. Statistics in
+       Medicine 2005;24:1185-1202.
+    .. [2] Spiegelhalter DJ. Handling over-dispersion of performance indicators. Quality and
+       Safety in Health Care 2005;14:347-351.
+    .. [3] Public Health England. Technical guide: funnel plots (Fingertips). PHE; 2018.
+    """
+    o = _one_dim(_counts(observed, "observed"), "observed")
+    d = _one_dim(
+        _positive(expected_or_population, "expected_or_population"), "expected_or_population"
+    )
+    n = len(o)
+    if len(d) != n:
+        raise ParameterError(
+            f"expected_or_population has {len(d)} values but observed has {n}; give one per unit"
+        )
+    if n == 0:
+        raise ParameterError("observed is empty; give at least one unit")
+    unit_names = _names(names, observed, n)
+    if denominator not in DENOMINATORS:
+        raise ParameterError(
+            f"unknown denominator {denominator!r}; choose one of "
+            f"{', '.join(repr(x) for x in DENOMINATORS)}"
+        )
+    limit_method = _check_method(method)
+    if overdispersion not in OVERDISPERSION_METHODS:
+        raise ParameterError(
+            f"unknown overdispersion {overdispersion!r}; choose one of "
+            f"{', '.join(repr(x) for x in OVERDISPERSION_METHODS)}"
+        )
+    levels = _conf_levels(conf_levels)
+    by_population = denominator == "population"
+    if by_population:
+        scale = float(_positive(rate_per, "rate_per"))
+    else:
+        scale = 1.0
+
+    if target is None:
+        if by_population:
+            if o.sum() == 0:
+                raise ParameterError(
+                    "observed are all zero, so the pooled target rate is 0; give target"
+                )
+            target_value = float(o.sum() / d.sum() * scale)
+            target_text = f"target {target_value:.4g} per {scale:,.0f} (pooled rate of all units)"
+        else:
+            target_value = 1.0
+            target_text = "target ratio 1 (observed = expected)"
+    else:
+        target_value = float(_positive(target, "target"))
+        target_text = (
+            f"target {target_value:.4g} per {scale:,.0f} (given)"
+            if by_population
+            else f"target ratio {target_value:.4g} to expected (given)"
+        )
+    e = target_value * d / scale
+
+    z = sqrt_z_scores(o, e)
+    check: OverdispersionCheck | None = None
+    tau2 = 0.0
+    if overdispersion == "additive":
+        check = funnel_overdispersion(o, e)
+        tau2 = check.tau2
+
+    columns: dict[str, Any] = {"name": unit_names, "observed": o.astype(np.int64)}
+    if by_population:
+        columns["population"] = d
+        columns["rate"] = o / d * scale
+    else:
+        columns["ratio"] = o / d
+    columns["expected"] = e
+    columns["target"] = np.full(n, target_value)
+    columns["z_score"] = z
+    if check is not None:
+        columns["z_adjusted"] = z / np.sqrt(1.0 + 4.0 * e * tau2)
+
+    use_additive = check is not None and tau2 > 0
+    flag = np.full(n, "within", dtype=object)
+    limits: dict[str, FloatArray] = {}
+    for level in levels:
+        if use_additive:
+            lo, hi = additive_limits(e, tau2, level)
+        else:
+            lo, hi = LIMIT_METHODS[limit_method](e, (1.0 - level) / 2.0)
+        lab = level_label(level)
+        limits[f"lower_{lab}"] = lo / d * scale
+        limits[f"upper_{lab}"] = hi / d * scale
+        limits[f"count_lower_{lab}"] = lo
+        limits[f"count_upper_{lab}"] = hi
+    for level in levels:  # ascending, so the outermost level exceeded wins
+        lab = level_label(level)
+        flag[o > limits[f"count_upper_{lab}"]] = f"above {lab}%"
+        flag[o < limits[f"count_lower_{lab}"]] = f"below {lab}%"
+    for lab in (level_label(level) for level in levels):
+        columns[f"lower_{lab}"] = limits[f"lower_{lab}"]
+        columns[f"upper_{lab}"] = limits[f"upper_{lab}"]
+    for lab in (level_label(level) for level in levels):
+        columns[f"count_lower_{lab}"] = limits[f"count_lower_{lab}"]
+        columns[f"count_upper_{lab}"] = limits[f"count_upper_{lab}"]
+    columns["flag"] = flag
+
+    used_method = "additive" if use_additive else limit_method
+    level_text = ", ".join(f"{level:g}" for level in levels)
+    method_text = {
+        "exact": "exact Poisson limits (quantiles of Poisson(expected))",
+        "interpolated": "interpolated Poisson limits (Spiegelhalter 2005, appendix A.1.1)",
+        "additive": "limits widened by additive random effects on the square-root scale "
+        "(Spiegelhalter 2005, QSHC)",
+    }[used_method]
+    notes = [
+        target_text,
+        ("expected = target x population" if by_population else "expected = target x expected"),
+        f"{method_text} at {level_text} (two-sided)",
+        "flag: observed count strictly outside the limits",
+    ]
+    if check is not None:
+        od = (
+            f"overdispersion: phi = {check.phi:.4g} from z-scores on the square-root scale "
+            f"winsorised at {100 * check.winsor:g}%/{100 - 100 * check.winsor:g}% "
+            f"({check.n_winsorised} winsorised), chi-square {check.statistic:.4g} on "
+            f"{check.df} df, p = {check.p_value:.3g}; tau2 = {check.tau2:.4g}"
+        )
+        if not use_additive:
+            od += f"; no overdispersion (n*phi <= n-1): {limit_method} limits not adjusted"
+        notes.append(od)
+    columns["method"] = used_method
+    columns["conf_level"] = level_text
+    columns["note"] = "; ".join(notes)
+
+    table = pd.DataFrame(columns)
+    table.attrs["funnel"] = {
+        "denominator": denominator,
+        "scale": scale,
+        "target": target_value,
+        "method": used_method,
+        "conf_levels": levels,
+        "tau2": tau2,
+    }
+    return table

@@ -1,0 +1,163 @@
+"""The annual overview's computations against values computed here independently."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sinstats import data
+from sinstats.analyses import overview
+from sinstats.stats import intervals
+
+
+def _row(table: pd.DataFrame, nature: str) -> pd.Series:
+    return table[table["nature"] == nature].iloc[0]
+
+
+def test_headline_counts_are_the_published_counts_with_exact_intervals() -> None:
+    table = overview.headline_table("2026")
+    assert list(table["nature"]) == ["Total", "Child death", "Serious harm", "Other"]
+    for nature in overview.NATURES:
+        r = _row(table, nature)
+        x = data.count("2026", nature).value
+        assert r["count"] == x
+        # Garwood interval from the chi-square distribution, computed here.
+        assert r["lower"] == pytest.approx(stats.chi2.ppf(0.025, 2 * x) / 2, rel=1e-9)
+        assert r["upper"] == pytest.approx(stats.chi2.ppf(0.975, 2 * x + 2) / 2, rel=1e-9)
+
+
+def test_rate_is_count_over_population_times_100000() -> None:
+    table = overview.headline_table("2026")
+    pop = data.population("2026")
+    r = _row(table, "Total")
+    assert pop.mid_year == 2024  # mid-2025 not yet published: the latest earlier is used
+    assert r["rate"] == pytest.approx(357 / 12_183_016 * 1e5, rel=1e-12)
+    assert r["rate_lower"] == pytest.approx(r["lower"] / 12_183_016 * 1e5, rel=1e-12)
+    assert "mid-2024" in r["note"]
+
+
+def test_unpublished_natures_are_rows_with_missing_values() -> None:
+    table = overview.headline_table("2018-19")
+    assert _row(table, "Total")["count"] == 498
+    for nature in ("Child death", "Serious harm", "Other"):
+        r = _row(table, nature)
+        assert math.isnan(r["count"]) and r["note"] == "not published for 2018-19"
+
+
+def test_shares_use_wilson_intervals() -> None:
+    r = _row(overview.shares_table("2026"), "Child death")
+    n, x, z = 357, 160, stats.norm.ppf(0.975)
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert r["percent"] == pytest.approx(100 * p)
+    assert r["percent_lower"] == pytest.approx(100 * (centre - half), rel=1e-9)
+    assert r["percent_upper"] == pytest.approx(100 * (centre + half), rel=1e-9)
+
+
+def test_change_in_words_for_known_inputs() -> None:
+    ratio = intervals.RateRatio(1.056, 0.9077, 1.2293, 0.4948)
+    assert overview.change_in_words(357, 338, ratio) == (
+        "a rise of 19, 6%; 95% CI for the ratio 0.91-1.23 (p = 0.49): consistent with no change"
+    )
+    ratio = intervals.RateRatio(0.888, 0.776, 1.016, 0.085)
+    assert overview.change_in_words(405, 456, ratio) == (
+        "a fall of 51, 11%; 95% CI for the ratio 0.78-1.02 (p = 0.09): consistent with no change"
+    )
+    ratio = intervals.RateRatio(1.19, 1.05, 1.36, 0.004)
+    assert overview.change_in_words(536, 449, ratio).endswith(
+        "(p = 0.004): more than chance alone would usually produce"
+    )
+    ratio = intervals.RateRatio(1.0, 0.35, 2.84, 1.0)
+    assert overview.change_in_words(9, 9, ratio).startswith("no change; ")
+
+
+def test_change_from_previous_matches_poisson_test() -> None:
+    change = overview.change_from_previous("2026")
+    assert (change.current, change.before, change.difference) == (357, 338, 19)
+    assert change.percent == pytest.approx(100 * 19 / 338)
+    # R: poisson.test(c(357, 338)) is binom.test(357, 695); its p-value computed here.
+    p = stats.binomtest(357, 695, 0.5).pvalue
+    assert change.ratio is not None and change.ratio.p_value == pytest.approx(p, rel=1e-6)
+    assert change.significant is False
+    assert change.text.startswith("notifications: a rise of 19, 6%")
+
+
+def test_change_when_previous_year_not_published() -> None:
+    change = overview.change_from_previous("2018-19")
+    assert change.ratio is None and change.significant is None
+    assert "2017-18 has no published figure" in change.text
+
+
+def test_change_table_has_rate_row() -> None:
+    table = overview.change_table("2026")
+    rate = table[table["measure"].str.contains("rate")].iloc[0]
+    assert rate["current"] == pytest.approx(357 / 12_183_016 * 1e5)
+    assert rate["before"] == pytest.approx(338 / 12_183_016 * 1e5)  # both years use mid-2024
+    assert {"method", "conf_level", "note"} <= set(table.columns)
+
+
+def test_series_position_says_rank_and_gap() -> None:
+    text = overview.series_position("2020-21")
+    assert text.startswith("2020-21 (536) is the 1st highest of the 11 published years")
+    assert text.endswith("2017-18 was not published.")
+    assert overview.series_position("2017-18") == "2017-18 has no published figure for total."
+
+
+def test_method_sensitivity_covers_every_method_and_flags() -> None:
+    long = overview.method_sensitivity("2026")
+    counts = long[long["kind"] == "count"]
+    assert set(counts["method"]) == set(overview.SENSITIVITY_COUNT_METHODS)
+    assert set(long.loc[long["kind"] == "share", "method"]) == {
+        "wilson",
+        "clopper_pearson",
+        "jeffreys",
+    }
+    normal = counts[(counts["quantity"] == "Total (count)") & (counts["method"] == "normal")].iloc[
+        0
+    ]
+    assert normal["lower"] == pytest.approx(357 - stats.norm.ppf(0.975) * math.sqrt(357))
+    assert overview.sensitive_conclusions(long) == []
+    assert "No conclusion changes" in overview.sensitivity_sentence(long)
+
+
+def test_sensitivity_summary_flags_a_split_conclusion() -> None:
+    long = pd.DataFrame(
+        {
+            "period": "x",
+            "quantity": ["Other (count)"] * 2,
+            "kind": "count",
+            "method": ["exact", "normal"],
+            "estimate": 9.0,
+            "lower": [4.1, 3.1],
+            "upper": [17.1, 14.9],
+            "reference": 16.0,
+            "reference_label": "last year",
+            "excludes_reference": [False, True],
+            "conf_level": 0.95,
+            "note": "",
+        }
+    )
+    summary = overview.sensitivity_summary(long)
+    assert summary.loc[0, "normal"] == "3.1 to 14.9 *"
+    assert summary.loc[0, "conclusion"].startswith("CHANGES WITH METHOD: excluded by normal")
+    assert overview.sensitive_conclusions(long) == ["Other (count)"]
+
+
+def test_key_figures_records() -> None:
+    headline = overview.headline_table("2015-16")
+    records = overview.key_figures(headline, overview.change_from_previous("2015-16"))
+    names = [r["name"] for r in records]
+    assert names == [
+        "total",
+        "child_deaths",
+        "serious_harm",
+        "other",
+        "rate_per_100k",
+        "change_total",
+    ]
+    other = records[3]
+    assert math.isnan(float(other["value"])) and "not published" in str(other["text"])

@@ -1,0 +1,138 @@
+"""Run outputs: files written with an output folder, nothing without, deterministic bytes."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sinstats import data
+from sinstats.errors import ParameterError
+from sinstats.present import outputs, params, plots
+
+
+@pytest.fixture(autouse=True)
+def _fresh_run() -> Iterator[None]:
+    outputs.reset()
+    yield
+    outputs.reset()
+
+
+def _chart() -> plots.Chart:
+    table = pd.DataFrame({"period": ["2024-25", "2025-26"], "count": [338.0, 357.0]})
+    return plots.series_chart(
+        table, title="T", ylabel="Notifications (count)", what="x", lower=None, upper=None
+    )
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"nature": ["Total", "Other"], "count": [357, 9], "rate": [1 / 3, math.nan]}
+    )
+
+
+def _run(tmp_path: Path) -> params.NotebookParams:
+    return params.validate("01", year="2026", output_dir=str(tmp_path))
+
+
+def test_files_are_written_with_an_output_folder(tmp_path: Path) -> None:
+    run = _run(tmp_path)
+    outputs.setup(run.output_dir, run)
+    data.load("sin_national")
+    outputs.table(_table(), "headline", show_table=False)
+    outputs.figure(_chart(), "series", show_chart=False)
+    outputs.key_figure("total", "Notifications", 357.0, "357 notifications", lower=321, upper=396)
+    outputs.key_figure("other", "Other", math.nan, "not published")
+    inputs = outputs.finish()
+    assert (tmp_path / "tables" / "headline.csv").read_text() == (
+        "nature,count,rate,method,conf_level,note\n"
+        "Total,357,0.3333333333,exact,0.95,\n"
+        "Other,9,,exact,0.95,\n"
+    )
+    for ext in (".png", ".svg", ".alt.txt"):
+        assert (tmp_path / "figures" / f"series{ext}").stat().st_size > 0
+    key = json.loads((tmp_path / "key_figures.json").read_text())
+    assert key == [
+        {"name": "total", "label": "Notifications", "value": 357, "text": "357 notifications",
+         "lower": 321, "upper": 396},
+        {"name": "other", "label": "Other", "value": None, "text": "not published"},
+    ]  # fmt: skip
+    written = json.loads((tmp_path / "inputs.json").read_text())
+    assert written == inputs
+    assert written["parameters"]["year"] == "2025-26"
+    assert "output_dir" not in written["parameters"]
+    assert any(p.endswith("sin_national.csv") for p in written["data_files"])
+    assert written["tables"] == ["headline"] and written["figures"] == ["series"]
+
+
+def test_nothing_is_written_without_an_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    outputs.setup("", params.validate("01", year="2026"))
+    assert outputs.output_dir() is None
+    outputs.table(_table(), "headline", show_table=False)
+    outputs.figure(_chart(), "series", show_chart=False)
+    outputs.key_figure("total", "Notifications", 357, "357")
+    outputs.finish()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_are_byte_identical_across_runs(tmp_path: Path) -> None:
+    contents = []
+    for name in ("one", "two"):
+        folder = tmp_path / name
+        outputs.setup(str(folder), params.validate("01", year="2026", output_dir=str(folder)))
+        outputs.table(_table(), "headline", show_table=False)
+        outputs.figure(_chart(), "series", show_chart=False)
+        outputs.key_figure("total", "Notifications", 357, "357")
+        outputs.finish()
+        contents.append(
+            {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.*")}
+        )
+    assert contents[0] == contents[1]
+
+
+def test_existing_method_columns_are_kept() -> None:
+    frame = pd.DataFrame({"x": [1], "method": ["byar"], "conf_level": [0.9], "note": ["n"]})
+    out = outputs.tidy_for_csv(frame, params.validate("01", year="2026"))
+    assert out.to_dict("records") == [{"x": 1, "method": "byar", "conf_level": 0.9, "note": "n"}]
+
+
+@pytest.mark.parametrize("name", ["../escape", "Upper", "", "a b", "x" * 90])
+def test_bad_output_names_are_refused(name: str) -> None:
+    with pytest.raises(ParameterError, match="output name"):
+        outputs.table(_table(), name, show_table=False)
+
+
+def test_table_html_is_stable_and_captioned() -> None:
+    html = outputs.table_html(_table(), caption="Caption here", uid="headline")
+    assert html == outputs.table_html(_table(), caption="Caption here", uid="headline")
+    assert "Caption here" in html and "T_headline" in html
+
+
+def test_key_figure_replaces_same_name() -> None:
+    outputs.key_figure("total", "A", 1, "a")
+    outputs.key_figure("total", "B", 2, "b")
+    assert [k["label"] for k in outputs.key_figures()] == ["B"]
+
+
+def test_text_columns_left_numbers_right() -> None:
+    frame = pd.DataFrame(
+        {
+            "Claim": ["482 notifications in 2020", "over 150"],
+            "Published": ["482", "-21%"],
+            "Interval": ["440 to 527", "-31.5 to -8.9"],
+            "Count": [1, 2],
+        }
+    )
+    html = outputs.table_html(frame, "caption", "t")
+    # Only the text column is left-aligned (header and cells); numeric ones keep the right default.
+    assert "#T_t th.col0 {\n  text-align: left;\n}" in html
+    assert "#T_t_row0_col0, #T_t_row1_col0 {\n  text-align: left;\n}" in html
+    for col in ("col1", "col2", "col3"):
+        assert f"th.{col} {{" not in html and f"row0_{col}," not in html
