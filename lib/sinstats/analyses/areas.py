@@ -22,6 +22,7 @@ from sinstats._typing import DataDir
 from sinstats.errors import NoDataError
 from sinstats.periods import FINANCIAL_YEAR, parse_period
 from sinstats.present import plots
+from sinstats.present.key_figures import KeyFigure
 from sinstats.present.words import count_text, join_words, number_text, p_text
 from sinstats.stats import funnel, intervals
 
@@ -128,7 +129,19 @@ def breakdown_table(
 
 
 def breakdown_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`breakdown_table` for readers."""
+    """Format :func:`breakdown_table` for readers.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`breakdown_table` (not empty).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Breakdown, group, year, the count with its interval and the share of all notifications
+        with its interval, as text.
+    """
     level = f"{100 * float(table['conf_level'].iloc[0]):g}%"
     return pd.DataFrame(
         {
@@ -152,7 +165,23 @@ def breakdown_display(table: pd.DataFrame) -> pd.DataFrame:
 def care_leaver_table(
     *, conf_level: float = 0.95, method: str = "exact", data_dir: DataDir = None
 ) -> pd.DataFrame:
-    """Return the voluntary notifications of care leavers' deaths (aged 16 to 24) with intervals."""
+    """Return the voluntary notifications of care leavers' deaths (aged 16 to 24) with intervals.
+
+    Parameters
+    ----------
+    conf_level : float, default 0.95
+        Confidence level of the Poisson intervals.
+    method : str, default "exact"
+        Poisson interval method (see :data:`sinstats.stats.intervals.POISSON_METHODS`).
+    data_dir : path-like, optional
+        Data folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period``, ``group``, ``count``, ``lower``, ``upper``, ``method``, ``conf_level`` and
+        ``note`` (the source's note), one row per published figure.
+    """
     chars = data.load("characteristics", data_dir)
     sel = chars[(chars["measure"] == "care_leaver_death_notifications") & chars["value"].notna()]
     ci = intervals.poisson_ci(sel["value"].astype(int).to_numpy(), conf_level, method)
@@ -207,6 +236,17 @@ def area_table(
     Local-authority counts from installed official files when present; otherwise the regional
     counts in ``characteristics.csv`` (rounded to 10, only some regions).
 
+    Parameters
+    ----------
+    period : str, int or Period
+        The April-March year.
+    conf_level : float, default 0.95
+        Confidence level of the rate intervals.
+    method : str, default "exact"
+        Poisson interval method.
+    data_dir : path-like, optional
+        Data folder.
+
     Returns
     -------
     Areas
@@ -215,6 +255,11 @@ def area_table(
         ``population``, ``population_mid_year``, ``rate``, ``lower``, ``upper`` (Poisson
         interval of the rate, taking the shown count as exact), ``rate_low``/``rate_high`` (the
         rate at ``count_low``/``count_high``), ``method``, ``conf_level``, ``note``.
+
+    Raises
+    ------
+    NoDataError
+        If an area has no ONS population estimate at or before the year.
     """
     p = parse_period(period)
     official = _official_areas(p.id, data_dir)
@@ -319,7 +364,19 @@ def _suppressed_row(
 
 
 def area_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`area_table` for readers."""
+    """Format :func:`area_table` for readers.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``Areas.table`` from :func:`area_table` (not empty).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Area, the count as published, the range of true counts its rounding allows, the rate per
+        100,000 children with its interval, and the range of rates the rounding allows, as text.
+    """
     level = f"{100 * float(table['conf_level'].iloc[0]):g}%"
     return pd.DataFrame(
         {
@@ -344,7 +401,26 @@ def area_display(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def england_rate(period: object, data_dir: DataDir = None) -> float:
-    """Return England's notifications per 100,000 children for the year (the funnel's target)."""
+    """Return England's notifications per 100,000 children for the year (the funnel's target).
+
+    Parameters
+    ----------
+    period : str, int or Period
+        The April-March year.
+    data_dir : path-like, optional
+        Data folder.
+
+    Returns
+    -------
+    float
+        The national total over the ONS child population (see :func:`sinstats.data.population`),
+        times 100,000.
+
+    Raises
+    ------
+    NoDataError
+        If the year has no published total or no population estimate.
+    """
     p = parse_period(period)
     total = data.count(p, "Total", data_dir=data_dir).value
     return total / data.population(p, data_dir=data_dir).value * data.PER
@@ -358,6 +434,26 @@ def funnel_result(
     Areas with a suppressed count are left out (and listed in the notebook). The check needs at
     least three areas; with fewer it is None. ``flag_at_lowest``/``flag_at_highest`` give the
     flag at the lowest and highest true count a rounded figure allows.
+
+    Parameters
+    ----------
+    areas : Areas
+        The output of :func:`area_table`.
+    period : str, int or Period
+        The April-March year (for England's rate).
+    method : str, default "exact"
+        Control-limit method (see :data:`sinstats.stats.funnel.LIMIT_METHODS`); a Poisson interval
+        method that is not a limit method falls back to ``"exact"``.
+    data_dir : path-like, optional
+        Data folder.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        :func:`sinstats.stats.funnel.funnel_table` with ``flag_at_lowest`` and
+        ``flag_at_highest``.
+    check : OverdispersionCheck or None
+        :func:`sinstats.stats.funnel.funnel_overdispersion`, or None with fewer than three areas.
     """
     t = areas.table[areas.table["count"].notna()]
     target = england_rate(period, data_dir)
@@ -386,7 +482,21 @@ def funnel_result(
 
 
 def funnel_chart(table: pd.DataFrame, areas: Areas, period: str) -> plots.Chart:
-    """Draw the funnel plot with the project's title, labels, source and alt text."""
+    """Draw the funnel plot with the project's title, labels, source and alt text.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The funnel table of :func:`funnel_result`.
+    areas : Areas
+        The areas it was made from (for the unit's name).
+    period : str
+        The year, for the title and alt text.
+
+    Returns
+    -------
+    sinstats.present.plots.Chart
+    """
     with plots.chart_style():
         fig, ax = plots.new_figure()
         plots.funnel_plot(table, ax=ax)
@@ -422,7 +532,20 @@ def _unit_one(areas: Areas) -> str:
 
 
 def areas_sentence(areas: Areas, period: str) -> str:
-    """Say what sub-national data exist for the year and what they can and cannot show."""
+    """Say what sub-national data exist for the year and what they can and cannot show.
+
+    Parameters
+    ----------
+    areas : Areas
+        The output of :func:`area_table`.
+    period : str
+        The year, as shown.
+
+    Returns
+    -------
+    str
+        One paragraph (Markdown).
+    """
     t = areas.table
     if areas.official:
         return (
@@ -441,7 +564,21 @@ def areas_sentence(areas: Areas, period: str) -> str:
 
 
 def funnel_sentence(table: pd.DataFrame, check: funnel.OverdispersionCheck | None) -> str:
-    """Say which areas lie outside the limits and what the overdispersion check found."""
+    """Say which areas lie outside the limits and what the overdispersion check found.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The funnel table of :func:`funnel_result`.
+    check : OverdispersionCheck or None
+        The overdispersion check of :func:`funnel_result`.
+
+    Returns
+    -------
+    str
+        One paragraph (Markdown), saying for each area outside the limits whether its flag holds
+        whatever the rounding.
+    """
     outside = table[table["flag"] != "within"]
     if outside.empty:
         text = (
@@ -484,9 +621,25 @@ def funnel_sentence(table: pd.DataFrame, check: funnel.OverdispersionCheck | Non
     return text
 
 
-def key_figures(breakdowns: pd.DataFrame, areas: Areas, period: str) -> list[dict[str, object]]:
-    """Return notebook 05's key figures: the latest looked-after share and the areas held."""
-    out: list[dict[str, object]] = []
+def key_figures(breakdowns: pd.DataFrame, areas: Areas, period: str) -> list[KeyFigure]:
+    """Return notebook 05's key figures: the latest looked-after share and the areas held.
+
+    Parameters
+    ----------
+    breakdowns : pandas.DataFrame
+        The output of :func:`breakdown_table`.
+    areas : Areas
+        The output of :func:`area_table`.
+    period : str
+        The report's year.
+
+    Returns
+    -------
+    list of KeyFigure
+        The latest share of notifications about a looked-after child (percent, with its
+        interval) when published, and the number of areas with counts.
+    """
+    out: list[KeyFigure] = []
     cla = (
         breakdowns[breakdowns["topic"] == TOPICS["CLA (child looked after)"]]
         if len(breakdowns)
@@ -495,32 +648,32 @@ def key_figures(breakdowns: pd.DataFrame, areas: Areas, period: str) -> list[dic
     if len(cla):
         r = cla.iloc[-1]
         out.append(
-            {
-                "name": "looked_after_share",
-                "label": f"Notifications about a looked-after child, {r['period']} (%)",
-                "value": float(r["percent"]),
-                "text": (
+            KeyFigure(
+                name="looked_after_share",
+                label=f"Notifications about a looked-after child, {r['period']} (%)",
+                value=float(r["percent"]),
+                text=(
                     f"{count_text(float(r['count']))} notifications ({float(r['percent']):.1f}%, "
                     f"{float(r['percent_lower']):.1f} to {float(r['percent_upper']):.1f}) were "
                     f"about a looked-after child in {r['period']}"
                 ),
-                "lower": float(r["percent_lower"]),
-                "upper": float(r["percent_upper"]),
-                "conf_level": float(r["conf_level"]),
-                "unit": "percent",
-            }
+                unit="percent",
+                lower=float(r["percent_lower"]),
+                upper=float(r["percent_upper"]),
+                conf_level=float(r["conf_level"]),
+            )
         )
     out.append(
-        {
-            "name": "areas_with_counts",
-            "label": f"Areas with published counts, {period}",
-            "value": len(areas.table),
-            "text": (
+        KeyFigure(
+            name="areas_with_counts",
+            label=f"Areas with published counts, {period}",
+            value=len(areas.table),
+            text=(
                 f"{len(areas.table)} {'regions' if areas.level == 'Regional' else 'authorities'}"
                 f" with counts for {period}"
                 + ("" if areas.official else " (fragments, rounded to 10)")
             ),
-            "unit": "areas",
-        }
+            unit="areas",
+        )
     )
     return out

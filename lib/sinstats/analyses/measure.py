@@ -20,6 +20,7 @@ from sinstats import data, paths
 from sinstats._typing import DataDir
 from sinstats.periods import parse_period
 from sinstats.present import plots
+from sinstats.present.key_figures import KeyFigure
 from sinstats.present.params import TARGET_NATURES
 from sinstats.present.words import count_text, interval_text, join_words, level_text
 from sinstats.stats import intervals, uncertainty
@@ -47,7 +48,18 @@ class Model(NamedTuple):
 
 
 def assumptions_path(data_dir: DataDir = None) -> str:
-    """Return ``<data_dir>/assumptions.yml`` if present, else the project's assumptions file."""
+    """Return ``<data_dir>/assumptions.yml`` if present, else the project's assumptions file.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Data folder.
+
+    Returns
+    -------
+    str
+        The path of the assumptions file the model reads.
+    """
     path = paths.assumptions_file(data_dir)
     return str(path if path.is_file() else paths.assumptions_file())
 
@@ -55,10 +67,27 @@ def assumptions_path(data_dir: DataDir = None) -> str:
 def load_model(period: object, target: str, data_dir: DataDir = None) -> Model:
     """Return the published figure, the target and the assumptions for one year.
 
+    Parameters
+    ----------
+    period : str, int or Period
+        The April-March year (or calendar year for a Panel figure).
+    target : str
+        A target of the assumptions file (``"deaths_maltreatment_or_assault"``...).
+    data_dir : path-like, optional
+        Data folder.
+
+    Returns
+    -------
+    Model
+
     Raises
     ------
     NoDataError
         If the figure the target starts from was not published for the year.
+    ConfigError
+        If the assumptions file is invalid (it names the key).
+    ParameterError
+        If ``target`` is not a target of the assumptions file.
     """
     assumptions = uncertainty.load_assumptions(assumptions_path(data_dir))
     tgt = assumptions.target(target)
@@ -76,7 +105,23 @@ def load_model(period: object, target: str, data_dir: DataDir = None) -> Model:
 def simulate(
     model: Model, *, conf_level: float = 0.95, n_draws: int = 200_000, seed: int = 2026
 ) -> uncertainty.UncertaintyResult:
-    """Run the model at ``conf_level`` (and 80%, for the fan of the chart)."""
+    """Run the model at ``conf_level`` (and 80%, for the fan of the chart).
+
+    Parameters
+    ----------
+    model : Model
+        The model of :func:`load_model`.
+    conf_level : float, default 0.95
+        Level of the headline interval.
+    n_draws : int, default 200000
+        Monte Carlo draws.
+    seed : int, default 2026
+        Seed of every random stream (same seed, same numbers).
+
+    Returns
+    -------
+    UncertaintyResult
+    """
     levels = tuple(sorted({0.8, conf_level}))
     return uncertainty.simulate(
         model.observed, model.target, n_draws=n_draws, seed=seed, conf_levels=levels
@@ -92,6 +137,21 @@ def simulate_realised(
     chance outcome (the quantity for comparing years). With chance off, the spread comes only
     from what the count does not measure (definition, ascertainment, timing, revision, rounding).
     See ``docs/uncertainty.md``, section 2.
+
+    Parameters
+    ----------
+    model : Model
+        The model of :func:`load_model`.
+    conf_level : float, default 0.95
+        Level of the interval.
+    n_draws : int, default 200000
+        Monte Carlo draws.
+    seed : int, default 2026
+        Seed of every random stream.
+
+    Returns
+    -------
+    UncertaintyResult
     """
     target = uncertainty.switch(model.target, off=["chance"])
     return uncertainty.simulate(
@@ -100,7 +160,19 @@ def simulate_realised(
 
 
 def assumptions_table(model: Model) -> pd.DataFrame:
-    """Return the assumptions log rows for the target's components (source, RAG, rationale)."""
+    """Return the assumptions log rows for the target's components (source, RAG, rationale).
+
+    Parameters
+    ----------
+    model : Model
+        The model of :func:`load_model`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per component of the target, with its parameters, source, RAG rating and
+        rationale, and ``method``, ``conf_level`` and ``note`` columns.
+    """
     log = model.assumptions.log()
     used = [c.name for c in model.target.components]
     out = log[log["component"].isin(used)].copy()
@@ -124,7 +196,18 @@ def _breakable(text: str) -> str:
 
 
 def assumptions_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`assumptions_table` for readers."""
+    """Format :func:`assumptions_table` for readers.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`assumptions_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Component, what it assumes, its source, RAG rating and rationale, as text.
+    """
     return pd.DataFrame(
         {
             "Component": table["component"].str.replace("_", " "),
@@ -149,6 +232,19 @@ def comparison_table(
 
     With ``realised`` (from :func:`simulate_realised`) a last row gives the year's own number:
     every component except chance.
+
+    Parameters
+    ----------
+    model : Model
+        The model of :func:`load_model`.
+    result : UncertaintyResult
+        The output of :func:`simulate`.
+    conf_level : float, default 0.95
+        Level of every interval.
+    method : str, default "exact"
+        Poisson interval method of the published count's row.
+    realised : UncertaintyResult, optional
+        The output of :func:`simulate_realised`.
 
     Returns
     -------
@@ -212,7 +308,17 @@ def comparison_table(
 
 
 def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`comparison_table` for readers: what varies, estimate, interval, note."""
+    """Format :func:`comparison_table` for readers: what varies, estimate, interval, note.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`comparison_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     level = float(table["conf_level"].iloc[0])
     return pd.DataFrame(
         {
@@ -228,7 +334,21 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def comparison_chart(table: pd.DataFrame, model: Model, conf_level: float) -> plots.Chart:
-    """Dot chart of :func:`comparison_table` with the published count as a reference line."""
+    """Dot chart of :func:`comparison_table` with the published count as a reference line.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`comparison_table`.
+    model : Model
+        The model of :func:`load_model`.
+    conf_level : float
+        Level of the intervals drawn.
+
+    Returns
+    -------
+    sinstats.present.plots.Chart
+    """
     unit = model.target.unit
     return plots.interval_chart(
         table["label"].tolist(),
@@ -256,7 +376,18 @@ def _target_words(model: Model) -> str:
 
 
 def decomposition_display(result: uncertainty.UncertaintyResult) -> pd.DataFrame:
-    """Format the variance decomposition: each component's share of the (log) variance."""
+    """Format the variance decomposition: each component's share of the (log) variance.
+
+    Parameters
+    ----------
+    result : UncertaintyResult
+        The output of :func:`simulate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Component, its share of the variance (count and log scale) and the interaction term.
+    """
     d = result.decomposition
     return pd.DataFrame(
         {
@@ -274,7 +405,24 @@ def decomposition_display(result: uncertainty.UncertaintyResult) -> pd.DataFrame
 def tornado(
     model: Model, *, conf_level: float = 0.95, n_draws: int = 100_000, seed: int = 2026
 ) -> pd.DataFrame:
-    """Run the one-at-a-time sensitivity analysis (:func:`sinstats.stats.uncertainty.tornado`)."""
+    """Run the one-at-a-time sensitivity analysis (:func:`sinstats.stats.uncertainty.tornado`).
+
+    Parameters
+    ----------
+    model : Model
+        The model of :func:`load_model`.
+    conf_level : float, default 0.95
+        Level of the intervals at each end of each range.
+    n_draws : int, default 100000
+        Draws per scenario.
+    seed : int, default 2026
+        Seed of every random stream.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per component, the largest swing first.
+    """
     draws = min(n_draws, model.assumptions.simulation.tornado_n_draws)
     table = uncertainty.tornado(
         model.observed, model.target, n_draws=draws, seed=seed, conf_level=conf_level
@@ -283,7 +431,19 @@ def tornado(
 
 
 def tornado_chart(table: pd.DataFrame, model: Model) -> plots.Chart:
-    """Draw the tornado chart with the project's title, labels, source line and alt text."""
+    """Draw the tornado chart with the project's title, labels, source line and alt text.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`tornado`.
+    model : Model
+        The model of :func:`load_model`.
+
+    Returns
+    -------
+    sinstats.present.plots.Chart
+    """
     with plots.chart_style():
         height = 1.8 + 0.8 * max(len(table), 1)
         fig, ax = plots.new_figure(plots.WIDTH, height)
@@ -320,7 +480,22 @@ def tornado_chart(table: pd.DataFrame, model: Model) -> plots.Chart:
 def conclusion(
     model: Model, result: uncertainty.UncertaintyResult, conf_level: float = 0.95
 ) -> str:
-    """Say the result in words: the published count, the target's interval and what drives it."""
+    """Say the result in words: the published count, the target's interval and what drives it.
+
+    Parameters
+    ----------
+    model : Model
+        The model of :func:`load_model`.
+    result : UncertaintyResult
+        The output of :func:`simulate`.
+    conf_level : float, default 0.95
+        Level of the interval said.
+
+    Returns
+    -------
+    str
+        One paragraph (Markdown).
+    """
     fig = model.figure
     lo, hi = result.interval(conf_level)
     level = level_text(conf_level)
@@ -357,29 +532,45 @@ def _nature_words(fig: data.Figure) -> str:
 
 def key_figures(
     model: Model, result: uncertainty.UncertaintyResult, conf_level: float = 0.95
-) -> list[dict[str, object]]:
-    """Return notebook 03's key figures as keyword arguments for ``outputs.key_figure``."""
+) -> list[KeyFigure]:
+    """Return notebook 03's key figures.
+
+    Parameters
+    ----------
+    model : Model
+        The model of :func:`load_model`.
+    result : UncertaintyResult
+        Its simulation (:func:`simulate`).
+    conf_level : float
+        Level of the model's interval.
+
+    Returns
+    -------
+    list of KeyFigure
+        The published count the model starts from, and the model's estimate (median) with its
+        interval.
+    """
     lo, hi = result.interval(conf_level)
     fig = model.figure
     return [
-        {
-            "name": "published_count",
-            "label": f"Published {_nature_words(fig)}",
-            "value": fig.value,
-            "text": f"{fig.describe()}",
-            "unit": "count",
-        },
-        {
-            "name": "target_estimate",
-            "label": _target_words(model),
-            "value": result.central,
-            "text": (
+        KeyFigure(
+            name="published_count",
+            label=f"Published {_nature_words(fig)}",
+            value=fig.value,
+            text=f"{fig.describe()}",
+            unit="count",
+        ),
+        KeyFigure(
+            name="target_estimate",
+            label=_target_words(model),
+            value=result.central,
+            text=(
                 f"{_target_words(model)}, {fig.period}: {result.central:,.0f} "
                 f"({level_text(conf_level)} interval {interval_text(lo, hi)}; model median)"
             ),
-            "lower": lo,
-            "upper": hi,
-            "conf_level": conf_level,
-            "unit": model.target.unit,
-        },
+            unit=model.target.unit,
+            lower=lo,
+            upper=hi,
+            conf_level=conf_level,
+        ),
     ]

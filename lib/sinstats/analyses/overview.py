@@ -9,6 +9,7 @@ note, never a zero and never a dropped row.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import pandas as pd
@@ -17,6 +18,7 @@ from sinstats import data
 from sinstats._typing import DataDir
 from sinstats.errors import NoDataError
 from sinstats.periods import Period, financial_year, parse_period
+from sinstats.present.key_figures import KeyFigure
 from sinstats.present.words import (
     count_text,
     interval_text,
@@ -55,7 +57,22 @@ def _count_or_nan(period: Period, nature: str, frame: pd.DataFrame) -> tuple[flo
 
 
 def previous_year(period: object) -> Period:
-    """Return the April-March year before ``period``."""
+    """Return the April-March year before ``period``.
+
+    Parameters
+    ----------
+    period : str, int or Period
+        The April-March year.
+
+    Returns
+    -------
+    Period
+
+    Raises
+    ------
+    PeriodError
+        If ``period`` cannot be parsed.
+    """
     p = parse_period(period)
     return financial_year(p.start_year - 1)
 
@@ -380,6 +397,17 @@ def change_table(
 ) -> pd.DataFrame:
     """Return the change from the previous year for every nature, plus the rate per child.
 
+    Parameters
+    ----------
+    period : str, int or Period
+        The April-March year.
+    conf_level : float, default 0.95
+        Level of the rate-ratio intervals.
+    method : str, default "exact"
+        Rate-ratio method (see :data:`sinstats.stats.intervals.RATE_RATIO_METHODS`).
+    data_dir : path-like, optional
+        Data folder.
+
     Returns
     -------
     pandas.DataFrame
@@ -466,6 +494,17 @@ def series_position(
 ) -> str:
     """Say where a year sits in the published series since ``start``.
 
+    Parameters
+    ----------
+    period : str, int or Period
+        The April-March year.
+    nature : str, default "Total"
+        The nature of notification.
+    start : str, default ``sinstats.data.SERIES_START``
+        First year of the series compared.
+    data_dir : path-like, optional
+        Data folder.
+
     Returns
     -------
     str
@@ -542,6 +581,15 @@ def method_sensitivity(
     (does it exclude last year's share?); for each change the rate-ratio methods of
     :data:`SENSITIVITY_RATIO_METHODS` (does the interval for the ratio exclude 1? the proper
     test of a change).
+
+    Parameters
+    ----------
+    period : str, int or Period
+        The April-March year.
+    conf_level : float, default 0.95
+        Level of every interval.
+    data_dir : path-like, optional
+        Data folder.
 
     Returns
     -------
@@ -684,7 +732,18 @@ def sensitivity_summary(
 
 
 def sensitive_conclusions(long: pd.DataFrame) -> list[str]:
-    """Return the quantities whose conclusion changes with the interval method."""
+    """Return the quantities whose conclusion changes with the interval method.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        The output of :func:`method_sensitivity`.
+
+    Returns
+    -------
+    list of str
+        The ``quantity`` of every row group whose methods disagree on ``excludes_reference``.
+    """
     out = []
     for quantity, grp in long.groupby("quantity", sort=False):
         flags = [bool(v) for v in grp["excludes_reference"] if v is not None and not pd.isna(v)]
@@ -700,6 +759,11 @@ def headline_sentence(headline: pd.DataFrame) -> str:
     ----------
     headline : pandas.DataFrame
         From :func:`headline_table`.
+
+    Returns
+    -------
+    str
+        One sentence (Markdown).
     """
     total = headline[headline["nature"] == "Total"].iloc[0]
     level = level_text(float(total["conf_level"]))
@@ -731,7 +795,17 @@ def headline_sentence(headline: pd.DataFrame) -> str:
 
 
 def headline_display(headline: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`headline_table` for readers: counts, intervals and rates as text."""
+    """Format :func:`headline_table` for readers: counts, intervals and rates as text.
+
+    Parameters
+    ----------
+    headline : pandas.DataFrame
+        The output of :func:`headline_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     level = level_text(float(headline["conf_level"].iloc[0]))
     return pd.DataFrame(
         {
@@ -751,7 +825,17 @@ def headline_display(headline: pd.DataFrame) -> pd.DataFrame:
 
 
 def shares_display(shares: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`shares_table` for readers."""
+    """Format :func:`shares_table` for readers.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        The output of :func:`shares_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     level = level_text(float(shares["conf_level"].iloc[0]))
     return pd.DataFrame(
         {
@@ -767,7 +851,17 @@ def shares_display(shares: pd.DataFrame) -> pd.DataFrame:
 
 
 def change_display(change: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`change_table` for readers."""
+    """Format :func:`change_table` for readers.
+
+    Parameters
+    ----------
+    change : pandas.DataFrame
+        The output of :func:`change_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     level = level_text(float(change["conf_level"].iloc[0]))
     rate = change["measure"].str.contains("rate")
     return pd.DataFrame(
@@ -798,13 +892,24 @@ _KEY_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
-def key_figures(headline: pd.DataFrame, change: Change | None = None) -> list[dict[str, object]]:
-    """Return the overview's key figures as keyword arguments for ``outputs.key_figure``.
+def key_figures(headline: pd.DataFrame, change: Change | None = None) -> list[KeyFigure]:
+    """Return the overview's key figures.
 
-    One per nature (the count with its interval; NaN when not published), the rate per
-    100,000 children and, when given, the change in the total from the previous year.
+    Parameters
+    ----------
+    headline : pandas.DataFrame
+        The output of :func:`headline_table`.
+    change : Change, optional
+        The change in the total from the previous year (:func:`change_from_previous`).
+
+    Returns
+    -------
+    list of KeyFigure
+        One per nature (the count with its interval; no value when not published), the rate
+        per 100,000 children and, when given, the change: its difference in count as the value
+        and its rate ratio with the ratio's interval in the ratio fields.
     """
-    out: list[dict[str, object]] = []
+    out: list[KeyFigure] = []
     level = float(headline["conf_level"].iloc[0])
     period = str(headline["period"].iloc[0])
     for nature, value, lo, hi in zip(
@@ -823,47 +928,49 @@ def key_figures(headline: pd.DataFrame, change: Change | None = None) -> list[di
                 f"{interval_text(lo, hi)})"
             )
         out.append(
-            {
-                "name": name,
-                "label": label,
-                "value": value,
-                "text": text,
-                "lower": lo,
-                "upper": hi,
-                "conf_level": level,
-                "unit": "count",
-            }
+            KeyFigure(
+                name=name,
+                label=label,
+                value=value,
+                text=text,
+                unit="count",
+                lower=lo,
+                upper=hi,
+                conf_level=level,
+            )
         )
     total = headline[headline["nature"] == "Total"].iloc[0]
     out.append(
-        {
-            "name": "rate_per_100k",
-            "label": "Notifications per 100,000 children",
-            "value": float(total["rate"]),
-            "text": (
+        KeyFigure(
+            name="rate_per_100k",
+            label="Notifications per 100,000 children",
+            value=float(total["rate"]),
+            text=(
                 f"{float(total['rate']):.2f} notifications per 100,000 children aged 0 to 17 "
                 f"({level_text(level)} interval "
                 f"{interval_text(total['rate_lower'], total['rate_upper'], 2)}; "
                 f"ONS mid-{int(total['population_mid_year'])} population)"
             ),
-            "lower": float(total["rate_lower"]),
-            "upper": float(total["rate_upper"]),
-            "conf_level": level,
-            "unit": "per 100,000 children",
-        }
+            unit="per 100,000 children",
+            lower=float(total["rate_lower"]),
+            upper=float(total["rate_upper"]),
+            conf_level=level,
+        )
     )
     if change is not None:
+        ratio = change.ratio
         out.append(
-            {
-                "name": "change_total",
-                "label": f"Change from {change.previous}",
-                "value": change.difference,
-                "text": change.text[0].upper() + change.text[1:],
-                "lower": None if change.ratio is None else change.ratio.lower,
-                "upper": None if change.ratio is None else change.ratio.upper,
-                "conf_level": change.conf_level,
-                "unit": "difference in count (interval: ratio)",
-            }
+            KeyFigure(
+                name="change_total",
+                label=f"Change from {change.previous}",
+                value=change.difference,
+                text=change.text[0].upper() + change.text[1:],
+                unit="difference in count",
+                conf_level=change.conf_level if ratio is not None else None,
+                ratio=None if ratio is None else float(ratio.estimate),
+                ratio_lower=None if ratio is None else float(ratio.lower),
+                ratio_upper=None if ratio is None else float(ratio.upper),
+            )
         )
     return out
 
@@ -877,7 +984,18 @@ SENSITIVITY_CAPTIONS: dict[str, str] = {
 
 
 def sensitivity_sentence(long: pd.DataFrame) -> str:
-    """Say whether any conclusion in the method-sensitivity table changes with the method."""
+    """Say whether any conclusion in the method-sensitivity table changes with the method.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        The output of :func:`method_sensitivity`.
+
+    Returns
+    -------
+    str
+        One sentence (Markdown).
+    """
     if long.empty:
         return "No headline figure was published for this year, so there is nothing to compare."
     flagged = sensitive_conclusions(long)
@@ -893,11 +1011,21 @@ def sensitivity_sentence(long: pd.DataFrame) -> str:
     )
 
 
-def key_figures_display(records: list[dict[str, object]]) -> pd.DataFrame:
-    """Format key-figure records (``outputs.key_figures()``) as a two-column table."""
+def key_figures_display(records: Sequence[KeyFigure]) -> pd.DataFrame:
+    """Format key-figure records (``outputs.key_figures()``) as a two-column table.
+
+    Parameters
+    ----------
+    records : sequence of KeyFigure
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Key figure`` (the label) and ``In words`` (the sentence).
+    """
     return pd.DataFrame(
         {
-            "Key figure": [str(r["label"]) for r in records],
-            "In words": [str(r["text"]) for r in records],
+            "Key figure": [r.label for r in records],
+            "In words": [r.text for r in records],
         }
     )

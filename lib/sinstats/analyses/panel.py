@@ -17,12 +17,18 @@ import pandas as pd
 from sinstats import data
 from sinstats._typing import DataDir
 from sinstats.present import plots
+from sinstats.present.key_figures import KeyFigure
 from sinstats.present.words import count_text, join_words, number_text
 from sinstats.stats import intervals, uncertainty
 
 
 def reconciliation(data_dir: DataDir = None) -> pd.DataFrame:
     """Return the reconciliation table with the reason codes as one text column.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Data folder.
 
     Returns
     -------
@@ -42,7 +48,17 @@ def reconciliation(data_dir: DataDir = None) -> pd.DataFrame:
 
 
 def reconciliation_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`reconciliation` for readers (reason codes explained in a second table)."""
+    """Format :func:`reconciliation` for readers (reason codes explained in a second table).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`reconciliation`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     panel = [
         f"{q + ' ' if q else ''}{count_text(v)}"
         for q, v in zip(table["panel_qualifier"].fillna(""), table["panel_value"], strict=True)
@@ -66,7 +82,13 @@ def reconciliation_display(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def reasons_display() -> pd.DataFrame:
-    """Return the reason codes and what each means (from the uncertainty module)."""
+    """Return the reason codes and what each means.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Code`` and ``What it means``, one row per documented reason.
+    """
     return pd.DataFrame(
         {
             "Code": list(uncertainty.RECONCILIATION_REASONS),
@@ -89,6 +111,19 @@ def comparison_chart(
 
     Published counts get their Poisson interval; a DfE calendar-year equivalent is a pro-rata
     estimate and is drawn without one, and a Panel lower bound ("over 150") as a dot only.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`reconciliation`.
+    conf_level : float, default 0.95
+        Level of the intervals.
+    method : str, default "exact"
+        Poisson interval method.
+
+    Returns
+    -------
+    sinstats.present.plots.Chart
     """
     rows = _matched(table)
     labels: list[str] = []
@@ -135,7 +170,18 @@ def comparison_chart(
 
 
 def summary(table: pd.DataFrame) -> str:
-    """Say in words how far the two sources differ where they can be compared."""
+    """Say in words how far the two sources differ where they can be compared.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`reconciliation`.
+
+    Returns
+    -------
+    str
+        One paragraph (Markdown).
+    """
     rows = _matched(table)
     parts = []
     for period, category, qualifier, pv, dp, dv in zip(
@@ -167,23 +213,34 @@ def summary(table: pd.DataFrame) -> str:
     return text
 
 
-def key_figures(table: pd.DataFrame) -> list[dict[str, object]]:
-    """Return notebook 04's key figure: the latest same-period comparison of totals."""
+def key_figures(table: pd.DataFrame) -> list[KeyFigure]:
+    """Return notebook 04's key figure: the latest same-period comparison of totals.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`reconciliation`.
+
+    Returns
+    -------
+    list of KeyFigure
+        The Panel's count minus DfE's for the latest period both cover (empty when none does).
+    """
     rows = _matched(table)
     same = rows[(rows["category"] == "Total") & ~rows["dfe_period"].str.contains("equivalent")]
     if same.empty:
         return []
     r = same.iloc[-1]
     return [
-        {
-            "name": "panel_minus_dfe",
-            "label": f"Panel minus DfE, {r['panel_period']}",
-            "value": float(r["difference"]),
-            "text": (
+        KeyFigure(
+            name="panel_minus_dfe",
+            label=f"Panel minus DfE, {r['panel_period']}",
+            value=float(r["difference"]),
+            text=(
                 f"{r['panel_period']}: the Panel counted {count_text(float(r['panel_value']))} "
                 f"notifications, DfE {count_text(float(r['dfe_value']))} "
                 f"({number_text(float(r['percent_difference']), 0)}%)"
             ),
-            "unit": "count",
-        }
+            unit="difference in count",
+        )
     ]

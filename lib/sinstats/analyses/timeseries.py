@@ -18,6 +18,7 @@ import pandas as pd
 from sinstats import data
 from sinstats._typing import DataDir
 from sinstats.periods import parse_period
+from sinstats.present.key_figures import KeyFigure
 from sinstats.present.words import count_text, join_words, number_text, p_text
 from sinstats.stats import intervals, trends
 
@@ -161,6 +162,20 @@ def fitted_counts(
 
     Years before ``start`` (the first year fitted, when not the first of the series) are NaN, so
     a DfE-only line starts in 2018-19.
+
+    Parameters
+    ----------
+    result : TrendResult
+        A fit to counts (no exposure).
+    series : pandas.DataFrame
+        The output of :func:`series_intervals`.
+    start : str, optional
+        First year of the fit.
+
+    Returns
+    -------
+    numpy.ndarray
+        One expected count per row of ``series``.
     """
     t = np.array([parse_period(p).midpoint for p in series["period"]])
     mu = np.exp(result.intercept + result.coef * (t - result.centre))
@@ -170,7 +185,18 @@ def fitted_counts(
 
 
 def trend_table(fits: dict[str, trends.TrendResult]) -> pd.DataFrame:
-    """Tabulate the fits (one row each) with ``method``, ``conf_level`` and ``note`` columns."""
+    """Tabulate the fits (one row each) with ``method``, ``conf_level`` and ``note`` columns.
+
+    Parameters
+    ----------
+    fits : dict of str to TrendResult
+        The fits of :func:`fit_all`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`sinstats.stats.trends.trend_table` of every fit.
+    """
     table = trends.trend_table(fits)
     parts = table["label"].str.split(", ", n=1, expand=True)
     table.insert(1, "fitted_to", parts[0])
@@ -178,7 +204,17 @@ def trend_table(fits: dict[str, trends.TrendResult]) -> pd.DataFrame:
 
 
 def trend_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`trend_table` for readers."""
+    """Format :func:`trend_table` for readers.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The output of :func:`trend_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     level = f"{100 * float(table['conf_level'].iloc[0]):g}%"
     return pd.DataFrame(
         {
@@ -209,6 +245,18 @@ def preferred_fit(fits: dict[str, trends.TrendResult], fitted_to: str = "rates")
 
     Poisson when its Pearson test shows no overdispersion (p >= 0.05); otherwise quasi-Poisson,
     whose interval is widened by the estimated dispersion.
+
+    Parameters
+    ----------
+    fits : dict of str to TrendResult
+        The fits of :func:`fit_all`.
+    fitted_to : str, default "rates"
+        ``"rates"`` (counts with the child population as exposure) or ``"counts"``.
+
+    Returns
+    -------
+    str
+        A key of ``fits``.
     """
     poisson = fits[f"{fitted_to}, poisson"]
     family = "poisson" if poisson.overdispersion_test.p_value >= 0.05 else "quasipoisson"
@@ -291,6 +339,17 @@ def trend_lines(
     Poisson and quasi-Poisson share one fitted line (they differ only in its interval), so three
     lines are drawn: Poisson/quasi-Poisson, negative binomial, and the Poisson fit to DfE's
     years alone (when fitted).
+
+    Parameters
+    ----------
+    fits : dict of str to TrendResult
+        The fits of :func:`fit_all`.
+    series : pandas.DataFrame
+        The output of :func:`series_intervals`.
+
+    Returns
+    -------
+    list of (str, numpy.ndarray)
     """
     lines = [
         ("Poisson / quasi-Poisson trend", fitted_counts(fits["counts, poisson"], series)),
@@ -304,10 +363,22 @@ def trend_lines(
     return lines
 
 
-def trend_key_figures(
-    fits: dict[str, trends.TrendResult], series: pd.DataFrame
-) -> list[dict[str, object]]:
-    """Return the key figures of the trend notebook as keyword arguments for ``key_figure``."""
+def trend_key_figures(fits: dict[str, trends.TrendResult], series: pd.DataFrame) -> list[KeyFigure]:
+    """Return the key figures of the trend notebook.
+
+    Parameters
+    ----------
+    fits : dict of str to TrendResult
+        The fits of :func:`fit_all`.
+    series : pandas.DataFrame
+        The output of :func:`series_intervals`.
+
+    Returns
+    -------
+    list of KeyFigure
+        The latest published total with its interval, and the trend in the rate per child
+        (percent a year, with its interval) from the preferred fit.
+    """
     key = preferred_fit(fits, "rates")
     r = fits[key]
     pc = r.percent_change
@@ -315,35 +386,47 @@ def trend_key_figures(
     last = have.iloc[-1]
     level = f"{100 * r.conf_level:g}%"
     return [
-        {
-            "name": "latest_total",
-            "label": f"Notifications, {last['period']}",
-            "value": float(last["count"]),
-            "text": (
+        KeyFigure(
+            name="latest_total",
+            label=f"Notifications, {last['period']}",
+            value=float(last["count"]),
+            text=(
                 f"{count_text(float(last['count']))} notifications in {last['period']} "
                 f"({level} interval {number_text(float(last['lower']), 0)} to "
                 f"{number_text(float(last['upper']), 0)})"
             ),
-            "lower": float(last["lower"]),
-            "upper": float(last["upper"]),
-            "conf_level": r.conf_level,
-            "unit": "count",
-        },
-        {
-            "name": "trend_per_year",
-            "label": "Trend in the rate per child (% a year)",
-            "value": float(pc.estimate),
-            "text": trends.describe_trend(r, what="notifications per child").split(". ")[0] + ".",
-            "lower": float(pc.lower),
-            "upper": float(pc.upper),
-            "conf_level": r.conf_level,
-            "unit": "percent per year",
-        },
+            unit="count",
+            lower=float(last["lower"]),
+            upper=float(last["upper"]),
+            conf_level=r.conf_level,
+        ),
+        KeyFigure(
+            name="trend_per_year",
+            label="Trend in the rate per child (% a year)",
+            value=float(pc.estimate),
+            text=trends.describe_trend(r, what="notifications per child").split(". ")[0] + ".",
+            unit="percent per year",
+            lower=float(pc.lower),
+            upper=float(pc.upper),
+            conf_level=r.conf_level,
+        ),
     ]
 
 
 def series_display(series: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`series_intervals` for readers."""
+    """Format :func:`series_intervals` for readers.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        The output of :func:`series_intervals`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Year, collection, the count with its interval and the rate per 100,000 children with its
+        interval, as text.
+    """
     level = f"{100 * float(series['conf_level'].iloc[0]):g}%"
     return pd.DataFrame(
         {

@@ -16,6 +16,7 @@ from sinstats import paths
 from sinstats._typing import DataDir
 from sinstats.analyses import claims
 from sinstats.errors import ParameterError
+from sinstats.present.key_figures import KeyFigure
 from sinstats.stats import intervals
 
 #: The claim whose explanation the notebook sets out in full.
@@ -140,16 +141,27 @@ def differs_display(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def key_figures(table: pd.DataFrame) -> list[dict[str, object]]:
-    """Return notebook 06's key figures: claims checked and how many reproduce."""
+def key_figures(table: pd.DataFrame) -> list[KeyFigure]:
+    """Return notebook 06's key figures: claims checked and how many reproduce.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The verdict table of :func:`verify`.
+
+    Returns
+    -------
+    list of KeyFigure
+        The number of claims that reproduce (the sentence says out of how many).
+    """
     n = len(table)
     ok = int((table["verdict"] == "reproduces").sum())
     return [
-        {
-            "name": "claims_reproduced",
-            "label": "Published claims that reproduce",
-            "value": ok,
-            "text": f"{ok} of {n} published claims reproduce from the data",
-            "unit": "claims",
-        }
+        KeyFigure(
+            name="claims_reproduced",
+            label="Published claims that reproduce",
+            value=ok,
+            text=f"{ok} of {n} published claims reproduce from the data",
+            unit="claims",
+        )
     ]

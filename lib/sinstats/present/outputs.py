@@ -8,7 +8,7 @@ A notebook calls :func:`setup` once (after validating its parameters), then :fun
     <output_dir>/figures/<name>.png        200 dpi
     <output_dir>/figures/<name>.svg
     <output_dir>/figures/<name>.alt.txt    the alt text
-    <output_dir>/key_figures.json          [{"name", "label", "value", "text", ...}, ...]
+    <output_dir>/key_figures.json          [KeyFigure.as_json(), ...]
     <output_dir>/inputs.json               {"data_files": {...}, "parameters": {...}, ...}
 
 Without one nothing is written: tables and charts are only displayed. Every file is written
@@ -31,6 +31,7 @@ import pandas as pd
 
 from sinstats import data
 from sinstats.errors import ParameterError
+from sinstats.present.key_figures import KeyFigure
 from sinstats.present.params import NotebookParams
 from sinstats.present.plots import Chart, close, png_bytes, show, svg_bytes
 
@@ -47,7 +48,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
 class _Run:
     output_dir: Path | None = None
     params: NotebookParams | None = None
-    key_figures: list[dict[str, Any]] = field(default_factory=list)
+    key_figures: list[KeyFigure] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
     finished: bool = False
@@ -246,68 +247,33 @@ def figure(chart: Chart, name: str, *, show_chart: bool = True) -> None:
         close(chart)
 
 
-def key_figure(
-    name: str,
-    label: str,
-    value: float,
-    text: str,
-    *,
-    lower: float | None = None,
-    upper: float | None = None,
-    conf_level: float | None = None,
-    unit: str = "",
-) -> dict[str, Any]:
+def key_figure(figure: KeyFigure) -> KeyFigure:
     """Record one key figure for the report index (and ``key_figures.json``).
+
+    A figure with the same name replaces the earlier one.
 
     Parameters
     ----------
-    name : str
-        Stable identifier (``"total"``, ``"child_deaths"``).
-    label : str
-        Short human label (``"Notifications"``).
-    value : float
-        The figure (NaN when not published; written as null).
-    text : str
-        One sentence saying it with its interval.
-    lower, upper, conf_level : float, optional
-        The interval, when there is one (written only when given).
-    unit : str
-        ``"count"``, ``"per 100,000 children"``, ``"percent"``... (written only when given).
+    figure : KeyFigure
+        The record, as an analysis module returns it.
 
     Returns
     -------
-    dict
-        The record as written.
+    KeyFigure
+        The record as recorded.
+
+    Raises
+    ------
+    ParameterError
+        If ``figure`` is not a :class:`KeyFigure`.
     """
-    _check_name(name)
-    record: dict[str, Any] = {
-        "name": name,
-        "label": label,
-        "value": _json_number(value),
-        "text": text,
-    }
-    if lower is not None:
-        record["lower"] = _json_number(lower)
-    if upper is not None:
-        record["upper"] = _json_number(upper)
-    if conf_level is not None:
-        record["conf_level"] = conf_level
-    if unit:
-        record["unit"] = unit
-    _RUN.key_figures = [k for k in _RUN.key_figures if k["name"] != name] + [record]
-    return record
+    if not isinstance(figure, KeyFigure):
+        raise ParameterError(f"key_figure takes a KeyFigure record; got {type(figure).__name__}")
+    _RUN.key_figures = [k for k in _RUN.key_figures if k.name != figure.name] + [figure]
+    return figure
 
 
-def _json_number(value: float | None) -> float | int | None:
-    if value is None:
-        return None
-    v = float(value)
-    if math.isnan(v) or math.isinf(v):
-        return None
-    return int(v) if v.is_integer() else round(v, 10)
-
-
-def key_figures() -> list[dict[str, Any]]:
+def key_figures() -> list[KeyFigure]:
     """Return the key figures recorded so far in this run."""
     return list(_RUN.key_figures)
 
@@ -338,7 +304,7 @@ def finish() -> dict[str, Any]:
     }
     if _RUN.output_dir is not None:
         (_RUN.output_dir / "key_figures.json").write_text(
-            _dump(_RUN.key_figures), encoding="utf-8", newline=""
+            _dump([k.as_json() for k in _RUN.key_figures]), encoding="utf-8", newline=""
         )
         (_RUN.output_dir / "inputs.json").write_text(_dump(inputs), encoding="utf-8", newline="")
     _RUN.finished = True

@@ -52,14 +52,14 @@ def test_measure_displays_and_charts() -> None:
     assert "rounding not varied" in chart.alt
     plots.close(chart)
     keys = measure.key_figures(model, result)
-    assert keys[0]["value"] == 160 and keys[1]["lower"] < keys[1]["value"] < keys[1]["upper"]
+    assert keys[0].value == 160 and keys[1].lower < keys[1].value < keys[1].upper
 
 
 def test_panel_and_areas_displays() -> None:
     table = panel.reconciliation()
     _check_display(panel.reconciliation_display(table), len(table))
     assert "period_basis" in set(panel.reasons_display()["Code"])
-    assert panel.key_figures(table)[0]["value"] == -63
+    assert panel.key_figures(table)[0].value == -63
     result = areas.area_table("2025")
     _check_display(areas.area_display(result.table), len(result.table))
     funnel_table, check = areas.funnel_result(result, "2025")
@@ -69,7 +69,7 @@ def test_panel_and_areas_displays() -> None:
     breakdowns = areas.breakdown_table()
     _check_display(areas.breakdown_display(breakdowns), len(breakdowns))
     keys = areas.key_figures(breakdowns, result, "2024-25")
-    assert [k["name"] for k in keys] == ["looked_after_share", "areas_with_counts"]
+    assert [k.name for k in keys] == ["looked_after_share", "areas_with_counts"]
     assert len(areas.care_leaver_table()) == 5
 
 

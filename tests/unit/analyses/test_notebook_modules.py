@@ -113,7 +113,7 @@ def test_verification_register() -> None:
     assert summary.startswith(f"Of {len(table)} published claims")
     display = verification.register_display(table)
     assert list(display.columns)[:3] == ["Claim", "Statement", "Published"]
-    assert not math.isnan(float(verification.key_figures(table)[0]["value"]))  # type: ignore[arg-type]
+    assert not math.isnan(float(verification.key_figures(table)[0].value or 0))
 
 
 def test_verification_method_changes_only_count_intervals() -> None:

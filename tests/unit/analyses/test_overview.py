@@ -25,8 +25,8 @@ def test_headline_counts_are_the_published_counts_with_exact_intervals() -> None
         x = data.count("2026", nature).value
         assert r["count"] == x
         # Garwood interval from the chi-square distribution, computed here.
-        assert r["lower"] == pytest.approx(stats.chi2.ppf(0.025, 2 * x) / 2, rel=1e-9)
-        assert r["upper"] == pytest.approx(stats.chi2.ppf(0.975, 2 * x + 2) / 2, rel=1e-9)
+        assert r.lower == pytest.approx(stats.chi2.ppf(0.025, 2 * x) / 2, rel=1e-9)
+        assert r.upper == pytest.approx(stats.chi2.ppf(0.975, 2 * x + 2) / 2, rel=1e-9)
 
 
 def test_rate_is_count_over_population_times_100000() -> None:
@@ -35,7 +35,7 @@ def test_rate_is_count_over_population_times_100000() -> None:
     r = _row(table, "Total")
     assert pop.mid_year == 2024  # mid-2025 not yet published: the latest earlier is used
     assert r["rate"] == pytest.approx(357 / 12_183_016 * 1e5, rel=1e-12)
-    assert r["rate_lower"] == pytest.approx(r["lower"] / 12_183_016 * 1e5, rel=1e-12)
+    assert r["rate_lower"] == pytest.approx(r.lower / 12_183_016 * 1e5, rel=1e-12)
     assert "mid-2024" in r["note"]
 
 
@@ -150,7 +150,7 @@ def test_sensitivity_summary_flags_a_split_conclusion() -> None:
 def test_key_figures_records() -> None:
     headline = overview.headline_table("2015-16")
     records = overview.key_figures(headline, overview.change_from_previous("2015-16"))
-    names = [r["name"] for r in records]
+    names = [r.name for r in records]
     assert names == [
         "total",
         "child_deaths",
@@ -160,4 +160,11 @@ def test_key_figures_records() -> None:
         "change_total",
     ]
     other = records[3]
-    assert math.isnan(float(other["value"])) and "not published" in str(other["text"])
+    assert not other.available and "not published" in other.text
+    change = records[5]
+    assert change.unit == "difference in count" and change.lower is None
+    assert change.ratio is not None and change.ratio_lower is not None
+    assert change.ratio_lower <= change.ratio <= (change.ratio_upper or 0)
+    now, before = data.count("2015-16").value, data.count("2014-15").value
+    assert change.value == now - before  # the difference, in counts
+    assert change.ratio == pytest.approx(now / before)  # the ratio, on its own scale

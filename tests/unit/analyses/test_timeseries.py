@@ -60,4 +60,4 @@ def test_trend_table_and_conclusion(series) -> None:  # type: ignore[no-untyped-
     lines = timeseries.trend_lines(fits, series)
     assert [label for label, _ in lines][0] == "Poisson / quasi-Poisson trend"
     key = timeseries.trend_key_figures(fits, series)
-    assert key[0]["value"] == data.count(data.latest_period()).value
+    assert key[0].value == data.count(data.latest_period()).value

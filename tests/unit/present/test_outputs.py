@@ -13,6 +13,7 @@ import pytest
 from sinstats import data
 from sinstats.errors import ParameterError
 from sinstats.present import outputs, params, plots
+from sinstats.present.key_figures import KeyFigure
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +46,10 @@ def test_files_are_written_with_an_output_folder(tmp_path: Path) -> None:
     data.load("sin_national")
     outputs.table(_table(), "headline", show_table=False)
     outputs.figure(_chart(), "series", show_chart=False)
-    outputs.key_figure("total", "Notifications", 357.0, "357 notifications", lower=321, upper=396)
-    outputs.key_figure("other", "Other", math.nan, "not published")
+    outputs.key_figure(
+        KeyFigure("total", "Notifications", 357.0, "357 notifications", "count", 321, 396, 0.95)
+    )
+    outputs.key_figure(KeyFigure("other", "Other", math.nan, "not published"))
     inputs = outputs.finish()
     assert (tmp_path / "tables" / "headline.csv").read_text() == (
         "nature,count,rate,method,conf_level,note\n"
@@ -56,11 +59,15 @@ def test_files_are_written_with_an_output_folder(tmp_path: Path) -> None:
     for ext in (".png", ".svg", ".alt.txt"):
         assert (tmp_path / "figures" / f"series{ext}").stat().st_size > 0
     key = json.loads((tmp_path / "key_figures.json").read_text())
+    empty = dict.fromkeys(("lower", "upper", "conf_level", "ratio", "ratio_lower", "ratio_upper"))
     assert key == [
-        {"name": "total", "label": "Notifications", "value": 357, "text": "357 notifications",
-         "lower": 321, "upper": 396},
-        {"name": "other", "label": "Other", "value": None, "text": "not published"},
+        {**empty, "name": "total", "label": "Notifications", "value": 357,
+         "text": "357 notifications", "unit": "count", "lower": 321, "upper": 396,
+         "conf_level": 0.95},
+        {**empty, "name": "other", "label": "Other", "value": None, "text": "not published",
+         "unit": ""},
     ]  # fmt: skip
+    assert [KeyFigure.from_json(k).as_json() for k in key] == key
     written = json.loads((tmp_path / "inputs.json").read_text())
     assert written == inputs
     assert written["parameters"]["year"] == "2025-26"
@@ -77,7 +84,7 @@ def test_nothing_is_written_without_an_output_folder(
     assert outputs.output_dir() is None
     outputs.table(_table(), "headline", show_table=False)
     outputs.figure(_chart(), "series", show_chart=False)
-    outputs.key_figure("total", "Notifications", 357, "357")
+    outputs.key_figure(KeyFigure("total", "Notifications", 357, "357"))
     outputs.finish()
     assert list(tmp_path.iterdir()) == []
 
@@ -89,7 +96,7 @@ def test_outputs_are_byte_identical_across_runs(tmp_path: Path) -> None:
         outputs.setup(str(folder), params.validate("01", year="2026", output_dir=str(folder)))
         outputs.table(_table(), "headline", show_table=False)
         outputs.figure(_chart(), "series", show_chart=False)
-        outputs.key_figure("total", "Notifications", 357, "357")
+        outputs.key_figure(KeyFigure("total", "Notifications", 357, "357"))
         outputs.finish()
         contents.append(
             {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.*")}
@@ -116,9 +123,47 @@ def test_table_html_is_stable_and_captioned() -> None:
 
 
 def test_key_figure_replaces_same_name() -> None:
-    outputs.key_figure("total", "A", 1, "a")
-    outputs.key_figure("total", "B", 2, "b")
-    assert [k["label"] for k in outputs.key_figures()] == ["B"]
+    outputs.key_figure(KeyFigure("total", "A", 1, "a"))
+    outputs.key_figure(KeyFigure("total", "B", 2, "b"))
+    assert [k.label for k in outputs.key_figures()] == ["B"]
+
+
+def test_key_figure_takes_only_records() -> None:
+    with pytest.raises(ParameterError, match="KeyFigure record"):
+        outputs.key_figure({"name": "total"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "Bad Name"}, "name"),
+        ({"lower": 1.0, "upper": 2.0}, "needs its conf_level"),
+        ({"lower": 3.0, "upper": 2.0, "conf_level": 0.95}, "is above"),
+        ({"lower": 20.0, "upper": 30.0, "conf_level": 0.95}, "does not contain value"),
+        ({"ratio_lower": 0.9, "ratio_upper": 1.1, "conf_level": 0.95}, "needs its ratio"),
+        ({"ratio": 2.0, "ratio_lower": 0.9, "ratio_upper": 1.1, "conf_level": 0.95}, "ratio 2.0"),
+        ({"conf_level": 95.0}, "conf_level must be in"),
+        ({"value": "ten"}, "must be a number"),
+        ({"label": 3}, "label must be text"),
+    ],
+)
+def test_key_figure_records_are_checked(kwargs: dict[str, object], message: str) -> None:
+    base: dict[str, object] = {"name": "total", "label": "Total", "value": 10.0, "text": "10"}
+    with pytest.raises(ParameterError, match=message):
+        KeyFigure(**{**base, **kwargs})  # type: ignore[arg-type]
+
+
+def test_key_figure_json_round_trip_and_bad_records() -> None:
+    change = KeyFigure("change_total", "Change", -19, "Fell by 19", "difference in count",
+                       conf_level=0.95, ratio=0.95, ratio_lower=0.82, ratio_upper=1.1)  # fmt: skip
+    assert KeyFigure.from_json(change.as_json()) == change
+    assert change.lower is None and change.available
+    with pytest.raises(ParameterError, match="unknown field"):
+        KeyFigure.from_json({**change.as_json(), "extra": 1})
+    with pytest.raises(ParameterError, match="missing field"):
+        KeyFigure.from_json({"name": "x"})
+    with pytest.raises(ParameterError, match="mapping"):
+        KeyFigure.from_json([1, 2])  # type: ignore[arg-type]
 
 
 def test_text_columns_left_numbers_right() -> None:
