@@ -37,7 +37,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check lib tests notebooks benchmarks
 	$(BIN)/mypy
 	$(BIN)/coverage erase
-	$(BIN)/python -m pytest --cov=sinstats --cov-report= --doctest-modules lib/sinstats tests/unit tests/fuzz
+	$(BIN)/python -m pytest --cov=sinstats --cov-report= --doctest-modules --doctest-glob=README.md lib/sinstats README.md tests/unit tests/fuzz
 	$(BIN)/python -m pytest --cov=sinstats --cov-append --cov-report= tests/notebooks tests/e2e
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
 	$(BIN)/coverage report
