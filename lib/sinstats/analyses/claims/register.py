@@ -657,6 +657,7 @@ def _parse_entry(
 
 
 def _ref(raw: Mapping[str, Any], fld: str, problems: list[tuple[str | None, str]]) -> FigureRef:
+    """Read a figure reference; the dataset must exist and the period parse."""
     dataset = str(raw["dataset"])
     if dataset not in data.list_datasets():
         problems.append(
@@ -681,52 +682,68 @@ def _ref(raw: Mapping[str, Any], fld: str, problems: list[tuple[str | None, str]
     )
 
 
-def _build_claim(
-    entry: Mapping[str, Any], path: str, index: int, line: int | None
-) -> tuple[Claim | None, list[tuple[str | None, str]]]:
-    problems: list[tuple[str | None, str]] = []
-    kind = str(entry["kind"])
-    published_raw = entry["published"]
+# Problems found in one claim's meaning: (field, message) pairs, in the order they are found.
+_Found = list[tuple[str | None, str]]
+
+
+def _published(entry: Mapping[str, Any], problems: _Found) -> Decimal:
+    """Read ``published`` exactly as written: finite, plausible, no more places than decimals."""
+    raw = entry["published"]
     published = Decimal(0)
     try:
-        published = to_decimal(published_raw)
+        published = to_decimal(raw)
         if not published.is_finite():
             problems.append(("published", "must be a finite number (not .nan or .inf)"))
         elif abs(published) >= _MAX_PUBLISHED:
-            problems.append(("published", f"{_short(published_raw)} is implausibly large"))
+            problems.append(("published", f"{_short(raw)} is implausibly large"))
     except (InvalidOperation, TypeError, ValueError):
-        problems.append(("published", f"must be a number; got {_short(published_raw)}"))
+        problems.append(("published", f"must be a number; got {_short(raw)}"))
     decimals = int(entry["decimals"])
     if not problems and places_of(published) > decimals:
         problems.append(
             (
                 "published",
-                f"{_short(published_raw)} has {places_of(published)} decimal place(s) but decimals "
+                f"{_short(raw)} has {places_of(published)} decimal place(s) but decimals "
                 f"is {decimals}; give decimals as published",
             )
         )
-    url = str(entry["url"])
+    return published
+
+
+def _check_url(url: str, problems: _Found) -> None:
+    """Require an http(s) address with a host (the schema's pattern lets a few others through)."""
     try:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             problems.append(("url", f"{_short(url)} is not an http(s) address"))
     except ValueError as err:
         problems.append(("url", f"{_short(url)} is not a valid address: {err}"))
+
+
+def _denominator(raw: object, kind: str, problems: _Found) -> FigureRef | PopulationRef | None:
+    """Read the denominator: a figure reference, or ``{population: AREA}`` for a rate."""
+    if not isinstance(raw, dict):
+        return None
+    if "population" not in raw:
+        return _ref(raw, "denominator", problems)
+    if kind != "rate":
+        problems.append(
+            ("denominator", "{population: AREA} is for kind 'rate' only; give a figure reference")
+        )
+    return PopulationRef(area=str(raw["population"]))
+
+
+def _build_claim(
+    entry: Mapping[str, Any], path: str, index: int, line: int | None
+) -> tuple[Claim | None, _Found]:
+    """Check a schema-valid entry's meaning and build its claim (None if any problem)."""
+    problems: _Found = []
+    kind = str(entry["kind"])
+    published = _published(entry, problems)
+    url = str(entry["url"])
+    _check_url(url, problems)
     numerator = _ref(entry["numerator"], "numerator", problems)
-    denominator: FigureRef | PopulationRef | None = None
-    raw_den = entry.get("denominator")
-    if isinstance(raw_den, dict):
-        if "population" in raw_den:
-            if kind != "rate":
-                problems.append(
-                    (
-                        "denominator",
-                        "{population: AREA} is for kind 'rate' only; give a figure reference",
-                    )
-                )
-            denominator = PopulationRef(area=str(raw_den["population"]))
-        else:
-            denominator = _ref(raw_den, "denominator", problems)
+    denominator = _denominator(entry.get("denominator"), kind, problems)
     interval_model = entry.get("interval_model")
     if interval_model is not None and kind != "count":
         problems.append(
@@ -743,7 +760,7 @@ def _build_claim(
         source=str(entry["source"]),
         url=url,
         published=published,
-        decimals=decimals,
+        decimals=int(entry["decimals"]),
         kind=kind,
         numerator=numerator,
         denominator=denominator,

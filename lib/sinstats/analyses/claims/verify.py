@@ -647,16 +647,22 @@ def verify_files(
         Claims files; default ``data/claims/published.yml`` of ``data_dir``. Ids must be unique
         across the files.
     conf_level : float, default 0.95
+        As for :func:`verify`.
     data_dir : path-like, optional
+        The data folder (default ``data/``); also where the default claims file is.
 
     Returns
     -------
     list of ClaimResult
+        One per claim, file by file, in file order.
 
     Raises
     ------
     ClaimsError
-        For any invalid file (all files are read and checked before any claim is verified).
+        For any invalid file (all files are read and checked before any claim is verified), or a
+        claim that cannot be computed as written (see :func:`verify`).
+    ParameterError
+        For a ``conf_level`` outside (0, 1).
     """
     chosen = list(files) if files else [paths.claims_file(data_dir)]
     claims: list[Claim] = []
