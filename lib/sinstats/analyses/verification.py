@@ -17,6 +17,7 @@ from sinstats._typing import DataDir
 from sinstats.analyses import claims
 from sinstats.errors import ParameterError
 from sinstats.present.key_figures import KeyFigure
+from sinstats.present.words import interval_text, number_text
 from sinstats.stats import intervals
 
 #: The claim whose explanation the notebook sets out in full.
@@ -25,6 +26,18 @@ HEADLINE_CLAIM = "panel-2021-150-children-died"
 
 def claims_path(claims_file: str = "", data_dir: DataDir = None) -> Path:
     """Return the claims file: ``claims_file`` if given, else the register in the data folder.
+
+    Parameters
+    ----------
+    claims_file : str
+        A claims file (notebook 06's ``claims_file`` parameter); empty for the register.
+    data_dir : path-like, optional
+        The data folder whose ``claims/published.yml`` is the register (the project's register
+        when that folder has none).
+
+    Returns
+    -------
+    pathlib.Path
 
     Raises
     ------
@@ -46,15 +59,36 @@ def claims_path(claims_file: str = "", data_dir: DataDir = None) -> Path:
 def verify(
     claims_file: str = "",
     *,
-    conf_level: float = 0.95,
+    conf_level: float = claims.DEFAULT_CONF_LEVEL,
     method: str = "exact",
     data_dir: DataDir = None,
 ) -> pd.DataFrame:
     """Verify every claim and return :func:`sinstats.analyses.claims.verify_table`'s tidy table.
 
-    For claims of kind ``count`` the interval is recomputed with ``method`` (the register's own
-    verdicts never depend on it); other kinds keep the register's methods (Wilson for shares,
-    exact rate ratio for changes).
+    Parameters
+    ----------
+    claims_file : str
+        See :func:`claims_path`.
+    conf_level : float, default 0.95
+        Level of every interval.
+    method : str, default "exact"
+        Poisson interval method for claims of kind ``count`` (one of
+        :data:`sinstats.stats.intervals.POISSON_METHODS`); the verdicts never depend on it.
+        Other kinds keep the register's methods (Wilson for shares, exact rate ratio for
+        changes).
+    data_dir : path-like, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim; ``attrs["claims_file"]`` names the file verified.
+
+    Raises
+    ------
+    ClaimsError
+        For an invalid claims file.
+    ParameterError
+        For a bad ``claims_file``, ``conf_level`` or ``method``.
     """
     path = claims_path(claims_file, data_dir)
     results = claims.verify(claims.load_claims(path), conf_level=conf_level, data_dir=data_dir)
@@ -75,12 +109,23 @@ def verify(
 def _interval(lo: float, hi: float, kind: str) -> str:
     if math.isnan(lo):
         return "-"
-    dec = 0 if kind in ("count", "difference") else 1
-    return f"{lo:,.{dec}f} to {hi:,.{dec}f}"
+    return interval_text(lo, hi, 0 if kind in ("count", "difference") else 1)
 
 
 def register_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format the verified register for a report (the CSV keeps sources, URLs and notes)."""
+    """Format the verified register for a report (the CSV keeps sources, URLs and notes).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The verified register, one row per claim.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Claim, statement, published, recomputed (to the published places), verdict, interval and
+        whether chance alone could explain a change.
+    """
     chance = {True: "yes", False: "no"}
     return pd.DataFrame(
         {
@@ -88,7 +133,7 @@ def register_display(table: pd.DataFrame) -> pd.DataFrame:
             "Statement": table["statement"],
             "Published": table["published_display"],
             "Recomputed": [
-                "-" if math.isnan(v) else f"{v:,.{int(d) if not math.isnan(d) else 1}f}"
+                number_text(v, 1 if math.isnan(d) else int(d))
                 for v, d in zip(table["recomputed"], table["decimals"].astype(float), strict=True)
             ],
             "Verdict": table["verdict"],
@@ -102,7 +147,17 @@ def register_display(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_sentence(table: pd.DataFrame) -> str:
-    """Count the verdicts in one sentence, naming the claims that differ or cannot be checked."""
+    """Count the verdicts in one sentence, naming the claims that differ or cannot be checked.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The verified register; its ``verdict`` column is counted.
+
+    Returns
+    -------
+    str
+    """
     counts = table["verdict"].value_counts()
     text = (
         f"Of {len(table)} published claims, {int(counts.get('reproduces', 0))} reproduce from the "
@@ -117,7 +172,19 @@ def summary_sentence(table: pd.DataFrame) -> str:
 
 
 def explanation(table: pd.DataFrame, claim_id: str = HEADLINE_CLAIM) -> str:
-    """Return a claim's explanation and its model interval as Markdown (empty if absent)."""
+    """Return a claim's explanation and its model interval as Markdown.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The verified register; the claim's row gives the explanation.
+    claim_id : str, default :data:`HEADLINE_CLAIM`
+
+    Returns
+    -------
+    str
+        Empty when the table has no such claim.
+    """
     rows = table[table["id"] == claim_id]
     if rows.empty:
         return ""
@@ -129,7 +196,18 @@ def explanation(table: pd.DataFrame, claim_id: str = HEADLINE_CLAIM) -> str:
 
 
 def differs_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Return the claims that differ or cannot be checked, with the reason given."""
+    """Return the claims that differ or cannot be checked, with the reason given.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The verified register; rows that reproduce are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Claim, verdict, published and why.
+    """
     sel = table[table["verdict"] != "reproduces"]
     return pd.DataFrame(
         {
@@ -147,12 +225,13 @@ def key_figures(table: pd.DataFrame) -> list[KeyFigure]:
     Parameters
     ----------
     table : pandas.DataFrame
-        The verdict table of :func:`verify`.
+        The verified register (:func:`verify`); only its verdicts are read.
 
     Returns
     -------
     list of KeyFigure
-        The number of claims that reproduce (the sentence says out of how many).
+        ``claims_reproduced``: how many claims reproduce, with the sentence "30 of 34 published
+        claims reproduce ...".
     """
     n = len(table)
     ok = int((table["verdict"] == "reproduces").sum())

@@ -46,6 +46,24 @@ def p_text(p_value: float) -> str:
     return f"p = {p_value:.2f}"
 
 
+def trimmed(value: float, places: int = 4) -> str:
+    """Write a number with at most ``places`` decimals, trailing zeros dropped.
+
+    ``0.05`` (not ``0.0500``), ``95`` (not ``95.0000``), ``99.8``.
+    """
+    return f"{value:.{places}f}".rstrip("0").rstrip(".")
+
+
+def p_number(p_value: float) -> str:
+    """Write a p-value as a bare number: ``0.0005``, ``0.86``, ``1``; ``3.2e-06`` below 0.0001.
+
+    For a sentence that shows the exact value; :func:`p_text` writes the rounded ``p = ...``.
+    """
+    if p_value < 0.0001:
+        return f"{p_value:.1e}"
+    return trimmed(min(p_value, 1.0), 4)
+
+
 def ordinal(n: int) -> str:
     """Return ``1st``, ``2nd``, ``3rd``, ``4th`` ... ``11th``, ``12th``, ``13th``, ``21st``."""
     if 10 <= n % 100 <= 20:

@@ -46,3 +46,18 @@ def test_join_words() -> None:
     assert words.join_words(["a"]) == "a"
     assert words.join_words(["a", "b"]) == "a and b"
     assert words.join_words(["a", "b", "c"]) == "a, b and c"
+
+
+@pytest.mark.parametrize(
+    ("p", "expected"),
+    [(0.0005016, "0.0005"), (0.86123, "0.8612"), (0.05, "0.05"), (1.0, "1"), (0.99999, "1"),
+     (3.2e-06, "3.2e-06"), (0.0001, "0.0001")],
+)  # fmt: skip
+def test_p_number(p: float, expected: str) -> None:
+    assert words.p_number(p) == expected
+
+
+def test_trimmed() -> None:
+    assert words.trimmed(0.05000000000000004) == "0.05"
+    assert words.trimmed(95.0) == "95" and words.trimmed(99.8) == "99.8"
+    assert words.trimmed(12.34567, 2) == "12.35"

@@ -1,0 +1,215 @@
+"""The typed records of a verification: the figures used, the model interval, the result.
+
+:class:`ClaimResult` is what :func:`sinstats.analyses.claims.verify` returns for each claim and
+what every output (:mod:`sinstats.analyses.claims.output`) is written from; its
+:meth:`~ClaimResult.to_dict` is the record of the JSON output (stable keys, numbers rounded by
+:mod:`sinstats.analyses.claims.rounding`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final
+
+from sinstats import data
+from sinstats.analyses.claims.register import Claim
+from sinstats.analyses.claims.rounding import json_number, plain, significant, to_decimal
+
+__all__ = ["VERDICTS", "ClaimResult", "FigureUsed", "ModelInterval", "VerdictCounts"]
+
+#: Verdicts, in the order summaries list them.
+VERDICTS: Final = ("reproduces", "differs", "cannot check")
+
+# The fields of a figure that the JSON output leaves out (``value`` it writes rounded).
+_NOT_IN_JSON: Final = ("value", "publisher", "note", "origin")
+
+
+@dataclass(frozen=True)
+class FigureUsed:
+    """A figure a claim was recomputed from: its role in the claim and the published figure.
+
+    Attributes
+    ----------
+    role : str
+        ``"numerator"`` or ``"denominator"``.
+    figure : sinstats.data.Figure
+        The figure with its provenance, as :func:`sinstats.data.figure` resolved it (for a
+        ``{population: AREA}`` denominator, the ONS estimate :func:`sinstats.data.population`
+        chose, labelled ``mid-YYYY``).
+    """
+
+    role: str
+    figure: data.Figure
+
+    @property
+    def available(self) -> bool:
+        """True when the figure is a finite number (not a suppressed or unavailable cell)."""
+        return self.figure.available and math.isfinite(self.figure.value)
+
+    def value_text(self) -> str:
+        """Return the value as a plain number: ``379``, ``12183016``, ``4.85``."""
+        return plain(to_decimal(self.figure.value).normalize())
+
+    def shown(self) -> str:
+        """Return the value as held: ``379``, ``over 150``, ``30 (nearest 10)``."""
+        fig = self.figure
+        if not self.available:
+            return f"[{fig.status or 'missing'}]"
+        text = f"{fig.qualifier} {self.value_text()}" if fig.qualifier else self.value_text()
+        return text + (f" (nearest {fig.rounded_to})" if fig.rounded_to else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready record: the role, the figure's provenance and its value."""
+        record: dict[str, Any] = {"role": self.role}
+        record.update((k, v) for k, v in self.figure._asdict().items() if k not in _NOT_IN_JSON)
+        record["value"] = json_number(self.figure.value) if self.available else None
+        return record
+
+
+@dataclass(frozen=True)
+class ModelInterval:
+    """The experimental-statistics interval from :mod:`sinstats.stats.uncertainty` for a claim."""
+
+    target: str
+    description: str
+    unit: str
+    central: float | None
+    lower: float | None
+    upper: float | None
+    conf_level: float
+    n_draws: int | None
+    seed: int | None
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready mapping."""
+        return {
+            "target": self.target,
+            "description": self.description,
+            "unit": self.unit,
+            "central": json_number(self.central),
+            "lower": json_number(self.lower),
+            "upper": json_number(self.upper),
+            "conf_level": self.conf_level,
+            "n_draws": self.n_draws,
+            "seed": self.seed,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """The verdict on one claim, the recomputed value and its interval.
+
+    Attributes
+    ----------
+    claim : Claim
+    verdict : str
+        One of :data:`VERDICTS`.
+    conf_level : float
+    note : str
+        Plain-words detail: why it differs or cannot be checked, bounds, rounding, chance.
+    recomputed : decimal.Decimal or None
+        Unrounded (None when the claim cannot be checked).
+    rounded : decimal.Decimal or None
+        ``recomputed`` rounded to the claim's ``decimals``, half away from zero.
+    difference : decimal.Decimal or None
+        ``rounded - published`` (0 when it reproduces).
+    lower, upper : float or None
+        Interval of the recomputed quantity (None when no interval applies; ``note`` says why).
+    method : str
+        The interval method used, or ``"none"``.
+    p_value : float or None
+        Exact conditional test of "no change" (rate ratio 1), for changes and ratios.
+    chance_alone : bool or None
+        True when chance alone could explain the change (``p_value >= 1 - conf_level``).
+    computation : str
+        The arithmetic, e.g. ``100 * (379 - 482) / 482 = -21.369``.
+    figures : tuple of FigureUsed
+    model : ModelInterval or None
+
+    Notes
+    -----
+    A claim that cannot be checked has nothing computed: every field after ``note`` but
+    ``figures`` keeps its default.
+    """
+
+    claim: Claim
+    verdict: str
+    conf_level: float
+    note: str
+    recomputed: Decimal | None = None
+    rounded: Decimal | None = None
+    difference: Decimal | None = None
+    lower: float | None = None
+    upper: float | None = None
+    method: str = "none"
+    p_value: float | None = None
+    chance_alone: bool | None = None
+    computation: str = ""
+    figures: tuple[FigureUsed, ...] = ()
+    model: ModelInterval | None = None
+
+    @property
+    def expect_met(self) -> bool:
+        """True unless the claim states an ``expect`` that differs from the verdict."""
+        return self.claim.expect is None or self.claim.expect == self.verdict
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready record of this result (stable keys and number formatting)."""
+        c = self.claim
+        return {
+            **c.provenance(),
+            "published": json_number(c.published),
+            "published_display": c.published_display(),
+            "qualifier": c.qualifier,
+            "decimals": c.decimals,
+            "recomputed": json_number(self.recomputed),
+            "rounded": json_number(self.rounded),
+            "verdict": self.verdict,
+            "difference": json_number(self.difference),
+            "interval": {
+                "lower": json_number(self.lower),
+                "upper": json_number(self.upper),
+                "conf_level": self.conf_level,
+                "method": self.method,
+            },
+            "p_value": significant(self.p_value),
+            "chance_alone": self.chance_alone,
+            "computation": self.computation,
+            "note": self.note,
+            "explanation": c.explanation,
+            "expect": c.expect,
+            "expect_met": self.expect_met,
+            "reason": c.reason,
+            "figures": [f.to_dict() for f in self.figures],
+            "model_interval": self.model.to_dict() if self.model else None,
+        }
+
+
+@dataclass(frozen=True)
+class VerdictCounts:
+    """How many claims were verified and how many had each verdict.
+
+    Attributes
+    ----------
+    claims, reproduces, differs, cannot_check : int
+    """
+
+    claims: int
+    reproduces: int
+    differs: int
+    cannot_check: int
+
+    @classmethod
+    def of(cls, results: Sequence[ClaimResult]) -> VerdictCounts:
+        """Count the verdicts of ``results``."""
+        return cls(len(results), *(sum(r.verdict == v for r in results) for v in VERDICTS))
+
+    def to_dict(self) -> dict[str, int]:
+        """Return ``{"claims": n, "reproduces": a, "differs": b, "cannot check": c}``."""
+        by_verdict = (self.reproduces, self.differs, self.cannot_check)
+        return {"claims": self.claims, **dict(zip(VERDICTS, by_verdict, strict=True))}

@@ -1,0 +1,784 @@
+"""The claims register: the claim records, and reading claims files safely and strictly.
+
+A claims file is YAML (format in ``docs/claims.md``, JSON Schema in ``claims.schema.json`` next to
+this module). Nothing in it is ever evaluated: it is read with a safe YAML loader that also
+refuses tags, anchors, aliases and duplicate keys, within size and depth limits, then checked
+against the JSON Schema and for meaning (:func:`parse_claims`). Every problem is reported at once
+with the file, the claim (id, or entry number when the id is missing), the field and the line, as
+a :class:`~sinstats.errors.ClaimsError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import jsonschema
+import yaml
+
+from sinstats import data
+from sinstats._typing import PathLike
+from sinstats.analyses.claims.rounding import display, places_of, to_decimal
+from sinstats.errors import ClaimsError, PeriodError, Problem
+from sinstats.periods import parse_period
+
+__all__ = [
+    "DEFAULT_MODEL_TARGET",
+    "KINDS",
+    "Claim",
+    "FigureRef",
+    "PopulationRef",
+    "load_claims",
+    "loads_claims",
+    "parse_claims",
+    "schema",
+]
+
+#: Kinds of claim and how each is recomputed from the numerator ``n`` and denominator ``d``.
+KINDS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "count": "n (no denominator)",
+        "share": "100 * n / d (percent)",
+        "percent_change": "100 * (n - d) / d (n is the later figure, d the earlier)",
+        "difference": "n - d (n is the later figure, d the earlier)",
+        "ratio": "n / d",
+        "rate": "n per 100,000 of the population d",
+    }
+)
+
+
+#: Target of the uncertainty model used by ``interval_model: uncertainty`` by default.
+DEFAULT_MODEL_TARGET: Final = "deaths_maltreatment_or_assault"
+
+_MAX_DECIMALS: Final = 6
+_MAX_FILE_BYTES: Final = 1_000_000
+_MAX_DEPTH: Final = 16
+# Published numbers are counts, percentages and rates; anything this large is a typo.
+_MAX_PUBLISHED: Final = Decimal(10) ** 12
+_SCHEMA_FILE: Final = "claims.schema.json"
+
+
+@dataclass(frozen=True)
+class FigureRef:
+    """A reference to one published figure (see :func:`sinstats.data.figure`).
+
+    Attributes
+    ----------
+    dataset : str
+        One of :func:`sinstats.data.list_datasets`.
+    period : str
+        Any accepted period form; in datasets holding calendar years a bare year is one.
+    category : str
+        Breakdown value, or the nature when the breakdown is the total.
+    measure, breakdown_topic, nature : str or None
+        Narrow the match when the category alone is ambiguous.
+    area : str
+        ``"England"``, a region name or an area code.
+    """
+
+    dataset: str
+    period: str
+    category: str = "Total"
+    measure: str | None = None
+    breakdown_topic: str | None = None
+    nature: str | None = None
+    area: str = "England"
+
+    def describe(self) -> str:
+        """Return e.g. ``panel_notifications 2021 'Child death'``."""
+        extra = [
+            f"{k} {v}"
+            for k, v in (
+                ("measure", self.measure),
+                ("topic", self.breakdown_topic),
+                ("nature", self.nature),
+            )
+            if v
+        ]
+        if self.area != "England":
+            extra.append(f"area {self.area}")
+        tail = f" ({', '.join(extra)})" if extra else ""
+        return f"{self.dataset} {self.period} '{self.category}'{tail}"
+
+
+@dataclass(frozen=True)
+class PopulationRef:
+    """The ONS child population of an area for the numerator's period (rates only).
+
+    The mid-year estimate is chosen by :func:`sinstats.data.population`: mid-Y for the April-March
+    year starting in April of Y or the calendar year Y; when it is not yet published, the latest
+    earlier one (the note says so).
+    """
+
+    area: str = "England"
+
+    def describe(self) -> str:
+        """Return e.g. ``ONS population aged 0 to 17, England``."""
+        return f"ONS population aged 0 to 17, {self.area}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One published statement and the figures it rests on.
+
+    Attributes
+    ----------
+    id, statement, source, url : str
+        Identity and provenance; ``statement`` quotes the source.
+    published : decimal.Decimal
+        The number as published, signed, exactly as written.
+    decimals : int
+        Decimal places it was rounded to (0 to 6).
+    kind : str
+        One of :data:`KINDS`.
+    numerator : FigureRef
+    denominator : FigureRef, PopulationRef or None
+    qualifier : str or None
+        ``"over"``, ``"under"`` or ``"about"`` when the statement gave a bound.
+    expect, reason : str or None
+        The verdict the register expects, and why (for ``differs`` and ``cannot check``).
+    explanation, tolerance_note : str or None
+        Plain words shown with the result.
+    interval_model : str or None
+        ``"uncertainty"``: also report the :mod:`sinstats.stats.uncertainty` interval.
+    model_target : str
+        The uncertainty-model target (default :data:`DEFAULT_MODEL_TARGET`).
+    file : str
+        The claims file it came from.
+    index : int
+        0-based position in that file.
+    line : int or None
+        Line where the claim starts.
+    """
+
+    id: str
+    statement: str
+    source: str
+    url: str
+    published: Decimal
+    decimals: int
+    kind: str
+    numerator: FigureRef
+    denominator: FigureRef | PopulationRef | None = None
+    qualifier: str | None = None
+    expect: str | None = None
+    reason: str | None = None
+    explanation: str | None = None
+    tolerance_note: str | None = None
+    interval_model: str | None = None
+    model_target: str = DEFAULT_MODEL_TARGET
+    file: str = "<claims>"
+    index: int = 0
+    line: int | None = None
+
+    def provenance(self) -> dict[str, str]:
+        """Return the fields every output starts a claim with: id, statement, source, url, kind."""
+        return {
+            "id": self.id,
+            "statement": self.statement,
+            "source": self.source,
+            "url": self.url,
+            "kind": self.kind,
+        }
+
+    def published_display(self) -> str:
+        """Return the number as published, with its unit: ``-21%``, ``over 150``, ``+87``."""
+        return display(self.published, self.kind, self.qualifier)
+
+
+def schema() -> dict[str, Any]:
+    """Return the JSON Schema of claims files.
+
+    Returns
+    -------
+    dict
+        ``claims.schema.json``, shipped in the :mod:`sinstats.analyses.claims` package.
+    """
+    text = resources.files("sinstats.analyses.claims").joinpath(_SCHEMA_FILE).read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+class _ClaimsLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing duplicate keys (the last would silently win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                line = key_node.start_mark.line + 1
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"duplicate key '{key_node.value}' (first on line "
+                        f"{seen[key_node.value]}); each field may appear once",
+                        key_node.start_mark,
+                    )
+                seen[key_node.value] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_claims(path: PathLike) -> list[Claim]:
+    """Read and validate a claims file.
+
+    Parameters
+    ----------
+    path : path-like
+        A YAML claims file (see ``docs/claims.md``), at most 1 MB.
+
+    Returns
+    -------
+    list of Claim
+        In file order.
+
+    Raises
+    ------
+    ClaimsError
+        If the file is missing, unreadable, not UTF-8, not YAML, or any claim is invalid; every
+        problem is listed with the claim, field and line.
+    """
+    spath = str(path)
+    return loads_claims(_read_file(Path(path), spath), path=spath)
+
+
+def loads_claims(text: str | bytes, path: str = "<claims>") -> list[Claim]:
+    """Parse and validate claims from YAML text.
+
+    Parameters
+    ----------
+    text : str or bytes
+        The YAML document (bytes must be UTF-8), at most 1 MB.
+    path : str
+        Named in error messages.
+
+    Returns
+    -------
+    list of Claim
+        In document order.
+
+    Raises
+    ------
+    ClaimsError
+        For any problem in the text; it never raises another exception.
+    """
+    if isinstance(text, bytes):
+        text = _decode(text, path)
+    _check_size(len(text), path)
+    if not text.strip():
+        raise _file_error(path, "the file is empty; expected a list of claims (see docs/claims.md)")
+    obj, lines = _parse_yaml(text, path)
+    return parse_claims(obj, path=path, lines=lines)
+
+
+def _file_error(path: str, message: str, line: int | None = None) -> ClaimsError:
+    """Return the error for a problem with the whole file (not one claim)."""
+    return ClaimsError([Problem(message, line=line)], path)
+
+
+def _check_size(size: int, path: str, *, on_disk: bool = False) -> None:
+    """Refuse more than 1 MB (a claims file is a few kilobytes; more is not one)."""
+    if size > _MAX_FILE_BYTES:
+        what = f"file is {size:,} bytes; a" if on_disk else "a"
+        raise _file_error(path, f"{what} claims file may hold at most 1 MB")
+
+
+def _read_file(file: Path, path: str) -> bytes:
+    """Return a claims file's bytes, refusing a missing, unreadable or too large file."""
+    if not file.is_file():
+        raise _file_error(path, "file not found (give a YAML claims file)")
+    try:
+        _check_size(file.stat().st_size, path, on_disk=True)
+        return file.read_bytes()
+    except OSError as err:
+        raise _file_error(path, f"cannot read the file: {err.strerror or err}") from None
+
+
+def _decode(raw: bytes, path: str) -> str:
+    """Decode UTF-8 (with or without a byte-order mark), naming the line of a bad byte."""
+    _check_size(len(raw), path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise _file_error(path, "bytes that are not UTF-8; save the file as UTF-8", line) from None
+
+
+def _yaml_problem(err: yaml.YAMLError) -> Problem:
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err)
+    context = getattr(err, "context", None)
+    message = f"not valid YAML: {problem}"
+    if context:
+        message += f" ({context})"
+    line = mark.line + 1 if mark is not None else None
+    if mark is not None:
+        message += f" at column {mark.column + 1}"
+    return Problem(message, line=line)
+
+
+def _parse_yaml(text: str, path: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Load YAML safely; return the object and a map from (index, field, ...) to line."""
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            kind = {
+                yaml.TagToken: "a YAML tag",
+                yaml.AnchorToken: "a YAML anchor",
+                yaml.AliasToken: "a YAML alias",
+            }.get(type(token))
+            if kind is not None:
+                raise _file_error(
+                    path,
+                    f"{kind} ('{_token_text(token)}') is not allowed in a claims file: "
+                    "write plain values (nothing in a claims file is ever evaluated)",
+                    token.start_mark.line + 1,
+                )
+        loader = _ClaimsLoader(text)
+        try:
+            node = loader.get_single_node()
+            obj = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except ClaimsError:
+        raise
+    except yaml.YAMLError as err:
+        raise ClaimsError([_yaml_problem(err)], path) from None
+    except RecursionError:
+        raise _file_error(path, "the YAML is nested too deeply to be a claims file") from None
+    except (ValueError, OverflowError) as err:  # e.g. an integer with thousands of digits
+        raise _file_error(path, f"a value cannot be read: {err}") from None
+    return obj, _line_map(node)
+
+
+def _token_text(token: Any) -> str:
+    value = getattr(token, "value", "")
+    if isinstance(value, tuple):
+        return "".join(v or "" for v in value)
+    return str(value)
+
+
+def _line_map(node: yaml.Node | None) -> dict[tuple[Any, ...], int]:
+    lines: dict[tuple[Any, ...], int] = {}
+    if not isinstance(node, yaml.SequenceNode):
+        return lines
+    for i, item in enumerate(node.value):
+        lines[(i,)] = item.start_mark.line + 1
+        if not isinstance(item, yaml.MappingNode):
+            continue
+        for key, value in item.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            lines[(i, key.value)] = key.start_mark.line + 1
+            if isinstance(value, yaml.MappingNode):
+                for sub_key, _ in value.value:
+                    if isinstance(sub_key, yaml.ScalarNode):
+                        lines[(i, key.value, sub_key.value)] = sub_key.start_mark.line + 1
+    return lines
+
+
+def _type_name(value: object) -> str:
+    names = {
+        dict: "mapping",
+        list: "list",
+        str: "text",
+        bool: "true/false",
+        int: "number",
+        float: "number",
+        type(None): "nothing (null)",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def _check_structure(value: object, where: list[Any]) -> tuple[list[Any], str] | None:
+    """Return (path, message) for a non-string key or too-deep nesting, else None."""
+    stack: list[tuple[object, list[Any]]] = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if len(at) > _MAX_DEPTH:
+            return at, "nested too deeply"
+        if isinstance(item, dict):
+            for key, sub in item.items():
+                if not isinstance(key, str):
+                    return at, f"field names must be text; got {key!r}"
+                stack.append((sub, [*at, key]))
+        elif isinstance(item, list):
+            for i, sub in enumerate(item):
+                stack.append((sub, [*at, i]))
+    return None
+
+
+_FIELD_HINTS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "id": "letters, digits, '.', '_' and '-', starting with a letter or digit (at most 80)",
+        "url": "an http:// or https:// address",
+        "statement": "the statement as published, in quotes",
+        "source": "who published it, and where",
+    }
+)
+
+
+def _validators() -> tuple[jsonschema.protocols.Validator, jsonschema.protocols.Validator]:
+    full = schema()
+    defs = full["$defs"]
+    cls = jsonschema.Draft202012Validator
+    claim = cls({"$ref": "#/$defs/claim", "$defs": defs})
+    figure = cls({"$ref": "#/$defs/figure", "$defs": defs})
+    return claim, figure
+
+
+def _schema_problems(
+    entry: Mapping[str, Any], validator: jsonschema.protocols.Validator
+) -> list[tuple[str | None, str]]:
+    """Translate JSON Schema errors for one claim into (field, message) pairs."""
+    out: list[tuple[str | None, str]] = []
+    errors = sorted(validator.iter_errors(entry), key=lambda e: [str(p) for p in e.absolute_path])
+    for err in errors:
+        out.extend(_translate(err, entry, []))
+    # One message per field is enough; keep the first.
+    seen: set[str | None] = set()
+    unique = []
+    for fld, msg in out:
+        if fld in seen:
+            continue
+        seen.add(fld)
+        unique.append((fld, msg))
+    return unique
+
+
+def _translate(
+    err: jsonschema.ValidationError, claim: Mapping[str, Any], prefix: list[str]
+) -> list[tuple[str | None, str]]:
+    path = [*prefix, *[str(p) for p in err.absolute_path]]
+    fld = ".".join(path) or None
+    v = err.validator
+    inst = err.instance
+    if v == "required":
+        required = list(err.validator_value) if isinstance(err.validator_value, list) else []
+        missing = [k for k in required if isinstance(inst, dict) and k not in inst]
+        if not path and missing == ["denominator"]:
+            return [
+                (
+                    "denominator",
+                    f"kind '{claim.get('kind')}' needs a denominator "
+                    f"({KINDS.get(str(claim.get('kind')), '')})",
+                )
+            ]
+        if not path and missing == ["reason"]:
+            return [("reason", f"expect '{claim.get('expect')}' needs a reason (why)")]
+        name = missing[0] if missing else "?"
+        return [
+            (
+                ".".join([*path, name]),
+                f"missing; every {'claim' if not path else 'figure reference'} needs "
+                + ", ".join(required),
+            )
+        ]
+    if v == "additionalProperties" and isinstance(inst, dict):
+        part = err.schema if isinstance(err.schema, Mapping) else {}
+        allowed = sorted(part.get("properties", {}))
+        extra = sorted(k for k in inst if k not in allowed)
+        name = extra[0] if extra else "?"
+        return [(".".join([*path, name]), f"unknown field; allowed: {', '.join(allowed)}")]
+    if v == "not" and not path:
+        return [
+            (
+                "denominator",
+                "kind 'count' takes no denominator (a count is the numerator alone); use kind "
+                "'share', 'ratio' or another kind that divides",
+            )
+        ]
+    if v == "oneOf" and path and path[-1] == "denominator" and isinstance(inst, dict):
+        sub: jsonschema.protocols.Validator
+        if "population" in inst:
+            sub = jsonschema.Draft202012Validator(schema()["$defs"]["population"])
+        else:
+            sub = _validators()[1]
+        found: list[tuple[str | None, str]] = []
+        for sub_err in sub.iter_errors(inst):
+            found.extend(_translate(sub_err, claim, path))
+        if found:
+            return found
+        return [(fld, "must be a figure reference or {population: AREA}")]
+    if v == "enum":
+        options = err.validator_value if isinstance(err.validator_value, list) else []
+        allowed_values = ", ".join(str(x) for x in options)
+        return [(fld, f"{_short(inst)} is not allowed; allowed: {allowed_values}")]
+    if v == "const":
+        return [(fld, f"{_short(inst)} is not allowed")]
+    if v == "type":
+        want = err.validator_value
+        wants = " or ".join(want) if isinstance(want, list) else str(want)
+        wants = wants.replace("string", "text").replace("object", "mapping")
+        return [(fld, f"must be {wants}; got {_type_name(inst)} {_short(inst)}")]
+    if v == "pattern":
+        hint = _FIELD_HINTS.get(path[-1] if path else "", f"text matching {err.validator_value}")
+        return [(fld, f"{_short(inst)} is not valid; write {hint}")]
+    if v == "minLength":
+        return [(fld, "must not be empty")]
+    if v in ("minimum", "maximum"):
+        return [
+            (
+                fld,
+                f"{_short(inst)} is out of range; decimals is a whole number from 0 to "
+                f"{_MAX_DECIMALS}",
+            )
+        ]
+    return [(fld, err.message)]
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_claims(
+    obj: object,
+    path: str = "<claims>",
+    lines: Mapping[tuple[Any, ...], int] | None = None,
+) -> list[Claim]:
+    """Validate already-loaded claims (a list of mappings) and build :class:`Claim` objects.
+
+    Parameters
+    ----------
+    obj : object
+        What the YAML (or JSON) document holds; must be a non-empty list of mappings.
+    path : str
+        The file named in error messages.
+    lines : mapping, optional
+        ``(index,)``, ``(index, field)`` and ``(index, field, subfield)`` to 1-based line.
+
+    Returns
+    -------
+    list of Claim
+
+    Raises
+    ------
+    ClaimsError
+        Listing every problem (schema and meaning) with the claim id, field and line.
+    """
+    lines = lines or {}
+    entries = _claim_list(obj, path)
+    claim_validator, _ = _validators()
+    problems: list[Problem] = []
+    claims: list[Claim] = []
+    first_index_of: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        built, found = _parse_entry(entry, i, path, lines, claim_validator)
+        problems.extend(found)
+        if built is None:
+            continue
+        if built.id in first_index_of:
+            problems.append(
+                _problem(
+                    f"duplicate id '{built.id}' (also entry {first_index_of[built.id] + 1}); "
+                    "ids must be unique",
+                    lines,
+                    i,
+                    "id",
+                    built.id,
+                )
+            )
+            continue
+        first_index_of[built.id] = i
+        claims.append(built)
+    if problems:
+        raise ClaimsError(problems, path)
+    return claims
+
+
+def _claim_list(obj: object, path: str) -> list[Any]:
+    """Return the document as a non-empty list, or raise the problem with the whole file."""
+    if obj is None:
+        raise _file_error(
+            path, "the file holds no claims; expected a list of claims (see docs/claims.md)"
+        )
+    if not isinstance(obj, list):
+        raise _file_error(
+            path,
+            "the top level must be a list of claims, each starting with '- id: ...'; "
+            f"got {_type_name(obj)}",
+            1,
+        )
+    if not obj:
+        raise _file_error(path, "the list of claims is empty")
+    return obj
+
+
+def _problem(
+    message: str,
+    lines: Mapping[tuple[Any, ...], int],
+    index: int,
+    fld: str | None,
+    cid: str | None,
+) -> Problem:
+    """Return a problem with one claim, on the line of its field (else of the claim)."""
+    key: tuple[Any, ...] = (index, *fld.split(".")) if fld else (index,)
+    line = lines.get(key) or lines.get(key[:2]) or lines.get((index,))
+    return Problem(message, index=index, claim=cid, field=fld, line=line)
+
+
+def _parse_entry(
+    entry: object,
+    index: int,
+    path: str,
+    lines: Mapping[tuple[Any, ...], int],
+    validator: jsonschema.protocols.Validator,
+) -> tuple[Claim | None, list[Problem]]:
+    """Check one entry of the list: its structure, the schema, then the meaning.
+
+    Returns the claim (None when the entry is invalid) and every problem found at the first
+    stage that finds any.
+    """
+    if not isinstance(entry, dict):
+        message = (
+            "each claim must be a mapping of fields (id: ..., statement: ..., ...); got "
+            f"{_type_name(entry)}"
+        )
+        return None, [_problem(message, lines, index, None, None)]
+    raw_id = entry.get("id")
+    cid = raw_id if isinstance(raw_id, str) and raw_id.strip() else None
+    structure = _check_structure(entry, [])
+    if structure is not None:
+        at, message = structure
+        return None, [_problem(message, lines, index, ".".join(str(a) for a in at) or None, cid)]
+    found = _schema_problems(entry, validator)
+    if not found:
+        built, found = _build_claim(entry, path, index, lines.get((index,)))
+        if built is not None:
+            return built, []
+    return None, [_problem(msg, lines, index, fld, cid) for fld, msg in found]
+
+
+def _ref(raw: Mapping[str, Any], fld: str, problems: list[tuple[str | None, str]]) -> FigureRef:
+    """Read a figure reference; the dataset must exist and the period parse."""
+    dataset = str(raw["dataset"])
+    if dataset not in data.list_datasets():
+        problems.append(
+            (
+                f"{fld}.dataset",
+                f"unknown dataset '{dataset}'; choose one of {', '.join(data.list_datasets())}",
+            )
+        )
+    period = str(raw["period"]).strip()
+    try:
+        parse_period(period)
+    except (PeriodError, ValueError) as err:
+        problems.append((f"{fld}.period", f"cannot be read as a period: {err}"))
+    return FigureRef(
+        dataset=dataset,
+        period=period,
+        category=str(raw.get("category", "Total")),
+        measure=raw.get("measure"),
+        breakdown_topic=raw.get("breakdown_topic"),
+        nature=raw.get("nature"),
+        area=str(raw.get("area", "England")),
+    )
+
+
+# Problems found in one claim's meaning: (field, message) pairs, in the order they are found.
+_Found = list[tuple[str | None, str]]
+
+
+def _published(entry: Mapping[str, Any], problems: _Found) -> Decimal:
+    """Read ``published`` exactly as written: finite, plausible, no more places than decimals."""
+    raw = entry["published"]
+    published = Decimal(0)
+    try:
+        published = to_decimal(raw)
+        if not published.is_finite():
+            problems.append(("published", "must be a finite number (not .nan or .inf)"))
+        elif abs(published) >= _MAX_PUBLISHED:
+            problems.append(("published", f"{_short(raw)} is implausibly large"))
+    except (InvalidOperation, TypeError, ValueError):
+        problems.append(("published", f"must be a number; got {_short(raw)}"))
+    decimals = int(entry["decimals"])
+    if not problems and places_of(published) > decimals:
+        problems.append(
+            (
+                "published",
+                f"{_short(raw)} has {places_of(published)} decimal place(s) but decimals "
+                f"is {decimals}; give decimals as published",
+            )
+        )
+    return published
+
+
+def _check_url(url: str, problems: _Found) -> None:
+    """Require an http(s) address with a host (the schema's pattern lets a few others through)."""
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(("url", f"{_short(url)} is not an http(s) address"))
+    except ValueError as err:
+        problems.append(("url", f"{_short(url)} is not a valid address: {err}"))
+
+
+def _denominator(raw: object, kind: str, problems: _Found) -> FigureRef | PopulationRef | None:
+    """Read the denominator: a figure reference, or ``{population: AREA}`` for a rate."""
+    if not isinstance(raw, dict):
+        return None
+    if "population" not in raw:
+        return _ref(raw, "denominator", problems)
+    if kind != "rate":
+        problems.append(
+            ("denominator", "{population: AREA} is for kind 'rate' only; give a figure reference")
+        )
+    return PopulationRef(area=str(raw["population"]))
+
+
+def _build_claim(
+    entry: Mapping[str, Any], path: str, index: int, line: int | None
+) -> tuple[Claim | None, _Found]:
+    """Check a schema-valid entry's meaning and build its claim (None if any problem)."""
+    problems: _Found = []
+    kind = str(entry["kind"])
+    published = _published(entry, problems)
+    url = str(entry["url"])
+    _check_url(url, problems)
+    numerator = _ref(entry["numerator"], "numerator", problems)
+    denominator = _denominator(entry.get("denominator"), kind, problems)
+    interval_model = entry.get("interval_model")
+    if interval_model is not None and kind != "count":
+        problems.append(
+            ("interval_model", "the uncertainty model applies to a count; use it with kind 'count'")
+        )
+    model_target = entry.get("model_target")
+    if model_target is not None and interval_model is None:
+        problems.append(("model_target", "is only used with interval_model: uncertainty"))
+    if problems:
+        return None, problems
+    claim = Claim(
+        id=str(entry["id"]),
+        statement=str(entry["statement"]),
+        source=str(entry["source"]),
+        url=url,
+        published=published,
+        decimals=int(entry["decimals"]),
+        kind=kind,
+        numerator=numerator,
+        denominator=denominator,
+        qualifier=entry.get("qualifier"),
+        expect=entry.get("expect"),
+        reason=entry.get("reason"),
+        explanation=_clean(entry.get("explanation")),
+        tolerance_note=_clean(entry.get("tolerance_note")),
+        interval_model=interval_model,
+        model_target=str(model_target or DEFAULT_MODEL_TARGET),
+        file=path,
+        index=index,
+        line=line,
+    )
+    return claim, problems
+
+
+def _clean(text: object) -> str | None:
+    if text is None:
+        return None
+    return " ".join(str(text).split())

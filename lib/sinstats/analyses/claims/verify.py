@@ -1,0 +1,720 @@
+"""Verifying claims: resolve each figure, recompute, round as published, give the verdict.
+
+:func:`verify` recomputes each number from the project's data, rounds it as it was published
+(half away from zero, in decimal arithmetic), and gives a verdict (:data:`VERDICTS`):
+``reproduces`` when the rounded value equals the published number, ``differs`` when it does not
+(the difference is reported, never hidden), ``cannot check`` when a figure the claim needs is not
+in the data (the note says which).
+
+Beside each verdict is the interval of the recomputed quantity (:data:`INTERVAL_METHODS`):
+exact Poisson (Garwood) for a count, Wilson for a share of counts, the exact conditional rate
+ratio (as R's ``poisson.test``) for a change or a ratio, with its p-value and whether chance
+alone could explain the change, and exact Poisson scaled for a rate. A claim can also ask for
+the experimental-statistics interval of :mod:`sinstats.stats.uncertainty`
+(``interval_model: uncertainty``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+from types import MappingProxyType
+from typing import Any, Final
+
+import pandas as pd
+
+from sinstats import data, paths
+from sinstats._typing import DataDir, PathLike
+from sinstats.analyses.claims.records import (
+    VERDICTS,
+    ClaimResult,
+    FigureUsed,
+    ModelInterval,
+    VerdictCounts,
+)
+from sinstats.analyses.claims.register import Claim, FigureRef, PopulationRef, load_claims
+from sinstats.analyses.claims.rounding import (
+    brief,
+    plain,
+    round_half_away,
+    to_decimal,
+)
+from sinstats.data import PER
+from sinstats.errors import ClaimsError, NoDataError, ParameterError, PeriodError, Problem
+from sinstats.periods import Period
+from sinstats.present.words import p_number, trimmed
+from sinstats.stats import intervals
+
+__all__ = [
+    "DEFAULT_CONF_LEVEL",
+    "INTERVAL_METHODS",
+    "VERDICTS",
+    "ClaimResult",
+    "FigureUsed",
+    "ModelInterval",
+    "VerdictCounts",
+    "exit_status",
+    "summary",
+    "verify",
+    "verify_files",
+]
+
+#: Interval method used for each kind (the ``method`` column of every output).
+INTERVAL_METHODS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "count": "exact Poisson (Garwood)",
+        "share": "Wilson score",
+        "percent_change": "exact conditional rate ratio (as R poisson.test), as percent change",
+        "difference": "exact conditional rate ratio (as R poisson.test), times the earlier count",
+        "ratio": "exact conditional rate ratio (as R poisson.test)",
+        "rate": "exact Poisson (Garwood), scaled per 100,000",
+    }
+)
+
+
+DEFAULT_CONF_LEVEL: Final = 0.95
+
+_DIVIDING_KINDS: Final = ("share", "percent_change", "ratio", "rate")
+
+# The category of the ONS estimate in ``population_0_17`` (a ``{population: AREA}`` denominator).
+_POPULATION_CATEGORY: Final = "Children aged 0 to 17 years"
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """A figure a claim needs that the data do not hold, and why."""
+
+    role: str
+    reason: str
+
+
+@dataclass
+class _Context:
+    """What one :func:`verify` call shares across claims: the level, the loaded data."""
+
+    conf_level: float
+    data_dir: DataDir
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    assumptions: Any = None
+
+    def frame(self, dataset: str) -> pd.DataFrame:
+        """Return a dataset's tidy frame, loading it once."""
+        if dataset not in self.frames:
+            self.frames[dataset] = data.load(dataset, self.data_dir)
+        return self.frames[dataset]
+
+
+def _claim_error(claim: Claim, fld: str, message: str) -> ClaimsError:
+    """Return the error for a claim that cannot be computed as written."""
+    return ClaimsError(
+        [Problem(message, index=claim.index, claim=claim.id, field=fld, line=claim.line)],
+        claim.file,
+    )
+
+
+def _short_reason(message: str) -> str:
+    """Drop the long list of periods from a NoDataError message."""
+    cut = message.find(" Periods with figures:")
+    return message[:cut] if cut > 0 else message
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving the figures
+# ---------------------------------------------------------------------------------------------
+
+
+def _resolve(
+    claim: Claim, role: str, ref: FigureRef, ctx: _Context
+) -> tuple[FigureUsed, Period] | _Missing:
+    """Resolve a figure reference to one published figure (and the period it was read as)."""
+    frame = ctx.frame(ref.dataset)
+    try:
+        period = data.resolve_period(frame, ref.period)
+        fig = data.figure(
+            ref.dataset,
+            period,
+            ref.category,
+            measure=ref.measure,
+            breakdown_topic=ref.breakdown_topic,
+            nature=ref.nature,
+            area=ref.area,
+            frame=frame,
+        )
+    except NoDataError as err:
+        return _Missing(role, _short_reason(str(err)))
+    except (ParameterError, PeriodError) as err:
+        raise _claim_error(claim, role, str(err)) from None
+    return FigureUsed(role, fig), period
+
+
+def _resolve_population(ref: PopulationRef, period: Period, ctx: _Context) -> FigureUsed | _Missing:
+    """Resolve ``{population: AREA}`` to the ONS estimate for the numerator's period.
+
+    The figure is labelled ``mid-YYYY`` and carries :func:`sinstats.data.population`'s note,
+    which says when the estimate for the period is not yet published and an earlier one is used.
+    """
+    frame = ctx.frame("population_0_17")
+    try:
+        pop = data.population(period, ref.area, frame=frame)
+        fig = data.figure(
+            "population_0_17",
+            str(pop.mid_year),
+            _POPULATION_CATEGORY,
+            measure="population_estimate",
+            area=pop.area,
+            frame=frame,
+        )
+    except NoDataError as err:
+        return _Missing("denominator", _short_reason(str(err)))
+    return FigureUsed(
+        "denominator", fig._replace(period_label=f"mid-{pop.mid_year}", note=pop.note)
+    )
+
+
+def _figures(
+    claim: Claim, ctx: _Context
+) -> tuple[FigureUsed | _Missing, FigureUsed | _Missing | None]:
+    """Resolve the numerator, then the denominator (a population needs the numerator's period)."""
+    num = _resolve(claim, "numerator", claim.numerator, ctx)
+    den: FigureUsed | _Missing | None = None
+    if isinstance(claim.denominator, FigureRef):
+        got = _resolve(claim, "denominator", claim.denominator, ctx)
+        den = got if isinstance(got, _Missing) else got[0]
+    elif isinstance(claim.denominator, PopulationRef) and not isinstance(num, _Missing):
+        den = _resolve_population(claim.denominator, num[1], ctx)
+    return (num if isinstance(num, _Missing) else num[0]), den
+
+
+def _unavailable(f: FigureUsed) -> _Missing:
+    """Say which figure is suppressed or not available, with its symbol's meaning."""
+    fig = f.figure
+    return _Missing(
+        f.role,
+        f"{fig.dataset} {fig.period_label} '{fig.category}' is not available "
+        f"('{fig.status}': {data.SYMBOLS.get(fig.status, 'missing')})",
+    )
+
+
+def _check_denominator(claim: Claim, den: FigureUsed | None) -> None:
+    """Refuse a zero denominator of a kind that divides, and a rate over a non-population."""
+    if den is None:
+        return
+    fig = den.figure
+    where = f"{fig.dataset} {fig.period_label} '{fig.category}'"
+    if claim.kind in _DIVIDING_KINDS and to_decimal(fig.value).is_zero():
+        raise _claim_error(
+            claim,
+            "denominator",
+            f"division by zero: the denominator {where} is 0, and a {claim.kind} divides by it; "
+            "choose a non-zero denominator",
+        )
+    if claim.kind == "rate" and fig.unit != "persons":
+        raise _claim_error(
+            claim,
+            "denominator",
+            f"a rate needs a population (unit 'persons'); {where} is a {fig.unit}. Use "
+            "{population: England} or a population figure",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Computing and comparing
+# ---------------------------------------------------------------------------------------------
+
+# How each kind is recomputed from the numerator n and denominator d, and its arithmetic as text.
+_FORMULAS: Final[Mapping[str, tuple[Callable[[Decimal, Decimal], Decimal], str]]] = (
+    MappingProxyType(
+        {
+            "share": (lambda n, d: Decimal(100) * n / d, "100 * {n} / {d}"),
+            "percent_change": (lambda n, d: Decimal(100) * (n - d) / d, "100 * ({n} - {d}) / {d}"),
+            "difference": (lambda n, d: n - d, "{n} - {d}"),
+            "ratio": (lambda n, d: n / d, "{n} / {d}"),
+            "rate": (lambda n, d: n * Decimal(PER) / d, f"{{n}} / {{d}} * {PER:,}"),
+        }
+    )
+)
+
+
+def _compute(kind: str, n: Decimal, d: Decimal | None) -> tuple[Decimal, str]:
+    """Return the recomputed value (in 40-digit decimal arithmetic) and the arithmetic as text."""
+    with localcontext() as ctx:
+        ctx.prec = 40
+        ns = plain(n.normalize())
+        if kind == "count" or d is None:
+            return n, ns
+        formula, text = _FORMULAS[kind]
+        return formula(n, d), text.format(n=ns, d=plain(d.normalize()))
+
+
+def _computation(claim: Claim, recomputed: Decimal, arithmetic: str) -> str:
+    """Return the arithmetic with its result: ``100 * (379 - 482) / 482 = -21.369``."""
+    if claim.kind == "count":
+        return arithmetic
+    return f"{arithmetic} = {brief(recomputed, claim.decimals + 3)}"
+
+
+def _compare(claim: Claim, recomputed: Decimal, rounded: Decimal) -> tuple[str, Decimal, str]:
+    """Compare the rounded value with the published one: verdict, difference and note.
+
+    A published bound (``over``/``under``) reproduces when the recomputed value lies beyond it.
+    """
+    published = claim.published
+    if rounded == published:
+        note = ""
+        if claim.qualifier in ("over", "under"):
+            note = (
+                f"Published as a bound ('{claim.qualifier} {plain(published)}'): compared as "
+                "published, so this checks the bound's number, not an exact count."
+            )
+        return "reproduces", Decimal(0), note
+    difference = rounded - published
+    if (claim.qualifier == "over" and recomputed > published) or (
+        claim.qualifier == "under" and recomputed < published
+    ):
+        note = f"The bound holds: {plain(rounded)} is {claim.qualifier} {plain(published)}."
+        return "reproduces", difference, note
+    sign = "+" if difference > 0 else ""
+    note = (
+        f"Differs: the data give {plain(rounded)} (rounded to {claim.decimals} "
+        f"decimal place{'s' if claim.decimals != 1 else ''}), the statement "
+        f"{claim.published_display()}; difference {sign}{plain(difference)}."
+    )
+    return "differs", difference, note
+
+
+def _figure_notes(figures: Sequence[FigureUsed]) -> list[str]:
+    """Say which figures are held as bounds or were rounded at source."""
+    notes = []
+    for f in figures:
+        fig = f.figure
+        if fig.qualifier:
+            notes.append(
+                f"The {f.role} is held as a bound ('{fig.qualifier} {f.value_text()}', "
+                f"{fig.dataset} {fig.period_label}), so the recomputed value is a bound too."
+            )
+        if fig.rounded_to:
+            notes.append(
+                f"The {f.role} was rounded to the nearest {fig.rounded_to} at source; the "
+                "interval covers chance only."
+            )
+    return notes
+
+
+# ---------------------------------------------------------------------------------------------
+# Intervals: one function per kind of claim
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _IntervalInfo:
+    """The interval beside a verdict, or the notes saying why there is none."""
+
+    lower: float | None = None
+    upper: float | None = None
+    method: str = "none"
+    p_value: float | None = None
+    chance_alone: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _no_interval(note: str) -> _IntervalInfo:
+    return _IntervalInfo(notes=[note])
+
+
+def _is_count(f: FigureUsed) -> bool:
+    fig = f.figure
+    return fig.unit == "count" and fig.value >= 0 and float(fig.value).is_integer()
+
+
+def _count_interval(
+    kind: str, num: FigureUsed, den: FigureUsed | None, level: float
+) -> _IntervalInfo:
+    """Exact Poisson (Garwood) limits of a count, as R ``poisson.test(n)``."""
+    if not _is_count(num):
+        return _no_interval(
+            f"No interval: the figure is a {num.figure.unit} value, not a count of events."
+        )
+    ci = intervals.poisson_ci(num.figure.value, level, "exact")
+    return _IntervalInfo(float(ci.lower), float(ci.upper), INTERVAL_METHODS[kind])
+
+
+def _rate_interval(
+    kind: str, num: FigureUsed, den: FigureUsed | None, level: float
+) -> _IntervalInfo:
+    """Exact Poisson limits of the count, scaled per 100,000 of a population taken as known."""
+    assert den is not None
+    if not _is_count(num):
+        return _no_interval(
+            f"No interval: the numerator is a {num.figure.unit} value, not a count."
+        )
+    ci = intervals.rate_ci(num.figure.value, den.figure.value, PER, level, "exact")
+    return _IntervalInfo(
+        float(ci.lower),
+        float(ci.upper),
+        INTERVAL_METHODS[kind],
+        notes=["The population is taken as known without error."],
+    )
+
+
+def _not_both_counts(num: FigureUsed, den: FigureUsed) -> _IntervalInfo | None:
+    if _is_count(num) and _is_count(den):
+        return None
+    return _no_interval(
+        "No interval: numerator and denominator must both be counts "
+        f"(here {num.figure.unit} and {den.figure.unit})."
+    )
+
+
+def _share_interval(
+    kind: str, num: FigureUsed, den: FigureUsed | None, level: float
+) -> _IntervalInfo:
+    """Wilson score interval of a share of counts (as R ``prop.test(correct = FALSE)``), in %."""
+    assert den is not None
+    refused = _not_both_counts(num, den)
+    if refused is not None:
+        return refused
+    n, d = num.figure, den.figure
+    if n.value > d.value:
+        return _no_interval(
+            "No interval: the numerator exceeds the denominator, so it is not a part of that whole."
+        )
+    ci = intervals.proportion_ci(n.value, d.value, level, "wilson")
+    out = _IntervalInfo(100 * float(ci.lower), 100 * float(ci.upper), INTERVAL_METHODS[kind])
+    if n.measure != d.measure:
+        out.notes.append(
+            f"The Wilson interval takes the {n.measure} as a subset of the {d.measure}."
+        )
+    return out
+
+
+def _change_interval(
+    kind: str, num: FigureUsed, den: FigureUsed | None, level: float
+) -> _IntervalInfo:
+    """Exact conditional rate ratio (as R ``poisson.test(c(n, d))``) with its test of no change.
+
+    Shown as a ratio, as a percent change ``100 * (RR - 1)``, or as a difference
+    ``d * (RR - 1)``; chance alone could explain the change when ``p >= 1 - level``.
+    """
+    assert den is not None
+    refused = _not_both_counts(num, den)
+    if refused is not None:
+        return refused
+    n, d = num.figure, den.figure
+    if n.measure != d.measure:
+        return _no_interval(
+            f"No interval: numerator and denominator count different things ({n.measure} "
+            f"and {d.measure}), so a rate ratio would not compare like with like."
+        )
+    if n.value + d.value == 0 or d.value == 0:
+        return _no_interval("No interval: the earlier count is 0.")
+    rr = intervals.rate_ratio_ci(n.value, d.value, 1.0, 1.0, level, "exact")
+    lo, hi = float(rr.lower), float(rr.upper)
+    scale = {"percent_change": 100.0, "difference": d.value}.get(kind)
+    p_value = float(rr.p_value)
+    alpha = 1 - level
+    out = _IntervalInfo(lo, hi, INTERVAL_METHODS[kind], p_value, chance_alone=p_value >= alpha)
+    if scale is not None:
+        out.lower, out.upper = scale * (lo - 1), scale * (hi - 1)
+    test = f"exact conditional test of no change p = {p_number(p_value)}"
+    if out.chance_alone:
+        out.notes.append(f"Chance alone could explain this change: {test} (>= {trimmed(alpha)}).")
+    else:
+        out.notes.append(f"More than chance alone: {test} (< {trimmed(alpha)}).")
+    if kind == "difference":
+        out.notes.append(
+            f"Interval: the rate-ratio limits times the earlier count ({den.value_text()})."
+        )
+    return out
+
+
+_Interval = Callable[[str, FigureUsed, FigureUsed | None, float], _IntervalInfo]
+
+# The interval beside each kind of claim (the methods are named in INTERVAL_METHODS).
+_INTERVALS: Final[Mapping[str, _Interval]] = MappingProxyType(
+    {
+        "count": _count_interval,
+        "share": _share_interval,
+        "percent_change": _change_interval,
+        "difference": _change_interval,
+        "ratio": _change_interval,
+        "rate": _rate_interval,
+    }
+)
+
+
+def _interval(claim: Claim, num: FigureUsed, den: FigureUsed | None, level: float) -> _IntervalInfo:
+    """Return the interval of the recomputed quantity, or say why none applies."""
+    try:
+        return _INTERVALS[claim.kind](claim.kind, num, den, level)
+    except ValueError as err:  # intervals refuse an input; say so rather than fail
+        return _no_interval(f"No interval: {err}.")
+
+
+def _model_interval(claim: Claim, num: FigureUsed, ctx: _Context) -> ModelInterval:
+    """Return the :mod:`sinstats.stats.uncertainty` interval of the claim's model target."""
+    from sinstats.stats import uncertainty  # loaded only for claims that ask for the model
+
+    target_name = claim.model_target
+    if ctx.assumptions is None:
+        ctx.assumptions = uncertainty.load_assumptions(paths.assumptions_file(ctx.data_dir))
+    assumptions = ctx.assumptions
+    try:
+        target = assumptions.target(target_name)
+    except ParameterError as err:
+        raise _claim_error(claim, "model_target", str(err)) from None
+    fig = num.figure
+    settings = assumptions.simulation
+    try:
+        observed = uncertainty.Observed(
+            fig.value,
+            rounded_to=fig.rounded_to,
+            qualifier=fig.qualifier if fig.qualifier == "over" else "",
+            label=f"{fig.period_label} {fig.category}",
+        )
+        result = uncertainty.simulate(
+            observed,
+            target,
+            n_draws=settings.n_draws,
+            seed=settings.seed,
+            conf_levels=(ctx.conf_level,),
+        )
+    except ParameterError as err:
+        raise _claim_error(
+            claim, "interval_model", f"the uncertainty model cannot use this figure: {err}"
+        ) from None
+    lower, upper = result.interval(ctx.conf_level)
+    note = (
+        f"Experimental statistics: {target.description.strip()} Central estimate "
+        f"{result.median:.0f} {target.unit}, {trimmed(ctx.conf_level * 100)}% interval "
+        f"{lower:.0f} to {upper:.0f}, from the published figure {observed.describe()} "
+        f"(sinstats.stats.uncertainty target '{target_name}', {result.n_draws:,} draws, seed "
+        f"{result.seed}; every assumption is in data/assumptions.yml with its source and "
+        "rating)."
+    )
+    if fig.qualifier and fig.qualifier != "over":
+        note += f" The model reads the figure as exact; the source said '{fig.qualifier}'."
+    return ModelInterval(
+        target=target_name,
+        description=" ".join(target.description.split()),
+        unit=target.unit,
+        central=result.median,
+        lower=lower,
+        upper=upper,
+        conf_level=ctx.conf_level,
+        n_draws=result.n_draws,
+        seed=result.seed,
+        note=note,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One claim
+# ---------------------------------------------------------------------------------------------
+
+
+def _cannot_check(
+    claim: Claim, figures: tuple[FigureUsed, ...], missing: Sequence[_Missing], level: float
+) -> ClaimResult:
+    """Return the result for a claim whose figures the data do not hold: which, and why."""
+    why = [_sentence(f"{m.role.capitalize()}: {m.reason}") for m in missing]
+    why += _expect_notes(claim, "cannot check")
+    if claim.expect == "cannot check" and claim.reason:
+        why.append(_sentence(f"Reason given: {' '.join(claim.reason.split())}"))
+    return ClaimResult(claim, "cannot check", level, " ".join(why), figures=figures)
+
+
+def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
+    """Resolve, recompute, round, compare and add the interval for one claim."""
+    level = ctx.conf_level
+    num, den_res = _figures(claim, ctx)
+    figures = tuple(f for f in (num, den_res) if isinstance(f, FigureUsed))
+    missing = [m for m in (num, den_res) if isinstance(m, _Missing)]
+    missing += [_unavailable(f) for f in figures if not f.available]
+    if missing:
+        return _cannot_check(claim, figures, missing, level)
+    assert isinstance(num, FigureUsed)
+    den = den_res if isinstance(den_res, FigureUsed) else None
+    _check_denominator(claim, den)
+    n = to_decimal(num.figure.value)
+    d = to_decimal(den.figure.value) if den is not None else None
+    recomputed, arithmetic = _compute(claim.kind, n, d)
+    rounded = round_half_away(recomputed, claim.decimals)
+    verdict, difference, verdict_note = _compare(claim, recomputed, rounded)
+    notes = [verdict_note] if verdict_note else []
+    if claim.qualifier == "about":
+        notes.append("Published as approximate ('about'); compared as published.")
+    notes += _figure_notes(figures)
+    info = _interval(claim, num, den, level)
+    if claim.kind == "count" and num.figure.qualifier and info.lower is not None:
+        info.notes.append(
+            f"The interval is for a count of exactly {num.value_text()}; the true count "
+            "is not known exactly."
+        )
+    if den is not None and num.figure.dataset != den.figure.dataset and claim.kind != "rate":
+        notes.append(f"Numerator from {num.figure.dataset}, denominator from {den.figure.dataset}.")
+    if claim.kind == "rate" and den is not None:
+        notes.append(f"Population: {den.figure.note}.".replace("..", "."))
+    notes.extend(info.notes)
+    if claim.tolerance_note:
+        notes.append(claim.tolerance_note)
+    notes.extend(_expect_notes(claim, verdict))
+    model = _model_interval(claim, num, ctx) if claim.interval_model == "uncertainty" else None
+    return ClaimResult(
+        claim=claim,
+        verdict=verdict,
+        recomputed=recomputed,
+        rounded=rounded,
+        difference=difference,
+        lower=info.lower,
+        upper=info.upper,
+        conf_level=level,
+        method=info.method,
+        p_value=info.p_value,
+        chance_alone=info.chance_alone,
+        computation=_computation(claim, recomputed, arithmetic),
+        note=" ".join(notes),
+        figures=figures,
+        model=model,
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _expect_notes(claim: Claim, verdict: str) -> list[str]:
+    """Say when the verdict is not the one the register expects (it never changes the verdict)."""
+    if claim.expect is None or claim.expect == verdict:
+        return []
+    return [
+        f"The register expected '{claim.expect}' but the verdict is '{verdict}': review the "
+        "claim's expect/reason."
+    ]
+
+
+def verify(
+    claims: Sequence[Claim],
+    *,
+    conf_level: float = DEFAULT_CONF_LEVEL,
+    data_dir: DataDir = None,
+) -> list[ClaimResult]:
+    """Recompute every claim from the data and give its verdict and interval.
+
+    Parameters
+    ----------
+    claims : sequence of Claim
+        From :func:`load_claims` or :func:`parse_claims`.
+    conf_level : float, default 0.95
+        Confidence level of every interval; a change is "consistent with chance alone" when the
+        exact test's p-value is at least ``1 - conf_level`` (0.05 by default).
+    data_dir : path-like, optional
+        The data folder (default ``data/``).
+
+    Returns
+    -------
+    list of ClaimResult
+        One per claim, in order.
+
+    Raises
+    ------
+    ClaimsError
+        When a claim cannot be computed as written: a denominator of 0 (division by zero), a
+        reference matching several figures, a rate over something that is not a population,
+        an unknown model target. Raised before anything is returned.
+    ParameterError
+        For a ``conf_level`` outside (0, 1).
+    DataError
+        If the data files fail validation.
+    """
+    level = intervals.check_conf_level(conf_level)
+    ctx = _Context(conf_level=level, data_dir=data_dir)
+    return [_verify_one(c, ctx) for c in claims]
+
+
+def verify_files(
+    files: Sequence[PathLike] | None = None,
+    *,
+    conf_level: float = DEFAULT_CONF_LEVEL,
+    data_dir: DataDir = None,
+) -> list[ClaimResult]:
+    """Read one or more claims files and verify every claim in them.
+
+    Parameters
+    ----------
+    files : sequence of path-like, optional
+        Claims files; default ``data/claims/published.yml`` of ``data_dir``. Ids must be unique
+        across the files.
+    conf_level : float, default 0.95
+        As for :func:`verify`.
+    data_dir : path-like, optional
+        The data folder (default ``data/``); also where the default claims file is.
+
+    Returns
+    -------
+    list of ClaimResult
+        One per claim, file by file, in file order.
+
+    Raises
+    ------
+    ClaimsError
+        For any invalid file (all files are read and checked before any claim is verified), or a
+        claim that cannot be computed as written (see :func:`verify`).
+    ParameterError
+        For a ``conf_level`` outside (0, 1).
+    """
+    chosen = list(files) if files else [paths.claims_file(data_dir)]
+    claims: list[Claim] = []
+    seen: dict[str, Claim] = {}
+    problems: list[Problem] = []
+    for f in chosen:
+        for c in load_claims(f):
+            if c.id in seen:
+                problems.append(
+                    Problem(
+                        f"duplicate id '{c.id}' (also in {seen[c.id].file}); ids must be unique "
+                        "across claims files",
+                        index=c.index,
+                        claim=c.id,
+                        field="id",
+                        line=c.line,
+                    )
+                )
+                continue
+            seen[c.id] = c
+            claims.append(c)
+    if problems:
+        raise ClaimsError(problems, str(chosen[-1]))
+    return verify(claims, conf_level=conf_level, data_dir=data_dir)
+
+
+def exit_status(results: Sequence[ClaimResult]) -> int:
+    """Return the exit status of ``sinstats verify`` for these results.
+
+    Parameters
+    ----------
+    results : sequence of ClaimResult
+        What :func:`verify` or :func:`verify_files` returned.
+
+    Returns
+    -------
+    int
+        1 if any claim differs, else 0 (claims that cannot be checked are listed, not failed).
+    """
+    return 1 if any(r.verdict == "differs" for r in results) else 0
+
+
+def summary(results: Sequence[ClaimResult]) -> VerdictCounts:
+    """Count the verdicts.
+
+    Parameters
+    ----------
+    results : sequence of ClaimResult
+
+    Returns
+    -------
+    VerdictCounts
+        The number of claims, and of each verdict (:data:`VERDICTS`).
+    """
+    return VerdictCounts.of(results)
