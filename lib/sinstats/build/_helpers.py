@@ -129,12 +129,29 @@ def read_json(path: Path) -> Any:
 
 
 def utc_now() -> dt.datetime:
-    """Return the current time in UTC (timezone-aware)."""
+    """Return the current time in UTC.
+
+    Returns
+    -------
+    datetime
+        Timezone-aware.
+    """
     return dt.datetime.now(dt.UTC)
 
 
 def iso(when: dt.datetime) -> str:
-    """Return ``when`` in ISO 8601 to the millisecond, as the manifest records times."""
+    """Return ``when`` in ISO 8601 to the millisecond, as the manifest records times.
+
+    Parameters
+    ----------
+    when : datetime
+        A timezone-aware time.
+
+    Returns
+    -------
+    str
+        E.g. ``2026-03-31T12:00:00.000+00:00``.
+    """
     return when.isoformat(timespec="milliseconds")
 
 

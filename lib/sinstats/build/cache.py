@@ -42,7 +42,18 @@ class SharedInputs:
 
     @classmethod
     def current(cls, data_dir: Path) -> SharedInputs:
-        """Return the inputs as they are now, for the data folder ``data_dir``."""
+        """Return the inputs as they are now.
+
+        Parameters
+        ----------
+        data_dir : Path
+            The data folder (for its assumptions, claims and release files).
+
+        Returns
+        -------
+        SharedInputs
+            Looked up through :mod:`sinstats.build.provenance`, where tests can pin them.
+        """
         return cls(
             library_sha=provenance.library_hash(),
             packages=provenance.package_versions(),
@@ -79,14 +90,37 @@ class HashCache:
         self.sums: dict[Path, dict[str, str] | None] = {}
 
     def file(self, display: str) -> str | None:
-        """Return the SHA-256 of a file given as the manifest shows it, or None if missing."""
+        """Return the SHA-256 of a file given as the manifest shows it.
+
+        Parameters
+        ----------
+        display : str
+            The path, relative to the project root or absolute.
+
+        Returns
+        -------
+        str or None
+            None when the file does not exist.
+        """
         if display not in self.files:
             p = _absolute(display)
             self.files[display] = sha256_file(p) if p.is_file() else None
         return self.files[display]
 
     def sums_entry(self, display: str) -> str | None:
-        """Return the SHA256SUMS checksum listed for a published file, or None."""
+        """Return the checksum ``SHA256SUMS`` lists for a published file.
+
+        Parameters
+        ----------
+        display : str
+            ``<data>/published/<file>`` as the manifest shows it; the list is
+            ``<data>/SHA256SUMS``.
+
+        Returns
+        -------
+        str or None
+            None when there is no list or it does not name the file.
+        """
         p = _absolute(display)
         base = p.parent.parent
         if base not in self.sums:

@@ -93,6 +93,16 @@ class BuildConfig:
     def notebook(self, name: str) -> NotebookConfig:
         """Return the entry called ``name``.
 
+        Parameters
+        ----------
+        name : str
+            The notebook's file name without ``.ipynb``.
+
+        Returns
+        -------
+        NotebookConfig
+            The entry.
+
         Raises
         ------
         KeyError

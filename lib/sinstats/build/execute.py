@@ -124,7 +124,26 @@ class RunOutcome:
         peak_rss_kernel_mb: float = 0.0,
         peak_rss_worker_mb: float = 0.0,
     ) -> RunOutcome:
-        """Return the outcome of ``job``; ``times`` are its start and end (ISO)."""
+        """Return the outcome of ``job``.
+
+        Parameters
+        ----------
+        job : Job
+            The job whose id and folder the outcome copies.
+        status : str
+            ``"ok"`` or ``"failed"``.
+        error, inputs : dict or None
+            As in :class:`RunOutcome`.
+        times : tuple of str
+            Start and end, ISO.
+        duration_s, peak_rss_kernel_mb, peak_rss_worker_mb : float
+            The measurements (0 when not measured).
+
+        Returns
+        -------
+        RunOutcome
+            The record.
+        """
         started, finished = times
         return cls(
             job.id,

@@ -64,7 +64,19 @@ class ParameterCache:
             self.entries = loaded
 
     def declared(self, notebook: Path, sha: str) -> dict[str, DeclaredParameter]:
-        """Return the parameters ``notebook`` (whose SHA-256 is ``sha``) declares, by name.
+        """Return the parameters a notebook declares, inspecting it only if not cached.
+
+        Parameters
+        ----------
+        notebook : Path
+            The notebook file.
+        sha : str
+            Its SHA-256 (the cache key).
+
+        Returns
+        -------
+        dict
+            ``{name: DeclaredParameter}`` in the cell's order.
 
         Raises
         ------

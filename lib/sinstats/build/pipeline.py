@@ -128,7 +128,14 @@ class BuildFacts:
         return self.when.date().isoformat()
 
     def report_meta(self) -> dict[str, Any]:
-        """Return the build's part of every report's metadata (and the workbook's)."""
+        """Return the build's part of every report's metadata (and the workbook's).
+
+        Returns
+        -------
+        dict
+            Build date and creation time, git state, package versions, config files and the
+            sinstats version.
+        """
         return {
             "build_date": self.build_date,
             "created": self.when.strftime("%Y-%m-%dT%H:%M:%SZ"),
