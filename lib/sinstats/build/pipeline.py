@@ -24,6 +24,7 @@ second. See ``docs/pipeline.md`` for the rules in words.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -405,15 +406,17 @@ def build(
     data = paths.data_dir(data_dir)
     when, from_sde = provenance.build_time()
     log = stream if stream is not None else sys.stderr
-    selection: dict[str, Any] = {
-        "data_dir": data,
-        "years": years,
-        "notebooks": notebooks,
-        "parameters": parameters,
-        "cache_dir": out / CACHE_NAME,
-    }
+    plan_runs = functools.partial(
+        plan,
+        config,
+        data_dir=data,
+        years=years,
+        notebooks=notebooks,
+        parameters=parameters,
+        cache_dir=out / CACHE_NAME,
+    )
     if dry_run:
-        runs = plan(config, **selection, save_cache=False)
+        runs = plan_runs(save_cache=False)
         shared = SharedInputs.current(data)
         decisions = cache.decide(runs, cache.previous_runs(out), out, shared, force)
         _print_plan(runs, decisions, config, stream if stream is not None else sys.stdout)
@@ -421,7 +424,7 @@ def build(
 
     with build_lock(out, wait):
         recover(out)
-        runs = plan(config, **selection)
+        runs = plan_runs()
         prev_runs = cache.previous_runs(out)
         shared = SharedInputs.current(data)
         decisions = cache.decide(runs, prev_runs, out, shared, force)
@@ -432,13 +435,10 @@ def build(
             for run, d in zip(runs, decisions, strict=True)
             if d.skip
         }
-        results = (
-            execute.execute_all(
-                _jobs([run for run, _ in to_run], facts, out), n_jobs, progress, log
-            )
-            if to_run
-            else {}
-        )
+        results: dict[str, RunOutcome] = {}
+        if to_run:
+            job_list = _jobs([run for run, _ in to_run], facts, out)
+            results = execute.execute_all(job_list, n_jobs, progress, log)
         worker_stats: dict[str, dict[str, float]] = {}
         for run, reason in to_run:
             outcome = results[run.id]
