@@ -84,9 +84,9 @@ def pipeline_build(runs_filter: dict[str, Any], jobs: int | None, out: Path) -> 
 
 def naive_build(runs: list[dict[str, Any]], out: Path) -> dict[str, Any]:
     """Papermill command, nbconvert command, weasyprint command; one run after another."""
-    from sinstats.build import report
+    from sinstats.build import export
 
-    css = report.REPORT_CSS
+    css = export.REPORT_CSS
     env = _env()
     t0 = time.perf_counter()
     per_run = {}
@@ -259,12 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYTHONHASHSEED", "0")
 
     from sinstats import data
-    from sinstats.build import pipeline
+    from sinstats.build import load_config, plan
 
-    config = pipeline.load_config()
+    config = load_config()
     latest = data.latest_period().id
     runs_filter: dict[str, Any] = {} if args.all_years else {"years": [latest]}
-    planned = pipeline.plan(config, **runs_filter)
+    planned = plan(config, **runs_filter)
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
 

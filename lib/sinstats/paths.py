@@ -27,7 +27,7 @@ LIB_DIR: Path = PROJ_ROOT / "lib" / "sinstats"
 PACKAGE_DIR: Path = Path(__file__).resolve().parent
 """The installed package (``lib/sinstats`` in an editable install): code, templates, resources."""
 TEMPLATES_DIR: Path = PACKAGE_DIR / "build" / "templates"
-"""HTML and CSS templates of the reports and the index (``sinstats.build.report``)."""
+"""HTML and CSS templates of the reports and the index (``sinstats.build.export``, ``.index``)."""
 MATPLOTLIBRC: Path = PACKAGE_DIR / "present" / "matplotlibrc"
 """The charts' matplotlib settings, given to every kernel (``sinstats.present.plots``)."""
 NOTEBOOKS_DIR: Path = PROJ_ROOT / "notebooks"

@@ -3,14 +3,32 @@
 Like ploomber's ``env.test.yaml``: two fixture notebooks (``tests/e2e/notebooks/``) that follow
 the notebook/pipeline contract, a three-run matrix (one year-specific notebook for 2024-25 and
 2025-26, one other notebook for the latest year), a copy of ``data/`` (the real one is never
-modified) and a reports folder in ``tmp_path``. One build is shared by the read-only tests;
-tests that change things copy it first.
+modified) and a reports folder in ``tmp_path``. One build is shared by the read-only tests
+(``built``); tests that change things work on ``built_copy`` or a fresh ``project_factory()``.
+
+Fixtures
+--------
+project_factory
+    ``project_factory(name="p")``: a fresh project (notebooks, data, ``reports.yml``) in tmp_path.
+built
+    One forced build of the test matrix (session-wide, read-only).
+built_copy
+    A project sharing ``built``'s notebooks and data, with a copy of its reports in tmp_path.
+run_ids
+    The ids of the test matrix's three runs, in report order.
+pin_build_inputs
+    A context manager that pins the build inputs (below) for a module- or session-wide build.
+real_library_hash
+    The unpinned :func:`sinstats.build.provenance.library_hash`.
+no_kernel
+    Fails the test if any run is executed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +36,7 @@ from typing import Any
 import pytest
 
 from sinstats import paths
-from sinstats.build import pipeline
+from sinstats.build import execute, pipeline, provenance
 
 E2E_DIR = Path(__file__).resolve().parent
 FIXTURE_NOTEBOOKS = E2E_DIR / "notebooks"
@@ -86,8 +104,15 @@ class Project:
             str(out or self.out),
         ]
 
+    def with_reports_copy(self, dest: Path) -> Project:
+        """A project sharing these notebooks and data but with a copy of the reports at ``dest``."""
+        shutil.copytree(self.out, dest, ignore=shutil.ignore_patterns(".lock"))
+        return Project(
+            root=self.root, config=self.config, notebooks=self.notebooks, data=self.data, out=dest
+        )
 
-def make_project(root: Path) -> Project:
+
+def _make_project(root: Path) -> Project:
     """Copy the fixture notebooks and the data (without fetched raw releases) under ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     notebooks = root / "notebooks"
@@ -103,52 +128,88 @@ def make_project(root: Path) -> Project:
     return Project(root=root, config=config, notebooks=notebooks, data=data, out=root / "reports")
 
 
-def copy_reports(project: Project, dest: Path) -> Project:
-    """A project sharing notebooks and data with ``project`` but with a copy of its reports."""
-    shutil.copytree(project.out, dest, ignore=shutil.ignore_patterns(".lock"))
-    return Project(
-        root=project.root,
-        config=project.config,
-        notebooks=project.notebooks,
-        data=project.data,
-        out=dest,
-    )
-
-
 # Other people edit lib/sinstats while these tests run in a shared checkout; every such edit
 # changes the library hash and would make "nothing changed" tests rebuild. The hash is pinned here
 # and its effect is tested on its own (test_library_change_rebuilds_every_run).
 # Likewise commits made while the tests run would change the git state between two builds; it
 # is read once per session (a fresh clone in CI has one commit and a clean tree throughout).
+# Both are patched in sinstats.build.provenance, where the build looks them up.
 PINNED_LIBRARY_HASH = "0" * 64
-REAL_LIBRARY_HASH = pipeline.library_hash
-REAL_GIT_STATE = pipeline.git_state
-PINNED_GIT_STATE = pipeline.git_state()
+REAL_LIBRARY_HASH = provenance.library_hash
+PINNED_GIT_STATE = provenance.git_state()
 
 
 def _pin(mp: pytest.MonkeyPatch) -> None:
     mp.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-    mp.setattr(pipeline, "library_hash", lambda: PINNED_LIBRARY_HASH)
-    mp.setattr(pipeline, "git_state", lambda root=None: dict(PINNED_GIT_STATE))
+    mp.setattr(provenance, "library_hash", lambda: PINNED_LIBRARY_HASH)
+    mp.setattr(provenance, "git_state", lambda root=None: PINNED_GIT_STATE)
+
+
+@contextlib.contextmanager
+def _pinned() -> Iterator[None]:
+    mp = pytest.MonkeyPatch()
+    _pin(mp)
+    try:
+        yield
+    finally:
+        mp.undo()
 
 
 @pytest.fixture(autouse=True)
 def _fixed_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees the pinned SOURCE_DATE_EPOCH, library hash and git state."""
     _pin(monkeypatch)
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+def pin_build_inputs() -> Callable[[], contextlib.AbstractContextManager[None]]:
+    """``with pin_build_inputs(): ...`` pins the build inputs for a build shared across tests.
+
+    Function-scoped tests are pinned by an autouse fixture; module- and session-wide builds run
+    before it, so they pin the same values only while they build.
+    """
+    return _pinned
+
+
+@pytest.fixture(scope="session")
+def real_library_hash() -> Callable[[], str]:
+    """The library hash function as it is, not the pinned one."""
+    return REAL_LIBRARY_HASH
+
+
+@pytest.fixture(scope="session")
+def run_ids() -> tuple[str, ...]:
+    """The ids of the test matrix's runs, in report order (latest year first)."""
+    return RUN_IDS
+
+
+@pytest.fixture
+def project_factory(tmp_path: Path) -> Callable[..., Project]:
+    """``project_factory(name="p")``: a fresh project under ``tmp_path / name``."""
+
+    def make(name: str = "p") -> Project:
+        return _make_project(tmp_path / name)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def built(
+    tmp_path_factory: pytest.TempPathFactory,
+    pin_build_inputs: Callable[[], contextlib.AbstractContextManager[None]],
+) -> Project:
     """One forced build of the test matrix, with 2 worker processes. Treat as read-only."""
-    mp = pytest.MonkeyPatch()
-    _pin(mp)  # only while building: each test pins the same values again (autouse fixture)
-    try:
-        project = make_project(tmp_path_factory.mktemp("e2e-built"))
+    with pin_build_inputs():
+        project = _make_project(tmp_path_factory.mktemp("e2e-built"))
         result = project.build(force=True, jobs=2)
-    finally:
-        mp.undo()
     assert result.exit_code == 0, [r.get("error") for r in result.runs]
-    yield project
+    return project
+
+
+@pytest.fixture
+def built_copy(built: Project, tmp_path: Path) -> Project:
+    """``built`` with a copy of its reports in ``tmp_path / "reports"``, free to change."""
+    return built.with_reports_copy(tmp_path / "reports")
 
 
 @pytest.fixture
@@ -158,5 +219,5 @@ def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a run was executed: bad input must be refused before any kernel")
 
-    monkeypatch.setattr(pipeline, "_execute_all", refuse)
-    monkeypatch.setattr(pipeline, "execute_run", refuse)
+    monkeypatch.setattr(execute, "execute_all", refuse)
+    monkeypatch.setattr(execute, "execute_run", refuse)

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 import pypdf
 import pytest
 
 from sinstats import cli, data
-from sinstats.build import pipeline
+from sinstats.build import build_lock, load_config, plan, provenance
+from sinstats.errors import ConfigError
 
-from .conftest import (
-    REAL_LIBRARY_HASH,
-    RUN_IDS,
-    SOURCE_DATE_EPOCH,
-    Project,
-    copy_reports,
-    make_project,
-)
+if TYPE_CHECKING:
+    from .conftest import Project
 
 pytestmark = pytest.mark.slow
 
@@ -55,8 +53,8 @@ def _entry(out: Path, run_id: str) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-def test_build_writes_every_output(built: Project) -> None:
-    for run_id in RUN_IDS:
+def test_build_writes_every_output(built: Project, run_ids: tuple[str, ...]) -> None:
+    for run_id in run_ids:
         run_dir = _run_dir(built, run_id)
         base = _base(run_id)
         for suffix in (".ipynb", ".html", ".pdf"):
@@ -79,10 +77,10 @@ def test_build_writes_every_output(built: Project) -> None:
     assert not (built.out / ".tmp").exists(), "temporary run folders must be cleared"
 
 
-def test_manifest_records_provenance(built: Project) -> None:
+def test_manifest_records_provenance(built: Project, run_ids: tuple[str, ...]) -> None:
     manifest = _manifest(built.out)
     assert manifest["build"]["counts"] == {"ok": 3, "skipped": 0, "failed": 0}
-    assert [r["id"] for r in manifest["runs"]] == sorted(RUN_IDS)
+    assert [r["id"] for r in manifest["runs"]] == sorted(run_ids)
     for entry in manifest["runs"]:
         assert entry["status"] == "ok"
         assert entry["error"] is None
@@ -146,8 +144,10 @@ def test_pdf_title_page_metadata_and_headline_figures(built: Project) -> None:
         assert root["/MarkInfo"]["/Marked"], "the PDF must be tagged (PDF/UA)"
 
 
-def test_html_hides_code_and_every_image_has_alt_text(built: Project) -> None:
-    for run_id in RUN_IDS:
+def test_html_hides_code_and_every_image_has_alt_text(
+    built: Project, run_ids: tuple[str, ...]
+) -> None:
+    for run_id in run_ids:
         page = (_run_dir(built, run_id) / f"{_base(run_id)}.html").read_text(encoding="utf-8")
         assert "data.count(" not in page and "data.load(" not in page, "code must be hidden"
         images = re.findall(r"<img\b[^>]*>", page)
@@ -174,14 +174,16 @@ def test_workbook_has_cover_contents_notes_and_one_table_per_sheet(built: Projec
     assert "Source:" in strings and "count of notifications" in strings
 
 
-def test_index_links_every_report_with_key_figures(built: Project) -> None:
+def test_index_links_every_report_with_key_figures(
+    built: Project, run_ids: tuple[str, ...]
+) -> None:
     page = (built.out / "index.html").read_text(encoding="utf-8")
     hrefs = re.findall(r'href="([^"]+)"', page)
     assert hrefs
     for href in hrefs:
         assert not href.startswith(("http:", "https:", "/", "file:")), href
         assert (built.out / href).is_file(), href
-    for run_id in RUN_IDS:
+    for run_id in run_ids:
         assert f'href="{run_id}/{_base(run_id)}.pdf"' in page
     assert ">357<" in page and ">338<" in page  # the key figures of the two years
 
@@ -191,8 +193,10 @@ def test_index_links_every_report_with_key_figures(built: Project) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_second_build_skips_everything(built: Project, tmp_path: Path, no_kernel: None) -> None:
-    project = copy_reports(built, tmp_path / "reports")
+def test_second_build_skips_everything(
+    built: Project, built_copy: Project, run_ids: tuple[str, ...], no_kernel: None
+) -> None:
+    project = built_copy
     before = {p: p.read_bytes() for p in project.out.rglob("*.pdf")}
     result = project.build()
     assert result.exit_code == 0
@@ -202,11 +206,11 @@ def test_second_build_skips_everything(built: Project, tmp_path: Path, no_kernel
     manifest = _manifest(project.out)
     assert manifest["build"]["counts"] == {"ok": 0, "skipped": 3, "failed": 0}
     # A skipped run keeps the provenance of the build that made its outputs.
-    assert _entry(project.out, RUN_IDS[0])["started"] == _entry(built.out, RUN_IDS[0])["started"]
+    assert _entry(project.out, run_ids[0])["started"] == _entry(built.out, run_ids[0])["started"]
 
 
-def test_missing_output_rebuilds_that_run_only(built: Project, tmp_path: Path) -> None:
-    project = copy_reports(built, tmp_path / "reports")
+def test_missing_output_rebuilds_that_run_only(built_copy: Project) -> None:
+    project = built_copy
     _pdf(project, "2024-25/01-fixture-annual").unlink()
     result = project.build(jobs=1)
     statuses = {r["id"]: (r["status"], r["reason"]) for r in result.runs}
@@ -216,8 +220,10 @@ def test_missing_output_rebuilds_that_run_only(built: Project, tmp_path: Path) -
     assert _pdf(project, "2024-25/01-fixture-annual").is_file()
 
 
-def test_changing_one_data_file_rebuilds_exactly_the_runs_that_read_it(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "touch")
+def test_changing_one_data_file_rebuilds_exactly_the_runs_that_read_it(
+    project_factory: Callable[..., Project],
+) -> None:
+    project = project_factory("touch")
     assert project.build(jobs=2).exit_code == 0
     pop = project.data / "published" / "population_0_17.csv"
     lines = pop.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -237,8 +243,8 @@ def test_changing_one_data_file_rebuilds_exactly_the_runs_that_read_it(tmp_path:
     assert project.build(jobs=1).runs[1]["status"] == "skipped"
 
 
-def test_force_and_parameter_change_rebuild(built: Project, tmp_path: Path) -> None:
-    project = copy_reports(built, tmp_path / "reports")
+def test_force_and_parameter_change_rebuild(built_copy: Project, run_ids: tuple[str, ...]) -> None:
+    project = built_copy
     result = project.build(notebooks=["02"], parameters={"method": "midp"}, jobs=1)
     assert [(r["id"], r["status"], r["reason"]) for r in result.runs] == [
         ("2025-26/02-fixture-population", "ok", "parameters changed")
@@ -246,22 +252,24 @@ def test_force_and_parameter_change_rebuild(built: Project, tmp_path: Path) -> N
     assert result.runs[0]["parameters"]["method"] == "midp"
     # Runs outside the selection stay in the manifest as they were.
     ids = [r["id"] for r in _manifest(project.out)["runs"]]
-    assert sorted(ids) == sorted(RUN_IDS)
+    assert sorted(ids) == sorted(run_ids)
 
 
 def test_library_change_rebuilds_every_run(
-    built: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    built_copy: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = copy_reports(built, tmp_path / "reports")
-    monkeypatch.setattr(pipeline, "library_hash", lambda: "1" * 64)
+    project = built_copy
+    monkeypatch.setattr(provenance, "library_hash", lambda: "1" * 64)
     out = io.StringIO()
     result = project.build(dry_run=True, stream=out)
     assert result.runs == []
     assert out.getvalue().count("library changed") == 3
 
 
-def test_real_library_hash_covers_sources_and_templates() -> None:
-    real = REAL_LIBRARY_HASH
+def test_real_library_hash_covers_sources_and_templates(
+    real_library_hash: Callable[[], str],
+) -> None:
+    real = real_library_hash
     first = real()
     assert re.fullmatch(r"[0-9a-f]{64}", first)
     assert real() == first
@@ -284,9 +292,9 @@ def _broken_notebooks(project: Project, dest: Path) -> Path:
 
 
 def test_broken_notebook_keeps_previous_good_report(
-    built: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    built_copy: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = copy_reports(built, tmp_path / "reports")
+    project = built_copy
     good_pdf = _pdf(project, "2025-26/01-fixture-annual")
     good = good_pdf.read_bytes()
     good_entry = _entry(project.out, "2025-26/01-fixture-annual")
@@ -320,10 +328,8 @@ def test_broken_notebook_keeps_previous_good_report(
     assert _entry(project.out, "2025-26/01-fixture-annual")["key"] == good_entry["key"]
 
 
-def test_bad_parameter_value_fails_in_the_kernel_and_exits_non_zero(
-    built: Project, tmp_path: Path
-) -> None:
-    project = copy_reports(built, tmp_path / "reports")
+def test_bad_parameter_value_fails_in_the_kernel_and_exits_non_zero(built_copy: Project) -> None:
+    project = built_copy
     good = _pdf(project, "2024-25/01-fixture-annual").read_bytes()
     result = project.build(
         notebooks=["01-fixture-annual"], years=["2024-25"], parameters={"conf_level": "95"}, jobs=1
@@ -336,8 +342,8 @@ def test_bad_parameter_value_fails_in_the_kernel_and_exits_non_zero(
     assert _manifest(project.out)["build"]["counts"]["failed"] == 1
 
 
-def test_interrupted_move_is_recovered(built: Project, tmp_path: Path) -> None:
-    project = copy_reports(built, tmp_path / "reports")
+def test_interrupted_move_is_recovered(built_copy: Project) -> None:
+    project = built_copy
     run_dir = _run_dir(project, "2024-25/01-fixture-annual")
     old = project.out / ".tmp" / "2024-25__01-fixture-annual.old"
     old.parent.mkdir()
@@ -354,17 +360,17 @@ def test_interrupted_move_is_recovered(built: Project, tmp_path: Path) -> None:
 
 
 def test_second_build_on_the_same_folder_refuses_or_waits(
-    built: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    built_copy: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = copy_reports(built, tmp_path / "reports")
-    with pipeline.build_lock(project.out):
+    project = built_copy
+    with build_lock(project.out):
         assert cli.main([*project.cli_args()]) == 2
         assert "another sinstats build is writing to" in capsys.readouterr().err
         assert cli.main([*project.cli_args(), "--wait", "0.3"]) == 2
         assert "after waiting 0.3 s" in capsys.readouterr().err
     manifest_before = (project.out / "manifest.json").read_bytes()
 
-    lock = pipeline.build_lock(project.out)
+    lock = build_lock(project.out)
     lock.__enter__()
     timer = threading.Timer(0.5, lock.__exit__, args=(None, None, None))
     timer.start()
@@ -463,12 +469,12 @@ def test_bad_command_line_refused_before_any_kernel(
     ],
 )
 def test_malformed_reports_yml_names_file_and_key(
-    tmp_path: Path, text: str, key: str | None, message: str
+    project_factory: Callable[..., Project], text: str, key: str | None, message: str
 ) -> None:
-    project = make_project(tmp_path / "p")
+    project = project_factory()
     project.config.write_text(text, encoding="utf-8")
-    with pytest.raises(pipeline.ConfigError) as err:
-        pipeline.load_config(project.config, project.notebooks)
+    with pytest.raises(ConfigError) as err:
+        load_config(project.config, project.notebooks)
     assert str(project.config) in str(err.value)
     assert message in str(err.value)
     if key is not None:
@@ -484,14 +490,14 @@ def test_malformed_reports_yml_names_file_and_key(
     ],
 )
 def test_reports_yml_parameters_checked_against_the_notebook(
-    tmp_path: Path,
+    project_factory: Callable[..., Project],
     no_kernel: None,
     capsys: pytest.CaptureFixture[str],
     notebook_params: str,
     key: str,
     message: str,
 ) -> None:
-    project = make_project(tmp_path / "p")
+    project = project_factory()
     project.config.write_text(
         "version: 1\nyears: all\nnotebooks:\n  01-fixture-annual:\n    year_specific: true\n"
         f"    parameters: {{{notebook_params}}}\n",
@@ -503,9 +509,9 @@ def test_reports_yml_parameters_checked_against_the_notebook(
 
 
 def test_notebook_without_contract_parameters_is_refused(
-    tmp_path: Path, no_kernel: None, capsys: pytest.CaptureFixture[str]
+    project_factory: Callable[..., Project], no_kernel: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = make_project(tmp_path / "p")
+    project = project_factory()
     path = project.notebooks / "01-fixture-annual.ipynb"
     nb = nbformat.read(path, as_version=4)
     nb.cells[1].source = nb.cells[1].source.replace("output_dir", "out_folder")
@@ -515,13 +521,17 @@ def test_notebook_without_contract_parameters_is_refused(
 
 
 def test_dry_run_prints_the_matrix_and_writes_nothing(
-    built: Project, tmp_path: Path, no_kernel: None, capsys: pytest.CaptureFixture[str]
+    built: Project,
+    tmp_path: Path,
+    run_ids: tuple[str, ...],
+    no_kernel: None,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / "reports"
     assert cli.main([*built.cli_args(out), "--dry-run", "-p", "method=byar"]) == 0
     printed = capsys.readouterr().out
     assert "3 run(s) in the matrix" in printed
-    for run_id in RUN_IDS:
+    for run_id in run_ids:
         assert run_id in printed
     assert "method=byar" in printed and "new" in printed
     assert not out.exists()
@@ -530,16 +540,18 @@ def test_dry_run_prints_the_matrix_and_writes_nothing(
     assert capsys.readouterr().out.count("up to date") == 3
 
 
-def test_default_matrix_covers_every_year_from_first_year(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "p")
+def test_default_matrix_covers_every_year_from_first_year(
+    project_factory: Callable[..., Project],
+) -> None:
+    project = project_factory()
     project.config.write_text(
         project.config.read_text(encoding="utf-8").replace(
             'years: ["2024-25", "2025-26"]', "years: all"
         ),
         encoding="utf-8",
     )
-    config = pipeline.load_config(project.config, project.notebooks)
-    runs = pipeline.plan(config, data_dir=project.data)
+    config = load_config(project.config, project.notebooks)
+    runs = plan(config, data_dir=project.data)
     annual = [r.period.id for r in runs if r.notebook.name == "01-fixture-annual"]
     expected = [
         p
@@ -551,21 +563,21 @@ def test_default_matrix_covers_every_year_from_first_year(tmp_path: Path) -> Non
     assert [r.period.id for r in runs if r.notebook.name == "02-fixture-population"] == [
         data.latest_period(data_dir=project.data).id
     ]
-    assert SOURCE_DATE_EPOCH  # the autouse fixture is active here too
+    assert os.environ["SOURCE_DATE_EPOCH"]  # the autouse fixture is active here too
 
 
 def test_notebook_own_years(
-    tmp_path: Path, no_kernel: None, capsys: pytest.CaptureFixture[str]
+    project_factory: Callable[..., Project], no_kernel: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = make_project(tmp_path / "p")
+    project = project_factory()
     project.config.write_text(
         "version: 1\nyears: all\nnotebooks:\n"
         "  01-fixture-annual:\n    year_specific: true\n    years: ['2016-17']\n"
         "  02-fixture-population:\n    year_specific: false\n",
         encoding="utf-8",
     )
-    config = pipeline.load_config(project.config, project.notebooks)
-    runs = pipeline.plan(config, data_dir=project.data)
+    config = load_config(project.config, project.notebooks)
+    runs = plan(config, data_dir=project.data)
     assert [r.id for r in runs] == [
         "2025-26/01-fixture-annual",
         "2025-26/02-fixture-population",
@@ -578,17 +590,17 @@ def test_notebook_own_years(
         "    years: ['2017-18']\n",
         encoding="utf-8",
     )
-    config = pipeline.load_config(project.config, project.notebooks)
-    with pytest.raises(pipeline.ConfigError) as err:
-        pipeline.plan(config, data_dir=project.data)
+    config = load_config(project.config, project.notebooks)
+    with pytest.raises(ConfigError) as err:
+        plan(config, data_dir=project.data)
     assert err.value.key == "notebooks.01-fixture-annual.years[0]"
     assert "not an April-March year with data" in str(err.value)
 
 
 def test_full_build_drops_runs_no_longer_in_the_matrix(
-    built: Project, tmp_path: Path, no_kernel: None
+    built: Project, built_copy: Project, tmp_path: Path, no_kernel: None
 ) -> None:
-    project = copy_reports(built, tmp_path / "reports")
+    project = built_copy
     config = tmp_path / "reports.yml"
     config.write_text(
         built.config.read_text(encoding="utf-8").split("  02-fixture-population:")[0],

@@ -8,14 +8,17 @@ reports and SVG figures are checked byte for byte too.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pypdf
 import pytest
 
-from .conftest import Project, _pin
+if TYPE_CHECKING:
+    from .conftest import Project
 
 pytestmark = pytest.mark.slow
 
@@ -43,15 +46,15 @@ def _pdf_text(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def second(built: Project, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def second(
+    built: Project,
+    tmp_path_factory: pytest.TempPathFactory,
+    pin_build_inputs: Callable[[], contextlib.AbstractContextManager[None]],
+) -> Path:
     """A second forced build of the same matrix into another folder."""
     out = tmp_path_factory.mktemp("determinism") / "reports"
-    mp = pytest.MonkeyPatch()
-    _pin(mp)
-    try:
+    with pin_build_inputs():
         result = built.build(out=out, force=True, jobs=2)
-    finally:
-        mp.undo()
     assert result.exit_code == 0
     return out
 

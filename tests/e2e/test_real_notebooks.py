@@ -8,14 +8,16 @@ temporary folder).
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdf
 import pytest
 
 from sinstats import data, paths
-from sinstats.build import pipeline
+from sinstats.build import load_config, pipeline, plan
 
 pytestmark = pytest.mark.slow
 
@@ -24,8 +26,8 @@ YEARS = ("2025-26", "2024-25")
 
 
 def test_repository_reports_yml_is_valid_and_plans_the_default_matrix() -> None:
-    config = pipeline.load_config()
-    runs = pipeline.plan(config)
+    config = load_config()
+    runs = plan(config)
     latest = data.latest_period().id
     names = [nb.name for nb in config.notebooks]
     assert sorted(names) == sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
@@ -46,15 +48,14 @@ def test_repository_reports_yml_is_valid_and_plans_the_default_matrix() -> None:
 
 
 @pytest.fixture(scope="module")
-def annual(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def annual(
+    tmp_path_factory: pytest.TempPathFactory,
+    pin_build_inputs: Callable[[], contextlib.AbstractContextManager[None]],
+) -> Path:
     if not ANNUAL.is_file():
         pytest.skip(f"{ANNUAL} does not exist yet")
     out = tmp_path_factory.mktemp("real") / "reports"
-    mp = pytest.MonkeyPatch()
-    from .conftest import _pin
-
-    _pin(mp)
-    try:
+    with pin_build_inputs():
         result = pipeline.build(
             out_dir=out,
             notebooks=["01-annual-overview"],
@@ -62,8 +63,6 @@ def annual(tmp_path_factory: pytest.TempPathFactory) -> Path:
             jobs=2,
             progress=False,
         )
-    finally:
-        mp.undo()
     assert result.exit_code == 0, [r.get("error") for r in result.runs]
     return out
 

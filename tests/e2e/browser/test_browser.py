@@ -1,36 +1,26 @@
 """Real-browser check (issue 9, point 4): the index and a report open cleanly in Chromium.
 
-Headless Chromium (driven over its DevTools pipe, see ``browser.py``) opens ``index.html`` and one
-HTML report of a fixture build; every link must resolve to an existing file, every image must
-load (``naturalWidth > 0``), the console must show no error, and a screenshot of each page is
-saved under ``_checks/`` of the reports folder. Skipped, with the reason printed, when no
-Chromium binary is installed (``.ci/run`` installs Debian's ``chromium`` when it can).
+Headless Chromium (the ``chromium`` fixture of this folder's ``conftest.py``, driven over its
+DevTools pipe) opens ``index.html`` and one HTML report of a fixture build; every link must resolve
+to an existing file, every image must load (``naturalWidth > 0``), the console must show no error,
+and a screenshot of each page is saved under ``_checks/`` of the reports folder. Skipped, with the
+reason printed, when no Chromium binary is installed (``.ci/run`` installs Debian's ``chromium``
+when it can).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from .browser import Chromium, PageCheck, find_chromium
-from .conftest import Project, copy_reports
+if TYPE_CHECKING:
+    from ..conftest import Project
+    from .conftest import Chromium, PageCheck
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = find_chromium()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Chromium:
-    if CHROMIUM is None:
-        reason = "no chromium, chromium-browser or google-chrome binary on PATH"
-        print(f"SKIPPED browser check: {reason}")
-        pytest.skip(reason)
-    browser = Chromium(CHROMIUM)
-    yield browser  # type: ignore[misc]
-    browser.close()
 
 
 def _check_links_and_images(check: PageCheck, page: Path) -> None:
@@ -45,10 +35,8 @@ def _check_links_and_images(check: PageCheck, page: Path) -> None:
         assert image["alt"], f"{page}: image without alt text {image['src']}"
 
 
-def test_index_and_a_report_open_cleanly(
-    built: Project, tmp_path: Path, chromium: Chromium
-) -> None:
-    project = copy_reports(built, tmp_path / "reports")
+def test_index_and_a_report_open_cleanly(built_copy: Project, chromium: Chromium) -> None:
+    project = built_copy
     checks = project.out / "_checks"
     index = project.out / "index.html"
     result = chromium.check_page(index, checks / "index.png")
@@ -66,9 +54,9 @@ def test_index_and_a_report_open_cleanly(
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_missing_image_is_caught(built: Project, tmp_path: Path, chromium: Chromium) -> None:
+def test_a_missing_image_is_caught(built_copy: Project, chromium: Chromium) -> None:
     """The check itself works: a deleted figure shows as an image that did not load."""
-    project = copy_reports(built, tmp_path / "reports")
+    project = built_copy
     run_dir = project.out / "2025-26" / "01-fixture-annual"
     (run_dir / "figures" / "natures.svg").unlink()
     page = chromium.check_page(run_dir / "01-fixture-annual-2025-26.html")

@@ -1,9 +1,12 @@
-"""A minimal headless-Chromium driver over the DevTools protocol (standard library only).
+"""The ``chromium`` fixture: a minimal headless-Chromium driver over the DevTools protocol.
 
 Chromium is started with ``--remote-debugging-pipe``: it reads protocol messages from file
 descriptor 3 and writes to 4, each a JSON object followed by a NUL byte. This is enough to open a
 page, wait for it to load, read what its links and images are, collect console errors and take a
-full-page screenshot, without websocket or browser-automation packages.
+full-page screenshot, without websocket or browser-automation packages (standard library only).
+
+The fixture (module-scoped) skips, printing the reason, when no Chromium-family binary is on
+PATH; ``.ci/run`` installs Debian's ``chromium`` when it can.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 
 def find_chromium() -> str | None:
@@ -228,3 +234,18 @@ class Chromium:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Chromium]:
+    """One headless Chromium for the module's tests (skipped when none is installed)."""
+    binary = find_chromium()
+    if binary is None:
+        reason = "no chromium, chromium-browser or google-chrome binary on PATH"
+        print(f"SKIPPED browser check: {reason}")
+        pytest.skip(reason)
+    browser = Chromium(binary)
+    try:
+        yield browser
+    finally:
+        browser.close()

@@ -1,0 +1,346 @@
+"""Incremental builds: the hash of what a run depends on, and whether a run is up to date.
+
+A run is skipped when the hash of its inputs (:func:`run_key`: the notebook's bytes, the library's
+sources, the parameters, the package versions, every data file it read and that file's line in
+``SHA256SUMS``, and the assumptions/claims/release files) equals the hash recorded for its last
+good build in ``manifest.json``, and that build's outputs are all still there (:func:`decide`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sinstats import paths
+from sinstats.build import provenance
+from sinstats.build._helpers import read_json, sha256_file
+from sinstats.build.folder import FAILED, MANIFEST_NAME, MANIFEST_SCHEMA, OK, SKIPPED
+from sinstats.build.matrix import Run
+
+
+@dataclass(frozen=True)
+class SharedInputs:
+    """What every run of one build depends on besides its notebook, parameters and data.
+
+    Parameters
+    ----------
+    library_sha : str
+        :func:`~sinstats.build.provenance.library_hash`.
+    packages : dict
+        :func:`~sinstats.build.provenance.package_versions`.
+    config : dict
+        :func:`~sinstats.build.provenance.config_files`.
+    """
+
+    library_sha: str
+    packages: dict[str, str]
+    config: dict[str, str]
+
+    @classmethod
+    def current(cls, data_dir: Path) -> SharedInputs:
+        """Return the inputs as they are now.
+
+        Parameters
+        ----------
+        data_dir : Path
+            The data folder (for its assumptions, claims and release files).
+
+        Returns
+        -------
+        SharedInputs
+            Looked up through :mod:`sinstats.build.provenance`, where tests can pin them.
+        """
+        return cls(
+            library_sha=provenance.library_hash(),
+            packages=provenance.package_versions(),
+            config=provenance.config_files(data_dir),
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to run one run, and why (shown on the console and kept in the manifest).
+
+    Parameters
+    ----------
+    reason : str
+        ``"new"``, ``"up to date"``, ``"forced (--force)"``, ``"data changed: ..."`` and so on.
+    skip : bool
+        True when the run is up to date.
+    """
+
+    reason: str
+    skip: bool
+
+
+def _absolute(display: str) -> Path:
+    p = Path(display)
+    return p if p.is_absolute() else paths.PROJ_ROOT / p
+
+
+class HashCache:
+    """SHA-256 of files and ``SHA256SUMS`` lines, each computed once per build."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, str | None] = {}
+        self.sums: dict[Path, dict[str, str] | None] = {}
+
+    def file(self, display: str) -> str | None:
+        """Return the SHA-256 of a file given as the manifest shows it.
+
+        Parameters
+        ----------
+        display : str
+            The path, relative to the project root or absolute.
+
+        Returns
+        -------
+        str or None
+            None when the file does not exist.
+        """
+        if display not in self.files:
+            p = _absolute(display)
+            self.files[display] = sha256_file(p) if p.is_file() else None
+        return self.files[display]
+
+    def sums_entry(self, display: str) -> str | None:
+        """Return the checksum ``SHA256SUMS`` lists for a published file.
+
+        Parameters
+        ----------
+        display : str
+            ``<data>/published/<file>`` as the manifest shows it; the list is
+            ``<data>/SHA256SUMS``.
+
+        Returns
+        -------
+        str or None
+            None when there is no list or it does not name the file.
+        """
+        p = _absolute(display)
+        base = p.parent.parent
+        if base not in self.sums:
+            sums_path = base / "SHA256SUMS"
+            entries: dict[str, str] | None = None
+            if sums_path.is_file():
+                entries = {}
+                for line in sums_path.read_text(encoding="utf-8", errors="replace").splitlines():
+                    parts = line.split(maxsplit=1)
+                    if len(parts) == 2 and not line.startswith("#"):
+                        entries[parts[1].lstrip("*")] = parts[0]
+            self.sums[base] = entries
+        entries = self.sums[base]
+        if entries is None:
+            return None
+        return entries.get(p.relative_to(base).as_posix() if p.is_relative_to(base) else "")
+
+
+def run_key(
+    *,
+    notebook_sha: str,
+    library_sha: str,
+    parameters: Mapping[str, Any],
+    packages: Mapping[str, str],
+    data_files: Mapping[str, str | None],
+    sums_entries: Mapping[str, str | None],
+    config: Mapping[str, str],
+) -> str:
+    """Return the hash of everything a run depends on.
+
+    Parameters
+    ----------
+    notebook_sha, library_sha : str
+        SHA-256 of the notebook's bytes and of the library sources
+        (:func:`~sinstats.build.provenance.library_hash`).
+    parameters : mapping
+        Every papermill parameter except ``output_dir``.
+    packages : mapping
+        :func:`~sinstats.build.provenance.package_versions`.
+    data_files : mapping
+        ``{path: sha256}`` of every data file the run reads (None for a missing file).
+    sums_entries : mapping
+        ``{path: checksum listed in SHA256SUMS}`` for those files: a changed checksum list makes
+        ``load`` accept or refuse a file, so it is a dependency too.
+    config : mapping
+        :func:`~sinstats.build.provenance.config_files`.
+
+    Returns
+    -------
+    str
+        Hex SHA-256 of the canonical JSON of all of the above.
+    """
+    payload = {
+        "schema": MANIFEST_SCHEMA,
+        "notebook": notebook_sha,
+        "library": library_sha,
+        "parameters": dict(parameters),
+        "packages": dict(packages),
+        "data_files": dict(sorted(data_files.items())),
+        "sums": dict(sorted(sums_entries.items())),
+        "config": dict(sorted(config.items())),
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def key_of(
+    run: Run, shared: SharedInputs, data_files: Mapping[str, str | None], hashes: HashCache
+) -> str:
+    """Return :func:`run_key` of ``run`` reading ``data_files`` (as its manifest entry records).
+
+    Parameters
+    ----------
+    run : Run
+        The run (its notebook file is hashed now).
+    shared : SharedInputs
+        The build's library, packages and config files.
+    data_files : mapping
+        ``{path: sha256}`` of the data files the run read.
+    hashes : HashCache
+        Where the ``SHA256SUMS`` lines of those files are looked up.
+
+    Returns
+    -------
+    str
+        Hex SHA-256.
+    """
+    return run_key(
+        notebook_sha=sha256_file(run.notebook.path),
+        library_sha=shared.library_sha,
+        parameters=run.parameters,
+        packages=shared.packages,
+        data_files=data_files,
+        sums_entries={p: hashes.sums_entry(p) for p in data_files},
+        config=shared.config,
+    )
+
+
+def previous_runs(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """Return the entries of ``<out>/manifest.json`` by run id (none if it is missing or broken).
+
+    Parameters
+    ----------
+    out_dir : Path
+        The reports folder.
+
+    Returns
+    -------
+    dict
+        ``{run id: manifest entry}``.
+    """
+    loaded = read_json(out_dir / MANIFEST_NAME)
+    manifest = loaded if isinstance(loaded, dict) else {}
+    return {r["id"]: r for r in manifest.get("runs", []) if isinstance(r, dict)}
+
+
+def last_good(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Return (a copy of) the manifest entry of a run's last good build, or None.
+
+    Parameters
+    ----------
+    entry : mapping or None
+        A run's manifest entry: its own when it is ok or up to date, else its ``last_good``.
+
+    Returns
+    -------
+    dict or None
+        None when the run has never built successfully.
+    """
+    if not entry:
+        return None
+    if entry.get("status") in (OK, SKIPPED):
+        return dict(entry)
+    good = entry.get("last_good")
+    return dict(good) if isinstance(good, dict) else None
+
+
+def decide(
+    runs: Sequence[Run],
+    prev_runs: Mapping[str, Mapping[str, Any]],
+    out: Path,
+    shared: SharedInputs,
+    force: bool,
+) -> list[Decision]:
+    """Return one :class:`Decision` per run: skip when its hash matches the last good build.
+
+    Parameters
+    ----------
+    runs : sequence of Run
+        The planned runs.
+    prev_runs : mapping
+        :func:`previous_runs` of the reports folder.
+    out : Path
+        The reports folder (every recorded output must still exist there).
+    shared : SharedInputs
+        The build's library, packages and config files.
+    force : bool
+        Run everything (``--force``).
+
+    Returns
+    -------
+    list of Decision
+        In the order of ``runs``.
+    """
+    if force:
+        return [Decision("forced (--force)", False) for _ in runs]
+    hashes = HashCache()
+    decisions: list[Decision] = []
+    for run in runs:
+        good = last_good(prev_runs.get(run.id))
+        if good is None:
+            failed = prev_runs.get(run.id, {}).get("status") == FAILED
+            decisions.append(Decision("failed last time" if failed else "new", False))
+            continue
+        outputs = good.get("outputs") or []
+        if not outputs or not all((out / o).is_file() for o in outputs):
+            decisions.append(Decision("outputs missing", False))
+            continue
+        data_files = {p: hashes.file(p) for p in (good.get("data_files") or {})}
+        if key_of(run, shared, data_files, hashes) == good.get("key"):
+            decisions.append(Decision("up to date", True))
+        else:
+            decisions.append(Decision(why_changed(good, run, data_files, shared), False))
+    return decisions
+
+
+def why_changed(
+    good: Mapping[str, Any],
+    run: Run,
+    data_files: Mapping[str, str | None],
+    shared: SharedInputs,
+) -> str:
+    """Return a short reason for the console and the manifest.
+
+    Parameters
+    ----------
+    good : mapping
+        The run's last good manifest entry.
+    run : Run
+        The run as planned now.
+    data_files : mapping
+        The current SHA-256 of the files the last good build read.
+    shared : SharedInputs
+        The build's library, packages and config files.
+
+    Returns
+    -------
+    str
+        The first difference found, in the order notebook, parameters, data, config files,
+        packages; ``"library changed"`` when it is none of those.
+    """
+    if good.get("notebook_sha256") != sha256_file(run.notebook.path):
+        return "notebook changed"
+    if good.get("parameters") != run.parameters:
+        return "parameters changed"
+    changed = [p for p, sha in data_files.items() if sha != good.get("data_files", {}).get(p)]
+    if changed:
+        return "data changed: " + ", ".join(Path(p).name for p in changed)
+    if good.get("config_files") != dict(shared.config):
+        return "assumptions/claims changed"
+    if good.get("packages") != dict(shared.packages):
+        return "packages changed"
+    return "library changed"

@@ -1,0 +1,478 @@
+"""Executing runs: papermill in worker processes, each run in its own temporary folder.
+
+:func:`execute_all` runs a list of :class:`Job` records, one after another in this process or in
+a pool of ``spawn`` worker processes, printing one line per finished run; each worker calls
+:func:`execute_run`, which executes the notebook with papermill (one fresh kernel) and exports its
+reports (:func:`sinstats.build.export.export_run`). What comes back is a :class:`RunOutcome`.
+Nothing here moves outputs into the reports folder: that is :mod:`sinstats.build.pipeline`'s job
+once a run has succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from sinstats import paths
+from sinstats.build._helpers import iso, utc_now
+from sinstats.build.folder import FAILED, OK
+
+KERNEL_NAME = "python3"
+"""The kernel every run uses: the venv's own ``python3`` kernel (jupyter_client starts it with
+``sys.executable`` of the worker, i.e. the interpreter that runs ``sinstats``)."""
+
+KERNEL_ARGUMENTS: tuple[str, ...] = (
+    # Vector figures inline (crisp in print); SVG first, PNG as the fallback for viewers.
+    "--InlineBackend.figure_formats=svg",
+    "--InlineBackend.figure_formats=png",
+    # No "running over TCP without encryption" warning on every run's console.
+    "--IPKernelApp.log_level=ERROR",
+    # Parallel kernels would otherwise contend for one IPython history database.
+    "--HistoryManager.enabled=False",
+)
+
+_KERNEL_DIED = "Kernel died before replying to kernel_info"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run as handed to a worker process (picklable).
+
+    Parameters
+    ----------
+    id : str
+        The run id, ``<period>/<notebook>``.
+    notebook : str
+        Path of the notebook to execute.
+    tmp_dir : str
+        The run's temporary folder (its ``output_dir``).
+    executed_name : str
+        File name of the executed notebook inside ``tmp_dir``.
+    parameters : dict
+        Papermill parameters except ``output_dir``.
+    timeout : int
+        Seconds allowed per cell.
+    report : dict
+        Report metadata for :func:`sinstats.build.export.export_run`.
+    """
+
+    id: str
+    notebook: str
+    tmp_dir: str
+    executed_name: str
+    parameters: dict[str, Any]
+    timeout: int
+    report: dict[str, Any]
+
+
+@dataclass
+class RunOutcome:
+    """What executing one :class:`Job` gave.
+
+    Parameters
+    ----------
+    id : str
+        The run id.
+    status : str
+        ``"ok"`` or ``"failed"``.
+    error : dict or None
+        :func:`error_summary` of what failed (kept in the manifest as is).
+    inputs : dict or None
+        The run's ``inputs.json`` (None when the notebook did not get that far).
+    tmp_dir, executed_name : str
+        From the job: where the run's files are.
+    started, finished : str
+        ISO times.
+    duration_s : float
+        Seconds the run took.
+    peak_rss_kernel_mb, peak_rss_worker_mb : float
+        Peak resident memory of the kernel and of the worker process.
+    """
+
+    id: str
+    status: str
+    error: dict[str, Any] | None
+    inputs: dict[str, Any] | None
+    tmp_dir: str
+    executed_name: str
+    started: str
+    finished: str
+    duration_s: float = 0.0
+    peak_rss_kernel_mb: float = 0.0
+    peak_rss_worker_mb: float = 0.0
+
+    @classmethod
+    def of(
+        cls,
+        job: Job,
+        status: str,
+        error: dict[str, Any] | None,
+        inputs: dict[str, Any] | None,
+        times: tuple[str, str],
+        *,
+        duration_s: float = 0.0,
+        peak_rss_kernel_mb: float = 0.0,
+        peak_rss_worker_mb: float = 0.0,
+    ) -> RunOutcome:
+        """Return the outcome of ``job``.
+
+        Parameters
+        ----------
+        job : Job
+            The job whose id and folder the outcome copies.
+        status : str
+            ``"ok"`` or ``"failed"``.
+        error, inputs : dict or None
+            As in :class:`RunOutcome`.
+        times : tuple of str
+            Start and end, ISO.
+        duration_s, peak_rss_kernel_mb, peak_rss_worker_mb : float
+            The measurements (0 when not measured).
+
+        Returns
+        -------
+        RunOutcome
+            The record.
+        """
+        started, finished = times
+        return cls(
+            job.id,
+            status,
+            error,
+            inputs,
+            job.tmp_dir,
+            job.executed_name,
+            started,
+            finished,
+            duration_s,
+            peak_rss_kernel_mb,
+            peak_rss_worker_mb,
+        )
+
+
+def kernel_environment() -> dict[str, str]:
+    """Return the environment settings every kernel inherits, for deterministic output.
+
+    Returns
+    -------
+    dict
+        Hash seed, the inline matplotlib backend with the project's ``matplotlibrc``, UTC, and
+        ``SOURCE_DATE_EPOCH`` when this process has it.
+    """
+    env = {
+        "PYTHONHASHSEED": "0",
+        # The kernel's own headless backend, so that charts are also displayed inline (for the
+        # HTML and PDF); plain "Agg" would silently drop every inline figure.
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MATPLOTLIBRC": str(paths.MATPLOTLIBRC),
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "TZ": "UTC",
+    }
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        env["SOURCE_DATE_EPOCH"] = os.environ["SOURCE_DATE_EPOCH"]
+    return env
+
+
+class _MemorySampler:
+    """Peak resident memory of this process's children (the kernel), sampled every 0.2 s."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _MemorySampler:
+        try:
+            import psutil
+        except ImportError:  # pragma: no cover - psutil comes with ipykernel
+            return self
+        me = psutil.Process()
+
+        def sample() -> None:
+            while not self._stop.is_set():
+                total = 0
+                with contextlib.suppress(Exception):
+                    for child in me.children(recursive=True):
+                        with contextlib.suppress(Exception):
+                            total += child.memory_info().rss
+                self.peak = max(self.peak, total)
+                self._stop.wait(0.2)
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+
+
+def error_summary(err: BaseException, stage: str = "execute") -> dict[str, Any]:
+    """Summarise an execution error: the failing cell, its exception name and message.
+
+    Parameters
+    ----------
+    err : BaseException
+        papermill's ``PapermillExecutionError`` (with the cell's ``ename``/``evalue``) or any
+        other exception.
+    stage : str
+        ``"execute"``, ``"export"`` or ``"worker"``.
+
+    Returns
+    -------
+    dict
+        ``stage``, ``cell`` (execution count), ``cell_index``, ``cell_source`` (its first line),
+        ``ename`` and ``evalue`` (at most 2,000 characters), as the manifest keeps them.
+    """
+    ename = getattr(err, "ename", None)
+    if ename is not None:
+        source = str(getattr(err, "source", "") or "")
+        first = next((ln.strip() for ln in source.splitlines() if ln.strip()), "")
+        return {
+            "stage": stage,
+            "cell": getattr(err, "exec_count", None),
+            "cell_index": getattr(err, "cell_index", None),
+            "cell_source": first[:200],
+            "ename": str(ename),
+            "evalue": str(getattr(err, "evalue", ""))[:2000],
+        }
+    return {
+        "stage": stage,
+        "cell": None,
+        "cell_index": None,
+        "cell_source": "",
+        "ename": type(err).__name__,
+        "evalue": str(err)[:2000],
+    }
+
+
+def one_line_error(error: Mapping[str, Any]) -> str:
+    """Return an :func:`error_summary` as one console line (the message cut at 300 characters).
+
+    Parameters
+    ----------
+    error : mapping
+        The summary.
+
+    Returns
+    -------
+    str
+        ``"cell 4: ValueError: ..."``, ``"export: OSError: ..."`` or ``"RuntimeError: ..."``.
+    """
+    where = f"cell {error['cell']}: " if error.get("cell") is not None else ""
+    if error.get("stage") == "export":
+        where = "export: "
+    evalue = " ".join(str(error.get("evalue", "")).split())
+    if len(evalue) > 300:
+        evalue = evalue[:297] + "..."
+    return f"{where}{error.get('ename', 'Error')}: {evalue}"
+
+
+def _papermill(job: Job, executed: Path, params: dict[str, Any]) -> None:
+    """Execute the job's notebook, retrying once the known kernel launch race."""
+    import papermill
+
+    for attempt in (1, 2):
+        try:
+            papermill.execute_notebook(
+                job.notebook,
+                str(executed),
+                parameters=params,
+                kernel_name=KERNEL_NAME,
+                cwd=job.tmp_dir,
+                execution_timeout=job.timeout,
+                start_timeout=120,
+                progress_bar=False,
+                log_output=False,
+                shutdown_kernel="immediate",
+                extra_arguments=list(KERNEL_ARGUMENTS),
+            )
+            return
+        except Exception as err:
+            if attempt == 1 and _KERNEL_DIED in str(err):
+                continue
+            raise
+
+
+def execute_run(job: Job) -> RunOutcome:
+    """Execute one run and export its reports, inside ``job.tmp_dir`` (a worker task).
+
+    Parameters
+    ----------
+    job : Job
+        The run, as :func:`execute_all` hands it to a worker.
+
+    Returns
+    -------
+    RunOutcome
+        ``ok`` when the notebook ran and its HTML and PDF were written; otherwise ``failed`` with
+        the summary of the error (stage ``execute`` or ``export``, the latter with a traceback).
+        Exceptions are caught and reported, never raised.
+    """
+    import resource
+
+    started = utc_now()
+    t0 = time.perf_counter()
+    tmp = Path(job.tmp_dir)
+    executed = tmp / job.executed_name
+    params = {**job.parameters, "output_dir": str(tmp)}
+    status, error, inputs = FAILED, None, None
+    sampler = _MemorySampler()
+    try:
+        with sampler:
+            _papermill(job, executed, params)
+        # A broken inputs.json fails the run (json raises), as any other error would.
+        inputs_path = tmp / "inputs.json"
+        loaded = (
+            json.loads(inputs_path.read_text(encoding="utf-8")) if inputs_path.is_file() else {}
+        )
+        inputs = loaded if isinstance(loaded, dict) else {}
+        try:
+            from sinstats.build.export import export_run
+
+            export_run(tmp, executed, job.report, inputs)
+        except Exception as err:
+            error = error_summary(err, stage="export")
+            error["traceback"] = traceback.format_exc(limit=8)[-4000:]
+        else:
+            status = OK
+    except Exception as err:
+        error = error_summary(err)
+    return RunOutcome.of(
+        job,
+        status,
+        error,
+        inputs,
+        (iso(started), iso(utc_now())),
+        duration_s=round(time.perf_counter() - t0, 3),
+        peak_rss_kernel_mb=round(sampler.peak / 2**20, 1),
+        peak_rss_worker_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    )
+
+
+def _worker_init(env: dict[str, str]) -> None:
+    """Prepare a worker process: the kernels' environment, no needless imports."""
+    os.environ.update(env)
+    # jsonschema (imported by nbformat) imports rfc3987_syntax when it is installed, which
+    # compiles a grammar for 1.5 s of CPU; workers never check IRI formats, so skip it.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for kernels started in this process, then restore them."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _worker_failed(job: Job, err: BaseException) -> RunOutcome:
+    """Return the outcome of a job whose worker process died or could not take it."""
+    error = error_summary(err, stage="worker")
+    error["evalue"] = f"the worker process failed: {err}"
+    now = iso(utc_now())
+    return RunOutcome.of(job, FAILED, error, None, (now, now))
+
+
+def _execute_pool(
+    jobs: Sequence[Job],
+    workers: int,
+    env: dict[str, str],
+    finished: Callable[[RunOutcome], None],
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(env,)
+    ) as pool:
+        futures = {pool.submit(execute_run, job): job for job in jobs}
+        try:
+            for fut in as_completed(futures):
+                try:
+                    outcome = fut.result()
+                except (BrokenProcessPool, Exception) as err:
+                    outcome = _worker_failed(futures[fut], err)
+                finished(outcome)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="run", desc="building", file=sys.stderr, leave=False)
+
+
+def execute_all(
+    jobs: Sequence[Job], n_jobs: int, progress: bool, log: IO[str]
+) -> dict[str, RunOutcome]:
+    """Execute the jobs (in parallel when ``n_jobs`` > 1), one console line per finished run.
+
+    Parameters
+    ----------
+    jobs : sequence of Job
+        The runs to execute, their temporary folders already made.
+    n_jobs : int
+        Worker processes; with 1 (or a single job) the runs execute one after another in this
+        process.
+    progress : bool
+        Show a progress bar (only on a terminal).
+    log : file
+        Where the per-run lines go.
+
+    Returns
+    -------
+    dict
+        ``{run id: RunOutcome}``.
+    """
+    results: dict[str, RunOutcome] = {}
+    if not jobs:
+        return results
+    env = kernel_environment()
+    bar = _progress_bar(len(jobs), progress)
+
+    def finished(outcome: RunOutcome) -> None:
+        results[outcome.id] = outcome
+        line = f"{outcome.id:<45} {outcome.duration_s:7.1f} s  {outcome.status}"
+        if outcome.status == FAILED and outcome.error:
+            line += f"  ({one_line_error(outcome.error)})"
+        if bar is not None:
+            bar.write(line, file=log)
+            bar.update(1)
+        else:
+            print(line, file=log, flush=True)
+
+    try:
+        if n_jobs == 1 or len(jobs) == 1:
+            with _environment(env):
+                for job in jobs:
+                    finished(execute_run(job))
+        else:
+            _execute_pool(jobs, min(n_jobs, len(jobs)), env, finished)
+    finally:
+        if bar is not None:
+            bar.close()
+    return results

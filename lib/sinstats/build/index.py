@@ -1,0 +1,133 @@
+"""The index page ``reports/index.html``: every report with its key figures and links.
+
+:func:`write_index` renders ``templates/index.html.j2`` from the manifest: the periods newest
+first, each report's HTML, PDF, notebook and CSV links (only to files that exist), its key figures
+and, for a failed run, whether the report shown is the previous good one. jinja2 is imported
+inside the function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sinstats import __version__, paths
+from sinstats.build._helpers import date_in_words, write_atomic
+from sinstats.build.cache import last_good
+from sinstats.build.folder import FAILED, INDEX_NAME, table_csvs
+from sinstats.periods import parse_period
+
+INDEX_TEMPLATE = paths.TEMPLATES_DIR / "index.html.j2"
+
+
+_LINKS: tuple[tuple[str, str], ...] = (
+    (".html", "HTML report"),
+    (".pdf", "PDF report"),
+    (".ipynb", "Notebook"),
+)
+
+
+def _report(out_dir: Path, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what the index shows of one run: title, links, key figures, note, build date."""
+    good = last_good(entry)
+    outputs = [o for o in (good or {}).get("outputs", []) if (out_dir / o).is_file()]
+
+    def find(suffix: str) -> str | None:
+        return next((o for o in outputs if o.endswith(suffix) and "/" in o), None)
+
+    links = [{"href": href, "text": text} for suffix, text in _LINKS if (href := find(suffix))]
+    links += [{"href": o, "text": f"{Path(o).name} (CSV)"} for o in table_csvs(outputs)]
+    failed = entry.get("status") == FAILED
+    status_note = ""
+    if failed:
+        status_note = (
+            "The latest build of this report failed; the report shown is the previous good one."
+            if good
+            else "The latest build of this report failed and there is no earlier good report."
+        )
+    failed_nb = entry.get("failed_notebook")
+    if failed_nb and not (out_dir / failed_nb).is_file():
+        failed_nb = None
+    key_figures = [
+        {
+            "label": str(k.get("label", k.get("name", ""))),
+            "text": str(k.get("text", k.get("value", ""))),
+        }
+        for k in ((good or {}).get("key_figures") or [])
+        if isinstance(k, dict)
+    ]
+    built = (good or entry).get("build_date") or (good or entry).get("finished") or ""
+    return {
+        "title": str(entry.get("title") or entry.get("notebook")),
+        "notebook": f"{entry.get('notebook')}.ipynb",
+        "html": find(".html"),
+        "links": links,
+        "key_figures": key_figures,
+        "status_note": status_note,
+        "failed_notebook": failed_nb if failed else None,
+        "built": date_in_words(built) if built else "never",
+    }
+
+
+def _period_label(period_id: str) -> str:
+    try:
+        return parse_period(period_id).label
+    except Exception:
+        return period_id
+
+
+def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the template's variables: periods newest first, their reports by notebook."""
+    by_period: dict[str, list[dict[str, Any]]] = {}
+    for entry in manifest.get("runs", []):
+        by_period.setdefault(str(entry.get("period")), []).append(_report(out_dir, entry))
+    periods: list[dict[str, Any]] = []
+    for period_id in sorted(by_period, reverse=True):
+        workbook = f"{period_id}/tables.xlsx"
+        periods.append(
+            {
+                "id": period_id,
+                "label": _period_label(period_id),
+                "workbook": workbook if (out_dir / workbook).is_file() else None,
+                "reports": sorted(by_period[period_id], key=lambda r: r["notebook"]),
+            }
+        )
+    build = manifest.get("build", {})
+    built = str(build.get("build_date") or build.get("finished") or "")
+    return {
+        "periods": periods,
+        "n_reports": sum(len(p["reports"]) for p in periods),
+        "generator": str(manifest.get("generator", f"sinstats {__version__}")),
+        "commit": build.get("git_commit"),
+        "dirty": build.get("git_dirty"),
+        "build_date": date_in_words(built[:10]) if built else "",
+    }
+
+
+def write_index(out_dir: Path, manifest: Mapping[str, Any]) -> Path:
+    """Write ``<out>/index.html``: every report with its key figures and links.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The reports folder.
+    manifest : mapping
+        The build's manifest (see :mod:`sinstats.build.pipeline`).
+
+    Returns
+    -------
+    Path
+        The index page.
+    """
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(INDEX_TEMPLATE.parent)),
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    text = env.get_template(INDEX_TEMPLATE.name).render(**_index_context(out_dir, manifest))
+    return write_atomic(out_dir / INDEX_NAME, text)

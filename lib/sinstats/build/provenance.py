@@ -1,0 +1,186 @@
+"""What a build records about itself: package versions, the library's hash, git, the build time.
+
+These facts enter every run's hash (:func:`sinstats.build.cache.run_key`), the manifest and the
+last page of every report. (The provenance of the *data*, checksums and the record of the files a
+run read, is :mod:`sinstats.data.provenance`.)
+
+The build calls these through the module (``provenance.library_hash()``), so a test that pins the
+library hash or the git state patches them here, where they are looked up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import os
+import platform
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from sinstats import paths
+from sinstats.build._helpers import display_path, sha256_file, utc_now
+from sinstats.errors import ParameterError
+
+PACKAGES: tuple[str, ...] = (
+    "afcharts",
+    "gptables",
+    "ipykernel",
+    "jsonschema",
+    "jupyter_client",
+    "matplotlib",
+    "nbclient",
+    "nbconvert",
+    "nbformat",
+    "numpy",
+    "pandas",
+    "papermill",
+    "pydyf",
+    "pyyaml",
+    "scipy",
+    "sinstats",
+    "statsmodels",
+    "weasyprint",
+    "xlsxwriter",
+)
+"""Packages whose versions enter every run's hash and the manifest."""
+
+CONFIG_PATTERNS: tuple[str, ...] = (
+    "assumptions.yml",
+    "claims/*.yml",
+    "claims/*.yaml",
+    "raw/*/SOURCE.json",
+)
+"""Files of the data folder every run depends on besides the data files it reads."""
+
+
+@dataclass(frozen=True)
+class GitState:
+    """The project checkout's state at build time.
+
+    Parameters
+    ----------
+    commit : str or None
+        ``HEAD``'s SHA-1, or None outside a git checkout (or without git).
+    dirty : bool or None
+        Whether tracked files have uncommitted changes; None when ``commit`` is None.
+    """
+
+    commit: str | None
+    dirty: bool | None
+
+
+def package_versions() -> dict[str, str]:
+    """Return the versions of :data:`PACKAGES` and of Python.
+
+    Returns
+    -------
+    dict
+        ``{"python": version, package: version or "not installed", ...}``.
+    """
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def library_hash() -> str:
+    """Return one SHA-256 over every ``sinstats`` source file and template (sorted by path).
+
+    Returns
+    -------
+    str
+        Hex SHA-256 of each file's relative path and bytes (compiled files left out).
+    """
+    root = paths.PACKAGE_DIR
+    h = hashlib.sha256()
+    files = [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    for p in sorted(files, key=lambda x: x.relative_to(root).as_posix()):
+        if p.suffix in (".pyc", ".pyo"):
+            continue
+        h.update(p.relative_to(root).as_posix().encode() + b"\0")
+        h.update(p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def config_files(data_dir: Path) -> dict[str, str]:
+    """Return ``{path: sha256}`` of the files every run depends on besides what it reads.
+
+    These are the uncertainty model's ``assumptions.yml``, the claims registers under ``claims/``
+    and the ``SOURCE.json`` of every fetched official release under ``raw/``: the library may
+    read them without recording it, and a newly fetched release changes what ``load`` returns.
+
+    Parameters
+    ----------
+    data_dir : Path
+        The data folder.
+
+    Returns
+    -------
+    dict
+        Paths as :func:`~sinstats.build._helpers.display_path` shows them, in sorted order.
+    """
+    found: list[Path] = []
+    for pattern in CONFIG_PATTERNS:
+        found.extend(p for p in data_dir.glob(pattern) if p.is_file())
+    return {display_path(p): sha256_file(p) for p in sorted(found)}
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    ).stdout
+
+
+def git_state(root: Path | None = None) -> GitState:
+    """Return the commit and dirtiness of the project checkout.
+
+    Parameters
+    ----------
+    root : Path, optional
+        The checkout (default: the project root).
+
+    Returns
+    -------
+    GitState
+        ``GitState(None, None)`` when ``root`` is not a git checkout or git cannot run.
+    """
+    root = root or paths.PROJ_ROOT
+    try:
+        commit = _git(root, "rev-parse", "HEAD").strip()
+        status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return GitState(commit=None, dirty=None)
+    return GitState(commit=commit or None, dirty=bool(status.strip()))
+
+
+def build_time() -> tuple[dt.datetime, bool]:
+    """Return the build's reference time and whether it came from ``SOURCE_DATE_EPOCH``.
+
+    Returns
+    -------
+    tuple of (datetime, bool)
+        A UTC time, and True when ``SOURCE_DATE_EPOCH`` fixed it.
+
+    Raises
+    ------
+    ParameterError
+        If ``SOURCE_DATE_EPOCH`` is set but is not a whole number of seconds.
+    """
+    sde = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if sde:
+        try:
+            return dt.datetime.fromtimestamp(int(sde), dt.UTC), True
+        except (ValueError, OverflowError, OSError):
+            raise ParameterError(
+                f"SOURCE_DATE_EPOCH={sde!r} is not a whole number of seconds since 1970"
+            ) from None
+    return utc_now(), False

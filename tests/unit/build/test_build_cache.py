@@ -1,0 +1,148 @@
+"""sinstats.build.cache: run keys, the last good entry and the skip-or-run decision."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sinstats.build import cache
+from sinstats.build._helpers import sha256_file
+from sinstats.build.cache import Decision, HashCache, SharedInputs
+from sinstats.build.config import NotebookConfig
+from sinstats.build.matrix import Run
+from sinstats.periods import parse_period
+
+BASE: dict[str, Any] = {
+    "notebook_sha": "n",
+    "library_sha": "l",
+    "parameters": {"year": "2025-26"},
+    "packages": {"python": "3.11"},
+    "data_files": {"a.csv": "1"},
+    "sums_entries": {"a.csv": "1"},
+    "config": {},
+}
+
+
+def test_run_key_changes_with_each_input() -> None:
+    key = cache.run_key(**BASE)
+    assert cache.run_key(**BASE) == key
+    for name, changed in (
+        ("notebook_sha", "m"),
+        ("library_sha", "k"),
+        ("parameters", {"year": "2024-25"}),
+        ("packages", {"python": "3.12"}),
+        ("data_files", {"a.csv": "2"}),
+        ("sums_entries", {"a.csv": None}),
+        ("config", {"data/assumptions.yml": "9"}),
+    ):
+        assert cache.run_key(**{**BASE, name: changed}) != key, name
+
+
+def test_last_good() -> None:
+    assert cache.last_good(None) is None and cache.last_good({}) is None
+    ok = {"status": "ok", "key": "k"}
+    assert cache.last_good(ok) == ok and cache.last_good(ok) is not ok  # a copy
+    assert cache.last_good({"status": "skipped", "key": "s"}) == {"status": "skipped", "key": "s"}
+    assert cache.last_good({"status": "failed", "last_good": ok}) == ok
+    assert cache.last_good({"status": "failed", "last_good": None}) is None
+
+
+def test_previous_runs(tmp_path: Path) -> None:
+    assert cache.previous_runs(tmp_path) == {}
+    (tmp_path / "manifest.json").write_text("{", encoding="utf-8")
+    assert cache.previous_runs(tmp_path) == {}
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"runs": [{"id": "a", "status": "ok"}, "junk"]}), encoding="utf-8"
+    )
+    assert cache.previous_runs(tmp_path) == {"a": {"id": "a", "status": "ok"}}
+
+
+def test_sums_entries(tmp_path: Path) -> None:
+    published = tmp_path / "data" / "published"
+    published.mkdir(parents=True)
+    csv = published / "a.csv"
+    csv.write_text("x\n", encoding="utf-8")
+    (tmp_path / "data" / "SHA256SUMS").write_text(
+        "# comment\n" + "ab" * 32 + "  published/a.csv\n", encoding="utf-8"
+    )
+    hashes = HashCache()
+    assert hashes.sums_entry(str(csv)) == "ab" * 32
+    assert hashes.sums_entry(str(published / "b.csv")) is None
+    assert hashes.file(str(csv)) == hashes.file(str(csv)) is not None
+    assert hashes.file(str(published / "missing.csv")) is None
+    assert HashCache().sums_entry(str(tmp_path / "x" / "y" / "z.csv")) is None  # no SHA256SUMS
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Run:
+    notebook = tmp_path / "01-x.ipynb"
+    notebook.write_text("{}", encoding="utf-8")
+    nb = NotebookConfig(
+        name="01-x", path=notebook, year_specific=True, parameters={}, timeout=60, years=None
+    )
+    return Run(notebook=nb, period=parse_period("2025-26"), parameters={"year": "2025-26"})
+
+
+SHARED = SharedInputs(library_sha="l", packages={"python": "3.11"}, config={})
+
+
+def _good_entry(run: Run, out: Path, data_file: Path) -> dict[str, Any]:
+    output = out / "2025-26" / "01-x" / "r.html"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text("r", encoding="utf-8")
+    hashes = HashCache()
+    data_files = {str(data_file): hashes.file(str(data_file))}
+    return {
+        "id": run.id,
+        "status": "ok",
+        "outputs": ["2025-26/01-x/r.html"],
+        "data_files": data_files,
+        "notebook_sha256": sha256_file(run.notebook.path),
+        "parameters": dict(run.parameters),
+        "packages": dict(SHARED.packages),
+        "config_files": dict(SHARED.config),
+        "key": cache.key_of(run, SHARED, data_files, hashes),
+    }
+
+
+def test_decide(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    data_file = tmp_path / "a.csv"
+    data_file.write_text("1\n", encoding="utf-8")
+    good = _good_entry(run, out, data_file)
+    assert cache.decide([run], {}, out, SHARED, force=True) == [Decision("forced (--force)", False)]
+    assert cache.decide([run], {}, out, SHARED, False) == [Decision("new", False)]
+    failed = {run.id: {"status": "failed", "last_good": None}}
+    assert cache.decide([run], failed, out, SHARED, False) == [Decision("failed last time", False)]
+    assert cache.decide([run], {run.id: good}, out, SHARED, False) == [Decision("up to date", True)]
+    other = SharedInputs(library_sha="changed", packages=SHARED.packages, config=SHARED.config)
+    assert cache.decide([run], {run.id: good}, out, other, False) == [
+        Decision("library changed", False)
+    ]
+    data_file.write_text("2\n", encoding="utf-8")
+    assert cache.decide([run], {run.id: good}, out, SHARED, False) == [
+        Decision("data changed: a.csv", False)
+    ]
+    (out / "2025-26" / "01-x" / "r.html").unlink()
+    assert cache.decide([run], {run.id: good}, out, SHARED, False) == [
+        Decision("outputs missing", False)
+    ]
+
+
+def test_why_changed_names_the_first_difference(run: Run, tmp_path: Path) -> None:
+    data_file = tmp_path / "a.csv"
+    data_file.write_text("1\n", encoding="utf-8")
+    good = _good_entry(run, tmp_path / "reports", data_file)
+    files = dict(good["data_files"])
+
+    def why(**changes: Any) -> str:
+        return cache.why_changed({**good, **changes}, run, files, SHARED)
+
+    assert why(notebook_sha256="other") == "notebook changed"
+    assert why(parameters={"year": "2024-25"}) == "parameters changed"
+    assert why(config_files={"data/assumptions.yml": "9"}) == "assumptions/claims changed"
+    assert why(packages={"python": "3.12"}) == "packages changed"
+    assert why() == "library changed"

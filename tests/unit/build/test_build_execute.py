@@ -1,0 +1,100 @@
+"""sinstats.build.execute: error summaries, the kernels' environment, outcomes of failed runs."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from sinstats.build import execute
+from sinstats.build.execute import Job, error_summary, one_line_error
+
+
+class FakeCellError(Exception):
+    ename = "ValueError"
+    evalue = "bad conf_level"
+    exec_count = 4
+    cell_index = 6
+    source = "\n\nparams = check(conf_level)\nmore()"
+
+
+def test_error_summaries() -> None:
+    summary = error_summary(FakeCellError())
+    assert summary["cell"] == 4 and summary["cell_source"] == "params = check(conf_level)"
+    assert summary["stage"] == "execute"
+    assert one_line_error(summary) == "cell 4: ValueError: bad conf_level"
+    plain = error_summary(RuntimeError("x" * 400))
+    assert plain["cell"] is None and plain["ename"] == "RuntimeError"
+    assert one_line_error(plain).endswith("...")
+    assert one_line_error({"stage": "export", "ename": "OSError", "evalue": "disk"}) == (
+        "export: OSError: disk"
+    )
+    assert error_summary(OSError("disk"), stage="export")["stage"] == "export"
+
+
+def _job(tmp_path: Path, notebook: Path) -> Job:
+    return Job(
+        id="2025-26/01-x",
+        notebook=str(notebook),
+        tmp_dir=str(tmp_path),
+        executed_name="01-x-2025-26.ipynb",
+        parameters={"year": "2025-26"},
+        timeout=10,
+        report={},
+    )
+
+
+def test_worker_failure_outcome(tmp_path: Path) -> None:
+    outcome = execute._worker_failed(_job(tmp_path, tmp_path / "nb.ipynb"), RuntimeError("gone"))
+    assert outcome.status == "failed" and outcome.inputs is None
+    assert outcome.error is not None
+    assert outcome.error["stage"] == "worker"
+    assert outcome.error["evalue"] == "the worker process failed: gone"
+    assert outcome.started == outcome.finished and outcome.duration_s == 0.0
+    assert outcome.tmp_dir == str(tmp_path) and outcome.executed_name == "01-x-2025-26.ipynb"
+
+
+def test_a_run_that_cannot_start_fails_with_a_summary(tmp_path: Path) -> None:
+    outcome = execute.execute_run(_job(tmp_path, tmp_path / "missing.ipynb"))
+    assert outcome.status == "failed"
+    assert outcome.error is not None and outcome.error["stage"] == "execute"
+    assert outcome.inputs is None
+    assert outcome.duration_s >= 0 and outcome.started <= outcome.finished
+
+
+def test_kernel_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    env = execute.kernel_environment()
+    assert env["PYTHONHASHSEED"] == "0" and env["TZ"] == "UTC"
+    assert "SOURCE_DATE_EPOCH" not in env
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "12")
+    assert execute.kernel_environment()["SOURCE_DATE_EPOCH"] == "12"
+
+
+def test_environment_is_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SINSTATS_TEST_KEPT", "before")
+    monkeypatch.delenv("SINSTATS_TEST_NEW", raising=False)
+    with execute._environment({"SINSTATS_TEST_KEPT": "during", "SINSTATS_TEST_NEW": "x"}):
+        assert os.environ["SINSTATS_TEST_KEPT"] == "during"
+        assert os.environ["SINSTATS_TEST_NEW"] == "x"
+    assert os.environ["SINSTATS_TEST_KEPT"] == "before"
+    assert "SINSTATS_TEST_NEW" not in os.environ
+
+
+def test_execute_all_prints_one_line_per_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert execute.execute_all([], 2, progress=False, log=io.StringIO()) == {}
+
+    def fail(job: Job) -> execute.RunOutcome:
+        return execute._worker_failed(job, RuntimeError("no kernel here"))
+
+    monkeypatch.setattr(execute, "execute_run", fail)
+    log = io.StringIO()
+    results = execute.execute_all([_job(tmp_path, tmp_path / "nb.ipynb")], 4, False, log)
+    assert list(results) == ["2025-26/01-x"]
+    line = log.getvalue()
+    assert line.startswith("2025-26/01-x ") and "    0.0 s  failed" in line
+    assert "(RuntimeError: the worker process failed: no kernel here)" in line

@@ -1,0 +1,50 @@
+"""sinstats.build.matrix: runs per notebook and year, parameters merged and checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sinstats import data, paths
+from sinstats.build.config import BuildConfig
+from sinstats.build.matrix import plan
+from sinstats.errors import ConfigError, ParameterError
+
+ConfigFactory = Callable[..., BuildConfig]
+
+MATRIX = (
+    "version: 1\nyears: ['2024-25', '2025-26']\ndefaults: {conf_level: 0.9}\nnotebooks:\n"
+    "  01-a: {year_specific: true, parameters: {conf_level: 0.8}}\n"
+    "  02-b: {year_specific: false}\n"
+)
+
+
+def test_plan_orders_runs_and_layers_parameters(
+    config_factory: ConfigFactory, tmp_path: Path
+) -> None:
+    config = config_factory(MATRIX)
+    runs = plan(config, parameters={"conf_level": "0.99"}, cache_dir=tmp_path / ".cache")
+    latest = data.latest_period().id
+    assert [r.id for r in runs] == [f"{latest}/01-a", f"{latest}/02-b", "2024-25/01-a"]
+    assert all(r.parameters["conf_level"] == 0.99 for r in runs), "-p wins over reports.yml"
+    assert runs[0].parameters["data_dir"] == str(paths.data_dir())
+    assert runs[0].declared["output_dir"] == "'.'"
+    assert (tmp_path / ".cache" / "parameters.json").is_file()
+    without_cli = plan(config, notebooks=["01-a.ipynb"], years=["2024-25"])
+    assert [(r.id, r.parameters["conf_level"]) for r in without_cli] == [("2024-25/01-a", 0.8)]
+
+
+def test_plan_refusals(config_factory: ConfigFactory) -> None:
+    config = config_factory(MATRIX)
+    with pytest.raises(ParameterError, match="unknown notebook '03'"):
+        plan(config, notebooks=["03"])
+    with pytest.raises(ParameterError, match="valid names: conf_level"):
+        plan(config, parameters={"colour": "red"})
+    with pytest.raises(ParameterError, match="must be a number"):
+        plan(config, parameters={"conf_level": "high"})
+    bad = config_factory(MATRIX.replace("defaults: {conf_level: 0.9}", "defaults: {zzz: 1}"))
+    with pytest.raises(ConfigError, match="no notebook declares this parameter") as err:
+        plan(bad)
+    assert err.value.key == "defaults.zzz"

@@ -1,0 +1,64 @@
+"""sinstats.build.pipeline: titles, key figures, the summary and the result's exit code."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+
+from sinstats.build import pipeline
+from sinstats.build.pipeline import BuildResult
+
+
+def test_title_of(tmp_path: Path, notebook_factory: Callable[..., Path]) -> None:
+    path = notebook_factory(nbformat.v4.new_markdown_cell(["intro\n", "# The title\n"]))
+    assert pipeline._title_of(path) == "The title"
+    path = notebook_factory(nbformat.v4.new_markdown_cell("# Ignored"), title="From metadata")
+    assert pipeline._title_of(path) == "From metadata"
+    untitled = notebook_factory(nbformat.v4.new_code_cell("# a comment"), name="untitled")
+    assert pipeline._title_of(untitled) == "untitled"
+    (tmp_path / "broken.ipynb").write_text("{", encoding="utf-8")
+    assert pipeline._title_of(tmp_path / "broken.ipynb") == "broken"
+
+
+def test_key_figures(tmp_path: Path) -> None:
+    assert pipeline.key_figures(tmp_path) == []
+    (tmp_path / "key_figures.json").write_text(json.dumps([{"name": "a"}, 3]), encoding="utf-8")
+    assert pipeline.key_figures(tmp_path) == [{"name": "a"}]
+    (tmp_path / "key_figures.json").write_text('{"name": "a"}', encoding="utf-8")
+    assert pipeline.key_figures(tmp_path) == []
+
+
+def test_summary_and_exit_code(tmp_path: Path) -> None:
+    runs = [
+        {"id": "2025-26/01-a", "status": "ok", "duration_s": 12.34},
+        {"id": "2025-26/02-b", "status": "skipped", "duration_s": 3.0, "reason": "up to date"},
+        {
+            "id": "2024-25/01-a",
+            "status": "failed",
+            "duration_s": 1.0,
+            "error": {"stage": "execute", "cell": 3, "ename": "ValueError", "evalue": "bad"},
+            "failed_notebook": "_failed/2024-25/01-a-2024-25.ipynb",
+        },
+    ]
+    result = BuildResult(out_dir=tmp_path, runs=runs, duration_s=20.0, errors=["index.html: x"])
+    assert result.exit_code == 1 and [r["id"] for r in result.failed] == ["2024-25/01-a"]
+    out = io.StringIO()
+    pipeline._print_summary(result, out)
+    lines = out.getvalue().splitlines()
+    assert lines[1] == "run           status    seconds  note"
+    assert lines[2] == "2025-26/01-a  ok           12.3  "
+    assert lines[3] == "2025-26/02-b  skipped         -  up to date"
+    assert lines[4] == (
+        "2024-25/01-a  failed        1.0  cell 3: ValueError: bad "
+        "[executed copy: _failed/2024-25/01-a-2024-25.ipynb]"
+    )
+    assert lines[5].startswith("built 1, up to date 1, failed 1 in 20.0 s; reports in ")
+    assert lines[6] == "build step failed: index.html: x"
+    quiet = io.StringIO()
+    pipeline._print_summary(BuildResult(out_dir=tmp_path, runs=[], duration_s=0.0), quiet)
+    assert quiet.getvalue() == ""
+    assert BuildResult(out_dir=tmp_path, runs=runs[:2], duration_s=1.0).exit_code == 0

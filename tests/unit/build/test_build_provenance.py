@@ -1,0 +1,71 @@
+"""sinstats.build.provenance: package versions, library hash, config files, git, build time."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sinstats import paths
+from sinstats.build import provenance
+from sinstats.build.provenance import GitState
+from sinstats.errors import ParameterError
+
+
+def test_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    when, fixed = provenance.build_time()
+    assert fixed and when.year == 1970
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ParameterError, match="SOURCE_DATE_EPOCH"):
+        provenance.build_time()
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert provenance.build_time()[1] is False
+
+
+def test_git_state_outside_a_checkout(tmp_path: Path) -> None:
+    assert provenance.git_state(tmp_path) == GitState(commit=None, dirty=None)
+
+
+def test_git_state_of_a_checkout(tmp_path: Path) -> None:
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "f.txt").write_text("a\n", encoding="utf-8")
+    git("add", "f.txt")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "first")
+    state = provenance.git_state(tmp_path)
+    assert state.commit is not None and re.fullmatch(r"[0-9a-f]{40}", state.commit)
+    assert state.dirty is False
+    (tmp_path / "f.txt").write_text("b\n", encoding="utf-8")
+    assert provenance.git_state(tmp_path).dirty is True
+
+
+def test_package_versions_name_python_and_every_listed_package() -> None:
+    versions = provenance.package_versions()
+    assert set(versions) == {"python", *provenance.PACKAGES}
+    assert versions["sinstats"] != "not installed"
+
+
+def test_library_hash_is_stable() -> None:
+    first = provenance.library_hash()
+    assert re.fullmatch(r"[0-9a-f]{64}", first)
+    assert provenance.library_hash() == first
+
+
+def test_config_files_are_found_by_pattern(tmp_path: Path) -> None:
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "raw" / "release-1").mkdir(parents=True)
+    (tmp_path / "assumptions.yml").write_text("a: 1\n", encoding="utf-8")
+    (tmp_path / "claims" / "published.yml").write_text("[]\n", encoding="utf-8")
+    (tmp_path / "raw" / "release-1" / "SOURCE.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "claims" / "notes.txt").write_text("not a register\n", encoding="utf-8")
+    found = provenance.config_files(tmp_path)
+    assert [Path(p).name for p in found] == ["assumptions.yml", "published.yml", "SOURCE.json"]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", sha) for sha in found.values())
+    real = provenance.config_files(paths.data_dir())
+    assert "data/assumptions.yml" in real  # shown relative to the project root
