@@ -171,6 +171,10 @@ def _title_of(notebook: Path) -> str:
 def key_figures(run_dir: Path) -> list[dict[str, Any]]:
     """Return the run's ``key_figures.json`` records (an empty list when absent or malformed).
 
+    The file is input like any other: each record is checked as a
+    :class:`~sinstats.present.key_figures.KeyFigure` and written to the manifest as that record
+    gives it; a record that is not one is left out.
+
     Parameters
     ----------
     run_dir : Path
@@ -179,10 +183,20 @@ def key_figures(run_dir: Path) -> list[dict[str, Any]]:
     Returns
     -------
     list of dict
-        The records that are mappings, in the file's order.
+        The valid records (``KeyFigure.as_json()``), in the file's order.
     """
+    from sinstats.present.key_figures import KeyFigure
+
     loaded = read_json(run_dir / "key_figures.json")
-    return [k for k in loaded if isinstance(k, dict)] if isinstance(loaded, list) else []
+    if not isinstance(loaded, list):
+        return []
+    records = []
+    for item in loaded:
+        try:
+            records.append(KeyFigure.from_json(item).as_json())
+        except ParameterError:
+            continue
+    return records
 
 
 def _jobs(to_run: Sequence[Run], facts: BuildFacts, out: Path) -> list[Job]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 
 from sinstats.build import pipeline
+from sinstats.present.key_figures import KeyFigure
 from sinstats.build.pipeline import BuildResult
 
 
@@ -26,8 +27,11 @@ def test_title_of(tmp_path: Path, notebook_factory: Callable[..., Path]) -> None
 
 def test_key_figures(tmp_path: Path) -> None:
     assert pipeline.key_figures(tmp_path) == []
-    (tmp_path / "key_figures.json").write_text(json.dumps([{"name": "a"}, 3]), encoding="utf-8")
-    assert pipeline.key_figures(tmp_path) == [{"name": "a"}]
+    good = KeyFigure("total", "Total", 357, "357 notifications", "count", 321, 396, 0.95)
+    bad_interval = {**good.as_json(), "lower": 400}
+    records = [good.as_json(), {"name": "a"}, 3, bad_interval, {**good.as_json(), "x": 1}]
+    (tmp_path / "key_figures.json").write_text(json.dumps(records), encoding="utf-8")
+    assert pipeline.key_figures(tmp_path) == [good.as_json()]
     (tmp_path / "key_figures.json").write_text('{"name": "a"}', encoding="utf-8")
     assert pipeline.key_figures(tmp_path) == []
 
