@@ -20,7 +20,7 @@ from sinstats._typing import DataDir
 from sinstats.data import official
 from sinstats.data.provenance import CHECKSUMS_FILE
 from sinstats.data.published import read_published
-from sinstats.data.schema import SCHEMAS, SERIES_START, SYMBOLS, TIDY_COLUMNS
+from sinstats.data.schema import SCHEMAS, SERIES_START, SYMBOLS, TIDY_COLUMNS, period_columns
 from sinstats.errors import DataError, NoDataError, ParameterError, PeriodError
 from sinstats.periods import CALENDAR_YEAR, FINANCIAL_YEAR, Period, parse_period
 
@@ -61,34 +61,10 @@ def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFr
     if errors:
         raise errors[0]
     assert frame is not None
-    frame = _overlay_official(name, frame, data_dir)
+    frame = official.overlay(name, frame, data_dir)
     return frame.sort_values(["period_start", "area_code", "line"], kind="stable").reset_index(
         drop=True
     )
-
-
-def load_ees(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read official EES file(s) into the tidy schema (see ``sinstats.data.official.load_ees``).
-
-    Parameters
-    ----------
-    path : path-like
-        One official CSV, or a release folder (every data CSV in it, checked against its
-        ``SOURCE.json`` when present).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns :data:`TIDY_COLUMNS`, canonical periods and categories, symbols as ``status``.
-    """
-    return official.load_ees(path)
-
-
-def _overlay_official(
-    name: str, frame: pd.DataFrame, data_dir: str | os.PathLike[str] | None
-) -> pd.DataFrame:
-    """Prefer figures from fetched official EES files where present (:mod:`.official`)."""
-    return official.overlay(name, frame, data_dir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -319,10 +295,7 @@ def series(
                     gap: dict[str, object] = {col: "" for col in TIDY_COLUMNS}
                     gap.update(
                         dataset=dataset,
-                        period=p.id,
-                        period_label=p.label,
-                        period_kind=p.kind,
-                        period_start=p.midpoint,
+                        **period_columns(p),
                         category=category,
                         measure=measure,
                         area_name=area,
