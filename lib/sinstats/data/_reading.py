@@ -81,6 +81,26 @@ def decode_text(raw: bytes, path: str, kind: str = "a CSV") -> str:
     return text
 
 
+def header_error(message: str, path: str, column: str | None = None) -> DataError:
+    """Return the error for a header that is refused (line 1 of ``path``).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and what is allowed.
+    path : str
+        The file, for the message.
+    column : str, optional
+        The column to name.
+
+    Returns
+    -------
+    DataError
+        To be raised by the caller.
+    """
+    return DataError(message, path=path, line=1, column=column)
+
+
 def check_unique_columns(header: list[str], path: str) -> None:
     """Refuse a header that names a column twice.
 
@@ -98,7 +118,7 @@ def check_unique_columns(header: list[str], path: str) -> None:
     """
     if len(set(header)) != len(header):
         dup = next(h for h in header if header.count(h) > 1)
-        raise DataError(f"column {dup!r} appears twice", path=path, line=1, column=dup)
+        raise header_error(f"column {dup!r} appears twice", path, dup)
 
 
 def read_table(

@@ -9,11 +9,11 @@ say exactly what produced each number.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
 from sinstats import paths
+from sinstats._typing import DataDir, PathLike
 from sinstats.errors import DataError
 
 CHECKSUMS_FILE = "SHA256SUMS"
@@ -22,7 +22,7 @@ CHECKSUMS_FILE = "SHA256SUMS"
 _FILES_READ: dict[str, str] = {}
 
 
-def record_read(path: str | os.PathLike[str], sha256: str) -> None:
+def record_read(path: PathLike, sha256: str) -> None:
     """Record that ``path`` (with content hash ``sha256``) was read by this process.
 
     Parameters
@@ -67,7 +67,7 @@ def reset_files_read() -> None:
     _FILES_READ.clear()
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
+def sha256_file(path: PathLike) -> str:
     """Return the hex SHA-256 of a file, read in blocks.
 
     Parameters
@@ -92,13 +92,13 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
-def read_checksums(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
+def read_checksums(data_dir: DataDir = None) -> dict[str, str]:
     """Read ``<data>/SHA256SUMS``.
 
     Parameters
     ----------
     data_dir : path-like, optional
-        Data folder (default: the project's ``data/``).
+        Folder of ``SHA256SUMS`` (default: ``$SINSTATS_DATA_DIR`` or the project's ``data/``).
 
     Returns
     -------
@@ -127,13 +127,14 @@ def read_checksums(data_dir: str | os.PathLike[str] | None = None) -> dict[str, 
     return sums
 
 
-def checksum_targets(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+def checksum_targets(data_dir: DataDir = None) -> list[Path]:
     """Return the data files that ``SHA256SUMS`` must cover.
 
     Parameters
     ----------
     data_dir : path-like, optional
-        Data folder (default: the project's ``data/``).
+        Data folder whose ``published/`` CSVs are listed (None: ``$SINSTATS_DATA_DIR`` or
+        ``<project>/data``).
 
     Returns
     -------
@@ -144,13 +145,14 @@ def checksum_targets(data_dir: str | os.PathLike[str] | None = None) -> list[Pat
     return sorted(p for p in pub.glob("*.csv") if p.is_file())
 
 
-def write_checksums(data_dir: str | os.PathLike[str] | None = None) -> Path:
+def write_checksums(data_dir: DataDir = None) -> Path:
     """Rewrite ``<data>/SHA256SUMS`` for every file in ``published/``.
 
     Parameters
     ----------
     data_dir : path-like, optional
-        Data folder (default: the project's ``data/``).
+        Data folder (default ``$SINSTATS_DATA_DIR`` or the project's ``data/``); its ``SHA256SUMS``
+        is replaced.
 
     Returns
     -------
@@ -183,13 +185,13 @@ def _file_problem(path: Path, base: Path, sums: dict[str, str], unlisted: str) -
     return None
 
 
-def verify_checksums(data_dir: str | os.PathLike[str] | None = None) -> list[DataError]:
+def verify_checksums(data_dir: DataDir = None) -> list[DataError]:
     """Check every published file against ``SHA256SUMS``.
 
     Parameters
     ----------
     data_dir : path-like, optional
-        Data folder (default: the project's ``data/``).
+        The data folder to check (``$SINSTATS_DATA_DIR`` or the project's ``data/`` by default).
 
     Returns
     -------

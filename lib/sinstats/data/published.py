@@ -6,13 +6,19 @@ by row, naming the file, line and column of every problem, and returns the tidy 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from sinstats.data._reading import CsvRow, check_unique_columns, decode_text, read_table
+from sinstats._typing import PathLike
+from sinstats.data._reading import (
+    CsvRow,
+    check_unique_columns,
+    decode_text,
+    header_error,
+    read_table,
+)
 from sinstats.data.provenance import check_one_checksum, record_read, sha256_bytes
 from sinstats.data.schema import (
     COLUMNS,
@@ -38,7 +44,7 @@ _URL = re.compile(r"^https?://[^\s,]+$")
 _SOURCE_ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
-def schema_for_path(path: str | os.PathLike[str]) -> DatasetSchema | None:
+def schema_for_path(path: PathLike) -> DatasetSchema | None:
     """Return the dataset schema of a file, chosen by its name.
 
     Parameters
@@ -60,24 +66,16 @@ def schema_for_path(path: str | os.PathLike[str]) -> DatasetSchema | None:
 
 def _check_header(header: list[str], path: str) -> None:
     """Refuse a header without every column of :data:`COLUMNS`, with others, or with repeats."""
+    allowed = ", ".join(COLUMNS)
     missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise DataError(
-            f"missing column(s) {', '.join(missing)}; every published file has the columns "
-            f"{', '.join(COLUMNS)}",
-            path=path,
-            line=1,
-            column=missing[0],
-        )
     unknown = [h for h in header if h not in COLUMNS]
-    if unknown:
-        raise DataError(
-            f"unknown column(s) {', '.join(repr(u) for u in unknown)}; allowed: "
-            f"{', '.join(COLUMNS)}",
-            path=path,
-            line=1,
-            column=unknown[0],
-        )
+    problems = (
+        (missing, f"missing column(s) {', '.join(missing)}; every published file has the columns "),
+        (unknown, f"unknown column(s) {', '.join(repr(u) for u in unknown)}; allowed: "),
+    )
+    for columns, message in problems:
+        if columns:
+            raise header_error(message + allowed, path, columns[0])
     check_unique_columns(header, path)
 
 
@@ -198,7 +196,7 @@ def _validate_row(row: CsvRow, schema: DatasetSchema, path: str) -> tuple[dict[s
 
 
 def read_published(
-    path: str | os.PathLike[str],
+    path: PathLike,
     schema: DatasetSchema | str | None = None,
     *,
     check_checksum: bool = True,
@@ -288,9 +286,7 @@ def read_published(
     return frame, []
 
 
-def validate_file(
-    path: str | os.PathLike[str], schema: DatasetSchema | str | None = None
-) -> list[DataError]:
+def validate_file(path: PathLike, schema: DatasetSchema | str | None = None) -> list[DataError]:
     """Validate one data file against its schema.
 
     Parameters

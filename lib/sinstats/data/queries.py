@@ -9,7 +9,6 @@ one published figure and says clearly when a valid period has no published figur
 from __future__ import annotations
 
 import math
-import os
 import re
 from typing import NamedTuple
 
@@ -25,7 +24,7 @@ from sinstats.errors import DataError, NoDataError, ParameterError, PeriodError
 from sinstats.periods import CALENDAR_YEAR, FINANCIAL_YEAR, Period, parse_period
 
 
-def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def load(name: str, data_dir: DataDir = None) -> pd.DataFrame:
     """Load one dataset as a validated tidy frame.
 
     Parameters
@@ -142,7 +141,7 @@ def figure(
     breakdown_topic: str | None = None,
     nature: str | None = None,
     area: str = "England",
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: DataDir = None,
     frame: pd.DataFrame | None = None,
 ) -> Figure:
     """Resolve exactly one published figure.
@@ -237,7 +236,7 @@ def count(
     period: object,
     nature: str = "Total",
     *,
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: DataDir = None,
     frame: pd.DataFrame | None = None,
 ) -> Figure:
     """Return the national notification count for an April-March year and nature.
@@ -264,7 +263,7 @@ def series(
     measure: str = "number_notifications",
     area: str = "England",
     with_gaps: bool = False,
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: DataDir = None,
     frame: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return one series in period order.
@@ -314,7 +313,7 @@ def series(
 def periods(
     dataset: str = "sin_national",
     *,
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: DataDir = None,
     frame: pd.DataFrame | None = None,
 ) -> list[str]:
     """Return the canonical ids of the periods with at least one figure, in time order."""
@@ -323,9 +322,7 @@ def periods(
     return list(dict.fromkeys(ordered.tolist()))
 
 
-def latest_period(
-    dataset: str = "sin_national", *, data_dir: str | os.PathLike[str] | None = None
-) -> Period:
+def latest_period(dataset: str = "sin_national", *, data_dir: DataDir = None) -> Period:
     """Return the latest April-March year with a published total in ``dataset``."""
     df = load(dataset, data_dir)
     fy = df[(df["period_kind"] == FINANCIAL_YEAR) & (df["category"] == "Total")]
@@ -349,8 +346,8 @@ def population(
     period: object,
     area: str = "England",
     *,
-    data_dir: str | os.PathLike[str] | None = None,
     frame: pd.DataFrame | None = None,
+    data_dir: DataDir = None,
 ) -> Population:
     """Return the ONS child population to use for a period's rate.
 
@@ -396,7 +393,7 @@ def population(
     )
 
 
-def summary(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def summary(data_dir: DataDir = None) -> pd.DataFrame:
     """Return one row per dataset: name, file, rows, periods and description."""
     out = []
     for name, schema in SCHEMAS.items():

@@ -16,9 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
-from sinstats.data._reading import CsvRow
+from sinstats.data._reading import CsvRow, header_error
 from sinstats.data.schema import EES_BASE_COLUMNS
-from sinstats.errors import DataError
 
 ERAS: Final[dict[str, str]] = {
     "transparency": "Part 1 2020-21 transparency file (sin_breakdown/category, number/percentage)",
@@ -137,15 +136,11 @@ class Layout:
         return allowed
 
 
-def _column_error(message: str, path: str, column: str | None) -> DataError:
-    return DataError(message, path=path, line=1, column=column)
-
-
 def _count_column(header: list[str], path: str) -> str:
     counts = [c for c in COUNT_COLUMNS if c in header]
     if len(counts) != 1:
         problem = "no count column" if not counts else "two count columns"
-        raise _column_error(
+        raise header_error(
             f"{problem}: expected exactly one of number_notifications (from 2022-23) or number "
             "(earlier releases)",
             path,
@@ -178,7 +173,7 @@ def detect_layout(header: list[str], path: str) -> Layout:
     """
     missing = [c for c in BASE_COLUMNS if c not in header]
     if missing:
-        raise _column_error(
+        raise header_error(
             f"missing column {missing[0]!r}: every EES data file has {', '.join(BASE_COLUMNS)}; "
             "is this a serious incident notifications file?",
             path,
@@ -193,7 +188,7 @@ def detect_layout(header: list[str], path: str) -> Layout:
 
     def need(column: str, why: str) -> None:
         if column not in header:
-            raise _column_error(
+            raise header_error(
                 f"missing column {column!r}: a file with {why} needs it", path, column
             )
 
@@ -226,7 +221,7 @@ def detect_layout(header: list[str], path: str) -> Layout:
     allowed = layout.columns()
     unknown = [c for c in header if c not in allowed]
     if unknown:
-        raise _column_error(
+        raise header_error(
             f"unknown column(s) {', '.join(repr(u) for u in unknown)} for a "
             f"{ERAS[layout.era]}; allowed here: {', '.join(sorted(allowed))}",
             path,

@@ -11,7 +11,6 @@ of official CSVs.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -19,6 +18,7 @@ from typing import Any, Final
 import pandas as pd
 
 from sinstats import paths
+from sinstats._typing import DataDir, PathLike
 from sinstats.data import provenance, schema
 from sinstats.data.official.eras import ERA_PRIORITY
 from sinstats.data.official.publication import release_page, release_period, release_sort_key
@@ -116,35 +116,32 @@ def read_source_json(folder: Path) -> dict[str, Any]:
     return source
 
 
-def _release_dirs(raw: Path) -> list[Path]:
+def release_dirs(raw: Path) -> list[Path]:
+    """List the release folders under a ``raw/`` folder, without reading them.
+
+    Parameters
+    ----------
+    raw : Path
+        The ``raw/`` folder of a data folder (it may not exist).
+
+    Returns
+    -------
+    list of Path
+        Its sub-folders whose names do not start with a dot, sorted; empty when ``raw`` is not a
+        folder.
+    """
     if not raw.is_dir():
         return []
     return sorted(p for p in raw.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def has_releases(data_dir: str | os.PathLike[str] | None = None) -> bool:
-    """Tell whether ``<data>/raw/`` holds any release folder (without reading it).
-
-    Parameters
-    ----------
-    data_dir : path-like, optional
-        Data folder (default: the project's ``data/``).
-
-    Returns
-    -------
-    bool
-        True when there is a folder under ``raw/`` whose name does not start with a dot.
-    """
-    return bool(_release_dirs(paths.raw_dir(data_dir)))
-
-
-def installed_releases(data_dir: str | os.PathLike[str] | None = None) -> list[Release]:
+def installed_releases(data_dir: DataDir = None) -> list[Release]:
     """Return the releases installed under ``<data>/raw/``, oldest first.
 
     Parameters
     ----------
     data_dir : path-like, optional
-        Data folder (default: the project's ``data/``).
+        Data folder; default: ``$SINSTATS_DATA_DIR`` or the project's ``data/``.
 
     Returns
     -------
@@ -158,7 +155,7 @@ def installed_releases(data_dir: str | os.PathLike[str] | None = None) -> list[R
         is not named after a release.
     """
     releases = []
-    for folder in _release_dirs(paths.raw_dir(data_dir)):
+    for folder in release_dirs(paths.raw_dir(data_dir)):
         try:
             release_period(folder.name)
         except ParameterError as err:
@@ -204,7 +201,7 @@ def verified_sha(release: Release, rel: str) -> str:
     return sha
 
 
-def release_checksums(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
+def release_checksums(data_dir: DataDir = None) -> dict[str, str]:
     """Return the checksum of every installed official file.
 
     Every file listed in each release's ``SOURCE.json`` is hashed and checked against it; the
@@ -213,7 +210,8 @@ def release_checksums(data_dir: str | os.PathLike[str] | None = None) -> dict[st
     Parameters
     ----------
     data_dir : path-like, optional
-        Data folder (default: the project's ``data/``).
+        Every release under its ``raw/`` is hashed; default ``$SINSTATS_DATA_DIR`` or the project's
+        ``data/``.
 
     Returns
     -------
@@ -298,7 +296,7 @@ def release_frames(release: Release, rank: int) -> list[pd.DataFrame]:
     return frames
 
 
-def load_ees(path: str | os.PathLike[str]) -> pd.DataFrame:
+def load_ees(path: PathLike) -> pd.DataFrame:
     """Read one official CSV, or every data CSV of a release folder, into the tidy schema.
 
     Parameters

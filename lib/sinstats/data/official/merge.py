@@ -12,16 +12,17 @@ are preferred over the transcribed ones for the same (period, area, breakdown, n
 from __future__ import annotations
 
 import math
-import os
 from typing import Final, NamedTuple
 
 import pandas as pd
 
+from sinstats import paths
+from sinstats._typing import DataDir
 from sinstats.data import provenance, schema
 from sinstats.data.official.installed import (
     PRIVATE_COLUMNS,
-    has_releases,
     installed_releases,
+    release_dirs,
     release_frames,
     verified_sha,
 )
@@ -122,7 +123,7 @@ class OfficialFrames(NamedTuple):
     merged: pd.DataFrame
 
 
-def official_frames(data_dir: str | os.PathLike[str] | None = None) -> OfficialFrames:
+def official_frames(data_dir: DataDir = None) -> OfficialFrames:
     """Read and merge every installed release.
 
     Every file is hashed and checked against its ``SOURCE.json`` on each call (and recorded in
@@ -131,7 +132,8 @@ def official_frames(data_dir: str | os.PathLike[str] | None = None) -> OfficialF
     Parameters
     ----------
     data_dir : path-like, optional
-        Data folder (default: the project's ``data/``).
+        Its ``raw/`` releases are merged (default: ``$SINSTATS_DATA_DIR`` or the project's
+        ``data/``).
 
     Returns
     -------
@@ -172,13 +174,13 @@ def official_frames(data_dir: str | os.PathLike[str] | None = None) -> OfficialF
     return result
 
 
-def official_figures(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def official_figures(data_dir: DataDir = None) -> pd.DataFrame:
     """Return every figure of the installed releases, one row per figure (newest release wins).
 
     Parameters
     ----------
     data_dir : path-like, optional
-        Data folder (default: the project's ``data/``).
+        Data folder, by default ``$SINSTATS_DATA_DIR`` or the project's ``data/``.
 
     Returns
     -------
@@ -190,9 +192,7 @@ def official_figures(data_dir: str | os.PathLike[str] | None = None) -> pd.DataF
     return merged[list(schema.TIDY_COLUMNS)].reset_index(drop=True)
 
 
-def overlay(
-    name: str, frame: pd.DataFrame, data_dir: str | os.PathLike[str] | None = None
-) -> pd.DataFrame:
+def overlay(name: str, frame: pd.DataFrame, data_dir: DataDir = None) -> pd.DataFrame:
     """Prefer figures from installed official releases over the transcribed ones.
 
     Called by :func:`sinstats.data.load` for every dataset. For ``sin_national`` and
@@ -211,7 +211,8 @@ def overlay(
     frame : pandas.DataFrame
         The validated transcribed frame.
     data_dir : path-like, optional
-        Data folder.
+        Data folder holding the installed releases (default ``$SINSTATS_DATA_DIR`` or the project's
+        ``data/``).
 
     Returns
     -------
@@ -224,7 +225,7 @@ def overlay(
         If an installed release is damaged (a file differs from its ``SOURCE.json`` checksum or
         fails validation): fetch it again or remove its folder.
     """
-    if name not in OVERLAY_DATASETS or not has_releases(data_dir):
+    if name not in OVERLAY_DATASETS or not release_dirs(paths.raw_dir(data_dir)):
         return frame
     official = official_figures(data_dir)
     official = official[official["dataset"] == name].copy()
@@ -265,7 +266,7 @@ def overlay(
     return combined
 
 
-def load_areas(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def load_areas(data_dir: DataDir = None) -> pd.DataFrame:
     """Return the sub-national table of the installed releases in the tidy schema.
 
     One row per (period, area, measure) for every national, regional and local-authority row of
@@ -277,7 +278,8 @@ def load_areas(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     Parameters
     ----------
     data_dir : path-like, optional
-        Data folder (default: the project's ``data/``).
+        Where to find the sub-national files: default ``$SINSTATS_DATA_DIR`` or the project's
+        ``data/``.
 
     Returns
     -------

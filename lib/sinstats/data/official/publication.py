@@ -84,7 +84,7 @@ def release_tag(slug: str) -> str:
     Parameters
     ----------
     slug : str
-        A release slug (see :func:`release_period`).
+        The release a file came from (see :func:`release_period` for the forms).
 
     Returns
     -------
@@ -109,7 +109,7 @@ def release_sort_key(slug: str) -> tuple[int, int, str]:
     Parameters
     ----------
     slug : str
-        A release slug (see :func:`release_period`).
+        An installed or known release.
 
     Returns
     -------

@@ -8,12 +8,12 @@ result, an :class:`EesFile`, carries the era, the frame and the SHA-256 of the b
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
+from sinstats._typing import PathLike
 from sinstats.data import schema
 from sinstats.data._reading import check_unique_columns, decode_text, read_table
 from sinstats.data.official.eras import Layout, detect_layout, looks_care_leaver
@@ -29,7 +29,7 @@ class EesFile:
     Parameters
     ----------
     path : Path
-        The file.
+        Where the file was read from.
     era : str
         Its format era (a key of :data:`~sinstats.data.official.eras.ERAS`).
     frame : pandas.DataFrame
@@ -51,7 +51,7 @@ class EesFile:
 
 
 def read_ees_file(
-    path: str | os.PathLike[str],
+    path: PathLike,
     *,
     release: str | None = None,
     source_url: str | None = None,

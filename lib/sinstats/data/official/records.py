@@ -61,28 +61,20 @@ NATURE_ALIASES: Final[dict[str, str]] = {
 }
 """Lower-cased nature labels -> canonical label (``Child Death`` -> ``Child death``)."""
 
-_LA_CODE = re.compile(r"^E\d{8}$")
-_REGION_CODE = re.compile(r"^E12\d{6}$")
-_SAFE_ID = re.compile(r"[^A-Za-z0-9_.\-]+")
-
-
 @dataclass(frozen=True)
 class FileContext:
-    """What every row of one official file shares: where it is, its layout, its provenance.
+    """What every row of one official file shares: how to name it, its layout, its provenance.
 
     Parameters
     ----------
-    path : Path
-        The file.
     label : str
-        How to name the file in messages.
+        How to name the file in messages (its path, or ``archive.zip:data/x.csv``).
     layout : Layout
-        Its layout.
+        Where the file keeps each part of a figure.
     source_id, source_url, origin : str
-        Provenance columns of every record.
+        Provenance columns of every record (see :meth:`of` for the defaults).
     """
 
-    path: Path
     label: str
     layout: Layout
     source_id: str
@@ -104,7 +96,9 @@ class FileContext:
 
         Parameters
         ----------
-        path, label, layout
+        path : Path
+            The file: its stem names the ``source_id``, its name the default ``origin``.
+        label, layout
             As for the class.
         release : str or None
             The release slug the file came from: ``source_id`` becomes
@@ -125,13 +119,17 @@ class FileContext:
         """
         stem = _SAFE_ID.sub("_", path.stem).strip("_") or "file"
         return cls(
-            path=path,
             label=label,
             layout=layout,
             source_id=f"EES_{release_tag(release)}_{stem}" if release else f"EES_{stem}",
             source_url=source_url or (release_page(release) if release else PUBLICATION_URL),
             origin=origin or f"ees:{path.name}",
         )
+
+
+_LA_CODE = re.compile(r"^E\d{8}$")
+_REGION_CODE = re.compile(r"^E12\d{6}$")
+_SAFE_ID = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
 class _CellError(Exception):

@@ -46,6 +46,7 @@ from sinstats.data.releases.download import (
     ENV_ALLOW_HTTP_LOCALHOST,
     ZIP_CONTENT_TYPES,
     DownloadInfo,
+    DownloadOptions,
     check_url,
     download,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "ArchiveError",
     "ArchiveLimits",
     "DownloadInfo",
+    "DownloadOptions",
     "Entry",
     "FetchError",
     "FetchResult",

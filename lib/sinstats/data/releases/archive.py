@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Final, NamedTuple
 
+from sinstats._typing import PathLike
 from sinstats.errors import ArchiveError
 
 KEPT_SUFFIXES: Final = frozenset(
@@ -138,7 +139,7 @@ def _check_entry(info: zipfile.ZipInfo, archive: str, limits: ArchiveLimits) -> 
 
 
 def check_archive(
-    zip_path: str | os.PathLike[str], limits: ArchiveLimits | None = None, *, label: str = ""
+    zip_path: PathLike, limits: ArchiveLimits | None = None, *, label: str = ""
 ) -> list[Entry]:
     """Check an archive's directory before anything is extracted.
 
@@ -210,8 +211,8 @@ def check_archive(
 
 
 def extract_archive(
-    zip_path: str | os.PathLike[str],
-    dest: str | os.PathLike[str],
+    zip_path: PathLike,
+    dest: PathLike,
     limits: ArchiveLimits | None = None,
     *,
     label: str = "",

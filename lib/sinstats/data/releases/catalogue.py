@@ -100,7 +100,7 @@ def release_label(slug: str) -> str:
     Parameters
     ----------
     slug : str
-        A release slug.
+        The release, known to sinstats or not.
 
     Returns
     -------
@@ -117,7 +117,7 @@ def release_url(slug: str) -> str:
     Parameters
     ----------
     slug : str
-        A release slug.
+        The release to download (see :data:`KNOWN_RELEASES`).
 
     Returns
     -------

@@ -31,7 +31,8 @@ from typing import IO, Any, Final
 from tqdm import tqdm
 
 from sinstats import __version__
-from sinstats.errors import FetchError
+from sinstats._typing import PathLike
+from sinstats.errors import FetchError, ParameterError
 
 DEFAULT_TIMEOUT: Final = 60.0
 """Seconds to wait for the connection and for each read."""
@@ -64,6 +65,56 @@ ZIP_CONTENT_TYPES: Final = frozenset(
 
 _CHUNK = 64 * 1024
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+@dataclass(frozen=True)
+class DownloadOptions:
+    """How :func:`download` fetches: time-outs, retries, the size cap, what may be shown.
+
+    Parameters
+    ----------
+    timeout : float
+        Seconds to wait for the connection and for each read.
+    retries : int
+        Further attempts after a transient failure (connection error, time-out, HTTP
+        408/425/429/5xx, short read). Other HTTP errors (404) fail at once.
+    backoff : float
+        Seconds before the first retry; doubled before each further one.
+    max_bytes : int
+        Refuse a response announcing more, and stop a download passing this size.
+    allow_insecure_localhost : bool
+        Allow ``http://`` to a loopback host (tests); also ``SINSTATS_ALLOW_HTTP_LOCALHOST=1``.
+    progress : bool or None
+        Show a progress bar on stderr (None: only when stderr is a terminal).
+    """
+
+    timeout: float = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
+    backoff: float = DEFAULT_BACKOFF
+    max_bytes: int = DEFAULT_MAX_BYTES
+    allow_insecure_localhost: bool = False
+    progress: bool | None = None
+
+    def check(self) -> DownloadOptions:
+        """Check that the options are in range.
+
+        Returns
+        -------
+        DownloadOptions
+            The options themselves.
+
+        Raises
+        ------
+        ParameterError
+            If ``timeout`` or ``max_bytes`` is not positive, or ``retries`` or ``backoff`` is
+            negative (named as the ``sinstats fetch`` options).
+        """
+        if self.timeout <= 0 or self.retries < 0 or self.backoff < 0 or self.max_bytes <= 0:
+            raise ParameterError(
+                "--timeout and --max-bytes must be positive and --retries and --backoff not "
+                "negative"
+            )
+        return self
 
 
 class _Transient(Exception):
@@ -297,17 +348,8 @@ def _stream(
     return total, sha.hexdigest(), head
 
 
-def _download_once(
-    url: str,
-    dest: Path,
-    *,
-    timeout: float,
-    max_bytes: int,
-    allow_insecure_localhost: bool,
-    progress: bool | None,
-    desc: str,
-) -> DownloadInfo:
-    with _open(url, timeout, allow_insecure_localhost) as response:
+def _download_once(url: str, dest: Path, options: DownloadOptions, desc: str) -> DownloadInfo:
+    with _open(url, options.timeout, options.allow_insecure_localhost) as response:
         final_url = response.geturl()
         headers = response.headers
         content_type = headers.get("Content-Type", "") or ""
@@ -316,6 +358,7 @@ def _download_once(
             raise FetchError(problem)
         length_text = headers.get("Content-Length")
         length = int(length_text) if length_text and length_text.isdigit() else None
+        max_bytes = options.max_bytes
         if length is not None and length > max_bytes:
             raise FetchError(
                 f"{url} announces {length:,} bytes, more than the {max_bytes:,}-byte cap; "
@@ -327,7 +370,7 @@ def _download_once(
             unit_scale=True,
             unit_divisor=1024,
             desc=desc,
-            disable=None if progress is None else not progress,
+            disable=None if options.progress is None else not options.progress,
             file=sys.stderr,
             leave=False,
         )
@@ -357,14 +400,9 @@ def _download_once(
 
 def download(
     url: str,
-    dest: str | os.PathLike[str],
+    dest: PathLike,
+    options: DownloadOptions | None = None,
     *,
-    timeout: float = DEFAULT_TIMEOUT,
-    retries: int = DEFAULT_RETRIES,
-    backoff: float = DEFAULT_BACKOFF,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    allow_insecure_localhost: bool = False,
-    progress: bool | None = None,
     report: Callable[[str], None] | None = None,
     desc: str = "download",
 ) -> DownloadInfo:
@@ -376,19 +414,9 @@ def download(
         An ``https://`` URL (see :func:`check_url` for the loopback exception).
     dest : path-like
         File to write (overwritten).
-    timeout : float
-        Seconds to wait for the connection and for each read.
-    retries : int
-        Further attempts after a transient failure (connection error, time-out, HTTP
-        408/425/429/5xx, short read). Other HTTP errors (404) fail at once.
-    backoff : float
-        Seconds before the first retry; doubled before each further one.
-    max_bytes : int
-        Refuse a response announcing more, and stop a download passing this size.
-    allow_insecure_localhost : bool
-        Allow ``http://`` to a loopback host (tests); also ``SINSTATS_ALLOW_HTTP_LOCALHOST=1``.
-    progress : bool or None
-        Show a progress bar on stderr (None: only when stderr is a terminal).
+    options : DownloadOptions, optional
+        Time-out, retries, back-off, size cap, loopback permission and progress bar (default
+        :class:`DownloadOptions`).
     report : callable, optional
         Receives one line per retry.
     desc : str
@@ -403,26 +431,23 @@ def download(
     FetchError
         If the URL is refused, the server answers with an error, an HTML page or a non-ZIP
         content type, the size cap is passed, or every attempt failed.
+    ParameterError
+        If an option is out of range (see :meth:`DownloadOptions.check`).
     """
-    check_url(url, allow_insecure_localhost=allow_insecure_localhost)
-    allow = _insecure_localhost_allowed(allow_insecure_localhost)
+    options = (options or DownloadOptions()).check()
+    check_url(url, allow_insecure_localhost=options.allow_insecure_localhost)
+    allowed = _insecure_localhost_allowed(options.allow_insecure_localhost)
+    options = replace(options, allow_insecure_localhost=allowed)
     path = Path(dest)
     last = ""
+    retries = options.retries
     for attempt in range(retries + 1):
         try:
-            info = _download_once(
-                url,
-                path,
-                timeout=timeout,
-                max_bytes=max_bytes,
-                allow_insecure_localhost=allow,
-                progress=progress,
-                desc=desc,
-            )
+            info = _download_once(url, path, options, desc)
         except _Transient as err:
             last = str(err)
             if attempt < retries:
-                wait = backoff * (2**attempt)
+                wait = options.backoff * (2**attempt)
                 if report is not None:
                     report(f"{last}; retrying in {wait:g} s ({attempt + 1} of {retries})")
                 time.sleep(wait)

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sinstats import __version__, paths
+from sinstats._typing import DataDir, PathLike
 from sinstats.data.official.installed import SOURCE_FILE
 from sinstats.data.official.publication import release_page, release_period
 from sinstats.data.official.reader import read_ees_file
@@ -38,11 +39,12 @@ from sinstats.data.releases.download import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     DownloadInfo,
+    DownloadOptions,
     copy_local,
     download,
     is_url,
 )
-from sinstats.errors import ArchiveError, DataError, FetchError, ParameterError
+from sinstats.errors import ArchiveError, DataError, FetchError
 from sinstats.periods import Period, parse_period
 
 
@@ -102,7 +104,7 @@ def _check_meta(path: Path, label: str) -> None:
 
 
 def validate_release(
-    folder: str | os.PathLike[str], release: str, *, archive: str = "archive"
+    folder: PathLike, release: str, *, archive: str = "archive"
 ) -> dict[str, dict[str, Any]]:
     """Validate an extracted release and describe every file in it.
 
@@ -192,14 +194,6 @@ def _install(staged: Path, final: Path) -> bool:
         else:
             backup.unlink(missing_ok=True)
     return backup is not None
-
-
-def _check_options(timeout: float, retries: int, backoff: float, max_bytes: int) -> None:
-    """Refuse download options out of range (naming them as the command line does)."""
-    if timeout <= 0 or retries < 0 or backoff < 0 or max_bytes <= 0:
-        raise ParameterError(
-            "--timeout and --max-bytes must be positive and --retries and --backoff not negative"
-        )
 
 
 def _url_provenance(source: str, info: DownloadInfo, slug: str) -> tuple[str, dict[str, Any]]:
@@ -299,9 +293,9 @@ def _result(
 
 def fetch(
     release: str,
-    source: str | os.PathLike[str] | None = None,
+    source: PathLike | None = None,
     *,
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: DataDir = None,
     timeout: float = DEFAULT_TIMEOUT,
     retries: int = DEFAULT_RETRIES,
     backoff: float = DEFAULT_BACKOFF,
@@ -322,9 +316,13 @@ def fetch(
         An ``https://`` URL or a local ZIP file. Default: the release's "Download all data" URL
         (:func:`~sinstats.data.releases.release_url`).
     data_dir : path-like, optional
-        Data folder (default: the project's ``data/``).
-    timeout, retries, backoff, max_bytes, allow_insecure_localhost, progress, report
-        See :func:`~sinstats.data.releases.download` (``max_bytes`` also caps a local ZIP).
+        The data folder to install into, which must exist (default ``$SINSTATS_DATA_DIR`` or the
+        project's ``data/``).
+    timeout, retries, backoff, max_bytes, allow_insecure_localhost, progress
+        See :class:`~sinstats.data.releases.DownloadOptions` (``max_bytes`` also caps a local
+        ZIP).
+    report : callable, optional
+        Receives one line per retry of the download.
     limits : ArchiveLimits, optional
         Archive caps.
 
@@ -351,7 +349,9 @@ def fetch(
     only after the new one has been fully validated.
     """
     slug = catalogue.check_release(release)
-    _check_options(timeout, retries, backoff, max_bytes)
+    options = DownloadOptions(
+        timeout, retries, backoff, max_bytes, allow_insecure_localhost, progress
+    ).check()
     base = paths.data_dir(data_dir)
     if not base.is_dir():
         raise FetchError(f"data folder {base} does not exist; pass --data-dir")
@@ -364,16 +364,7 @@ def fetch(
         archive_path = work / "archive.zip"
         if is_url(source_text) and not source_text.lower().startswith("file://"):
             info = download(
-                source_text,
-                archive_path,
-                timeout=timeout,
-                retries=retries,
-                backoff=backoff,
-                max_bytes=max_bytes,
-                allow_insecure_localhost=allow_insecure_localhost,
-                progress=progress,
-                report=report,
-                desc=f"release {slug}",
+                source_text, archive_path, options, report=report, desc=f"release {slug}"
             )
             name, provenance = _url_provenance(source_text, info, slug)
         else:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from sinstats.data import releases
+from sinstats.errors import ParameterError
 
 Refused = Callable[..., None]
 HTML = b"<!DOCTYPE html>\n<html><head><title>Error</title></head><body>Sorry</body></html>\n"
@@ -59,9 +60,8 @@ def test_retry_then_success_with_progress_bar(
 ) -> None:
     url = server.serve_file("/flaky.zip", release_zip(tmp_path, "2026"), fail_first=2)
     lines: list[str] = []
-    info = releases.download(
-        url, tmp_path / "x.zip", retries=3, backoff=0, progress=True, report=lines.append
-    )
+    options = releases.DownloadOptions(retries=3, backoff=0, progress=True)
+    info = releases.download(url, tmp_path / "x.zip", options, report=lines.append)
     assert info.attempts == 3 and server.hits["/flaky.zip"] == 3
     assert len(lines) == 2 and "HTTP 500" in lines[0] and "retrying" in lines[0]
     assert info.sha256 == hashlib.sha256((tmp_path / "x.zip").read_bytes()).hexdigest()
@@ -74,7 +74,8 @@ def test_redirect_to_local_server_is_followed(
 ) -> None:
     target = server.serve_file("/real.zip", release_zip(tmp_path, "2026"))
     url = server.serve("/moved", status=302, location=target, content_type=None)
-    info = releases.download(url, tmp_path / "x.zip", backoff=0, progress=False)
+    options = releases.DownloadOptions(backoff=0, progress=False)
+    info = releases.download(url, tmp_path / "x.zip", options)
     assert info.final_url == target
 
 
@@ -195,6 +196,16 @@ def test_slow_server_times_out(server: Any, assert_fetch_refused: Refused) -> No
 )
 def test_refused_sources(source: str, words: str, assert_fetch_refused: Refused) -> None:
     assert_fetch_refused(source, words)
+
+
+def test_download_options_are_checked(tmp_path: Path) -> None:
+    assert releases.DownloadOptions().check() == releases.DownloadOptions()
+    for bad in ({"timeout": 0}, {"retries": -1}, {"backoff": -1.0}, {"max_bytes": 0}):
+        with pytest.raises(ParameterError, match="--timeout and --max-bytes must be positive"):
+            releases.download(
+                "https://example.org/x.zip", tmp_path / "x.zip", releases.DownloadOptions(**bad)
+            )
+    assert not (tmp_path / "x.zip").exists()
 
 
 def test_local_source_checks(
