@@ -72,7 +72,24 @@ def load(name: str, data_dir: DataDir = None) -> pd.DataFrame:
 
 
 class Figure(NamedTuple):
-    """One published figure with its provenance."""
+    """One published figure with its provenance (what :func:`figure` returns).
+
+    Parameters
+    ----------
+    dataset, period, period_label : str
+        Where it was found: dataset name, canonical period id and its label.
+    category, measure, area : str
+        What it counts (breakdown or nature), the measure and the area name.
+    value : float
+        The figure; NaN when the source shows an EES symbol.
+    unit, status, qualifier : str
+        ``count``/``percent``/``persons``; the EES symbol ("" for a number); ``over``/``under``/
+        ``about`` ("" for an exact figure).
+    rounded_to : int
+        The base the publisher rounded to (0 when not rounded).
+    source_id, publisher, source_url, note, origin : str
+        Provenance: ``origin`` is ``published`` or ``ees:<release>/<file>``.
+    """
 
     dataset: str
     period: str
@@ -97,7 +114,13 @@ class Figure(NamedTuple):
         return not self.status and not math.isnan(self.value)
 
     def describe(self) -> str:
-        """One line for reports: value (with qualifier/symbol), period, source."""
+        """Return one line for reports: value (with qualifier or symbol), period, source.
+
+        Returns
+        -------
+        str
+            For example ``over 150 (2021; <publisher>, <source_id>)``.
+        """
         if not self.available:
             shown = f"[{self.status}: {SYMBOLS.get(self.status, 'missing')}]"
         else:
@@ -112,6 +135,22 @@ def resolve_period(frame: pd.DataFrame, period: object) -> Period:
 
     In a dataset that holds calendar years (the Panel's 2020 and 2021), a bare four-digit year is
     a calendar year; elsewhere it is a reporting year (``"2026"`` = 2025-26).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The loaded dataset (its ``period_kind`` column decides).
+    period : str, int or Period
+        Any accepted period form; a :class:`Period` is returned as it is.
+
+    Returns
+    -------
+    Period
+
+    Raises
+    ------
+    PeriodError
+        If ``period`` is not a period.
     """
     if isinstance(period, Period):
         return period
@@ -241,6 +280,22 @@ def count(
 ) -> Figure:
     """Return the national notification count for an April-March year and nature.
 
+    Parameters
+    ----------
+    period : str, int or Period
+        The April-March year (``"2025-26"``, ``"2026"``, ...).
+    nature : str
+        ``Total``, ``Child death``, ``Serious harm`` or ``Other``.
+    data_dir : path-like, optional
+        Where ``published/sin_national.csv`` is read from.
+    frame : pandas.DataFrame, optional
+        ``sin_national`` already loaded.
+
+    Returns
+    -------
+    Figure
+        The ``number_notifications`` figure.
+
     Raises
     ------
     NoDataError
@@ -270,10 +325,34 @@ def series(
 
     Parameters
     ----------
+    dataset : str
+        Dataset name (see :func:`list_datasets`).
+    category : str
+        The breakdown value, or the nature when the breakdown is the total.
+    measure : str
+        The measure to keep.
+    area : str
+        ``"England"`` (default), a region name or an area code.
     with_gaps : bool
         Add a row with ``value`` NaN and ``status`` ``"not published"`` for every April-March
         year between the first and last that has no figure, so a missing year is shown as
         missing, never estimated.
+    data_dir : path-like, optional
+        Folder the dataset is loaded from when ``frame`` is not given.
+    frame : pandas.DataFrame, optional
+        The dataset already loaded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of :data:`TIDY_COLUMNS` sorted by ``period_start`` (empty when nothing matches).
+
+    Raises
+    ------
+    DataError
+        If the dataset cannot be loaded.
+    ParameterError
+        If ``dataset`` is not a known dataset.
     """
     df = load(dataset, data_dir) if frame is None else frame
     sel = df[
@@ -316,14 +395,46 @@ def periods(
     data_dir: DataDir = None,
     frame: pd.DataFrame | None = None,
 ) -> list[str]:
-    """Return the canonical ids of the periods with at least one figure, in time order."""
+    """Return the periods of a dataset that hold at least one figure.
+
+    Parameters
+    ----------
+    dataset : str
+        Dataset name.
+    data_dir : path-like, optional
+        Folder it is loaded from when ``frame`` is not given.
+    frame : pandas.DataFrame, optional
+        The dataset already loaded.
+
+    Returns
+    -------
+    list of str
+        Canonical period ids, in time order, each once.
+    """
     df = load(dataset, data_dir) if frame is None else frame
     ordered = df.sort_values("period_start", kind="stable")["period"]
     return list(dict.fromkeys(ordered.tolist()))
 
 
 def latest_period(dataset: str = "sin_national", *, data_dir: DataDir = None) -> Period:
-    """Return the latest April-March year with a published total in ``dataset``."""
+    """Return the latest April-March year with a published total in a dataset.
+
+    Parameters
+    ----------
+    dataset : str
+        Dataset name.
+    data_dir : path-like, optional
+        Folder it is loaded from.
+
+    Returns
+    -------
+    Period
+
+    Raises
+    ------
+    NoDataError
+        If the dataset holds no April-March year.
+    """
     df = load(dataset, data_dir)
     fy = df[(df["period_kind"] == FINANCIAL_YEAR) & (df["category"] == "Total")]
     if fy.empty:
@@ -332,7 +443,21 @@ def latest_period(dataset: str = "sin_national", *, data_dir: DataDir = None) ->
 
 
 class Population(NamedTuple):
-    """A child population (0 to 17) used as a rate denominator."""
+    """A child population (0 to 17) used as a rate denominator (what :func:`population` returns).
+
+    Parameters
+    ----------
+    value : float
+        The ONS mid-year estimate.
+    mid_year : int
+        The year of the estimate used.
+    area : str
+        The area's name.
+    note : str
+        Which estimate was used and why.
+    source_id, source_url : str
+        Provenance of the estimate.
+    """
 
     value: float
     mid_year: int
@@ -355,6 +480,21 @@ def population(
     the mid-year estimate nearest the period's centre, 1 October Y); for a calendar year Y,
     mid-Y. When that estimate is not yet published the latest earlier one is used and the note
     says so (this is also what DfE's files do, with a lag): the choice is reported, never hidden.
+
+    Parameters
+    ----------
+    period : str, int or Period
+        The period whose rate needs a denominator.
+    area : str
+        ``"England"`` (default), a region name or an area code.
+    frame : pandas.DataFrame, optional
+        ``population_0_17`` already loaded.
+    data_dir : path-like, optional
+        Folder it is loaded from when ``frame`` is not given.
+
+    Returns
+    -------
+    Population
 
     Raises
     ------
@@ -394,7 +534,24 @@ def population(
 
 
 def summary(data_dir: DataDir = None) -> pd.DataFrame:
-    """Return one row per dataset: name, file, rows, periods and description."""
+    """Describe every dataset (for ``sinstats list``).
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Folder the datasets are loaded from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dataset: ``dataset``, ``file``, ``rows``, ``periods``, ``description`` and
+        ``origins``.
+
+    Raises
+    ------
+    DataError
+        If a dataset cannot be loaded.
+    """
     out = []
     for name, schema in SCHEMAS.items():
         df = load(name, data_dir)
@@ -419,6 +576,15 @@ def published_series(
     data_dir: DataDir = None,
 ) -> pd.DataFrame:
     """Return one nature's national counts by April-March year, gaps shown as missing.
+
+    Parameters
+    ----------
+    nature : str
+        ``Total``, ``Child death``, ``Serious harm`` or ``Other``.
+    start, end : str, int or Period, optional
+        First and last April-March years (``end`` default: the latest).
+    data_dir : path-like, optional
+        Folder ``sin_national`` is loaded from.
 
     Returns
     -------

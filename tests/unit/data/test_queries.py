@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
 from sinstats import cli, data
-from sinstats.errors import NoDataError, ParameterError
+from sinstats.errors import DataError, NoDataError, ParameterError
 
 
 def test_every_dataset_loads() -> None:
@@ -86,3 +87,53 @@ def test_list_shows_datasets_and_years(capsys: pytest.CaptureFixture[str]) -> No
     for name in data.list_datasets():
         assert name in out
     assert "2025-26" in out and "2014-15" in out
+
+
+def test_summary_periods_and_latest_period() -> None:
+    table = data.summary()
+    assert list(table["dataset"]) == data.list_datasets()
+    assert set(table.columns) == {"dataset", "file", "rows", "periods", "description", "origins"}
+    frame = data.load("sin_national")
+    national = data.periods("sin_national", frame=frame)
+    starts = [data.resolve_period(frame, p).midpoint for p in national]
+    assert starts == sorted(starts) and len(set(national)) == len(national)
+    assert data.latest_period().id == national[-1] == "2025-26"
+
+
+def test_published_series_shows_gaps() -> None:
+    s = data.published_series("Total", start="2016-17", end="2018-19")
+    assert list(s["period"]) == ["2016-17", "2017-18", "2018-19"]
+    gap = s[s["period"] == "2017-18"].iloc[0]
+    assert math.isnan(gap["count"]) and gap["status"] == "not published"
+    assert list(s.columns) == [
+        "period",
+        "period_label",
+        "count",
+        "series",
+        "status",
+        "source_id",
+        "note",
+    ]
+
+
+def test_figure_period_errors_and_unavailable_figure() -> None:
+    with pytest.raises(ParameterError, match="period: "):
+        data.figure("sin_national", "not a year")
+    frame = data.load("sin_national").copy()
+    frame.loc[0, ["value", "status"]] = [math.nan, "c"]
+    row = frame.iloc[0]
+    fig = data.figure(
+        "sin_national",
+        row["period"],
+        row["category"],
+        measure=row["measure"],
+        nature=row["nature"],
+        frame=frame,
+    )
+    assert not fig.available and fig.describe().startswith("[c: confidential")
+
+
+def test_load_needs_the_checksum_file(data_copy: Path) -> None:
+    (data_copy / "SHA256SUMS").unlink()
+    with pytest.raises(DataError, match="checksum file is missing"):
+        data.load("sin_national", data_copy)
