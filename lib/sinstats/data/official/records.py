@@ -61,6 +61,7 @@ NATURE_ALIASES: Final[dict[str, str]] = {
 }
 """Lower-cased nature labels -> canonical label (``Child Death`` -> ``Child death``)."""
 
+
 @dataclass(frozen=True)
 class FileContext:
     """What every row of one official file shares: how to name it, its layout, its provenance.

@@ -222,6 +222,17 @@ def extract_archive(
     Files are written as plain files (mode 0644); nothing is executed. Only entries whose
     suffix is in :data:`KEPT_SUFFIXES` are extracted; ``__MACOSX`` and others are skipped.
 
+    Parameters
+    ----------
+    zip_path : path-like
+        The archive.
+    dest : path-like
+        The folder to create and extract into.
+    limits : ArchiveLimits, optional
+        Caps checked before and while extracting (default :class:`ArchiveLimits`).
+    label : str
+        How to name the archive in messages (default: its file name).
+
     Returns
     -------
     extracted : list of str

@@ -246,7 +246,25 @@ class _CheckedRedirect(urllib.request.HTTPRedirectHandler):
         headers: Any,
         newurl: str,
     ) -> urllib.request.Request | None:
-        """Return the redirected request after checking its URL (see :func:`check_url`)."""
+        """Return the redirected request after checking its URL.
+
+        Parameters
+        ----------
+        req, fp, code, msg, headers
+            As for :meth:`urllib.request.HTTPRedirectHandler.redirect_request`.
+        newurl : str
+            Where the server redirects to; refused unless :func:`check_url` allows it.
+
+        Returns
+        -------
+        urllib.request.Request or None
+            The new request.
+
+        Raises
+        ------
+        FetchError
+            If ``newurl`` is not allowed.
+        """
         check_url(newurl, allow_insecure_localhost=self.allow)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
