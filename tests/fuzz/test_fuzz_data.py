@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sinstats import data, paths
+from sinstats.data import schema
 from sinstats.errors import DataError, PeriodError
 from sinstats.periods import CALENDAR_YEAR, KINDS, Period, parse_period
 
@@ -145,3 +146,30 @@ def test_loader_on_structural_mutations(
         assert len(frame) == len(set(frame["line"]))
         for line in frame["line"]:
             assert tuple(rows[int(line) - 1]) in originals
+
+
+@FUZZ
+@given(
+    cell=st.one_of(
+        cell_text,
+        st.floats(allow_nan=True, allow_infinity=True).map(repr),
+        st.from_regex(r"\A\s*[+-]?\d{0,6}(\.\d{0,4})?([eE][+-]?\d{1,4})?\s*\Z", fullmatch=True),
+    )
+)
+def test_value_rule_is_a_finite_number_or_a_symbol(cell: str) -> None:
+    # The one number-or-symbol rule of transcribed and official files (sinstats.data.schema).
+    parsed = schema.parse_value(cell)
+    text = cell.strip()
+    if text in data.SYMBOLS:
+        assert parsed is not None and math.isnan(parsed[0]) and parsed[1] == text
+        return
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if parsed is None:
+        # Refused: not a number, not finite (nan, inf, 1e400), or digits grouped with "_".
+        assert number is None or not math.isfinite(number) or "_" in text
+        return
+    assert number is not None and math.isfinite(number)
+    assert parsed == (number, "")

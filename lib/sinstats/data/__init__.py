@@ -4,11 +4,16 @@ The public queries (:func:`load`, :func:`figure`, :func:`count`, :func:`series`,
 :func:`population`) live in :mod:`sinstats.data.queries`; the schema in
 :mod:`sinstats.data.schema`; checksums and the files-read record in
 :mod:`sinstats.data.provenance`; transcribed files in :mod:`sinstats.data.published`; official EES
-files in :mod:`sinstats.data.official`; downloading releases in :mod:`sinstats.data.releases`.
+files (one file, installed releases, the overlay) in the :mod:`sinstats.data.official` package;
+fetching releases in the :mod:`sinstats.data.releases` package (not imported here: only
+``sinstats fetch`` needs it). Inside the layer imports run one way: ``schema``/``provenance``/
+``_reading`` -> ``published``/``official`` -> ``queries`` -> this facade, and ``releases`` ->
+``official``; no module of the layer imports this facade.
 """
 
 from __future__ import annotations
 
+from sinstats.data.official import load_ees
 from sinstats.data.provenance import (
     CHECKSUMS_FILE,
     checksum_targets,
@@ -28,7 +33,6 @@ from sinstats.data.queries import (
     figure,
     latest_period,
     load,
-    load_ees,
     periods,
     population,
     published_series,

@@ -9,11 +9,11 @@ say exactly what produced each number.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
 from sinstats import paths
+from sinstats._typing import DataDir, PathLike
 from sinstats.errors import DataError
 
 CHECKSUMS_FILE = "SHA256SUMS"
@@ -22,18 +22,43 @@ CHECKSUMS_FILE = "SHA256SUMS"
 _FILES_READ: dict[str, str] = {}
 
 
-def record_read(path: str | os.PathLike[str], sha256: str) -> None:
-    """Record that ``path`` (with content hash ``sha256``) was read by this process."""
+def record_read(path: PathLike, sha256: str) -> None:
+    """Record that ``path`` (with content hash ``sha256``) was read by this process.
+
+    Parameters
+    ----------
+    path : path-like
+        The data file (recorded by its resolved absolute path).
+    sha256 : str
+        Hex SHA-256 of the bytes that were read.
+    """
     _FILES_READ[str(Path(path).resolve())] = sha256
 
 
 def sha256_bytes(raw: bytes) -> str:
-    """Return the hex SHA-256 of ``raw``."""
+    """Return the hex SHA-256 of some bytes.
+
+    Parameters
+    ----------
+    raw : bytes
+        The content.
+
+    Returns
+    -------
+    str
+        64 lower-case hex digits.
+    """
     return hashlib.sha256(raw).hexdigest()
 
 
 def files_read() -> dict[str, str]:
-    """Return ``{path: sha256}`` of every data file read by this process so far."""
+    """Return every data file read by this process so far.
+
+    Returns
+    -------
+    dict of str to str
+        ``{absolute path: sha256}``, sorted by path.
+    """
     return dict(sorted(_FILES_READ.items()))
 
 
@@ -42,8 +67,24 @@ def reset_files_read() -> None:
     _FILES_READ.clear()
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Return the hex SHA-256 of a file."""
+def sha256_file(path: PathLike) -> str:
+    """Return the hex SHA-256 of a file, read in blocks.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    str
+        64 lower-case hex digits.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read.
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 16), b""):
@@ -51,8 +92,18 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
-def read_checksums(data_dir: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """Read ``<data>/SHA256SUMS`` into ``{relative path: sha256}``.
+def read_checksums(data_dir: DataDir = None) -> dict[str, str]:
+    """Read ``<data>/SHA256SUMS``.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Folder of ``SHA256SUMS`` (default: ``$SINSTATS_DATA_DIR`` or the project's ``data/``).
+
+    Returns
+    -------
+    dict of str to str
+        ``{path relative to the data folder: sha256}``.
 
     Raises
     ------
@@ -76,14 +127,38 @@ def read_checksums(data_dir: str | os.PathLike[str] | None = None) -> dict[str, 
     return sums
 
 
-def checksum_targets(data_dir: str | os.PathLike[str] | None = None) -> list[Path]:
-    """Return the data files that ``SHA256SUMS`` must cover (every file in ``published/``)."""
+def checksum_targets(data_dir: DataDir = None) -> list[Path]:
+    """Return the data files that ``SHA256SUMS`` must cover.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Data folder whose ``published/`` CSVs are listed (None: ``$SINSTATS_DATA_DIR`` or
+        ``<project>/data``).
+
+    Returns
+    -------
+    list of Path
+        Every CSV in ``<data>/published/``, sorted.
+    """
     pub = paths.published_dir(data_dir)
     return sorted(p for p in pub.glob("*.csv") if p.is_file())
 
 
-def write_checksums(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Rewrite ``<data>/SHA256SUMS`` for every file in ``published/``; return its path."""
+def write_checksums(data_dir: DataDir = None) -> Path:
+    """Rewrite ``<data>/SHA256SUMS`` for every file in ``published/``.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Data folder (default ``$SINSTATS_DATA_DIR`` or the project's ``data/``); its ``SHA256SUMS``
+        is replaced.
+
+    Returns
+    -------
+    Path
+        The checksum file written.
+    """
     base = paths.data_dir(data_dir)
     lines = [
         "# SHA-256 of every published data file; update with 'make checksums' after a",
@@ -96,8 +171,34 @@ def write_checksums(data_dir: str | os.PathLike[str] | None = None) -> Path:
     return out
 
 
-def verify_checksums(data_dir: str | os.PathLike[str] | None = None) -> list[DataError]:
-    """Check every published file against ``SHA256SUMS``; return the problems found."""
+def _file_problem(path: Path, base: Path, sums: dict[str, str], unlisted: str) -> DataError | None:
+    """Check one published file against the listed checksums; None when it matches."""
+    rel = path.relative_to(base).as_posix()
+    if rel not in sums:
+        return DataError(unlisted, path=str(path))
+    if sums[rel] != sha256_file(path):
+        return DataError(
+            "checksum does not match data/SHA256SUMS: the file changed since it was reviewed "
+            "(run 'make checksums' only after a deliberate, reviewed change)",
+            path=str(path),
+        )
+    return None
+
+
+def verify_checksums(data_dir: DataDir = None) -> list[DataError]:
+    """Check every published file against ``SHA256SUMS``.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        The data folder to check (``$SINSTATS_DATA_DIR`` or the project's ``data/`` by default).
+
+    Returns
+    -------
+    list of DataError
+        The problems found: a missing or malformed ``SHA256SUMS``, a file not listed or whose
+        hash differs, a listed file that is missing. Empty when everything matches.
+    """
     base = paths.data_dir(data_dir)
     try:
         sums = read_checksums(base)
@@ -105,25 +206,29 @@ def verify_checksums(data_dir: str | os.PathLike[str] | None = None) -> list[Dat
         return [err]
     problems: list[DataError] = []
     for p in checksum_targets(base):
-        rel = p.relative_to(base).as_posix()
-        if rel not in sums:
-            problems.append(DataError("not listed in SHA256SUMS", path=str(p)))
-        elif sums[rel] != sha256_file(p):
-            problems.append(
-                DataError(
-                    "checksum does not match data/SHA256SUMS: the file changed since it was "
-                    "reviewed (run 'make checksums' only after a deliberate, reviewed change)",
-                    path=str(p),
-                )
-            )
+        problem = _file_problem(p, base, sums, "not listed in SHA256SUMS")
+        if problem is not None:
+            problems.append(problem)
     for rel in sums:
         if not (base / rel).is_file():
             problems.append(DataError(f"listed in SHA256SUMS but missing: {rel}", path=str(base)))
     return problems
 
 
-def _check_one_checksum(path: Path) -> DataError | None:
-    """Check one file against the SHA256SUMS of the data folder holding it, if there is one."""
+def check_one_checksum(path: Path) -> DataError | None:
+    """Check one file against the ``SHA256SUMS`` of the data folder holding it, if there is one.
+
+    Parameters
+    ----------
+    path : Path
+        A file; only files directly in a ``published/`` folder next to a ``SHA256SUMS`` are
+        checked.
+
+    Returns
+    -------
+    DataError or None
+        The problem (unreadable ``SHA256SUMS``, file not listed, hash differs), or None.
+    """
     base = path.parent.parent
     sums_path = base / CHECKSUMS_FILE
     if path.parent.name != "published" or not sums_path.is_file():
@@ -132,15 +237,6 @@ def _check_one_checksum(path: Path) -> DataError | None:
         sums = read_checksums(base)
     except DataError as err:
         return err
-    rel = path.relative_to(base).as_posix()
-    if rel not in sums:
-        return DataError(
-            "not listed in SHA256SUMS (run 'make checksums' after review)", path=str(path)
-        )
-    if sums[rel] != sha256_file(path):
-        return DataError(
-            "checksum does not match data/SHA256SUMS: the file changed since it was reviewed "
-            "(run 'make checksums' only after a deliberate, reviewed change)",
-            path=str(path),
-        )
-    return None
+    return _file_problem(
+        path, base, sums, "not listed in SHA256SUMS (run 'make checksums' after review)"
+    )

@@ -6,38 +6,57 @@ by row, naming the file, line and column of every problem, and returns the tidy 
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import os
 import re
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 
-from sinstats.data.provenance import _check_one_checksum, record_read, sha256_bytes
+from sinstats._typing import PathLike
+from sinstats.data._reading import (
+    CsvRow,
+    check_unique_columns,
+    decode_text,
+    header_error,
+    read_table,
+)
+from sinstats.data.provenance import check_one_checksum, record_read, sha256_bytes
 from sinstats.data.schema import (
-    _SOURCE_ID,
-    _URL,
     COLUMNS,
     NATURE_ALIASES,
     QUALIFIERS,
     REGIONS,
     REQUIRED_NON_EMPTY,
     SCHEMAS,
-    SYMBOLS,
     TIDY_COLUMNS,
     UNITS,
     DatasetSchema,
+    not_a_value,
+    parse_value,
     period_columns,
+    record_key,
 )
 from sinstats.errors import DataError, ParameterError, PeriodError
 from sinstats.periods import from_ees
 
+__all__ = ["decode_text", "read_published", "schema_for_path", "validate_file"]
 
-def schema_for_path(path: str | os.PathLike[str]) -> DatasetSchema | None:
-    """Return the schema whose file name matches ``path`` (or None)."""
+_URL = re.compile(r"^https?://[^\s,]+$")
+_SOURCE_ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+def schema_for_path(path: PathLike) -> DatasetSchema | None:
+    """Return the dataset schema of a file, chosen by its name.
+
+    Parameters
+    ----------
+    path : path-like
+        A file such as ``data/published/sin_national.csv``.
+
+    Returns
+    -------
+    DatasetSchema or None
+        The schema whose :attr:`~DatasetSchema.file` is the file's name, or None.
+    """
     name = Path(path).name
     for schema in SCHEMAS.values():
         if schema.file == name:
@@ -45,115 +64,22 @@ def schema_for_path(path: str | os.PathLike[str]) -> DatasetSchema | None:
     return None
 
 
-def decode_text(raw: bytes, path: str, kind: str = "a CSV") -> str:
-    """Decode a data file's bytes as UTF-8 text, refusing what is clearly not a text CSV.
-
-    Parameters
-    ----------
-    raw : bytes
-        The file's content.
-    path : str
-        Where it came from (for messages).
-    kind : str
-        What was expected, for messages (``"a CSV"``, ``"an EES CSV"``).
-
-    Raises
-    ------
-    DataError
-        For an empty file, bytes that are not UTF-8, an HTML page saved in place of the data, or
-        a NUL byte, naming the file and line.
-    """
-    if not raw.strip():
-        raise DataError(f"file is empty; expected {kind} with a header line", path=path, line=1)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise DataError(
-            f"bytes that are not UTF-8 (byte 0x{raw[err.start]:02x}); save the file as UTF-8",
-            path=path,
-            line=line,
-        ) from None
-    head = text.lstrip()[:512].lower()
-    if head.startswith("<") or "<html" in head or "<!doctype" in head:
-        raise DataError(
-            f"this is an HTML page, not {kind} (an error page saved in place of the data?)",
-            path=path,
-            line=1,
-        )
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise DataError(f"contains a NUL byte: not {kind}", path=path, line=line)
-    return text
-
-
-def _parse_value(cell: str) -> tuple[float, str] | None:
-    """Return (value, status) for a numeric cell or an EES symbol; None if neither."""
-    text = cell.strip()
-    if text in SYMBOLS:
-        return math.nan, text
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
-        return None
-    value = float(text)
-    if not math.isfinite(value):
-        return None
-    return value, ""
-
-
-class _Row(NamedTuple):
-    line: int
-    cells: dict[str, str]
-
-
-def _read_rows(text: str, path: str) -> list[_Row]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as err:
-        raise DataError(f"cannot read the header line: {err}", path=path, line=1) from None
-    header = [h.strip() for h in header]
+def _check_header(header: list[str], path: str) -> None:
+    """Refuse a header without every column of :data:`COLUMNS`, with others, or with repeats."""
+    allowed = ", ".join(COLUMNS)
     missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise DataError(
-            f"missing column(s) {', '.join(missing)}; every published file has the columns "
-            f"{', '.join(COLUMNS)}",
-            path=path,
-            line=1,
-            column=missing[0],
-        )
     unknown = [h for h in header if h not in COLUMNS]
-    if unknown:
-        raise DataError(
-            f"unknown column(s) {', '.join(repr(u) for u in unknown)}; allowed: "
-            f"{', '.join(COLUMNS)}",
-            path=path,
-            line=1,
-            column=unknown[0],
-        )
-    if len(set(header)) != len(header):
-        dup = next(h for h in header if header.count(h) > 1)
-        raise DataError(f"column {dup!r} appears twice", path=path, line=1, column=dup)
-    rows: list[_Row] = []
-    try:
-        for record in reader:
-            line = reader.line_num
-            if not record or all(not c.strip() for c in record):
-                continue
-            if len(record) != len(header):
-                raise DataError(
-                    f"has {len(record)} fields but the header has {len(header)}",
-                    path=path,
-                    line=line,
-                )
-            rows.append(_Row(line, dict(zip(header, (c.strip() for c in record), strict=True))))
-    except csv.Error as err:
-        raise DataError(f"malformed CSV: {err}", path=path, line=reader.line_num) from None
-    if not rows:
-        raise DataError("has a header but no data rows", path=path, line=2)
-    return rows
+    problems = (
+        (missing, f"missing column(s) {', '.join(missing)}; every published file has the columns "),
+        (unknown, f"unknown column(s) {', '.join(repr(u) for u in unknown)}; allowed: "),
+    )
+    for columns, message in problems:
+        if columns:
+            raise header_error(message + allowed, path, columns[0])
+    check_unique_columns(header, path)
 
 
-def _validate_row(row: _Row, schema: DatasetSchema, path: str) -> tuple[dict[str, object], str]:
+def _validate_row(row: CsvRow, schema: DatasetSchema, path: str) -> tuple[dict[str, object], str]:
     """Validate one row; return its tidy record and its uniqueness key."""
     c = row.cells
     line = row.line
@@ -209,12 +135,9 @@ def _validate_row(row: _Row, schema: DatasetSchema, path: str) -> tuple[dict[str
     unit = c["unit"]
     if unit not in UNITS:
         raise fail("unit", f"unknown unit {unit!r}; allowed: {', '.join(UNITS)}")
-    parsed = _parse_value(c["value"])
+    parsed = parse_value(c["value"])
     if parsed is None:
-        raise fail(
-            "value",
-            f"value {c['value']!r} is neither a number nor an EES symbol ({', '.join(SYMBOLS)})",
-        )
+        raise fail("value", not_a_value(c["value"]))
     value, status = parsed
     if not status:
         if unit in ("count", "persons"):
@@ -269,12 +192,11 @@ def _validate_row(row: _Row, schema: DatasetSchema, path: str) -> tuple[dict[str
         "origin": "published",
         "line": line,
     }
-    key = "|".join((period.id, area_code, c["breakdown_topic"], breakdown, nature, measure))
-    return record, key
+    return record, record_key(record)
 
 
 def read_published(
-    path: str | os.PathLike[str],
+    path: PathLike,
     schema: DatasetSchema | str | None = None,
     *,
     check_checksum: bool = True,
@@ -299,6 +221,11 @@ def read_published(
         The tidy frame (see :data:`TIDY_COLUMNS`), or None when there are errors.
     errors : list of DataError
         Every problem found (file-level problems stop at the first).
+
+    Raises
+    ------
+    ParameterError
+        If ``schema`` names no known dataset.
     """
     p = Path(path)
     spath = str(path)
@@ -321,7 +248,7 @@ def read_published(
     raw = p.read_bytes()
     try:
         text = decode_text(raw, spath)
-        rows = _read_rows(text, spath)
+        _, rows = read_table(text, spath, lambda header: _check_header(header, spath))
     except DataError as err:
         return None, [err]
     errors: list[DataError] = []
@@ -349,7 +276,7 @@ def read_published(
         seen[key] = row.line
         records.append(record)
     if check_checksum and not errors:
-        problem = _check_one_checksum(p)
+        problem = check_one_checksum(p)
         if problem is not None:
             errors.append(problem)
     if errors:
@@ -359,9 +286,25 @@ def read_published(
     return frame, []
 
 
-def validate_file(
-    path: str | os.PathLike[str], schema: DatasetSchema | str | None = None
-) -> list[DataError]:
-    """Validate one data file against its schema; return the problems (empty if valid)."""
+def validate_file(path: PathLike, schema: DatasetSchema | str | None = None) -> list[DataError]:
+    """Validate one data file against its schema.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    schema : DatasetSchema or str, optional
+        As for :func:`read_published`.
+
+    Returns
+    -------
+    list of DataError
+        The problems found; empty when the file is valid.
+
+    Raises
+    ------
+    ParameterError
+        If ``schema`` names no known dataset.
+    """
     _, errors = read_published(path, schema)
     return errors

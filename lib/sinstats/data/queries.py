@@ -9,7 +9,6 @@ one published figure and says clearly when a valid period has no published figur
 from __future__ import annotations
 
 import math
-import os
 import re
 from typing import NamedTuple
 
@@ -20,12 +19,12 @@ from sinstats._typing import DataDir
 from sinstats.data import official
 from sinstats.data.provenance import CHECKSUMS_FILE
 from sinstats.data.published import read_published
-from sinstats.data.schema import SCHEMAS, SERIES_START, SYMBOLS, TIDY_COLUMNS
+from sinstats.data.schema import SCHEMAS, SERIES_START, SYMBOLS, TIDY_COLUMNS, period_columns
 from sinstats.errors import DataError, NoDataError, ParameterError, PeriodError
 from sinstats.periods import CALENDAR_YEAR, FINANCIAL_YEAR, Period, parse_period
 
 
-def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def load(name: str, data_dir: DataDir = None) -> pd.DataFrame:
     """Load one dataset as a validated tidy frame.
 
     Parameters
@@ -61,34 +60,10 @@ def load(name: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFr
     if errors:
         raise errors[0]
     assert frame is not None
-    frame = _overlay_official(name, frame, data_dir)
+    frame = official.overlay(name, frame, data_dir)
     return frame.sort_values(["period_start", "area_code", "line"], kind="stable").reset_index(
         drop=True
     )
-
-
-def load_ees(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read official EES file(s) into the tidy schema (see ``sinstats.data.official.load_ees``).
-
-    Parameters
-    ----------
-    path : path-like
-        One official CSV, or a release folder (every data CSV in it, checked against its
-        ``SOURCE.json`` when present).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns :data:`TIDY_COLUMNS`, canonical periods and categories, symbols as ``status``.
-    """
-    return official.load_ees(path)
-
-
-def _overlay_official(
-    name: str, frame: pd.DataFrame, data_dir: str | os.PathLike[str] | None
-) -> pd.DataFrame:
-    """Prefer figures from fetched official EES files where present (:mod:`.official`)."""
-    return official.overlay(name, frame, data_dir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -97,7 +72,24 @@ def _overlay_official(
 
 
 class Figure(NamedTuple):
-    """One published figure with its provenance."""
+    """One published figure with its provenance (what :func:`figure` returns).
+
+    Parameters
+    ----------
+    dataset, period, period_label : str
+        Where it was found: dataset name, canonical period id and its label.
+    category, measure, area : str
+        What it counts (breakdown or nature), the measure and the area name.
+    value : float
+        The figure; NaN when the source shows an EES symbol.
+    unit, status, qualifier : str
+        ``count``/``percent``/``persons``; the EES symbol ("" for a number); ``over``/``under``/
+        ``about`` ("" for an exact figure).
+    rounded_to : int
+        The base the publisher rounded to (0 when not rounded).
+    source_id, publisher, source_url, note, origin : str
+        Provenance: ``origin`` is ``published`` or ``ees:<release>/<file>``.
+    """
 
     dataset: str
     period: str
@@ -122,7 +114,13 @@ class Figure(NamedTuple):
         return not self.status and not math.isnan(self.value)
 
     def describe(self) -> str:
-        """One line for reports: value (with qualifier/symbol), period, source."""
+        """Return one line for reports: value (with qualifier or symbol), period, source.
+
+        Returns
+        -------
+        str
+            For example ``over 150 (2021; <publisher>, <source_id>)``.
+        """
         if not self.available:
             shown = f"[{self.status}: {SYMBOLS.get(self.status, 'missing')}]"
         else:
@@ -137,6 +135,22 @@ def resolve_period(frame: pd.DataFrame, period: object) -> Period:
 
     In a dataset that holds calendar years (the Panel's 2020 and 2021), a bare four-digit year is
     a calendar year; elsewhere it is a reporting year (``"2026"`` = 2025-26).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The loaded dataset (its ``period_kind`` column decides).
+    period : str, int or Period
+        Any accepted period form; a :class:`Period` is returned as it is.
+
+    Returns
+    -------
+    Period
+
+    Raises
+    ------
+    PeriodError
+        If ``period`` is not a period.
     """
     if isinstance(period, Period):
         return period
@@ -166,7 +180,7 @@ def figure(
     breakdown_topic: str | None = None,
     nature: str | None = None,
     area: str = "England",
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: DataDir = None,
     frame: pd.DataFrame | None = None,
 ) -> Figure:
     """Resolve exactly one published figure.
@@ -261,10 +275,26 @@ def count(
     period: object,
     nature: str = "Total",
     *,
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: DataDir = None,
     frame: pd.DataFrame | None = None,
 ) -> Figure:
     """Return the national notification count for an April-March year and nature.
+
+    Parameters
+    ----------
+    period : str, int or Period
+        The April-March year (``"2025-26"``, ``"2026"``, ...).
+    nature : str
+        ``Total``, ``Child death``, ``Serious harm`` or ``Other``.
+    data_dir : path-like, optional
+        Where ``published/sin_national.csv`` is read from.
+    frame : pandas.DataFrame, optional
+        ``sin_national`` already loaded.
+
+    Returns
+    -------
+    Figure
+        The ``number_notifications`` figure.
 
     Raises
     ------
@@ -288,17 +318,41 @@ def series(
     measure: str = "number_notifications",
     area: str = "England",
     with_gaps: bool = False,
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: DataDir = None,
     frame: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return one series in period order.
 
     Parameters
     ----------
+    dataset : str
+        Dataset name (see :func:`list_datasets`).
+    category : str
+        The breakdown value, or the nature when the breakdown is the total.
+    measure : str
+        The measure to keep.
+    area : str
+        ``"England"`` (default), a region name or an area code.
     with_gaps : bool
         Add a row with ``value`` NaN and ``status`` ``"not published"`` for every April-March
         year between the first and last that has no figure, so a missing year is shown as
         missing, never estimated.
+    data_dir : path-like, optional
+        Folder the dataset is loaded from when ``frame`` is not given.
+    frame : pandas.DataFrame, optional
+        The dataset already loaded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of :data:`TIDY_COLUMNS` sorted by ``period_start`` (empty when nothing matches).
+
+    Raises
+    ------
+    DataError
+        If the dataset cannot be loaded.
+    ParameterError
+        If ``dataset`` is not a known dataset.
     """
     df = load(dataset, data_dir) if frame is None else frame
     sel = df[
@@ -319,10 +373,7 @@ def series(
                     gap: dict[str, object] = {col: "" for col in TIDY_COLUMNS}
                     gap.update(
                         dataset=dataset,
-                        period=p.id,
-                        period_label=p.label,
-                        period_kind=p.kind,
-                        period_start=p.midpoint,
+                        **period_columns(p),
                         category=category,
                         measure=measure,
                         area_name=area,
@@ -341,19 +392,49 @@ def series(
 def periods(
     dataset: str = "sin_national",
     *,
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: DataDir = None,
     frame: pd.DataFrame | None = None,
 ) -> list[str]:
-    """Return the canonical ids of the periods with at least one figure, in time order."""
+    """Return the periods of a dataset that hold at least one figure.
+
+    Parameters
+    ----------
+    dataset : str
+        Dataset name.
+    data_dir : path-like, optional
+        Folder it is loaded from when ``frame`` is not given.
+    frame : pandas.DataFrame, optional
+        The dataset already loaded.
+
+    Returns
+    -------
+    list of str
+        Canonical period ids, in time order, each once.
+    """
     df = load(dataset, data_dir) if frame is None else frame
     ordered = df.sort_values("period_start", kind="stable")["period"]
     return list(dict.fromkeys(ordered.tolist()))
 
 
-def latest_period(
-    dataset: str = "sin_national", *, data_dir: str | os.PathLike[str] | None = None
-) -> Period:
-    """Return the latest April-March year with a published total in ``dataset``."""
+def latest_period(dataset: str = "sin_national", *, data_dir: DataDir = None) -> Period:
+    """Return the latest April-March year with a published total in a dataset.
+
+    Parameters
+    ----------
+    dataset : str
+        Dataset name.
+    data_dir : path-like, optional
+        Folder it is loaded from.
+
+    Returns
+    -------
+    Period
+
+    Raises
+    ------
+    NoDataError
+        If the dataset holds no April-March year.
+    """
     df = load(dataset, data_dir)
     fy = df[(df["period_kind"] == FINANCIAL_YEAR) & (df["category"] == "Total")]
     if fy.empty:
@@ -362,7 +443,21 @@ def latest_period(
 
 
 class Population(NamedTuple):
-    """A child population (0 to 17) used as a rate denominator."""
+    """A child population (0 to 17) used as a rate denominator (what :func:`population` returns).
+
+    Parameters
+    ----------
+    value : float
+        The ONS mid-year estimate.
+    mid_year : int
+        The year of the estimate used.
+    area : str
+        The area's name.
+    note : str
+        Which estimate was used and why.
+    source_id, source_url : str
+        Provenance of the estimate.
+    """
 
     value: float
     mid_year: int
@@ -376,8 +471,8 @@ def population(
     period: object,
     area: str = "England",
     *,
-    data_dir: str | os.PathLike[str] | None = None,
     frame: pd.DataFrame | None = None,
+    data_dir: DataDir = None,
 ) -> Population:
     """Return the ONS child population to use for a period's rate.
 
@@ -385,6 +480,21 @@ def population(
     the mid-year estimate nearest the period's centre, 1 October Y); for a calendar year Y,
     mid-Y. When that estimate is not yet published the latest earlier one is used and the note
     says so (this is also what DfE's files do, with a lag): the choice is reported, never hidden.
+
+    Parameters
+    ----------
+    period : str, int or Period
+        The period whose rate needs a denominator.
+    area : str
+        ``"England"`` (default), a region name or an area code.
+    frame : pandas.DataFrame, optional
+        ``population_0_17`` already loaded.
+    data_dir : path-like, optional
+        Folder it is loaded from when ``frame`` is not given.
+
+    Returns
+    -------
+    Population
 
     Raises
     ------
@@ -423,8 +533,25 @@ def population(
     )
 
 
-def summary(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """Return one row per dataset: name, file, rows, periods and description."""
+def summary(data_dir: DataDir = None) -> pd.DataFrame:
+    """Describe every dataset (for ``sinstats list``).
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Folder the datasets are loaded from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dataset: ``dataset``, ``file``, ``rows``, ``periods``, ``description`` and
+        ``origins``.
+
+    Raises
+    ------
+    DataError
+        If a dataset cannot be loaded.
+    """
     out = []
     for name, schema in SCHEMAS.items():
         df = load(name, data_dir)
@@ -449,6 +576,15 @@ def published_series(
     data_dir: DataDir = None,
 ) -> pd.DataFrame:
     """Return one nature's national counts by April-March year, gaps shown as missing.
+
+    Parameters
+    ----------
+    nature : str
+        ``Total``, ``Child death``, ``Serious harm`` or ``Other``.
+    start, end : str, int or Period, optional
+        First and last April-March years (``end`` default: the latest).
+    data_dir : path-like, optional
+        Folder ``sin_national`` is loaded from.
 
     Returns
     -------

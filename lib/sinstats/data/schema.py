@@ -11,17 +11,29 @@ zero, never a dropped row.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import pandas as pd
 
 from sinstats.periods import CALENDAR_YEAR, FINANCIAL_YEAR, Period
 
-COLUMNS: tuple[str, ...] = (
+EES_BASE_COLUMNS: tuple[str, ...] = (
     "time_period",
     "time_identifier",
     "geographic_level",
     "country_code",
     "country_name",
+)
+"""Columns every EES data file starts with (the period and the country)."""
+
+PROVENANCE_COLUMNS: tuple[str, ...] = ("series", "source_id", "publisher", "source_url", "note")
+"""Columns that say where a figure comes from (in transcribed files and the tidy frame)."""
+
+COLUMNS: tuple[str, ...] = (
+    *EES_BASE_COLUMNS,
     "region_code",
     "region_name",
     "breakdown_topic",
@@ -32,30 +44,20 @@ COLUMNS: tuple[str, ...] = (
     "unit",
     "qualifier",
     "rounded_to",
-    "series",
-    "source_id",
-    "publisher",
-    "source_url",
-    "note",
+    *PROVENANCE_COLUMNS,
 )
 """Columns of every file in ``data/published/``, in order."""
 
 REQUIRED_NON_EMPTY: tuple[str, ...] = (
-    "time_period",
-    "time_identifier",
-    "geographic_level",
-    "country_code",
-    "country_name",
+    *EES_BASE_COLUMNS,
     "breakdown_topic",
     "breakdown",
     "measure",
     "value",
     "unit",
-    "series",
-    "source_id",
-    "publisher",
-    "source_url",
+    *PROVENANCE_COLUMNS[:-1],
 )
+"""Columns of a transcribed file that no row may leave empty (``note`` may be empty)."""
 
 SYMBOLS: dict[str, str] = {
     "c": "confidential (suppressed to protect confidentiality)",
@@ -80,6 +82,7 @@ NATURE_ALIASES: dict[str, str] = {
 """Lower-cased spellings seen in official files (``Child Death`` in 2021-22) -> canonical label."""
 
 GEOGRAPHIC_LEVELS: tuple[str, ...] = ("National", "Regional", "Local authority")
+"""Geographic levels of EES files, national first (also the order of sub-national tables)."""
 
 REGIONS: dict[str, str] = {
     "E12000001": "North East",
@@ -101,11 +104,26 @@ SERIES_START: str = "2014-15"
 """First year of the comparable series (Ofsted's definition from 2014-15)."""
 
 UNITS: tuple[str, ...] = ("count", "percent", "persons")
-QUALIFIERS: tuple[str, ...] = ("", "over", "under", "about")
+"""Units of a transcribed figure (official files also have ``score`` for IDACI)."""
 
-_URL = re.compile(r"^https?://[^\s,]+$")
-_SOURCE_ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
-_MEASURE = re.compile(r"^[a-z][a-z0-9_]*$")
+QUALIFIERS: tuple[str, ...] = ("", "over", "under", "about")
+"""How a transcribed figure was worded ("over 150"); empty for an exact figure."""
+
+ENGLAND_CODE: str = "E92000001"
+ENGLAND_NAME: str = "England"
+"""The only country covered: England's ONS code and name."""
+
+KEY_COLUMNS: tuple[str, ...] = (
+    "period",
+    "area_code",
+    "breakdown_topic",
+    "breakdown",
+    "nature",
+    "measure",
+)
+"""Columns of the tidy frame that identify one figure: a file holds each at most once."""
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True)
@@ -230,11 +248,7 @@ TIDY_COLUMNS: tuple[str, ...] = (
     "status",
     "qualifier",
     "rounded_to",
-    "series",
-    "source_id",
-    "publisher",
-    "source_url",
-    "note",
+    *PROVENANCE_COLUMNS,
     "origin",
     "line",
 )
@@ -242,7 +256,13 @@ TIDY_COLUMNS: tuple[str, ...] = (
 
 
 def list_datasets() -> list[str]:
-    """Return the names of the datasets :func:`sinstats.data.load` knows, in a stable order."""
+    """Return the names of the datasets :func:`sinstats.data.load` knows.
+
+    Returns
+    -------
+    list of str
+        The keys of :data:`SCHEMAS`, in a stable order.
+    """
     return list(SCHEMAS)
 
 
@@ -250,8 +270,18 @@ def period_columns(period: Period) -> dict[str, object]:
     """Return the tidy schema's period columns for ``period``.
 
     Shared by the loaders of transcribed and official files, so both describe a period the
-    same way: ``period`` (canonical id), ``period_label``, ``period_kind`` and ``period_start``
-    (the decimal-year midpoint used for ordering).
+    same way.
+
+    Parameters
+    ----------
+    period : Period
+        A canonical period (see :mod:`sinstats.periods`).
+
+    Returns
+    -------
+    dict
+        ``period`` (canonical id), ``period_label``, ``period_kind`` and ``period_start`` (the
+        decimal-year midpoint used for ordering).
     """
     return {
         "period": period.id,
@@ -259,3 +289,79 @@ def period_columns(period: Period) -> dict[str, object]:
         "period_kind": period.kind,
         "period_start": period.midpoint,
     }
+
+
+def parse_value(cell: str) -> tuple[float, str] | None:
+    """Read a value cell: a finite number, or an EES symbol that stands for a missing figure.
+
+    The one rule for transcribed and official files alike.
+
+    Parameters
+    ----------
+    cell : str
+        The cell's text (surrounding white space is ignored).
+
+    Returns
+    -------
+    tuple of (float, str) or None
+        ``(value, "")`` for a number; ``(nan, symbol)`` for a key of :data:`SYMBOLS`; None when
+        the cell is neither (a word, an empty cell, ``nan``, ``inf`` or an overflowing number).
+    """
+    text = cell.strip()
+    if text in SYMBOLS:
+        return math.nan, text
+    if not _NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    return (value, "") if math.isfinite(value) else None
+
+
+def not_a_value(cell: str) -> str:
+    """Return the message for a value cell that :func:`parse_value` refuses.
+
+    Parameters
+    ----------
+    cell : str
+        The cell's text.
+
+    Returns
+    -------
+    str
+        A sentence naming the cell and the EES symbols that are allowed.
+    """
+    return f"value {cell!r} is neither a number nor an EES symbol ({', '.join(SYMBOLS)})"
+
+
+def record_key(record: Mapping[str, object]) -> str:
+    """Return the identity of one tidy record (its :data:`KEY_COLUMNS`, joined by ``|``).
+
+    Parameters
+    ----------
+    record : mapping
+        A row of the tidy schema.
+
+    Returns
+    -------
+    str
+        The same text :func:`frame_keys` gives for that row.
+    """
+    return "|".join(str(record[col]) for col in KEY_COLUMNS)
+
+
+def frame_keys(frame: pd.DataFrame) -> pd.Series:
+    """Return the identity of every row of a tidy frame (see :func:`record_key`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A frame with the :data:`KEY_COLUMNS`.
+
+    Returns
+    -------
+    pandas.Series
+        One ``|``-joined key per row, on the frame's index.
+    """
+    key = frame[KEY_COLUMNS[0]].astype(str)
+    for col in KEY_COLUMNS[1:]:
+        key = key + "|" + frame[col].astype(str)
+    return key

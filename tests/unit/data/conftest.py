@@ -1,4 +1,6 @@
-"""FORMAT FIXTURES, NOT REAL DATA: EES-format release ZIPs for the fetch and ees tests.
+"""Shared fixtures of the data-layer tests: EES-format release ZIPs and data-folder copies.
+
+FORMAT FIXTURES, NOT REAL DATA.
 
 Each builder writes files with the column layout of one format era of DfE's "Serious incident
 notifications" on explore-education-statistics (as described in the project's format notes), so
@@ -7,22 +9,33 @@ the national totals by nature, which are copied from ``data/published/sin_nation
 test can show the official and transcribed paths give the same national totals. Local authorities
 are invented (``Fixtureton``, codes ``E0x0999xx``). File names say ``fixture``, and every archive
 holds ``README-FORMAT-FIXTURES.txt`` saying so.
+
+Tests get the builders through fixtures (``release_files``, ``release_zip``, ``write_zip``,
+``fixture_totals``, ...), never by importing this file.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import io
+import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
 from sinstats import paths
+from sinstats.data import releases
 from sinstats.periods import parse_period
 
 LABEL = "FORMAT FIXTURES, NOT REAL DATA"
 README = (
     f"{LABEL}.\n"
-    "Built by tests/unit/_ees_fixtures.py to mimic the column layout of one EES format era of\n"
+    "Built by tests/unit/data/conftest.py to mimic the column layout of one EES format era of\n"
     "'Serious incident notifications'. Every number is made up, except national totals copied\n"
     "from data/published/sin_national.csv. Do not use these files for analysis.\n"
 )
@@ -39,7 +52,8 @@ _MADE_UP_NATURES = {
 }
 
 
-def national_totals() -> dict[str, dict[str, int]]:
+@functools.cache
+def _national_totals() -> dict[str, dict[str, int]]:
     """Return ``{period id: {nature: count}}`` of the DfE/Ofsted national rows in data/published.
 
     Natures missing there (2018-19, 2019-20) are filled with made-up splits that add up to the
@@ -59,20 +73,12 @@ def national_totals() -> dict[str, dict[str, int]]:
     return out
 
 
-TOTALS = national_totals()
-
-
-def fy_code(period_id: str) -> str:
+def _fy_code(period_id: str) -> str:
     """``2022-23`` -> ``202223``."""
     return parse_period(period_id).ees_code
 
 
-def ry_code(period_id: str) -> str:
-    """``2022-23`` -> ``2023`` (the reporting year)."""
-    return str(parse_period(period_id).reporting_year)
-
-
-def csv_text(header: list[str], rows: list[list[object]]) -> str:
+def _csv_text(header: list[str], rows: list[list[object]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
@@ -86,7 +92,7 @@ def csv_text(header: list[str], rows: list[list[object]]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def transparency_csv() -> str:
+def _transparency_csv() -> str:
     """Part 1 2020-21 transparency file: sin_breakdown/category, number/percentage."""
     header = [*BASE, "sin_breakdown", "category", "number", "percentage"]
     rows: list[list[object]] = []
@@ -104,10 +110,10 @@ def transparency_csv() -> str:
         rows.append([*t, "Gender", "Female", 118, round(100 * 118 / total, 1)])
         rows.append([*t, "Gender", "Transgender", "c", "c"])
         rows.append([*t, "Gender", "Not known", "c", "c"])
-    return csv_text(header, rows)
+    return _csv_text(header, rows)
 
 
-def fy_all_csv() -> str:
+def _fy_all_csv() -> str:
     """FY2020-21 'all' file: time_breakdown (full year and halves), characteristic/category."""
     header = [
         "time_period",
@@ -123,8 +129,8 @@ def fy_all_csv() -> str:
     ]
     rows: list[list[object]] = []
     for period in ("2018-19", "2019-20", "2020-21"):
-        t = TOTALS[period]
-        pre = [fy_code(period), "Financial year", "Full year", *ENGLAND]
+        t = _national_totals()[period]
+        pre = [_fy_code(period), "Financial year", "Full year", *ENGLAND]
         rows.append([*pre, "Total", "Total", t["Total"], 100])
         for nature in NATURES[1:]:
             share = round(100 * t[nature] / t["Total"], 1)
@@ -132,12 +138,12 @@ def fy_all_csv() -> str:
         rows.append([*pre, "Gender", "Male", t["Total"] // 2 + 20, "c"])
     for half, n in (("Part 1 (April to September)", 285), ("Part 2 (October to March)", 251)):
         rows.append(
-            [fy_code("2020-21"), "Financial year", half, *ENGLAND, "Total", "Total", n, 100]
+            [_fy_code("2020-21"), "Financial year", half, *ENGLAND, "Total", "Total", n, 100]
         )
-    return csv_text(header, rows)
+    return _csv_text(header, rows)
 
 
-def fy_chartot_csv() -> str:
+def _fy_chartot_csv() -> str:
     """FY2021-22 characteristic totals: characteristic/category, nature, number/percentage,
     quarter; natures spelled 'Child Death', ':' for not available."""
     header = [
@@ -159,41 +165,43 @@ def fy_chartot_csv() -> str:
     }
     rows: list[list[object]] = []
     for period in ("2018-19", "2019-20", "2020-21", "2021-22"):
-        t = TOTALS[period]
-        pre = [fy_code(period), "Financial year", "Total", *ENGLAND]
+        t = _national_totals()[period]
+        pre = [_fy_code(period), "Financial year", "Total", *ENGLAND]
         for nature in NATURES:
             share = round(100 * t[nature] / t["Total"], 1)
             rows.append([*pre, "Total", "Total", spelled[nature], t[nature], share])
         rows.append([*pre, "Age", "Under 1", "Total", 150 + len(rows), ":"])
         rows.append([*pre, "Disability", "Not known", "Total", ":", ":"])
     for q, n in (("Q1", 120), ("Q2", 105), ("Q3", 110), ("Q4", 107)):
-        quarter = [fy_code("2021-22"), "Financial year", q, *ENGLAND]
+        quarter = [_fy_code("2021-22"), "Financial year", q, *ENGLAND]
         rows.append([*quarter, "Total", "Total", "Total", n, ":"])
-    return csv_text(header, rows)
+    return _csv_text(header, rows)
 
 
-def fy_totals_csv() -> str:
+def _fy_totals_csv() -> str:
     """FY2021-22 'All year totals': national totals only, Ofsted years first."""
     header = [*BASE, "number"]
     periods = ["2014-15", "2015-16", "2016-17", "2018-19", "2019-20", "2020-21", "2021-22"]
-    rows = [[fy_code(p), "Financial year", *ENGLAND, TOTALS[p]["Total"]] for p in periods]
-    return csv_text(header, rows)
+    rows = [
+        [_fy_code(p), "Financial year", *ENGLAND, _national_totals()[p]["Total"]] for p in periods
+    ]
+    return _csv_text(header, rows)
 
 
-def cross_csv() -> str:
+def _cross_csv() -> str:
     """FY2021-22 cross-characteristics (layout inferred): age_group, ethnicity, gender filters."""
     header = [*BASE, "age_group", "ethnicity", "gender", "number"]
     rows: list[list[object]] = []
     for period in ("2020-21", "2021-22"):
-        pre = [fy_code(period), "Financial year", *ENGLAND]
-        rows.append([*pre, "Total", "Total", "Total", TOTALS[period]["Total"]])
+        pre = [_fy_code(period), "Financial year", *ENGLAND]
+        rows.append([*pre, "Total", "Total", "Total", _national_totals()[period]["Total"]])
         rows.append([*pre, "Total", "White", "Male", 140])
         rows.append([*pre, "Under 1", "Total", "Female", 60])
         rows.append([*pre, "Under 1", "White", "Total", "c"])
-    return csv_text(header, rows)
+    return _csv_text(header, rows)
 
 
-def fy_characteristic_csv() -> str:
+def _fy_characteristic_csv() -> str:
     """FY2022-23 sin_characteristics_2019_2023: characteristic (topic)/characteristic_type."""
     header = [
         "time_period",
@@ -207,17 +215,17 @@ def fy_characteristic_csv() -> str:
     ]
     rows: list[list[object]] = []
     for period in ("2018-19", "2019-20", "2020-21", "2021-22", "2022-23"):
-        t = TOTALS[period]
-        pre = [fy_code(period), "Financial year", "Total", *ENGLAND]
+        t = _national_totals()[period]
+        pre = [_fy_code(period), "Financial year", "Total", *ENGLAND]
         for nature in NATURES:
             rows.append([*pre, "Total", "Total", nature, t[nature]])
         rows.append([*pre, "Gender", "Male", "Total", 240 + len(rows)])
         rows.append([*pre, "Gender", "Female", "Total", 190 + len(rows)])
         rows.append([*pre, "Gender", "Female", "Serious harm and other", 90 + len(rows)])
-    return csv_text(header, rows)
+    return _csv_text(header, rows)
 
 
-def ry_nature_csv(
+def _ry_nature_csv(
     last_year: int, *, sex_topic: str = "Gender", revise: dict[str, dict[str, int]] | None = None
 ) -> str:
     """Reporting-year nature and characteristics file (RY2024 on): breakdown_topic/breakdown."""
@@ -235,7 +243,7 @@ def ry_nature_csv(
     revise = revise or {}
     for year in range(2019, last_year + 1):
         pid = parse_period(str(year)).id
-        t = {**TOTALS[pid], **revise.get(pid, {})}
+        t = {**_national_totals()[pid], **revise.get(pid, {})}
         pre = [str(year), "Reporting year", "Total", *ENGLAND]
         for nature in NATURES:
             rows.append([*pre, "Total", "Total", nature, t[nature]])
@@ -249,10 +257,10 @@ def ry_nature_csv(
             rows.append([*pre, "CLA", "Yes", "Child death: no abuse/neglect", "c"])
     for q, n in (("Q1", 90), ("Q2", 88), ("Q3", 95), ("Q4", 84)):
         rows.append([str(last_year), "Reporting year", q, *ENGLAND, "Total", "Total", "Total", n])
-    return csv_text(header, rows)
+    return _csv_text(header, rows)
 
 
-def care_leaver_csv(years: tuple[int, ...]) -> str:
+def _care_leaver_csv(years: tuple[int, ...]) -> str:
     """Care leaver death notifications (RY2025 on): breakdown_topic/breakdown, no nature."""
     header = [*BASE, "breakdown_topic", "breakdown", "number_notifications"]
     rows: list[list[object]] = []
@@ -262,7 +270,7 @@ def care_leaver_csv(years: tuple[int, ...]) -> str:
         rows.append([*pre, "Total", "Total", young + old])
         rows.append([*pre, "Age group", "16 to 21", young])
         rows.append([*pre, "Age group", "22 to 24", old])
-    return csv_text(header, rows)
+    return _csv_text(header, rows)
 
 
 REGIONS = (("E12000001", "North East"), ("E12000002", "North West"))
@@ -273,7 +281,7 @@ LAS = (
 )
 
 
-def subnational_csv(
+def _subnational_csv(
     periods: list[tuple[str, str, str]],
     *,
     idaci: str = "idaci_avgscore",
@@ -301,7 +309,7 @@ def subnational_csv(
     revise = revise or {}
     for i, (pid, tp, ti) in enumerate(periods):
         pre = [tp, ti, *ENGLAND]
-        total = revise.get(pid, {}).get("Total", TOTALS[pid]["Total"])
+        total = revise.get(pid, {}).get("Total", _national_totals()[pid]["Total"])
         rows.append([*pre, "", "", "", "", "", total, 400000 + 10 * i, "x", 11900000 + i])
         for j, (code, name) in enumerate(REGIONS):
             rows.append(
@@ -343,18 +351,18 @@ def subnational_csv(
                     90000 + 1000 * k,
                 ]
             )
-    return csv_text(header, rows)
+    return _csv_text(header, rows)
 
 
-def ry_totals_csv(last_year: int) -> str:
+def _ry_totals_csv(last_year: int) -> str:
     """'Total Notifications' (RY2026): national totals only, from Ofsted's years."""
     header = [*BASE, "number_notifications"]
     years = [y for y in range(2015, last_year + 1) if y != 2018]  # 2017-18: no published total
     rows = [
-        [str(y), "Reporting year", *ENGLAND, TOTALS[parse_period(str(y)).id]["Total"]]
+        [str(y), "Reporting year", *ENGLAND, _national_totals()[parse_period(str(y)).id]["Total"]]
         for y in years
     ]
-    return csv_text(header, rows)
+    return _csv_text(header, rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,7 +376,7 @@ def _fy_periods(last: str) -> list[tuple[str, str, str]]:
     return [
         (
             parse_period(f"{y}-{(y + 1) % 100:02d}").id,
-            fy_code(f"{y}-{(y + 1) % 100:02d}"),
+            _fy_code(f"{y}-{(y + 1) % 100:02d}"),
             "Financial year",
         )
         for y in range(first, end + 1)
@@ -383,62 +391,51 @@ def _ry_periods(last_year: int) -> list[tuple[str, str, str]]:
 REVISED_2025 = {"2023-24": {"Total": 406, "Child death": 206}}
 
 
-def release_files(slug: str) -> dict[str, str]:
+def _release_files(slug: str) -> dict[str, str]:
     """Return ``{archive path: text}`` of the fixture release ``slug``, in its era's layout."""
     files: dict[str, str] = {}
     if slug == "2020-21-part-1-apr-to-sep":
-        files["data/fixture_serious_incident_notifications.csv"] = transparency_csv()
+        files["data/fixture_serious_incident_notifications.csv"] = _transparency_csv()
     elif slug == "2020-21":
-        files["data/fixture_serious_incident_notifications_all.csv"] = fy_all_csv()
-        files["data/fixture_serious_incident_notifications_la_region.csv"] = subnational_csv(
+        files["data/fixture_serious_incident_notifications_all.csv"] = _fy_all_csv()
+        files["data/fixture_serious_incident_notifications_la_region.csv"] = _subnational_csv(
             _fy_periods("2020-21"), idaci="idaci_avgscore_2019", count="number"
         )
     elif slug == "2021-22":
-        files["data/fixture_characteristic_totals.csv"] = fy_chartot_csv()
-        files["data/fixture_all_year_totals.csv"] = fy_totals_csv()
-        files["data/fixture_cross_characteristics.csv"] = cross_csv()
+        files["data/fixture_characteristic_totals.csv"] = _fy_chartot_csv()
+        files["data/fixture_all_year_totals.csv"] = _fy_totals_csv()
+        files["data/fixture_cross_characteristics.csv"] = _cross_csv()
     elif slug == "2022-23":
-        files["data/fixture_sin_characteristics_2019_2023.csv"] = fy_characteristic_csv()
-        files["data/fixture_sin_la_region_2019_2023.csv"] = subnational_csv(
+        files["data/fixture_sin_characteristics_2019_2023.csv"] = _fy_characteristic_csv()
+        files["data/fixture_sin_la_region_2019_2023.csv"] = _subnational_csv(
             _fy_periods("2022-23"), idaci="idaci_avgscore_2019"
         )
     elif slug in ("2024", "2025", "2026"):
         year = int(slug)
-        files["data/fixture_sin_nature_characteristics.csv"] = ry_nature_csv(
+        files["data/fixture_sin_nature_characteristics.csv"] = _ry_nature_csv(
             year,
             sex_topic="Sex" if year == 2026 else "Gender",
             revise=REVISED_2025 if year == 2025 else None,
         )
-        files["data/fixture_sin_subnational_context.csv"] = subnational_csv(
+        files["data/fixture_sin_subnational_context.csv"] = _subnational_csv(
             _ry_periods(year),
             idaci="idaci_avgscore" if year == 2026 else "idaci_avgscore_2019",
             revise=REVISED_2025 if year == 2025 else None,
         )
         if year >= 2025:
-            files["data/fixture_sin_care_leaver_deaths.csv"] = care_leaver_csv(
+            files["data/fixture_sin_care_leaver_deaths.csv"] = _care_leaver_csv(
                 tuple(range(2025, year + 1))
             )
         if year == 2026:
-            files["data/fixture_sin_total_notifications.csv"] = ry_totals_csv(year)
+            files["data/fixture_sin_total_notifications.csv"] = _ry_totals_csv(year)
     else:
-        raise ValueError(f"no fixture for release {slug!r}")
+        raise ValueError(f"no fixture for release {slug!r}")  # every known release has one
     files["data-guidance/data-guidance.txt"] = GUIDANCE
     files["README-FORMAT-FIXTURES.txt"] = README
     return files
 
 
-FIXTURE_SLUGS = (
-    "2020-21-part-1-apr-to-sep",
-    "2020-21",
-    "2021-22",
-    "2022-23",
-    "2024",
-    "2025",
-    "2026",
-)
-
-
-def write_zip(
+def _write_zip(
     path: Path,
     files: dict[str, str | bytes],
     *,
@@ -454,7 +451,7 @@ def write_zip(
     return path
 
 
-def release_zip(
+def _release_zip(
     folder: Path,
     slug: str,
     *,
@@ -466,10 +463,111 @@ def release_zip(
     ``changes`` maps archive paths to new content (``None`` drops the entry); ``name`` is the ZIP
     file name (default ``fixture-<slug>-FORMAT-FIXTURES-NOT-REAL-DATA.zip``).
     """
-    files: dict[str, str | bytes] = dict(release_files(slug))
+    files: dict[str, str | bytes] = dict(_release_files(slug))
     for entry, value in (changes or {}).items():
         if value is None:
             files.pop(entry, None)
         else:
             files[entry] = value
-    return write_zip(folder / (name or f"fixture-{slug}-FORMAT-FIXTURES-NOT-REAL-DATA.zip"), files)
+    return _write_zip(folder / (name or f"fixture-{slug}-FORMAT-FIXTURES-NOT-REAL-DATA.zip"), files)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fixture_label() -> str:
+    """The words every fixture archive carries: FORMAT FIXTURES, NOT REAL DATA."""
+    return LABEL
+
+
+@pytest.fixture(scope="session")
+def fixture_totals() -> dict[str, dict[str, int]]:
+    """``{period id: {nature: count}}`` the fixture files use (real national totals)."""
+    return {pid: dict(natures) for pid, natures in _national_totals().items()}
+
+
+@pytest.fixture(scope="session")
+def release_files() -> Callable[[str], dict[str, str]]:
+    """``release_files(slug)``: ``{archive path: text}`` of a fixture release, in its era's layout.
+
+    Every release in :data:`sinstats.data.releases.KNOWN_RELEASES` has one.
+    """
+    return _release_files
+
+
+@pytest.fixture(scope="session")
+def write_zip() -> Callable[..., Path]:
+    """``write_zip(path, files, compression=ZIP_DEFLATED)``: a ZIP of ``{entry: content}``."""
+    return _write_zip
+
+
+@pytest.fixture(scope="session")
+def release_zip() -> Callable[..., Path]:
+    """``release_zip(folder, slug, changes=None, name=None)``: the fixture ZIP of a release."""
+    return _release_zip
+
+
+@pytest.fixture()
+def data_copy(tmp_path: Path) -> Path:
+    """A copy of data/ (published files and SHA256SUMS, no raw releases) in a temp folder."""
+    work = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), work, ignore=shutil.ignore_patterns("raw"))
+    return work
+
+
+@pytest.fixture()
+def install(tmp_path: Path) -> Callable[..., None]:
+    """``install(data_folder, *slugs)``: fetch fixture releases from local ZIPs, in order."""
+
+    def run(work: Path, *slugs: str) -> None:
+        for slug in slugs:
+            zip_path = _release_zip(tmp_path, slug)
+            releases.fetch(slug, zip_path, data_dir=work, progress=False)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def one() -> Callable[..., pd.Series]:
+    """``one(frame, **match)``: the single row whose columns equal ``match`` (asserts one)."""
+
+    def pick(frame: pd.DataFrame, **match: object) -> pd.Series:
+        sel = frame
+        for col, value in match.items():
+            sel = sel[sel[col] == value]
+        assert len(sel) == 1, f"{match}: {len(sel)} rows"
+        return sel.iloc[0]
+
+    return pick
+
+
+@pytest.fixture()
+def write_file(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
+    """``write_file(name, text_or_bytes)``: a file in ``tmp_path`` (text written as UTF-8)."""
+
+    def write(name: str, text: str | bytes) -> Path:
+        path = tmp_path / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def tree_state() -> Callable[[Path], dict[str, str]]:
+    """``tree_state(root)``: every file and folder under ``root`` with each file's SHA-256."""
+
+    def state(root: Path) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for p in sorted(root.rglob("*")):
+            rel = p.relative_to(root).as_posix()
+            found[rel] = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "<dir>"
+        return found
+
+    return state
