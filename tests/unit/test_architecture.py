@@ -317,3 +317,15 @@ def test_layer_table_matches_the_packages_on_disk() -> None:
         module_name(p) for p in ROOT.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()
     }
     assert top == set(LAYERS), sorted(top ^ set(LAYERS))
+
+
+def test_unit_tests_mirror_the_layers_with_unique_file_names() -> None:
+    tests = paths.PROJ_ROOT / "tests"
+    layer_dirs = {p.name for p in (tests / "unit").iterdir() if p.is_dir() and p.name[0] != "_"}
+    packages = {
+        m.split(".")[1] for m in LAYERS if m.count(".") == 1 and LAYERS[m] in (1, 2, 3, 4, 5)
+    }
+    assert layer_dirs - {"__pycache__"} == packages
+    names = [p.name for p in tests.rglob("test_*.py")]
+    # Test folders are not packages, so two files with one name would shadow each other.
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []
