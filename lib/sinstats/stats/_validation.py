@@ -44,6 +44,7 @@ __all__ = [
     "positive_numbers",
     "real_numbers",
     "whole_counts",
+    "whole_pair",
 ]
 
 _Name = TypeVar("_Name", str, str | None)
@@ -390,6 +391,37 @@ def one_dim(arr: FloatArray, name: str) -> FloatArray:
     if arr.ndim != 1:
         raise ParameterError(f"{name} must be one-dimensional; got shape {arr.shape}")
     return arr
+
+
+def whole_pair(value: object, name: str) -> tuple[int, int]:
+    """Validate a ``(low, high)`` pair of non-negative whole numbers, low <= high.
+
+    Parameters
+    ----------
+    value : object
+        A tuple or list of two whole numbers.
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    ParameterError
+        For anything else, naming ``name``.
+    """
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise ParameterError(f"{name} {value!r} must be a pair [low, high]")
+    out = []
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0:
+            raise ParameterError(f"{name} {value!r} must hold two non-negative whole numbers")
+        out.append(int(v))
+    if out[0] > out[1]:
+        raise ParameterError(f"{name} {value!r}: low must not exceed high")
+    return out[0], out[1]
 
 
 # ---------------------------------------------------------------------------------------------
