@@ -22,6 +22,7 @@ from scipy import optimize, special, stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from sinstats._typing import FloatArray
+from sinstats.stats._docstrings import fill_doc
 
 __all__ = [
     "FAMILIES",
@@ -138,21 +139,11 @@ def _aic_with_theta(loglik: float, n_coef: int) -> float:
     return -2.0 * loglik + 2.0 * (n_coef + 1)
 
 
+@fill_doc
 def _fit_poisson(y: FloatArray, x: FloatArray, offset: FloatArray) -> _Fit:
     """Poisson log-linear trend (maximum likelihood, variance = mean).
 
-    Parameters
-    ----------
-    y : ndarray
-        Counts.
-    x : ndarray
-        Design matrix: a column of ones and the centred time in years.
-    offset : ndarray
-        log exposure (zeros without an exposure).
-
-    Returns
-    -------
-    _Fit
+    %(trend_family)s
         Slope, its model-based standard error (Fisher information), deviance, Pearson
         :math:`X^2`, log-likelihood and AIC; Wald inference uses the standard normal.
 
@@ -173,21 +164,11 @@ def _fit_poisson(y: FloatArray, x: FloatArray, offset: FloatArray) -> _Fit:
     return _from_glm(_glm(y, x, offset, sm.families.Poisson()), description="Poisson GLM, log link")
 
 
+@fill_doc
 def _fit_quasipoisson(y: FloatArray, x: FloatArray, offset: FloatArray) -> _Fit:
     r"""Quasi-Poisson log-linear trend (variance = phi * mean, phi from Pearson's X²).
 
-    Parameters
-    ----------
-    y : ndarray
-        Counts.
-    x : ndarray
-        Design matrix: a column of ones and the centred time in years.
-    offset : ndarray
-        log exposure (zeros without an exposure).
-
-    Returns
-    -------
-    _Fit
+    %(trend_family)s
         The Poisson estimates with the standard error multiplied by :math:`\sqrt{\hat\phi}`,
         :math:`\hat\phi = X^2/(n-2)`; Wald inference uses Student's t on n - 2 df (as R's
         ``summary.glm`` for quasi families). Log-likelihood and AIC are ``nan``.
@@ -266,21 +247,11 @@ def nb2_theta_score(theta: float, y: FloatArray, mu: FloatArray) -> float:
     return _digamma_diff(y, theta) + float(np.sum(-np.log1p(mu / theta) + (mu - y) / (mu + theta)))
 
 
+@fill_doc
 def _fit_negbin(y: FloatArray, x: FloatArray, offset: FloatArray) -> _Fit:
     r"""Negative binomial (NB2) log-linear trend, theta by maximum likelihood.
 
-    Parameters
-    ----------
-    y : ndarray
-        Counts.
-    x : ndarray
-        Design matrix: a column of ones and the centred time in years.
-    offset : ndarray
-        log exposure (zeros without an exposure).
-
-    Returns
-    -------
-    _Fit
+    %(trend_family)s
         Estimates from the NB2 GLM with theta fixed at its maximum likelihood estimate (standard
         errors from the expected information, which is block-diagonal in the slope and theta);
         Wald inference uses the standard normal. AIC counts theta as a parameter.
@@ -368,6 +339,7 @@ FAMILIES: Final[Mapping[str, Family]] = {
 # ---------------------------------------------------------------------------------------------
 
 
+@fill_doc
 def pearson_dispersion_test(
     y: npt.ArrayLike, mu: npt.ArrayLike, df_resid: int
 ) -> OverdispersionTest:
@@ -375,10 +347,7 @@ def pearson_dispersion_test(
 
     Parameters
     ----------
-    y : array_like
-        Observed counts.
-    mu : array_like
-        Fitted Poisson means.
+    %(dispersion_test_args)s
     df_resid : int
         Residual degrees of freedom (n minus the number of fitted coefficients).
 
@@ -415,15 +384,13 @@ def pearson_dispersion_test(
     )
 
 
+@fill_doc
 def cameron_trivedi_test(y: npt.ArrayLike, mu: npt.ArrayLike) -> OverdispersionTest:
     r"""Cameron-Trivedi auxiliary regression test of a Poisson fit against NB2 overdispersion.
 
     Parameters
     ----------
-    y : array_like
-        Observed counts.
-    mu : array_like
-        Fitted Poisson means.
+    %(dispersion_test_args)s
 
     Returns
     -------

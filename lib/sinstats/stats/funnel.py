@@ -30,6 +30,7 @@ from scipy import stats
 
 from sinstats._typing import FloatArray
 from sinstats.errors import ParameterError
+from sinstats.stats._docstrings import fill_doc
 from sinstats.stats._validation import (
     check_conf_level,
     check_conf_levels,
@@ -85,19 +86,11 @@ def _poisson_quantile(expected: FloatArray, p: float, upper: bool) -> FloatArray
     return k
 
 
+@fill_doc
 def _exact_limits(expected: FloatArray, p: float) -> tuple[FloatArray, FloatArray]:
     r"""Exact Poisson control limits: the p and 1 - p quantiles of Poisson(expected).
 
-    Parameters
-    ----------
-    expected : ndarray
-        Expected counts, > 0.
-    p : float
-        Probability in each tail, (1 - conf_level) / 2.
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(limit_method)s
         ``lower`` is the smallest whole k with :math:`P(X \le k) \ge p`; ``upper`` the smallest
         whole k with :math:`P(X \le k) \ge 1 - p` (computed from the upper tail,
         :math:`P(X > k) \le p`, for accuracy).
@@ -121,19 +114,11 @@ def _exact_limits(expected: FloatArray, p: float) -> tuple[FloatArray, FloatArra
     return _poisson_quantile(expected, p, False), _poisson_quantile(expected, p, True)
 
 
+@fill_doc
 def _interpolated_limits(expected: FloatArray, p: float) -> tuple[FloatArray, FloatArray]:
     r"""Spiegelhalter's interpolated Poisson limits: continuous in the expected count.
 
-    Parameters
-    ----------
-    expected : ndarray
-        Expected counts, > 0.
-    p : float
-        Probability in each tail, (1 - conf_level) / 2.
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(limit_method)s
         :math:`r_q - \alpha_q` for q = p and q = 1 - p, where :math:`r_q` is the exact q quantile
         (see :func:`_exact_limits`) and
         :math:`\alpha_q = [P(X \le r_q) - q] / [P(X \le r_q) - P(X \le r_q - 1)]`, so that the

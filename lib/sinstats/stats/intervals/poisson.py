@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import special, stats
 
 from sinstats._typing import FloatArray
+from sinstats.stats._docstrings import fill_doc
 from sinstats.stats._validation import (
     as_counts,
     as_positive,
@@ -36,16 +37,6 @@ from sinstats.stats.intervals._common import (
     z_two_sided,
 )
 
-__all__ = [
-    "PHE_BYAR_FROM",
-    "POISSON_METHODS",
-    "PoissonMethod",
-    "poisson_ci",
-    "poisson_ci_table",
-    "rate_ci",
-    "rate_ci_table",
-]
-
 #: PHE/Fingertips rule: exact limits below this many events, Byar's approximation from it.
 PHE_BYAR_FROM: Final = 10
 
@@ -53,19 +44,11 @@ PoissonMethod: TypeAlias = Callable[[FloatArray, float], tuple[FloatArray, Float
 """A Poisson method: (validated counts, conf_level) -> (lower, upper)."""
 
 
+@fill_doc
 def _poisson_exact(count: FloatArray, conf_level: float) -> tuple[FloatArray, FloatArray]:
     r"""Exact (Garwood) limits for a Poisson mean.
 
-    Parameters
-    ----------
-    count : ndarray
-        Validated, non-negative whole counts.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(poisson_method)s
         :math:`L = \chi^2_{\alpha/2}(2x)/2` (0 when :math:`x = 0`) and
         :math:`U = \chi^2_{1-\alpha/2}(2x+2)/2`, with :math:`\alpha = 1 -` ``conf_level``.
         Equivalently :math:`P(X \ge x; L) = \alpha/2` and :math:`P(X \le x; U) = \alpha/2`.
@@ -115,19 +98,11 @@ def _poisson_midp_one(x: float, conf_level: float) -> tuple[float, float]:
     return min(lower, upper), upper
 
 
+@fill_doc
 def _poisson_midp(count: FloatArray, conf_level: float) -> tuple[FloatArray, FloatArray]:
     r"""Central mid-p exact limits for a Poisson mean.
 
-    Parameters
-    ----------
-    count : ndarray
-        Validated, non-negative whole counts.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(poisson_method)s
         The lower limit solves :math:`P(X > x) + \tfrac12 P(X = x) = \alpha/2` (0 when
         :math:`x = 0`); the upper limit solves :math:`P(X < x) + \tfrac12 P(X = x) = \alpha/2`.
         Both are found with Brent's method between the exact limits, which bracket them.
@@ -159,19 +134,11 @@ def _poisson_midp(count: FloatArray, conf_level: float) -> tuple[FloatArray, Flo
     return lower, upper
 
 
+@fill_doc
 def _poisson_byar(count: FloatArray, conf_level: float) -> tuple[FloatArray, FloatArray]:
     r"""Byar's approximation to the exact Poisson limits (the PHE/Fingertips formula).
 
-    Parameters
-    ----------
-    count : ndarray
-        Validated, non-negative whole counts.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(poisson_method)s
         :math:`L = x\,(1 - \frac{1}{9x} - \frac{z}{3\sqrt{x}})^3` (0 when :math:`x = 0`) and
         :math:`U = (x+1)\,(1 - \frac{1}{9(x+1)} + \frac{z}{3\sqrt{x+1}})^3`, with :math:`z`
         the two-sided standard normal quantile.
@@ -201,19 +168,11 @@ def _poisson_byar(count: FloatArray, conf_level: float) -> tuple[FloatArray, Flo
     return lower.astype(np.float64), upper.astype(np.float64)
 
 
+@fill_doc
 def _poisson_normal(count: FloatArray, conf_level: float) -> tuple[FloatArray, FloatArray]:
     r"""Normal-approximation (Wald) limits for a Poisson mean, truncated at 0.
 
-    Parameters
-    ----------
-    count : ndarray
-        Validated, non-negative whole counts.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(poisson_method)s
         :math:`\max(0, x - z\sqrt{x})` and :math:`x + z\sqrt{x}`.
 
     Notes
@@ -236,19 +195,11 @@ def _poisson_normal(count: FloatArray, conf_level: float) -> tuple[FloatArray, F
     return np.maximum(count - half, 0.0), (count + half).astype(np.float64)
 
 
+@fill_doc
 def _poisson_phe(count: FloatArray, conf_level: float) -> tuple[FloatArray, FloatArray]:
     """PHE's rule: exact limits below 10 events, Byar's approximation from 10 events.
 
-    Parameters
-    ----------
-    count : ndarray
-        Validated, non-negative whole counts.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(poisson_method)s
         :func:`_poisson_exact` where ``count < 10``, :func:`_poisson_byar` elsewhere. The table
         functions report the method used on each row.
 
@@ -366,6 +317,7 @@ def poisson_ci(count: npt.ArrayLike, conf_level: float = 0.95, method: str = "ex
     return Interval(shaped(x.copy(), shape), shaped(lower, shape), shaped(upper, shape))
 
 
+@fill_doc
 def poisson_ci_table(
     count: npt.ArrayLike, conf_level: float = 0.95, method: str = "exact"
 ) -> pd.DataFrame:
@@ -375,8 +327,7 @@ def poisson_ci_table(
     ----------
     count : int or array-like of int
         Observed numbers of events.
-    conf_level : float, default 0.95
-        Confidence level in (0, 1).
+    %(table_conf_level)s
     method : str, default "exact"
         A name from :data:`POISSON_METHODS`.
 
@@ -400,6 +351,7 @@ def poisson_ci_table(
     )
 
 
+@fill_doc
 def rate_ci(
     count: npt.ArrayLike,
     population: npt.ArrayLike,
@@ -411,14 +363,8 @@ def rate_ci(
 
     Parameters
     ----------
-    count : int or array-like of int
-        Observed number of events.
-    population : float or array-like
-        Population (or person-time) at risk; must be > 0.
-    per : float or array-like, default 100_000
-        Rate multiplier: the rate is ``count / population * per``.
-    conf_level : float, default 0.95
-        Confidence level in (0, 1).
+    %(rate_args)s
+    %(table_conf_level)s
     method : str, default "exact"
         A name from :data:`POISSON_METHODS`.
 
@@ -443,6 +389,7 @@ def rate_ci(
     )
 
 
+@fill_doc
 def rate_ci_table(
     count: npt.ArrayLike,
     population: npt.ArrayLike,
@@ -454,14 +401,8 @@ def rate_ci_table(
 
     Parameters
     ----------
-    count : int or array-like of int
-        Observed numbers of events.
-    population : float or array-like
-        Populations at risk (> 0).
-    per : float or array-like, default 100_000
-        Rate multiplier.
-    conf_level : float, default 0.95
-        Confidence level in (0, 1).
+    %(rate_args)s
+    %(table_conf_level)s
     method : str, default "exact"
         A name from :data:`POISSON_METHODS`.
 

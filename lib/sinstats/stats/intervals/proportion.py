@@ -20,6 +20,7 @@ from scipy import optimize, special
 
 from sinstats._typing import FloatArray
 from sinstats.errors import ParameterError
+from sinstats.stats._docstrings import fill_doc
 from sinstats.stats._validation import (
     as_counts,
     broadcast,
@@ -36,14 +37,6 @@ from sinstats.stats.intervals._common import (
     what_was_done,
     z_two_sided,
 )
-
-__all__ = [
-    "MAX_CASES",
-    "PROPORTION_METHODS",
-    "ProportionMethod",
-    "proportion_ci",
-    "proportion_ci_table",
-]
 
 #: Most cases accepted for a proportion (``n``) or a rate ratio (``count1 + count2``). Beyond
 #: about 10**15 the beta and binomial functions behind the exact, mid-p and Jeffreys methods
@@ -94,21 +87,13 @@ def _beta_quantile(a: FloatArray, b: FloatArray, q: float, upper: bool) -> Float
     return t
 
 
+@fill_doc
 def _proportion_wilson(
     count: FloatArray, n: FloatArray, conf_level: float
 ) -> tuple[FloatArray, FloatArray]:
     r"""Wilson score interval for a proportion.
 
-    Parameters
-    ----------
-    count, n : ndarray
-        Validated successes and trials, :math:`0 \le x \le n`, :math:`n \ge 1`.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(proportion_method)s
         :math:`\frac{x + z^2/2 \mp z\sqrt{x(n-x)/n + z^2/4}}{n + z^2}`; exactly 0 at
         :math:`x = 0` and 1 at :math:`x = n`.
 
@@ -137,21 +122,13 @@ def _proportion_wilson(
     return lower, upper
 
 
+@fill_doc
 def _proportion_wilson_cc(
     count: FloatArray, n: FloatArray, conf_level: float
 ) -> tuple[FloatArray, FloatArray]:
     r"""Wilson score interval with continuity correction, as R's ``prop.test(correct=TRUE)``.
 
-    Parameters
-    ----------
-    count, n : ndarray
-        Validated successes and trials.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(proportion_method)s
         With :math:`c = \min(1/2, |x - n/2|)`, :math:`p_\pm = (x \pm c)/n` and
         :math:`k = z^2/(2n)`: the lower limit is 0 if :math:`p_- \le 0`, else
         :math:`(p_- + k - z\sqrt{p_-(1-p_-)/n + k/(2n)})/(1 + 2k)`; the upper limit is 1 if
@@ -186,21 +163,13 @@ def _proportion_wilson_cc(
     return lower, upper
 
 
+@fill_doc
 def _proportion_clopper_pearson(
     count: FloatArray, n: FloatArray, conf_level: float
 ) -> tuple[FloatArray, FloatArray]:
     r"""Clopper-Pearson "exact" interval for a proportion.
 
-    Parameters
-    ----------
-    count, n : ndarray
-        Validated successes and trials.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(proportion_method)s
         Beta quantiles :math:`B_{\alpha/2}(x, n-x+1)` (0 at :math:`x = 0`) and
         :math:`B_{1-\alpha/2}(x+1, n-x)` (1 at :math:`x = n`); equivalently
         :math:`P(X \ge x; L) = \alpha/2` and :math:`P(X \le x; U) = \alpha/2`.
@@ -225,21 +194,13 @@ def _proportion_clopper_pearson(
     return lower.astype(np.float64), upper.astype(np.float64)
 
 
+@fill_doc
 def _proportion_jeffreys(
     count: FloatArray, n: FloatArray, conf_level: float
 ) -> tuple[FloatArray, FloatArray]:
     r"""Jeffreys interval: equal-tailed posterior interval under the Beta(1/2, 1/2) prior.
 
-    Parameters
-    ----------
-    count, n : ndarray
-        Validated successes and trials.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(proportion_method)s
         Quantiles :math:`\alpha/2` and :math:`1-\alpha/2` of
         :math:`\mathrm{Beta}(x + 1/2, n - x + 1/2)`, with the lower limit set to 0 at
         :math:`x = 0` and the upper to 1 at :math:`x = n`.
@@ -265,21 +226,13 @@ def _proportion_jeffreys(
     return lower.astype(np.float64), upper.astype(np.float64)
 
 
+@fill_doc
 def _proportion_agresti_coull(
     count: FloatArray, n: FloatArray, conf_level: float
 ) -> tuple[FloatArray, FloatArray]:
     r"""Agresti-Coull ("add z²/2 successes and failures") interval, truncated to [0, 1].
 
-    Parameters
-    ----------
-    count, n : ndarray
-        Validated successes and trials.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(proportion_method)s
         With :math:`\tilde n = n + z^2` and :math:`\tilde p = (x + z^2/2)/\tilde n`:
         :math:`\tilde p \mp z\sqrt{\tilde p(1-\tilde p)/\tilde n}`, truncated to [0, 1].
 
@@ -341,6 +294,7 @@ def _validate_proportion(
     return shape, x.reshape(-1), trials.reshape(-1)
 
 
+@fill_doc
 def proportion_ci(
     count: npt.ArrayLike,
     n: npt.ArrayLike,
@@ -351,12 +305,8 @@ def proportion_ci(
 
     Parameters
     ----------
-    count : int or array-like of int
-        Number of cases with the attribute, 0 <= count <= n.
-    n : int or array-like of int
-        Number of cases in all (>= 1).
-    conf_level : float, default 0.95
-        Confidence level in (0, 1).
+    %(proportion_args)s
+    %(table_conf_level)s
     method : {"wilson", "wilson_cc", "clopper_pearson", "jeffreys", "agresti_coull"}
         See :data:`PROPORTION_METHODS`; default ``"wilson"``.
 
@@ -377,6 +327,7 @@ def proportion_ci(
     return Interval(shaped(x / trials, shape), shaped(lower, shape), shaped(upper, shape))
 
 
+@fill_doc
 def proportion_ci_table(
     count: npt.ArrayLike,
     n: npt.ArrayLike,
@@ -387,12 +338,8 @@ def proportion_ci_table(
 
     Parameters
     ----------
-    count : int or array-like of int
-        Numbers of cases with the attribute.
-    n : int or array-like of int
-        Numbers of cases in all.
-    conf_level : float, default 0.95
-        Confidence level in (0, 1).
+    %(proportion_args)s
+    %(table_conf_level)s
     method : str, default "wilson"
         A name from :data:`PROPORTION_METHODS`.
 

@@ -21,6 +21,7 @@ from scipy import special, stats
 
 from sinstats._typing import FloatArray, FloatOrArray
 from sinstats.errors import ParameterError
+from sinstats.stats._docstrings import fill_doc
 from sinstats.stats._validation import (
     as_counts,
     as_positive,
@@ -36,17 +37,6 @@ from sinstats.stats.intervals.proportion import (
     _proportion_clopper_pearson,
     _proportion_wilson,
 )
-
-__all__ = [
-    "ALTERNATIVES",
-    "RATE_RATIO_METHODS",
-    "RATE_RATIO_TESTS",
-    "BinomialCIMethod",
-    "BinomialTest",
-    "rate_ratio_ci",
-    "rate_ratio_ci_table",
-    "rate_ratio_test",
-]
 
 #: Alternatives accepted by :func:`rate_ratio_test` (``"greater"``: H1 ratio > the null ratio).
 ALTERNATIVES: Final = ("two-sided", "less", "greater")
@@ -91,21 +81,13 @@ def _binom_lower_tail_midp(x: float, n: float, p: float) -> float:
     return below + 0.5 * _binom_pmf(x, n, p)
 
 
+@fill_doc
 def _binomial_exact_ci(
     count: FloatArray, n: FloatArray, conf_level: float
 ) -> tuple[FloatArray, FloatArray]:
     r"""Exact conditional interval for a rate ratio (Clopper-Pearson on the binomial split).
 
-    Parameters
-    ----------
-    count, n : ndarray
-        Events in group 1 and in both groups, :math:`n = x_1 + x_2 \ge 1`.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(ratio_method)s
         Clopper-Pearson limits for :math:`p = x_1/(x_1 + x_2)`; the caller maps them to the
         ratio scale by :math:`r = p/(1-p) \cdot t_2/t_1`.
 
@@ -127,21 +109,13 @@ def _binomial_exact_ci(
     return _proportion_clopper_pearson(count, n, conf_level)
 
 
+@fill_doc
 def _binomial_midp_ci(
     count: FloatArray, n: FloatArray, conf_level: float
 ) -> tuple[FloatArray, FloatArray]:
     r"""Mid-p conditional interval for a rate ratio.
 
-    Parameters
-    ----------
-    count, n : ndarray
-        Events in group 1 and in both groups.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(ratio_method)s
         Limits for :math:`p` solving :math:`P(X > x_1) + \tfrac12 P(X = x_1) = \alpha/2`
         (lower; 0 when :math:`x_1 = 0`) and :math:`P(X < x_1) + \tfrac12 P(X = x_1) = \alpha/2`
         (upper; 1 when :math:`x_1 = n`), found with Brent's method between the Clopper-Pearson
@@ -181,21 +155,13 @@ def _gap(
     return lambda p: tail(x, n, p) - target
 
 
+@fill_doc
 def _binomial_score_ci(
     count: FloatArray, n: FloatArray, conf_level: float
 ) -> tuple[FloatArray, FloatArray]:
     r"""Conditional score (Wilson) interval for a rate ratio.
 
-    Parameters
-    ----------
-    count, n : ndarray
-        Events in group 1 and in both groups.
-    conf_level : float
-        Confidence level in (0, 1).
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(ratio_method)s
         Wilson limits for :math:`p` (see :func:`_proportion_wilson`), mapped by the caller to
         the ratio scale.
 
@@ -240,21 +206,11 @@ def _binomial_p_value(
     return min(1.0, 2 * min(less(x, n, p), greater(x, n, p)))
 
 
+@fill_doc
 def _binomial_exact_test(x: int, n: int, p: float, alternative: str) -> float:
     r"""Exact conditional (binomial) p-value, computed as R's ``binom.test``.
 
-    Parameters
-    ----------
-    x, n : int
-        Events in group 1 and in both groups.
-    p : float
-        Null probability :math:`p_0 = r t_1/(r t_1 + t_2)`.
-    alternative : {"two-sided", "less", "greater"}
-        Alternative hypothesis for the ratio.
-
-    Returns
-    -------
-    float
+    %(ratio_test)s
         One-sided: :math:`P(X \le x)` (less) or :math:`P(X \ge x)` (greater). Two-sided: the
         sum of the probabilities of all outcomes no more likely than x (with R's relative
         tolerance :math:`1 + 10^{-7}`), capped at 1 ("minlike").
@@ -327,21 +283,11 @@ def _binom_minlike(x: int, n: int, p: float) -> float:
     return float(min(1.0, pval))
 
 
+@fill_doc
 def _binomial_midp_test(x: int, n: int, p: float, alternative: str) -> float:
     r"""Mid-p conditional p-value.
 
-    Parameters
-    ----------
-    x, n : int
-        Events in group 1 and in both groups.
-    p : float
-        Null probability.
-    alternative : {"two-sided", "less", "greater"}
-        Alternative hypothesis for the ratio.
-
-    Returns
-    -------
-    float
+    %(ratio_test)s
         less: :math:`P(X < x) + \tfrac12 P(X = x)`; greater: :math:`P(X > x) + \tfrac12 P(X=x)`;
         two-sided: twice the smaller of the two, capped at 1 (the "central" definition).
 
@@ -358,21 +304,11 @@ def _binomial_midp_test(x: int, n: int, p: float, alternative: str) -> float:
     return _binomial_p_value(x, n, p, alternative, _binom_lower_tail_midp, _binom_upper_tail_midp)
 
 
+@fill_doc
 def _binomial_score_test(x: int, n: int, p: float, alternative: str) -> float:
     r"""Score test p-value for a rate ratio.
 
-    Parameters
-    ----------
-    x, n : int
-        Events in group 1 and in both groups.
-    p : float
-        Null probability.
-    alternative : {"two-sided", "less", "greater"}
-        Alternative hypothesis for the ratio.
-
-    Returns
-    -------
-    float
+    %(ratio_test)s
         From :math:`Z = (x - np)/\sqrt{np(1-p)}`: :math:`\Phi(Z)` (less), :math:`1 - \Phi(Z)`
         (greater) or :math:`2(1 - \Phi(|Z|))` (two-sided: twice the smaller one-sided
         p-value, the central rule).
@@ -455,6 +391,7 @@ def _odds(p: FloatArray, one_minus_p: FloatArray) -> FloatArray:
 _SWAPPED: Final = {"two-sided": "two-sided", "less": "greater", "greater": "less"}
 
 
+@fill_doc
 def rate_ratio_test(
     count1: npt.ArrayLike,
     count2: npt.ArrayLike,
@@ -468,10 +405,7 @@ def rate_ratio_test(
 
     Parameters
     ----------
-    count1, count2 : int or array-like of int
-        Events in each group.
-    exposure1, exposure2 : float or array-like, default 1.0
-        Population or person-time in each group (> 0).
+    %(ratio_args)s
     ratio : float, default 1.0
         Rate ratio under the null hypothesis (> 0).
     method : {"exact", "midp", "score"}, default "exact"
@@ -512,6 +446,7 @@ def rate_ratio_test(
     return shaped(p_values, shape)
 
 
+@fill_doc
 def rate_ratio_ci(
     count1: npt.ArrayLike,
     count2: npt.ArrayLike,
@@ -524,13 +459,8 @@ def rate_ratio_ci(
 
     Parameters
     ----------
-    count1, count2 : int or array-like of int
-        Events in each group (e.g. this year's and last year's notifications).
-    exposure1, exposure2 : float or array-like, default 1.0
-        Population or person-time in each group (> 0). With the defaults the ratio is of the
-        counts themselves.
-    conf_level : float, default 0.95
-        Confidence level in (0, 1).
+    %(ratio_args)s
+    %(table_conf_level)s
     method : {"exact", "midp", "score"}, default "exact"
         See :data:`RATE_RATIO_METHODS`. ``"exact"`` reproduces R's
         ``poisson.test(c(x1, x2), c(t1, t2))``: estimate, interval and two-sided p-value.
@@ -577,6 +507,7 @@ def rate_ratio_ci(
     )
 
 
+@fill_doc
 def rate_ratio_ci_table(
     count1: npt.ArrayLike,
     count2: npt.ArrayLike,
@@ -589,12 +520,8 @@ def rate_ratio_ci_table(
 
     Parameters
     ----------
-    count1, count2 : int or array-like of int
-        Events in each group.
-    exposure1, exposure2 : float or array-like, default 1.0
-        Population or person-time in each group.
-    conf_level : float, default 0.95
-        Confidence level in (0, 1).
+    %(ratio_args)s
+    %(table_conf_level)s
     method : str, default "exact"
         A name from :data:`RATE_RATIO_METHODS`.
 

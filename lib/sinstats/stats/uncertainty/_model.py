@@ -17,8 +17,6 @@ from sinstats.stats.uncertainty.assumptions import MAX_DRAWS, MIN_DRAWS, Target,
 from sinstats.stats.uncertainty.components import Chance, Component, Rounding, component_order
 from sinstats.stats.uncertainty.observed import Observed, as_observed
 
-__all__ = ["Plan", "check_n_draws", "check_seed", "factor_scale", "make_plan", "prepare"]
-
 
 @dataclass(frozen=True)
 class Plan:

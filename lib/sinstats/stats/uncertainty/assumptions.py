@@ -28,19 +28,6 @@ from sinstats.stats.uncertainty.components import (
     component_order,
 )
 
-__all__ = [
-    "DEFAULT_CONF_LEVELS",
-    "DEFAULT_SEED",
-    "MAX_DRAWS",
-    "MIN_DRAWS",
-    "Assumptions",
-    "SimulationSettings",
-    "Target",
-    "as_target",
-    "load_assumptions",
-    "switch",
-]
-
 #: Fewest draws accepted: below this, 95% bounds move by several per cent between seeds.
 MIN_DRAWS: Final = 1_000
 #: Most draws accepted (memory: about 8 MB per million draws per stored array).

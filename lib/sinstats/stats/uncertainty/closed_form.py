@@ -18,8 +18,6 @@ from sinstats.stats.uncertainty.assumptions import DEFAULT_CONF_LEVELS, Target
 from sinstats.stats.uncertainty.components import Component
 from sinstats.stats.uncertainty.observed import Observed
 
-__all__ = ["ClosedForm", "closed_form", "closed_form_result"]
-
 
 def _garwood_moments(count: float) -> tuple[float, float]:
     """Mean and variance of the rate drawn by :func:`garwood_draws` for one count (exact).

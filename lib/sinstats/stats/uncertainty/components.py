@@ -26,21 +26,6 @@ from sinstats.errors import ComponentError, ParameterError
 from sinstats.stats._validation import is_number, whole_pair
 from sinstats.stats.uncertainty.observed import Observed
 
-__all__ = [
-    "ASSUMPTION",
-    "COMPONENT_KINDS",
-    "KIND_CLASSES",
-    "RAG_RATINGS",
-    "Ascertainment",
-    "Chance",
-    "Component",
-    "Definition",
-    "Revision",
-    "Rounding",
-    "Timing",
-    "component_order",
-]
-
 #: The word that marks a default with no published source.
 ASSUMPTION: Final = "assumption"
 #: Quality ratings, as in the Aqua Book / AQA assumptions logs.
@@ -331,9 +316,9 @@ class Revision(_Multiplier):
     centre : float, default 1.0
         Median of the factor (1: no systematic revision).
     sd_log : float
-        Standard deviation of its log.
+        Standard deviation of its log (about its relative standard deviation).
     range_ : tuple of float, optional
-        Plausible range of ``centre``.
+        Plausible range of ``centre`` (``range`` in the YAML file).
 
     Notes
     -----

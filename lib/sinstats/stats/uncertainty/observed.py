@@ -13,8 +13,6 @@ import pandas as pd
 from sinstats.errors import ParameterError
 from sinstats.stats._validation import is_number, whole_pair
 
-__all__ = ["Observed", "as_observed", "observed_from_row"]
-
 
 @dataclass(frozen=True)
 class Observed:

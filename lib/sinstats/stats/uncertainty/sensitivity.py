@@ -20,8 +20,6 @@ from sinstats.stats.uncertainty.components import Component, Rounding
 from sinstats.stats.uncertainty.observed import Observed
 from sinstats.stats.uncertainty.simulation import total_draws
 
-__all__ = ["tornado"]
-
 
 def _scenario_plans(plan: Plan, comp: Component) -> tuple[Plan, Plan, float, float, str]:
     """Plans with ``comp`` at the low and high ends of its range."""

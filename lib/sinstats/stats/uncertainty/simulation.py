@@ -26,8 +26,6 @@ from sinstats.stats.uncertainty.closed_form import closed_form_result
 from sinstats.stats.uncertainty.components import COMPONENT_KINDS, Component
 from sinstats.stats.uncertainty.observed import Observed
 
-__all__ = ["UncertaintyResult", "garwood_draws", "simulate", "total_draws"]
-
 # One independent random stream per kind (plus one for chance with the count held at its central
 # value), so that switching a component on or off leaves the other components' draws unchanged.
 _STREAMS: Final = {kind: i for i, kind in enumerate((*COMPONENT_KINDS, "chance_alone"))}
