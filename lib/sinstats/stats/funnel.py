@@ -393,6 +393,12 @@ def additive_limits(
         :math:`E\,(1 \mp z\sqrt{s^2 + \tau^2})^2` with :math:`s^2 = 1/(4E)` and z the standard
         normal quantile; the lower limit is 0 where :math:`1 - z\sqrt{s^2+\tau^2} < 0`.
 
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) naming the argument: for a non-positive expected count, a negative or
+        infinite ``tau2`` or a level outside (0, 1).
+
     Notes
     -----
     Limits :math:`1 \pm z\sqrt{s_i^2 + \tau^2}` on the square-root scale, squared back to the

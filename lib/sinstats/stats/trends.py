@@ -481,6 +481,11 @@ def trend_table(
         ``p_value``, ``coef``, ``se``, ``intercept``, ``centre``, ``dispersion``, ``deviance``,
         ``df_resid``, ``aic``, ``theta``, ``overdispersion_p`` (Pearson chi-square test),
         ``cameron_trivedi_p``, ``conf_level`` and ``note``.
+
+    Raises
+    ------
+    ParameterError
+        For an item that is not a :class:`TrendResult`.
     """
     labels: list[str] | None = None
     if isinstance(results, TrendResult):

@@ -337,6 +337,11 @@ def poisson_ci_table(
         Columns ``count``, ``estimate``, ``lower``, ``upper``, ``method`` (the method used on
         the row: ``"exact"`` or ``"byar"`` under ``"phe"``), ``method_requested``,
         ``conf_level`` and ``note``.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) naming the argument: invalid counts, confidence level or method.
     """
     interval = poisson_ci(count, conf_level, method)
     x = flat(interval.estimate)
@@ -372,6 +377,12 @@ def rate_ci(
     -------
     Interval
         ``(rate, lower, upper)`` per ``per`` population.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) naming the argument: invalid counts, populations, multiplier,
+        confidence level or method.
 
     Notes
     -----
@@ -411,6 +422,11 @@ def rate_ci_table(
     pandas.DataFrame
         Columns ``count``, ``population``, ``per``, ``estimate``, ``lower``, ``upper``,
         ``method``, ``method_requested``, ``conf_level`` and ``note``.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) naming the argument: as for :func:`rate_ci`.
     """
     interval = rate_ci(count, population, per, conf_level, method)
     _, (x, pop, multiplier) = _rate_inputs(count, population, per)

@@ -315,6 +315,12 @@ def proportion_ci(
     Interval
         ``(count / n, lower, upper)``.
 
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) naming the argument: invalid or too many cases (``n`` above
+        :data:`MAX_CASES`), a count above ``n``, an invalid confidence level or method.
+
     Examples
     --------
     >>> proportion_ci(17, 100)  # doctest: +ELLIPSIS
@@ -348,6 +354,11 @@ def proportion_ci_table(
     pandas.DataFrame
         Columns ``count``, ``n``, ``estimate``, ``lower``, ``upper``, ``method``,
         ``method_requested``, ``conf_level`` and ``note``.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) naming the argument: as for :func:`proportion_ci`.
     """
     interval = proportion_ci(count, n, conf_level, method)
     _, x, trials = _validate_proportion(count, n)

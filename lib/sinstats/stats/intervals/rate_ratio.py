@@ -530,6 +530,11 @@ def rate_ratio_ci_table(
     pandas.DataFrame
         Columns ``count1``, ``count2``, ``exposure1``, ``exposure2``, ``estimate``, ``lower``,
         ``upper``, ``p_value``, ``method``, ``method_requested``, ``conf_level`` and ``note``.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) naming the argument: as for :func:`rate_ratio_ci`.
     """
     result = rate_ratio_ci(count1, count2, exposure1, exposure2, conf_level, method)
     _, arrays = _validate_ratio_inputs(count1, count2, exposure1, exposure2)

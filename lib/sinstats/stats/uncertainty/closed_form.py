@@ -105,6 +105,11 @@ def closed_form(
         ``attrs["log_variance"]`` maps each kind (and ``"total"``) to its closed-form log
         variance.
 
+    Raises
+    ------
+    ParameterError
+        For an invalid observed value, component list or level.
+
     Notes
     -----
     *Exact.* When chance is the only enabled component with any spread and the count is an

@@ -114,6 +114,11 @@ def observed_from_row(row: Mapping[str, Any] | pd.Series, label: str | None = No
     Returns
     -------
     Observed
+
+    Raises
+    ------
+    ParameterError
+        For a value that is not a valid figure (see :class:`Observed`).
     """
     get = row.get
     raw = get("value")

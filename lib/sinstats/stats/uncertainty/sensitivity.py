@@ -66,6 +66,12 @@ def tornado(
         lower_at_high, upper_at_high, swing, conf_level, method, note``. ``swing`` is
         ``|central_at_high - central_at_low|``.
 
+    Raises
+    ------
+    ParameterError
+        For an invalid observed value, component list, ``n_draws``, ``seed`` or level; raised
+        before any draws are made.
+
     Notes
     -----
     One assumption moves at a time; the others keep their default distributions. Timing and
