@@ -69,8 +69,8 @@ def tornado(
     Raises
     ------
     ParameterError
-        For an invalid observed value, component list, ``n_draws``, ``seed`` or level; raised
-        before any draws are made.
+        Before any scenario is drawn, for the arguments :func:`simulate` refuses (here with one
+        ``conf_level``).
 
     Notes
     -----
