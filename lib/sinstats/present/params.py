@@ -24,6 +24,7 @@ from typing import Any, Final
 from sinstats import data, paths
 from sinstats.errors import NoDataError, ParameterError, PeriodError, SinstatsError
 from sinstats.periods import FINANCIAL_YEAR, Period, parse_period
+from sinstats.stats import intervals
 from sinstats.stats.intervals import POISSON_METHODS, PROPORTION_METHODS, RATE_RATIO_METHODS
 
 #: Earliest April-March year whose definition matches the later series (Ofsted from 2014-15).
@@ -339,34 +340,18 @@ def _short(value: object) -> str:
 
 
 def check_conf_level(conf_level: object) -> float:
-    """Return ``conf_level`` as a float in (0, 1).
+    """Return ``conf_level`` as a float in (0, 1); numeric text such as ``"0.95"`` is accepted.
+
+    The library's one rule (:func:`sinstats.stats.intervals.check_conf_level`), with text
+    accepted because notebook parameters can arrive as text.
 
     Raises
     ------
     ParameterError
-        For 95 (meaning 0.95), 0, 1, negative values, NaN, booleans or text that is not a
-        number.
+        For 95 (meaning 0.95: the message says "0.95, not 95"), 0, 1, negative values, NaN,
+        booleans or text that is not a number.
     """
-    value: float | None = None
-    if isinstance(conf_level, numbers.Real) and not isinstance(conf_level, bool):
-        value = float(conf_level)
-    elif isinstance(conf_level, str):
-        try:
-            value = float(conf_level.strip())
-        except ValueError:
-            value = None
-    if value is None or not math.isfinite(value):
-        raise ParameterError(
-            f"conf_level {_short(conf_level)} is not a number; give a proportion between 0 and "
-            "1, such as 0.95 or 0.998"
-        )
-    if not 0.0 < value < 1.0:
-        hint = f" (for {value:g}% write {value / 100:g})" if 1.0 < value < 100.0 else ""
-        raise ParameterError(
-            f"conf_level {value:g} is outside (0, 1){hint}; give a proportion between 0 and 1, "
-            "such as 0.95 or 0.998"
-        )
-    return value
+    return intervals.check_conf_level(conf_level, text=True)
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...], what: str) -> str:

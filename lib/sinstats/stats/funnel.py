@@ -20,7 +20,6 @@ The formulae, when to use each method and when it breaks down are in
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
@@ -31,7 +30,16 @@ from scipy import stats
 
 from sinstats._typing import FloatArray
 from sinstats.errors import ParameterError
-from sinstats.stats.intervals import check_conf_level
+from sinstats.stats._docstrings import fill_doc
+from sinstats.stats._validation import (
+    check_conf_level,
+    check_conf_levels,
+    check_name,
+    is_number,
+    one_dim,
+    positive_numbers,
+    whole_counts,
+)
 
 #: Two-sided levels drawn by default: 95% ("warning") and 99.8% ("alarm") limits.
 DEFAULT_CONF_LEVELS: Final = (0.95, 0.998)
@@ -44,109 +52,45 @@ WINSOR: Final = 0.10
 
 
 # ---------------------------------------------------------------------------------------------
-# Validation
-# ---------------------------------------------------------------------------------------------
-
-
-def _numbers(value: object, name: str) -> FloatArray:
-    """Return a float array (any shape) from a scalar or array-like of real numbers."""
-    if isinstance(value, (str, bytes)):
-        raise ParameterError(f"{name} must be a number or an array of numbers; got {value!r}")
-    if isinstance(value, (pd.Series, pd.Index)):
-        value = value.to_numpy()
-    raw = np.asarray(value, dtype=object)
-    flat = raw.reshape(-1)
-    for i, item in enumerate(flat):
-        if isinstance(item, bool | np.bool_) or not isinstance(item, numbers.Real):
-            where = name if raw.ndim == 0 else f"{name}[{i}]"
-            raise ParameterError(f"{where} = {item!r} is not a number")
-    return np.asarray(raw, dtype=np.float64)
-
-
-def _show(value: float) -> str:
-    """Format a number for an error message: ``-2``, ``2.5``, ``nan``."""
-    return f"{float(value):.15g}"
-
-
-def _positive(value: object, name: str) -> FloatArray:
-    arr = _numbers(value, name)
-    bad = ~np.isfinite(arr) | (arr <= 0)
-    if np.any(bad):
-        i = int(np.flatnonzero(bad.reshape(-1))[0])
-        where = name if arr.ndim == 0 else f"{name}[{i}]"
-        raise ParameterError(
-            f"{where} = {_show(arr.reshape(-1)[i])} must be a positive finite number"
-        )
-    return arr
-
-
-def _counts(value: object, name: str) -> FloatArray:
-    arr = _numbers(value, name)
-    flat = arr.reshape(-1)
-    for i, v in enumerate(flat):
-        where = name if arr.ndim == 0 else f"{name}[{i}]"
-        if not math.isfinite(v):
-            raise ParameterError(
-                f"{where} = {_show(v)} is missing or infinite; counts are required"
-            )
-        if v < 0:
-            raise ParameterError(f"{where} = {_show(v)} is negative; counts must be 0 or more")
-        if v != math.floor(v):
-            raise ParameterError(f"{where} = {_show(v)} is not a whole number; counts are whole")
-    return arr
-
-
-def _one_dim(arr: FloatArray, name: str) -> FloatArray:
-    if arr.ndim == 0:
-        return arr.reshape(1)
-    if arr.ndim != 1:
-        raise ParameterError(f"{name} must be one-dimensional; got shape {arr.shape}")
-    return arr
-
-
-# ---------------------------------------------------------------------------------------------
 # Limit methods
 # ---------------------------------------------------------------------------------------------
 
 
-def _poisson_lower_quantile(expected: FloatArray, p: float) -> FloatArray:
-    """Smallest whole k with P(X <= k) >= p, X ~ Poisson(expected)."""
-    k = np.asarray(stats.poisson.ppf(p, expected), dtype=np.float64)
+def _margin(expected: FloatArray, p: float, upper: bool) -> Callable[[FloatArray], FloatArray]:
+    r"""How far a whole k is past the ``p`` quantile (lower) or the ``1 - p`` quantile (upper).
+
+    Lower limit: :math:`P(X \le k) - p`; upper limit: :math:`p - P(X > k)` (from the upper
+    tail, for accuracy). k has reached the quantile where the margin is >= 0, and the margin over
+    :math:`P(X = k)` is the interpolation fraction of :func:`_interpolated_limits`.
+    """
+    if upper:
+        return lambda k: np.asarray(p - stats.poisson.sf(k, expected), dtype=np.float64)
+    return lambda k: np.asarray(stats.poisson.cdf(k, expected) - p, dtype=np.float64)
+
+
+def _poisson_quantile(expected: FloatArray, p: float, upper: bool) -> FloatArray:
+    r"""Smallest whole k with :math:`P(X \le k) \ge p` (lower) or :math:`P(X > k) \le p` (upper).
+
+    The margin of :func:`_margin` is >= 0 from k on and < 0 below it.
+    """
+    start = stats.poisson.isf(p, expected) if upper else stats.poisson.ppf(p, expected)
+    k = np.asarray(start, dtype=np.float64)
+    margin = _margin(expected, p, upper)
     # Guard scipy's root-finding start against an off-by-one at a boundary.
     for _ in range(3):
-        down = (k > 0) & (stats.poisson.cdf(k - 1, expected) >= p)
-        up = stats.poisson.cdf(k, expected) < p
+        down = (k > 0) & (margin(k - 1) >= 0)
+        up = margin(k) < 0
         if not (np.any(down) or np.any(up)):
             break
         k = k - down + up
     return k
 
 
-def _poisson_upper_quantile(expected: FloatArray, p: float) -> FloatArray:
-    """Smallest whole k with P(X > k) <= p (the 1 - p quantile), from the upper tail."""
-    k = np.asarray(stats.poisson.isf(p, expected), dtype=np.float64)
-    for _ in range(3):
-        down = (k > 0) & (stats.poisson.sf(k - 1, expected) <= p)
-        up = stats.poisson.sf(k, expected) > p
-        if not (np.any(down) or np.any(up)):
-            break
-        k = k - down + up
-    return k
-
-
+@fill_doc
 def _exact_limits(expected: FloatArray, p: float) -> tuple[FloatArray, FloatArray]:
     r"""Exact Poisson control limits: the p and 1 - p quantiles of Poisson(expected).
 
-    Parameters
-    ----------
-    expected : ndarray
-        Expected counts, > 0.
-    p : float
-        Probability in each tail, (1 - conf_level) / 2.
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(limit_method)s
         ``lower`` is the smallest whole k with :math:`P(X \le k) \ge p`; ``upper`` the smallest
         whole k with :math:`P(X \le k) \ge 1 - p` (computed from the upper tail,
         :math:`P(X > k) \le p`, for accuracy).
@@ -167,22 +111,14 @@ def _exact_limits(expected: FloatArray, p: float) -> tuple[FloatArray, FloatArra
        Medicine 2005;24:1185-1202, appendix A.1.1.
     .. [2] Public Health England. Technical guide: funnel plots (Fingertips). PHE; 2018.
     """
-    return _poisson_lower_quantile(expected, p), _poisson_upper_quantile(expected, p)
+    return _poisson_quantile(expected, p, False), _poisson_quantile(expected, p, True)
 
 
+@fill_doc
 def _interpolated_limits(expected: FloatArray, p: float) -> tuple[FloatArray, FloatArray]:
     r"""Spiegelhalter's interpolated Poisson limits: continuous in the expected count.
 
-    Parameters
-    ----------
-    expected : ndarray
-        Expected counts, > 0.
-    p : float
-        Probability in each tail, (1 - conf_level) / 2.
-
-    Returns
-    -------
-    lower, upper : ndarray
+    %(limit_method)s
         :math:`r_q - \alpha_q` for q = p and q = 1 - p, where :math:`r_q` is the exact q quantile
         (see :func:`_exact_limits`) and
         :math:`\alpha_q = [P(X \le r_q) - q] / [P(X \le r_q) - P(X \le r_q - 1)]`, so that the
@@ -206,14 +142,13 @@ def _interpolated_limits(expected: FloatArray, p: float) -> tuple[FloatArray, Fl
     .. [2] Manktelow BN, Seaton SE. Specifying the probability characteristics of funnel plot
        control limits: an investigation of three approaches. PLoS ONE 2012;7:e45723.
     """
-    lo_r = _poisson_lower_quantile(expected, p)
-    hi_r = _poisson_upper_quantile(expected, p)
-    # alpha = (F(r) - q) / P(X = r); for the upper limit F(r) - (1 - p) = p - P(X > r).
-    lo_alpha = (stats.poisson.cdf(lo_r, expected) - p) / stats.poisson.pmf(lo_r, expected)
-    hi_alpha = (p - stats.poisson.sf(hi_r, expected)) / stats.poisson.pmf(hi_r, expected)
-    lower = np.maximum(lo_r - lo_alpha, 0.0)
-    upper = np.maximum(hi_r - hi_alpha, 0.0)
-    return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
+    limits = []
+    for upper in (False, True):
+        r = _poisson_quantile(expected, p, upper)
+        # alpha = (F(r) - q) / P(X = r); for the upper limit F(r) - (1 - p) = p - P(X > r).
+        alpha = _margin(expected, p, upper)(r) / stats.poisson.pmf(r, expected)
+        limits.append(np.asarray(np.maximum(r - alpha, 0.0), dtype=np.float64))
+    return limits[0], limits[1]
 
 
 #: Registry of funnel limit methods: name -> function(expected, p) -> (lower, upper).
@@ -221,14 +156,6 @@ LIMIT_METHODS: Final[Mapping[str, Callable[[FloatArray, float], tuple[FloatArray
     "exact": _exact_limits,
     "interpolated": _interpolated_limits,
 }
-
-
-def _check_method(method: object) -> str:
-    if not isinstance(method, str) or method not in LIMIT_METHODS:
-        raise ParameterError(
-            f"unknown method {method!r}; choose one of {', '.join(repr(m) for m in LIMIT_METHODS)}"
-        )
-    return method
 
 
 def funnel_limits(
@@ -277,9 +204,9 @@ def funnel_limits(
     >>> lower.tolist(), upper.tolist()
     ([4.0, 81.0], [17.0, 120.0])
     """
-    e = _positive(expected, "expected")
+    e = positive_numbers(expected, "expected")
     level = check_conf_level(conf_level)
-    name = _check_method(method)
+    name = check_name(method, LIMIT_METHODS, "method")
     p = (1.0 - level) / 2.0
     return LIMIT_METHODS[name](e, p)
 
@@ -408,8 +335,8 @@ def funnel_overdispersion(
     .. [3] DerSimonian R, Laird N. Meta-analysis in clinical trials. Controlled Clinical Trials
        1986;7:177-188.
     """
-    o = _one_dim(_counts(observed, "observed"), "observed")
-    e = _one_dim(_positive(expected, "expected"), "expected")
+    o = one_dim(whole_counts(observed, "observed"), "observed")
+    e = one_dim(positive_numbers(expected, "expected"), "expected")
     if len(o) != len(e):
         raise ParameterError(
             f"observed has {len(o)} values but expected has {len(e)}; give one per unit"
@@ -418,11 +345,7 @@ def funnel_overdispersion(
         raise ParameterError(
             f"observed has {len(o)} units; the overdispersion check needs at least 3"
         )
-    if (
-        isinstance(winsor, bool)
-        or not isinstance(winsor, numbers.Real)
-        or not 0.0 <= float(winsor) < 0.5
-    ):
+    if not is_number(winsor) or not 0.0 <= float(winsor) < 0.5:
         raise ParameterError(f"winsor must be a share in [0, 0.5), e.g. 0.1; got {winsor!r}")
     n = len(o)
     z = sqrt_z_scores(o, e)
@@ -470,6 +393,12 @@ def additive_limits(
         :math:`E\,(1 \mp z\sqrt{s^2 + \tau^2})^2` with :math:`s^2 = 1/(4E)` and z the standard
         normal quantile; the lower limit is 0 where :math:`1 - z\sqrt{s^2+\tau^2} < 0`.
 
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) naming the argument: for a non-positive expected count, a negative or
+        infinite ``tau2`` or a level outside (0, 1).
+
     Notes
     -----
     Limits :math:`1 \pm z\sqrt{s_i^2 + \tau^2}` on the square-root scale, squared back to the
@@ -486,14 +415,9 @@ def additive_limits(
     .. [1] Spiegelhalter DJ. Handling over-dispersion of performance indicators. Quality and
        Safety in Health Care 2005;14:347-351.
     """
-    e = _positive(expected, "expected")
+    e = positive_numbers(expected, "expected")
     level = check_conf_level(conf_level)
-    if (
-        isinstance(tau2, bool)
-        or not isinstance(tau2, numbers.Real)
-        or not math.isfinite(float(tau2))
-        or float(tau2) < 0
-    ):
+    if not is_number(tau2) or not math.isfinite(float(tau2)) or float(tau2) < 0:
         raise ParameterError(f"tau2 must be a finite number >= 0; got {tau2!r}")
     z = float(stats.norm.ppf(0.5 + level / 2.0))
     half = z * np.sqrt(1.0 / (4.0 * e) + float(tau2))
@@ -510,23 +434,6 @@ def additive_limits(
 def level_label(conf_level: float) -> str:
     """Label of a level in column names and flags: ``0.95`` -> ``"95"``, ``0.998`` -> ``"99.8"``."""
     return f"{100.0 * conf_level:.10g}"
-
-
-def _conf_levels(conf_levels: object) -> tuple[float, ...]:
-    if isinstance(conf_levels, numbers.Real) and not isinstance(conf_levels, bool):
-        items: list[object] = [conf_levels]
-    elif isinstance(conf_levels, Iterable) and not isinstance(conf_levels, (str, bytes)):
-        items = list(conf_levels)
-    else:
-        raise ParameterError(
-            f"conf_levels must be a list of levels such as (0.95, 0.998); got {conf_levels!r}"
-        )
-    if not items:
-        raise ParameterError("conf_levels is empty; give at least one level such as 0.95")
-    levels = [check_conf_level(c, f"conf_levels[{i}]") for i, c in enumerate(items)]
-    if len(set(levels)) != len(levels):
-        raise ParameterError(f"conf_levels repeats a level: {levels!r}")
-    return tuple(sorted(levels))
 
 
 def _names(names: object, observed: object, n: int) -> list[str]:
@@ -617,9 +524,10 @@ def funnel_table(
        Safety in Health Care 2005;14:347-351.
     .. [3] Public Health England. Technical guide: funnel plots (Fingertips). PHE; 2018.
     """
-    o = _one_dim(_counts(observed, "observed"), "observed")
-    d = _one_dim(
-        _positive(expected_or_population, "expected_or_population"), "expected_or_population"
+    o = one_dim(whole_counts(observed, "observed"), "observed")
+    d = one_dim(
+        positive_numbers(expected_or_population, "expected_or_population"),
+        "expected_or_population",
     )
     n = len(o)
     if len(d) != n:
@@ -629,21 +537,13 @@ def funnel_table(
     if n == 0:
         raise ParameterError("observed is empty; give at least one unit")
     unit_names = _names(names, observed, n)
-    if denominator not in DENOMINATORS:
-        raise ParameterError(
-            f"unknown denominator {denominator!r}; choose one of "
-            f"{', '.join(repr(x) for x in DENOMINATORS)}"
-        )
-    limit_method = _check_method(method)
-    if overdispersion not in OVERDISPERSION_METHODS:
-        raise ParameterError(
-            f"unknown overdispersion {overdispersion!r}; choose one of "
-            f"{', '.join(repr(x) for x in OVERDISPERSION_METHODS)}"
-        )
-    levels = _conf_levels(conf_levels)
+    check_name(denominator, DENOMINATORS, "denominator")
+    limit_method = check_name(method, LIMIT_METHODS, "method")
+    check_name(overdispersion, OVERDISPERSION_METHODS, "overdispersion")
+    levels = check_conf_levels(conf_levels)
     by_population = denominator == "population"
     if by_population:
-        scale = float(_positive(rate_per, "rate_per"))
+        scale = float(positive_numbers(rate_per, "rate_per"))
     else:
         scale = 1.0
 
@@ -659,7 +559,7 @@ def funnel_table(
             target_value = 1.0
             target_text = "target ratio 1 (observed = expected)"
     else:
-        target_value = float(_positive(target, "target"))
+        target_value = float(positive_numbers(target, "target"))
         target_text = (
             f"target {target_value:.4g} per {scale:,.0f} (given)"
             if by_population

@@ -74,7 +74,7 @@ def test_bad_values_name_the_parameter_and_choices(
 
 
 def test_conf_level_95_suggests_the_proportion() -> None:
-    with pytest.raises(ParameterError, match=r"for 95% write 0\.95"):
+    with pytest.raises(ParameterError, match=r"0\.95, not 95"):
         params.check_conf_level(95)
 
 

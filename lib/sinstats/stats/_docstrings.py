@@ -1,0 +1,108 @@
+"""Docstring sections shared by the functions of the statistics layer, filled in at import.
+
+The methods of one registry share their parameters (every Poisson method takes validated counts
+and a confidence level); writing those once keeps them the same everywhere. A docstring names a
+shared section as ``%(name)s`` on a line of its own, and :func:`fill_doc` replaces it with the
+section from :data:`SECTIONS`, indented like the placeholder (as ``scipy._lib.doccer`` does for
+SciPy's distributions). The text after the placeholder is the function's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Final, TypeVar
+
+__all__ = ["SECTIONS", "fill_doc"]
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def _section(parameters: str, returns: str = "lower, upper : ndarray") -> str:
+    """Return a Parameters section and the head of a Returns section."""
+    return f"Parameters\n----------\n{parameters}\n\nReturns\n-------\n{returns}"
+
+
+_CONF_LEVEL: Final = "conf_level : float\n    Confidence level in (0, 1)."
+
+#: The shared sections, by name: numpydoc text without indentation.
+SECTIONS: Final[Mapping[str, str]] = {
+    "poisson_method": _section(
+        f"count : ndarray\n    Validated, non-negative whole counts.\n{_CONF_LEVEL}"
+    ),
+    "proportion_method": _section(
+        "count, n : ndarray\n    Validated successes and trials, :math:`0 \\le x \\le n`, "
+        f":math:`n \\ge 1`.\n{_CONF_LEVEL}"
+    ),
+    "ratio_method": _section(
+        "count, n : ndarray\n    Events in group 1 and in both groups, "
+        f":math:`n = x_1 + x_2 \\ge 1`.\n{_CONF_LEVEL}"
+    ),
+    "ratio_test": _section(
+        "x, n : int\n    Events in group 1 and in both groups.\n"
+        "p : float\n    Null probability :math:`p_0 = r t_1/(r t_1 + t_2)`.\n"
+        'alternative : {"two-sided", "less", "greater"}\n    Alternative hypothesis for the ratio.',
+        "float",
+    ),
+    "limit_method": _section(
+        "expected : ndarray\n    Expected counts, > 0.\n"
+        "p : float\n    Probability in each tail, (1 - conf_level) / 2."
+    ),
+    "trend_family": _section(
+        "y : ndarray\n    Counts.\n"
+        "x : ndarray\n    Design matrix: a column of ones and the centred time in years.\n"
+        "offset : ndarray\n    log exposure (zeros without an exposure).",
+        "_Fit",
+    ),
+    "table_conf_level": "conf_level : float, default 0.95\n    Confidence level in (0, 1).",
+    "rate_args": (
+        "count : int or array-like of int\n    Observed number of events.\n"
+        "population : float or array-like\n    Population (or person-time) at risk; must be > 0.\n"
+        "per : float or array-like, default 100_000\n"
+        "    Rate multiplier: the rate is ``count / population * per``."
+    ),
+    "proportion_args": (
+        "count : int or array-like of int\n"
+        "    Number of cases with the attribute, 0 <= count <= n.\n"
+        "n : int or array-like of int\n    Number of cases in all (>= 1)."
+    ),
+    "ratio_args": (
+        "count1, count2 : int or array-like of int\n"
+        "    Events in each group (e.g. this year's and last year's notifications).\n"
+        "exposure1, exposure2 : float or array-like, default 1.0\n"
+        "    Population or person-time in each group (> 0). With the defaults the ratio is of\n"
+        "    the counts themselves."
+    ),
+    "dispersion_test_args": (
+        "y : array_like\n    Observed counts.\nmu : array_like\n    Fitted Poisson means."
+    ),
+}
+
+
+def _fill(doc: str) -> str:
+    for name, section in SECTIONS.items():
+        token = f"%({name})s"
+        while token in doc:
+            start = doc.index(token)
+            line_start = doc.rfind("\n", 0, start) + 1
+            indent = doc[line_start:start]
+            body = section.strip("\n").replace("\n", "\n" + indent)
+            doc = doc[:start] + body.replace(f"\n{indent}\n", "\n\n") + doc[start + len(token) :]
+    return doc
+
+
+def fill_doc(func: _F) -> _F:
+    """Replace the ``%(name)s`` placeholders of ``func``'s docstring with :data:`SECTIONS`.
+
+    Parameters
+    ----------
+    func : callable
+        A function whose docstring holds placeholders.
+
+    Returns
+    -------
+    callable
+        ``func`` itself, its ``__doc__`` filled in.
+    """
+    if func.__doc__:
+        func.__doc__ = _fill(func.__doc__)
+    return func

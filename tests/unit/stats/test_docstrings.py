@@ -1,0 +1,69 @@
+"""Shared docstring sections (sinstats.stats._docstrings): filled in, indented, none left over."""
+
+from __future__ import annotations
+
+import inspect
+import pkgutil
+from importlib import import_module
+
+import pytest
+
+import sinstats.stats
+from sinstats.stats import _docstrings
+from sinstats.stats._docstrings import SECTIONS, fill_doc
+
+
+def _stats_modules() -> list[str]:
+    return [
+        info.name
+        for info in pkgutil.walk_packages(sinstats.stats.__path__, "sinstats.stats.")
+        if not info.ispkg or info.name.count(".") >= 2
+    ]
+
+
+def test_fill_doc_indents_like_the_placeholder() -> None:
+    def method() -> None:
+        """Title.
+
+        %(poisson_method)s
+            Limits.
+        """
+
+    filled = fill_doc(method).__doc__ or ""
+    assert "\n        Parameters\n        ----------\n        count : ndarray\n" in filled
+    assert "\n\n        Returns\n        -------\n        lower, upper : ndarray\n" in filled
+    assert "%(" not in filled
+    # Blank lines inside a section carry no trailing indentation.
+    assert not any(line.isspace() for line in filled.splitlines()[:-1])
+
+
+def test_fill_doc_keeps_a_function_without_docstring() -> None:
+    def bare() -> None:
+        pass
+
+    assert fill_doc(bare) is bare and bare.__doc__ is None
+
+
+@pytest.mark.parametrize("module", _stats_modules())
+def test_no_placeholder_is_left_unfilled(module: str) -> None:
+    mod = import_module(module)
+    for name, obj in vars(mod).items():
+        if getattr(obj, "__module__", None) != module:
+            continue
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            doc = obj.__doc__ or ""
+            assert not [s for s in SECTIONS if f"%({s})s" in doc], f"{module}.{name}"
+
+
+def test_every_section_is_used() -> None:
+    used = set()
+    for module in _stats_modules():
+        source = inspect.getsource(import_module(module))
+        used |= {name for name in SECTIONS if f"%({name})s" in source}
+    assert used == set(SECTIONS), set(SECTIONS) - used
+
+
+def test_sections_are_numpydoc_without_indentation() -> None:
+    for name, text in _docstrings.SECTIONS.items():
+        assert not text.startswith((" ", "\n")), name
+        assert not text.endswith("\n"), name
