@@ -24,6 +24,7 @@ ROOT = paths.PACKAGE_DIR
 LAYERS: Mapping[str, int] = {
     "sinstats": 0,  # the package __init__: the version only
     "sinstats._typing": 0,
+    "sinstats._docstrings": 0,
     "sinstats.errors": 0,
     "sinstats.periods": 0,
     "sinstats.paths": 0,

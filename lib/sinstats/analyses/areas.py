@@ -23,7 +23,8 @@ from sinstats.errors import NoDataError
 from sinstats.periods import FINANCIAL_YEAR, parse_period
 from sinstats.present import plots
 from sinstats.present.key_figures import KeyFigure
-from sinstats.present.words import count_text, join_words, number_text, p_text
+from sinstats.present.tables import Column, Display
+from sinstats.present.words import count_text, join_words, p_text
 from sinstats.stats import funnel, intervals
 
 #: Breakdown topics shown, in order, with a reader's label.
@@ -128,38 +129,16 @@ def breakdown_table(
     ).reset_index(drop=True)
 
 
-def breakdown_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`breakdown_table` for readers.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        The output of :func:`breakdown_table` (not empty).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Breakdown, group, year, the count with its interval and the share of all notifications
-        with its interval, as text.
-    """
-    level = f"{100 * float(table['conf_level'].iloc[0]):g}%"
-    return pd.DataFrame(
-        {
-            "Breakdown": table["topic"],
-            "Group": table["category"],
-            "Year": table["period"],
-            "Notifications": [count_text(v) for v in table["count"]],
-            f"{level} interval": [
-                f"{number_text(lo, 0)} to {number_text(hi, 0)}"
-                for lo, hi in zip(table["lower"], table["upper"], strict=True)
-            ],
-            "Share of all (%)": [number_text(v, 1) for v in table["percent"]],
-            f"{level} interval (%)": [
-                "-" if math.isnan(lo) else f"{number_text(lo, 1)} to {number_text(hi, 1)}"
-                for lo, hi in zip(table["percent_lower"], table["percent_upper"], strict=True)
-            ],
-        }
-    )
+breakdown_display = Display(
+    "breakdown_table",
+    Column("Breakdown", "topic"),
+    Column("Group", "category"),
+    Column("Year", "period"),
+    Column("Notifications", "count", "count"),
+    Column("{level} interval", ("lower", "upper"), "interval"),
+    Column("Share of all (%)", "percent", "number", 1),
+    Column("{level} interval (%)", ("percent_lower", "percent_upper"), "interval", 1),
+)
 
 
 def care_leaver_table(
@@ -363,41 +342,23 @@ def _suppressed_row(
     }
 
 
-def area_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`area_table` for readers.
+def _true_counts(low: float, high: float, *, decimals: int = 0) -> str:
+    """Write the true counts a rounded figure allows: one number, or a range."""
+    if math.isnan(low):
+        return "-"
+    return count_text(low) if low == high else f"{low:.0f} to {high:.0f}"
 
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        ``Areas.table`` from :func:`area_table` (not empty).
 
-    Returns
-    -------
-    pandas.DataFrame
-        Area, the count as published, the range of true counts its rounding allows, the rate per
-        100,000 children with its interval, and the range of rates the rounding allows, as text.
-    """
-    level = f"{100 * float(table['conf_level'].iloc[0]):g}%"
-    return pd.DataFrame(
-        {
-            "Area": table["area_name"],
-            "Notifications (as published)": [count_text(v) for v in table["count"]],
-            "True count could be": [
-                "-" if math.isnan(lo) else (count_text(lo) if lo == hi else f"{lo:.0f} to {hi:.0f}")
-                for lo, hi in zip(table["count_low"], table["count_high"], strict=True)
-            ],
-            "Children (ONS mid-year)": [count_text(v) for v in table["population"]],
-            "Per 100,000 children": [number_text(v, 2) for v in table["rate"]],
-            f"{level} interval": [
-                "-" if math.isnan(lo) else f"{lo:.2f} to {hi:.2f}"
-                for lo, hi in zip(table["lower"], table["upper"], strict=True)
-            ],
-            "Rate if rounding is allowed for": [
-                "-" if math.isnan(lo) else f"{lo:.2f} to {hi:.2f}"
-                for lo, hi in zip(table["rate_low"], table["rate_high"], strict=True)
-            ],
-        }
-    )
+area_display = Display(
+    "area_table",
+    Column("Area", "area_name"),
+    Column("Notifications (as published)", "count", lambda v, decimals: count_text(v)),
+    Column("True count could be", ("count_low", "count_high"), _true_counts),
+    Column("Children (ONS mid-year)", "population", lambda v, decimals: count_text(v)),
+    Column("Per 100,000 children", "rate", "number", 2),
+    Column("{level} interval", ("lower", "upper"), "interval", 2),
+    Column("Rate if rounding is allowed for", ("rate_low", "rate_high"), "interval", 2),
+)
 
 
 def england_rate(period: object, data_dir: DataDir = None) -> float:

@@ -22,6 +22,7 @@ from sinstats.periods import parse_period
 from sinstats.present import plots
 from sinstats.present.key_figures import KeyFigure
 from sinstats.present.params import TARGET_NATURES
+from sinstats.present.tables import Column, Display
 from sinstats.present.words import count_text, interval_text, join_words, level_text
 from sinstats.stats import intervals, uncertainty
 
@@ -195,29 +196,15 @@ def _breakable(text: str) -> str:
     return re.sub(r"([/._\-])", "\\1\u200b", text) if text.startswith("http") else text
 
 
-def assumptions_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`assumptions_table` for readers.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        The output of :func:`assumptions_table`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Component, what it assumes, its source, RAG rating and rationale, as text.
-    """
-    return pd.DataFrame(
-        {
-            "Component": table["component"].str.replace("_", " "),
-            "Default": [f"{v:g}" for v in table["default"]],
-            "Plausible range": table["range"],
-            "Rating": table["rag"].str.upper(),
-            "Source": [_breakable(str(v)) for v in table["source"]],
-            "Why": table["rationale"],
-        }
-    )
+assumptions_display = Display(
+    "assumptions_table",
+    Column("Component", "component", lambda c, decimals: c.replace("_", " ")),
+    Column("Default", "default", "general"),
+    Column("Plausible range", "range"),
+    Column("Rating", "rag", lambda r, decimals: r.upper()),
+    Column("Source", "source", lambda s, decimals: _breakable(str(s))),
+    Column("Why", "rationale"),
+)
 
 
 def comparison_table(
@@ -307,30 +294,13 @@ def comparison_table(
     return out.sort_values("row", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
-def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`comparison_table` for readers: what varies, estimate, interval, note.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        The output of :func:`comparison_table`.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    level = float(table["conf_level"].iloc[0])
-    return pd.DataFrame(
-        {
-            "What varies": table["label"],
-            "Estimate": [f"{v:,.1f}" for v in table["estimate"]],
-            f"{level:.0%} interval": [
-                f"{lo:,.1f} to {hi:,.1f}"
-                for lo, hi in zip(table["lower"], table["upper"], strict=True)
-            ],
-            "Note": table["note"],
-        }
-    )
+comparison_display = Display(
+    "comparison_table",
+    Column("What varies", "label"),
+    Column("Estimate", "estimate", "number", 1),
+    Column("{level} interval", ("lower", "upper"), "interval", 1),
+    Column("Note", "note"),
+)
 
 
 def comparison_chart(table: pd.DataFrame, model: Model, conf_level: float) -> plots.Chart:
@@ -375,6 +345,16 @@ def _target_words(model: Model) -> str:
     return words.get(model.target.name, model.target.name.replace("_", " ").capitalize())
 
 
+_DECOMPOSITION = Display(
+    "UncertaintyResult.decomposition",
+    Column("Component", "component"),
+    Column("Kind", "kind"),
+    Column("Variance", "variance", "number", 1),
+    Column("Share of variance (%)", "share_of_variance", "percent_of_one", 1),
+    Column("Share of log variance (%)", "share_of_log_variance", "percent_of_one", 1),
+)
+
+
 def decomposition_display(result: uncertainty.UncertaintyResult) -> pd.DataFrame:
     """Format the variance decomposition: each component's share of the (log) variance.
 
@@ -386,20 +366,9 @@ def decomposition_display(result: uncertainty.UncertaintyResult) -> pd.DataFrame
     Returns
     -------
     pandas.DataFrame
-        Component, its share of the variance (count and log scale) and the interaction term.
+        Component, kind, variance, and its share of the variance and of the log variance (%).
     """
-    d = result.decomposition
-    return pd.DataFrame(
-        {
-            "Component": d["component"],
-            "Kind": d["kind"],
-            "Variance": [f"{v:,.1f}" for v in d["variance"]],
-            "Share of variance (%)": [f"{100 * v:.1f}" for v in d["share_of_variance"]],
-            "Share of log variance (%)": [
-                "" if pd.isna(v) else f"{100 * v:.1f}" for v in d["share_of_log_variance"]
-            ],
-        }
-    )
+    return _DECOMPOSITION(result.decomposition)
 
 
 def tornado(

@@ -19,6 +19,7 @@ from sinstats._typing import DataDir
 from sinstats.errors import NoDataError
 from sinstats.periods import Period, financial_year, parse_period
 from sinstats.present.key_figures import KeyFigure
+from sinstats.present.tables import Column, Display
 from sinstats.present.words import (
     count_text,
     interval_text,
@@ -794,94 +795,40 @@ def headline_sentence(headline: pd.DataFrame) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def headline_display(headline: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`headline_table` for readers: counts, intervals and rates as text.
-
-    Parameters
-    ----------
-    headline : pandas.DataFrame
-        The output of :func:`headline_table`.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    level = level_text(float(headline["conf_level"].iloc[0]))
-    return pd.DataFrame(
-        {
-            "Nature of notification": headline["nature"],
-            "Notifications": [count_text(v) for v in headline["count"]],
-            f"{level} interval": [
-                interval_text(lo, hi) if not math.isnan(lo) else "-"
-                for lo, hi in zip(headline["lower"], headline["upper"], strict=True)
-            ],
-            "Per 100,000 children": [number_text(v, 2) for v in headline["rate"]],
-            f"{level} interval (rate)": [
-                interval_text(lo, hi, 2) if not math.isnan(lo) else "-"
-                for lo, hi in zip(headline["rate_lower"], headline["rate_upper"], strict=True)
-            ],
-        }
-    )
+headline_display = Display(
+    "headline_table",
+    Column("Nature of notification", "nature"),
+    Column("Notifications", "count", "count"),
+    Column("{level} interval", ("lower", "upper"), "interval"),
+    Column("Per 100,000 children", "rate", "number", 2),
+    Column("{level} interval (rate)", ("rate_lower", "rate_upper"), "interval", 2),
+)
 
 
-def shares_display(shares: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`shares_table` for readers.
-
-    Parameters
-    ----------
-    shares : pandas.DataFrame
-        The output of :func:`shares_table`.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    level = level_text(float(shares["conf_level"].iloc[0]))
-    return pd.DataFrame(
-        {
-            "Nature of notification": shares["nature"],
-            "Notifications": [count_text(v) for v in shares["count"]],
-            "Share of all (%)": [number_text(v, 1) for v in shares["percent"]],
-            f"{level} interval (%)": [
-                interval_text(lo, hi, 1) if not math.isnan(lo) else "-"
-                for lo, hi in zip(shares["percent_lower"], shares["percent_upper"], strict=True)
-            ],
-        }
-    )
+shares_display = Display(
+    "shares_table",
+    Column("Nature of notification", "nature"),
+    Column("Notifications", "count", "count"),
+    Column("Share of all (%)", "percent", "number", 1),
+    Column("{level} interval (%)", ("percent_lower", "percent_upper"), "interval", 1),
+)
 
 
-def change_display(change: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`change_table` for readers.
+def _count_or_rate(value: float, measure: str, *, decimals: int = 0) -> str:
+    """Write a count with no decimals, a rate (its measure says so) with two."""
+    return number_text(value, 2 if "rate" in measure else 0)
 
-    Parameters
-    ----------
-    change : pandas.DataFrame
-        The output of :func:`change_table`.
 
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    level = level_text(float(change["conf_level"].iloc[0]))
-    rate = change["measure"].str.contains("rate")
-    return pd.DataFrame(
-        {
-            "Measure": change["measure"],
-            str(change["previous"].iloc[0]): [
-                number_text(v, 2 if r else 0) for v, r in zip(change["before"], rate, strict=True)
-            ],
-            str(change["period"].iloc[0]): [
-                number_text(v, 2 if r else 0) for v, r in zip(change["current"], rate, strict=True)
-            ],
-            "Change (%)": [number_text(v, 1) for v in change["percent_change"]],
-            "Ratio": [number_text(v, 2) for v in change["ratio"]],
-            f"{level} interval": [
-                interval_text(lo, hi, 2) if not math.isnan(lo) else "-"
-                for lo, hi in zip(change["lower"], change["upper"], strict=True)
-            ],
-            "p-value": [p_text(v) if not math.isnan(v) else "-" for v in change["p_value"]],
-        }
-    )
+change_display = Display(
+    "change_table",
+    Column("Measure", "measure"),
+    Column("{previous}", ("before", "measure"), _count_or_rate),
+    Column("{period}", ("current", "measure"), _count_or_rate),
+    Column("Change (%)", "percent_change", "number", 1),
+    Column("Ratio", "ratio", "number", 2),
+    Column("{level} interval", ("lower", "upper"), "interval", 2),
+    Column("p-value", "p_value", "p"),
+)
 
 
 _KEY_NAMES: dict[str, tuple[str, str]] = {
@@ -1024,8 +971,5 @@ def key_figures_display(records: Sequence[KeyFigure]) -> pd.DataFrame:
         ``Key figure`` (the label) and ``In words`` (the sentence).
     """
     return pd.DataFrame(
-        {
-            "Key figure": [r.label for r in records],
-            "In words": [r.text for r in records],
-        }
+        {"Key figure": [r.label for r in records], "In words": [r.text for r in records]}
     )

@@ -24,6 +24,7 @@ from sinstats.errors import ParameterError
 from sinstats.periods import CALENDAR_YEAR, FINANCIAL_YEAR, Period, parse_period
 from sinstats.present import plots
 from sinstats.present.key_figures import KeyFigure
+from sinstats.present.tables import Column, Display
 from sinstats.present.words import count_text, join_words, number_text
 from sinstats.stats import intervals
 
@@ -337,38 +338,32 @@ def reconciliation(data_dir: DataDir = None) -> pd.DataFrame:
     return table
 
 
-def reconciliation_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`reconciliation` for readers (reason codes explained in a second table).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        The output of :func:`reconciliation`.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    panel = [
-        f"{q + ' ' if q else ''}{count_text(v)}"
-        for q, v in zip(table["panel_qualifier"].fillna(""), table["panel_value"], strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "Panel period": table["panel_period"],
-            "Nature": table["category"],
-            "Panel figure": panel,
-            "DfE period": table["dfe_period"].replace("", "-"),
-            "DfE figure": [
-                "-" if math.isnan(v) else number_text(v, 0 if float(v).is_integer() else 1)
-                for v in table["dfe_value"]
-            ],
-            "Panel minus DfE": [number_text(v, 1) for v in table["difference"]],
-            "Difference (%)": [number_text(v, 0) for v in table["percent_difference"]],
-            "Reasons (codes)": table["reason_codes"],
-            "Note": table["note"],
-        }
+def _qualified(qualifier: object, value: float, *, decimals: int = 0) -> str:
+    """Write a Panel figure with its qualifier: ``over 150``."""
+    return (
+        f"{qualifier} {count_text(value)}"
+        if isinstance(qualifier, str) and qualifier
+        else count_text(value)
     )
+
+
+def _dfe_figure(value: float, *, decimals: int = 0) -> str:
+    """Write a DfE count, or a calendar-year equivalent with one decimal ("-" for none)."""
+    return "-" if math.isnan(value) else number_text(value, 0 if float(value).is_integer() else 1)
+
+
+reconciliation_display = Display(
+    "reconciliation",
+    Column("Panel period", "panel_period"),
+    Column("Nature", "category"),
+    Column("Panel figure", ("panel_qualifier", "panel_value"), _qualified),
+    Column("DfE period", "dfe_period", lambda p, decimals: p or "-"),
+    Column("DfE figure", "dfe_value", _dfe_figure),
+    Column("Panel minus DfE", "difference", "number", 1),
+    Column("Difference (%)", "percent_difference", "number", 0),
+    Column("Reasons (codes)", "reason_codes"),
+    Column("Note", "note"),
+)
 
 
 def reasons_display() -> pd.DataFrame:

@@ -19,6 +19,7 @@ from sinstats import data
 from sinstats._typing import DataDir
 from sinstats.periods import parse_period
 from sinstats.present.key_figures import KeyFigure
+from sinstats.present.tables import Column, Display
 from sinstats.present.words import count_text, join_words, number_text, p_text
 from sinstats.stats import intervals, trends
 
@@ -203,41 +204,24 @@ def trend_table(fits: dict[str, trends.TrendResult]) -> pd.DataFrame:
     return table
 
 
-def trend_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`trend_table` for readers.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        The output of :func:`trend_table`.
-
-    Returns
-    -------
-    pandas.DataFrame
-    """
-    level = f"{100 * float(table['conf_level'].iloc[0]):g}%"
-    return pd.DataFrame(
-        {
-            "Fitted to": table["fitted_to"],
-            "Model": table["family"].map(_FAMILY_NAMES),
-            "Years": table["n"],
-            "Change per year (%)": [number_text(v, 1) for v in table["percent_change"]],
-            f"{level} interval (%)": [
-                f"{number_text(lo, 1)} to {number_text(hi, 1)}"
-                for lo, hi in zip(table["percent_lower"], table["percent_upper"], strict=True)
-            ],
-            "p-value": [p_text(v) for v in table["p_value"]],
-            "Dispersion": [number_text(v, 2) for v in table["dispersion"]],
-            "Overdispersion test": [p_text(v) for v in table["overdispersion_p"]],
-        }
-    )
-
-
-_FAMILY_NAMES: Final = {
+_FAMILY_NAMES: Final[dict[str, str]] = {
     "poisson": "Poisson",
     "quasipoisson": "quasi-Poisson",
     "negbin": "negative binomial",
 }
+
+
+trend_display = Display(
+    "trend_table",
+    Column("Fitted to", "fitted_to"),
+    Column("Model", "family", lambda family, decimals: _FAMILY_NAMES[family]),
+    Column("Years", "n"),
+    Column("Change per year (%)", "percent_change", "number", 1),
+    Column("{level} interval (%)", ("percent_lower", "percent_upper"), "interval", 1),
+    Column("p-value", "p_value", "p"),
+    Column("Dispersion", "dispersion", "number", 2),
+    Column("Overdispersion test", "overdispersion_p", "p"),
+)
 
 
 def preferred_fit(fits: dict[str, trends.TrendResult], fitted_to: str = "rates") -> str:
@@ -413,35 +397,13 @@ def trend_key_figures(fits: dict[str, trends.TrendResult], series: pd.DataFrame)
     ]
 
 
-def series_display(series: pd.DataFrame) -> pd.DataFrame:
-    """Format :func:`series_intervals` for readers.
-
-    Parameters
-    ----------
-    series : pandas.DataFrame
-        The output of :func:`series_intervals`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Year, collection, the count with its interval and the rate per 100,000 children with its
-        interval, as text.
-    """
-    level = f"{100 * float(series['conf_level'].iloc[0]):g}%"
-    return pd.DataFrame(
-        {
-            "Year": series["period"],
-            "Collection": series["series"].replace("", "-"),
-            "Notifications": [count_text(v) for v in series["count"]],
-            f"{level} interval": [
-                f"{number_text(lo, 0)} to {number_text(hi, 0)}" if not math.isnan(lo) else "-"
-                for lo, hi in zip(series["lower"], series["upper"], strict=True)
-            ],
-            "Per 100,000 children": [number_text(v, 2) for v in series["rate"]],
-            f"{level} interval (rate)": [
-                f"{number_text(lo, 2)} to {number_text(hi, 2)}" if not math.isnan(lo) else "-"
-                for lo, hi in zip(series["rate_lower"], series["rate_upper"], strict=True)
-            ],
-            "ONS population (mid-year)": series["population_mid_year"],
-        }
-    )
+series_display = Display(
+    "series_intervals",
+    Column("Year", "period"),
+    Column("Collection", "series", lambda s, decimals: s or "-"),
+    Column("Notifications", "count", lambda v, decimals: count_text(v)),
+    Column("{level} interval", ("lower", "upper"), "interval"),
+    Column("Per 100,000 children", "rate", "number", 2),
+    Column("{level} interval (rate)", ("rate_lower", "rate_upper"), "interval", 2),
+    Column("ONS population (mid-year)", "population_mid_year"),
+)

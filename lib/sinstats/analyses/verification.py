@@ -17,6 +17,7 @@ from sinstats._typing import DataDir
 from sinstats.analyses import claims
 from sinstats.errors import ParameterError
 from sinstats.present.key_figures import KeyFigure
+from sinstats.present.tables import Column, Display
 from sinstats.present.words import interval_text, number_text
 from sinstats.stats import intervals
 
@@ -112,38 +113,29 @@ def _interval(lo: float, hi: float, kind: str) -> str:
     return interval_text(lo, hi, 0 if kind in ("count", "difference") else 1)
 
 
-def register_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Format the verified register for a report (the CSV keeps sources, URLs and notes).
+def _recomputed(value: float, places: float, *, decimals: int = 0) -> str:
+    """Write the recomputed value with the claim's own decimals (one when it has none)."""
+    places = math.nan if places is None else float(places)
+    return number_text(value, 1 if math.isnan(places) else int(places))
 
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        The verified register, one row per claim.
 
-    Returns
-    -------
-    pandas.DataFrame
-        Claim, statement, published, recomputed (to the published places), verdict, interval and
-        whether chance alone could explain a change.
-    """
-    chance = {True: "yes", False: "no"}
-    return pd.DataFrame(
-        {
-            "Claim": table["id"],
-            "Statement": table["statement"],
-            "Published": table["published_display"],
-            "Recomputed": [
-                number_text(v, 1 if math.isnan(d) else int(d))
-                for v, d in zip(table["recomputed"], table["decimals"].astype(float), strict=True)
-            ],
-            "Verdict": table["verdict"],
-            "Interval": [
-                _interval(lo, hi, str(k))
-                for lo, hi, k in zip(table["lower"], table["upper"], table["kind"], strict=True)
-            ],
-            "Chance alone?": [chance.get(v, "-") for v in table["chance_alone"]],
-        }
-    )
+def _claim_interval(lo: float, hi: float, kind: str, *, decimals: int = 0) -> str:
+    """Write the interval with no decimals for counts and differences, one otherwise."""
+    return _interval(lo, hi, kind)
+
+
+_CHANCE: dict[object, str] = {True: "yes", False: "no"}
+
+register_display = Display(
+    "verify",
+    Column("Claim", "id"),
+    Column("Statement", "statement"),
+    Column("Published", "published_display"),
+    Column("Recomputed", ("recomputed", "decimals"), _recomputed),
+    Column("Verdict", "verdict"),
+    Column("Interval", ("lower", "upper", "kind"), _claim_interval),
+    Column("Chance alone?", "chance_alone", lambda v, decimals: _CHANCE.get(v, "-")),
+)
 
 
 def summary_sentence(table: pd.DataFrame) -> str:
@@ -195,28 +187,14 @@ def explanation(table: pd.DataFrame, claim_id: str = HEADLINE_CLAIM) -> str:
     return text
 
 
-def differs_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Return the claims that differ or cannot be checked, with the reason given.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        The verified register; rows that reproduce are left out.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Claim, verdict, published and why.
-    """
-    sel = table[table["verdict"] != "reproduces"]
-    return pd.DataFrame(
-        {
-            "Claim": sel["id"],
-            "Verdict": sel["verdict"],
-            "Published": sel["published_display"],
-            "Why": [n if str(n) else "" for n in sel["note"]],
-        }
-    )
+differs_display = Display(
+    "verify",
+    Column("Claim", "id"),
+    Column("Verdict", "verdict"),
+    Column("Published", "published_display"),
+    Column("Why", "note", lambda n, decimals: n if str(n) else ""),
+    where=lambda t: t["verdict"] != "reproduces",
+)
 
 
 def key_figures(table: pd.DataFrame) -> list[KeyFigure]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -399,7 +400,8 @@ def _as_int(name: str, value: object, low: int, high: int, example: str) -> int:
         result = int(value)
     elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
         result = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("+").replace("_", "").isdigit():
+    elif isinstance(value, str) and re.fullmatch(r"\+?[0-9][0-9_]*", value.strip()):
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
         result = int(value.strip().replace("_", ""))
     if result is None or not low <= result <= high:
         raise ParameterError(

@@ -21,8 +21,8 @@ import statsmodels.api as sm
 from scipy import optimize, special, stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
+from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
-from sinstats.stats._docstrings import fill_doc
 
 __all__ = [
     "FAMILIES",

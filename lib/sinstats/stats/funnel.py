@@ -28,9 +28,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
 from sinstats.errors import ParameterError
-from sinstats.stats._docstrings import fill_doc
 from sinstats.stats._validation import (
     check_conf_level,
     check_conf_levels,

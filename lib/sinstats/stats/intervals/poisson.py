@@ -19,8 +19,8 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
+from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
-from sinstats.stats._docstrings import fill_doc
 from sinstats.stats._validation import (
     as_counts,
     as_positive,

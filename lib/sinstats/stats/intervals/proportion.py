@@ -18,9 +18,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import optimize, special
 
+from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
 from sinstats.errors import ParameterError
-from sinstats.stats._docstrings import fill_doc
 from sinstats.stats._validation import (
     as_counts,
     broadcast,

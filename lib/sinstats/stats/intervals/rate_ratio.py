@@ -19,9 +19,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
+from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray, FloatOrArray
 from sinstats.errors import ParameterError
-from sinstats.stats._docstrings import fill_doc
 from sinstats.stats._validation import (
     as_counts,
     as_positive,

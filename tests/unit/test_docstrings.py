@@ -1,4 +1,4 @@
-"""Shared docstring sections (sinstats.stats._docstrings): filled in, indented, none left over."""
+"""Shared docstring sections (sinstats._docstrings): filled in, indented, none left over."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from importlib import import_module
 import pytest
 
 import sinstats.stats
-from sinstats.stats import _docstrings
-from sinstats.stats._docstrings import SECTIONS, fill_doc
+from sinstats import _docstrings
+from sinstats._docstrings import SECTIONS, fill_doc
 
 
 def _stats_modules() -> list[str]:

@@ -1,10 +1,12 @@
-"""Docstring sections shared by the functions of the statistics layer, filled in at import.
+"""Docstring sections shared by functions of every layer, filled in at import.
 
-The methods of one registry share their parameters (every Poisson method takes validated counts
-and a confidence level); writing those once keeps them the same everywhere. A docstring names a
-shared section as ``%(name)s`` on a line of its own, and :func:`fill_doc` replaces it with the
-section from :data:`SECTIONS`, indented like the placeholder (as ``scipy._lib.doccer`` does for
-SciPy's distributions). The text after the placeholder is the function's own.
+Functions that take the same arguments share their descriptions (every Poisson method takes
+validated counts and a confidence level; every query takes ``data_dir``); writing those once keeps
+them the same everywhere. A docstring names a shared section as ``%(name)s`` on a line of its own,
+and :func:`fill_doc` replaces it with the section from :data:`SECTIONS`, indented like the
+placeholder (as ``scipy._lib.doccer`` does for SciPy's distributions, and as PHEindicatormethods
+shares parameter documentation with roxygen's ``@inheritParams``). The text after the placeholder
+is the function's own. This module is part of the base layer: it imports nothing of sinstats.
 """
 
 from __future__ import annotations
