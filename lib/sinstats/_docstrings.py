@@ -25,6 +25,7 @@ def _section(parameters: str, returns: str = "lower, upper : ndarray") -> str:
 
 
 _CONF_LEVEL: Final = "conf_level : float\n    Confidence level in (0, 1)."
+_ARG_NAME: Final = "name : str\n    The argument's name, for the message."
 
 #: The shared sections, by name: numpydoc text without indentation.
 SECTIONS: Final[Mapping[str, str]] = {
@@ -73,6 +74,18 @@ SECTIONS: Final[Mapping[str, str]] = {
         "exposure1, exposure2 : float or array-like, default 1.0\n"
         "    Population or person-time in each group (> 0). With the defaults the ratio is of\n"
         "    the counts themselves."
+    ),
+    "period_result": (
+        "Returns\n-------\nPeriod\n\nRaises\n------\nPeriodError\n"
+        "    If the value cannot be read as a period; the message lists the accepted forms."
+    ),
+    "arg_name": _ARG_NAME,
+    "check_value": (
+        f"Parameters\n----------\nvalue : object\n    The value to check.\n{_ARG_NAME}"
+    ),
+    "check_result": (
+        "Returns\n-------\nndarray of float64\n    With the shape of ``value`` (0-d for a number)."
+        "\n\nRaises\n------\nParameterError"
     ),
     "dispersion_test_args": (
         "y : array_like\n    Observed counts.\nmu : array_like\n    Fitted Poisson means."
