@@ -25,7 +25,7 @@ def _section(parameters: str, returns: str = "lower, upper : ndarray") -> str:
 
 
 _CONF_LEVEL: Final = "conf_level : float\n    Confidence level in (0, 1)."
-_TABLE_CONF_LEVEL: Final = (
+_PUBLIC_CONF_LEVEL: Final = (
     "conf_level : float, default 0.95\n    Confidence level, a proportion in (0, 1): 0.95, not 95."
 )
 _POISSON_METHOD: Final = (
@@ -36,20 +36,20 @@ _POISSON_METHOD: Final = (
 _COUNT_ARGS: Final = (
     "count : int or array-like of int\n"
     "    Observed number of events (whole, non-negative; 3.0 is accepted, 3.5 is not).\n"
-    f"{_TABLE_CONF_LEVEL}\n{_POISSON_METHOD}"
+    f"{_PUBLIC_CONF_LEVEL}\n{_POISSON_METHOD}"
 )
 _RATE_ARGS: Final = (
     "count : int or array-like of int\n    Observed number of events.\n"
     "population : float or array-like\n    Population (or person-time) at risk; must be > 0.\n"
     "per : float or array-like, default 100_000\n"
     "    Rate multiplier: the rate is ``count / population * per``.\n"
-    f"{_TABLE_CONF_LEVEL}\n{_POISSON_METHOD}"
+    f"{_PUBLIC_CONF_LEVEL}\n{_POISSON_METHOD}"
 )
 _PROPORTION_ARGS: Final = (
     "count : int or array-like of int\n"
     "    Number of cases with the attribute, 0 <= count <= n.\n"
     "n : int or array-like of int\n    Number of cases in all (>= 1).\n"
-    f"{_TABLE_CONF_LEVEL}\n"
+    f"{_PUBLIC_CONF_LEVEL}\n"
     'method : {"wilson", "wilson_cc", "clopper_pearson", "jeffreys", "agresti_coull"}\n'
     '    See :data:`PROPORTION_METHODS`; default ``"wilson"``.'
 )
@@ -61,7 +61,7 @@ _RATIO_ARGS: Final = (
     "    the counts themselves."
 )
 _RATIO_CI_ARGS: Final = (
-    f"{_RATIO_ARGS}\n{_TABLE_CONF_LEVEL}\n"
+    f"{_RATIO_ARGS}\n{_PUBLIC_CONF_LEVEL}\n"
     'method : {"exact", "midp", "score"}, default "exact"\n'
     '    See :data:`RATE_RATIO_METHODS`. ``"exact"`` reproduces R\'s\n'
     "    ``poisson.test(c(x1, x2), c(t1, t2))``: estimate, interval and two-sided p-value."
@@ -71,6 +71,7 @@ _ARG_NAME: Final = "name : str\n    The argument's name, for the message."
 
 #: The shared sections, by name: numpydoc text without indentation.
 SECTIONS: Final[Mapping[str, str]] = {
+    # The methods of a registry, which take validated arrays.
     "poisson_method": _section(
         f"count : ndarray\n    Validated, non-negative whole counts.\n{_CONF_LEVEL}"
     ),
@@ -98,6 +99,7 @@ SECTIONS: Final[Mapping[str, str]] = {
         "offset : ndarray\n    log exposure (zeros without an exposure).",
         "_Fit",
     ),
+    # The public interval functions and their tables (which take the same arguments).
     "poisson_ci": _section(_COUNT_ARGS, "Interval"),
     "poisson_table": _section(_COUNT_ARGS, _TABLE),
     "rate_ci": _section(_RATE_ARGS, "Interval"),
@@ -107,6 +109,7 @@ SECTIONS: Final[Mapping[str, str]] = {
     "ratio_args": _RATIO_ARGS,
     "ratio_ci": _section(_RATIO_CI_ARGS, "RateRatio"),
     "ratio_table": _section(_RATIO_CI_ARGS, _TABLE),
+    # Periods, argument checks, uncertainty components, dispersion tests.
     "period_result": (
         "Returns\n-------\nPeriod\n\nRaises\n------\nPeriodError\n"
         "    If the value cannot be read as a period; the message lists the accepted forms."
