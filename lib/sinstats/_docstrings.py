@@ -25,9 +25,53 @@ def _section(parameters: str, returns: str = "lower, upper : ndarray") -> str:
 
 
 _CONF_LEVEL: Final = "conf_level : float\n    Confidence level in (0, 1)."
+_PUBLIC_CONF_LEVEL: Final = (
+    "conf_level : float, default 0.95\n    Confidence level, a proportion in (0, 1): 0.95, not 95."
+)
+_POISSON_METHOD: Final = (
+    'method : {"exact", "midp", "byar", "normal", "phe"}, default "exact"\n'
+    '    See :data:`POISSON_METHODS` and ``docs/methods.md``. ``"phe"`` is exact below 10 events\n'
+    "    and Byar's approximation from 10; the ``*_table`` functions say which was used on a row."
+)
+_COUNT_ARGS: Final = (
+    "count : int or array-like of int\n"
+    "    Observed number of events (whole, non-negative; 3.0 is accepted, 3.5 is not).\n"
+    f"{_PUBLIC_CONF_LEVEL}\n{_POISSON_METHOD}"
+)
+_RATE_ARGS: Final = (
+    "count : int or array-like of int\n    Observed number of events.\n"
+    "population : float or array-like\n    Population (or person-time) at risk; must be > 0.\n"
+    "per : float or array-like, default 100_000\n"
+    "    Rate multiplier: the rate is ``count / population * per``.\n"
+    f"{_PUBLIC_CONF_LEVEL}\n{_POISSON_METHOD}"
+)
+_PROPORTION_ARGS: Final = (
+    "count : int or array-like of int\n"
+    "    Number of cases with the attribute, 0 <= count <= n.\n"
+    "n : int or array-like of int\n    Number of cases in all (>= 1).\n"
+    f"{_PUBLIC_CONF_LEVEL}\n"
+    'method : {"wilson", "wilson_cc", "clopper_pearson", "jeffreys", "agresti_coull"}\n'
+    '    See :data:`PROPORTION_METHODS`; default ``"wilson"``.'
+)
+_RATIO_ARGS: Final = (
+    "count1, count2 : int or array-like of int\n"
+    "    Events in each group (e.g. this year's and last year's notifications).\n"
+    "exposure1, exposure2 : float or array-like, default 1.0\n"
+    "    Population or person-time in each group (> 0). With the defaults the ratio is of\n"
+    "    the counts themselves."
+)
+_RATIO_CI_ARGS: Final = (
+    f"{_RATIO_ARGS}\n{_PUBLIC_CONF_LEVEL}\n"
+    'method : {"exact", "midp", "score"}, default "exact"\n'
+    '    See :data:`RATE_RATIO_METHODS`. ``"exact"`` reproduces R\'s\n'
+    "    ``poisson.test(c(x1, x2), c(t1, t2))``: estimate, interval and two-sided p-value."
+)
+_TABLE: Final = "pandas.DataFrame"
+_ARG_NAME: Final = "name : str\n    The argument's name, for the message."
 
 #: The shared sections, by name: numpydoc text without indentation.
 SECTIONS: Final[Mapping[str, str]] = {
+    # The methods of a registry, which take validated arrays.
     "poisson_method": _section(
         f"count : ndarray\n    Validated, non-negative whole counts.\n{_CONF_LEVEL}"
     ),
@@ -55,24 +99,35 @@ SECTIONS: Final[Mapping[str, str]] = {
         "offset : ndarray\n    log exposure (zeros without an exposure).",
         "_Fit",
     ),
-    "table_conf_level": "conf_level : float, default 0.95\n    Confidence level in (0, 1).",
-    "rate_args": (
-        "count : int or array-like of int\n    Observed number of events.\n"
-        "population : float or array-like\n    Population (or person-time) at risk; must be > 0.\n"
-        "per : float or array-like, default 100_000\n"
-        "    Rate multiplier: the rate is ``count / population * per``."
+    # The public interval functions and their tables (which take the same arguments).
+    "poisson_ci": _section(_COUNT_ARGS, "Interval"),
+    "poisson_table": _section(_COUNT_ARGS, _TABLE),
+    "rate_ci": _section(_RATE_ARGS, "Interval"),
+    "rate_table": _section(_RATE_ARGS, _TABLE),
+    "proportion_ci": _section(_PROPORTION_ARGS, "Interval"),
+    "proportion_table": _section(_PROPORTION_ARGS, _TABLE),
+    "ratio_args": _RATIO_ARGS,
+    "ratio_ci": _section(_RATIO_CI_ARGS, "RateRatio"),
+    "ratio_table": _section(_RATIO_CI_ARGS, _TABLE),
+    # Periods, argument checks, uncertainty components, dispersion tests.
+    "period_result": (
+        "Returns\n-------\nPeriod\n\nRaises\n------\nPeriodError\n"
+        "    If the value cannot be read as a period; the message lists the accepted forms."
     ),
-    "proportion_args": (
-        "count : int or array-like of int\n"
-        "    Number of cases with the attribute, 0 <= count <= n.\n"
-        "n : int or array-like of int\n    Number of cases in all (>= 1)."
+    "arg_name": _ARG_NAME,
+    "check_value": (
+        f"Parameters\n----------\nvalue : object\n    The value to check.\n{_ARG_NAME}"
     ),
-    "ratio_args": (
-        "count1, count2 : int or array-like of int\n"
-        "    Events in each group (e.g. this year's and last year's notifications).\n"
-        "exposure1, exposure2 : float or array-like, default 1.0\n"
-        "    Population or person-time in each group (> 0). With the defaults the ratio is of\n"
-        "    the counts themselves."
+    "check_result": (
+        "Returns\n-------\nndarray of float64\n    With the shape of ``value`` (0-d for a number)."
+        "\n\nRaises\n------\nParameterError"
+    ),
+    "multiplier_parameters": (
+        "Parameters\n----------\ncentre : float, default 1.0\n    Median of the factor.\n"
+        "sd_log : float\n"
+        "    Standard deviation of its log (about its relative standard deviation).\n"
+        "range_ : tuple of float, optional\n"
+        "    Plausible range of ``centre`` (``range`` in the YAML file)."
     ),
     "dispersion_test_args": (
         "y : array_like\n    Observed counts.\nmu : array_like\n    Fitted Poisson means."

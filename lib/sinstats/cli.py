@@ -327,9 +327,24 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+# The download limits of ``sinstats fetch``: name, type, metavar and help (with the default).
+_FETCH_LIMITS = (
+    ("timeout", float, "S", "seconds to wait for the server (default {:g})"),
+    ("retries", int, "N", "retries after a transient failure (default {})"),
+    ("backoff", float, "S", "seconds before the first retry, doubled each time (default {:g})"),
+    ("max_bytes", int, "N", "largest download accepted (default {:,})"),
+)
+
+
 def _add_fetch(sub: Subparsers[argparse.ArgumentParser]) -> None:
     from sinstats.data import releases
 
+    limits = {
+        "timeout": releases.DEFAULT_TIMEOUT,
+        "retries": releases.DEFAULT_RETRIES,
+        "backoff": releases.DEFAULT_BACKOFF,
+        "max_bytes": releases.DEFAULT_MAX_BYTES,
+    }
     p = sub.add_parser(
         "fetch",
         help="download an official EES release (or take a local ZIP) into data/raw/<release>/",
@@ -348,35 +363,12 @@ def _add_fetch(sub: Subparsers[argparse.ArgumentParser]) -> None:
         help="https:// URL or local ZIP file (default: the release's download URL)",
     )
     p.add_argument("--data-dir", default=None, metavar="DIR", help="data folder (default: data/)")
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=releases.DEFAULT_TIMEOUT,
-        metavar="S",
-        help=f"seconds to wait for the server (default {releases.DEFAULT_TIMEOUT:g})",
-    )
-    p.add_argument(
-        "--retries",
-        type=int,
-        default=releases.DEFAULT_RETRIES,
-        metavar="N",
-        help=f"retries after a transient failure (default {releases.DEFAULT_RETRIES})",
-    )
-    p.add_argument(
-        "--backoff",
-        type=float,
-        default=releases.DEFAULT_BACKOFF,
-        metavar="S",
-        help="seconds before the first retry, doubled each time "
-        f"(default {releases.DEFAULT_BACKOFF:g})",
-    )
-    p.add_argument(
-        "--max-bytes",
-        type=int,
-        default=releases.DEFAULT_MAX_BYTES,
-        metavar="N",
-        help=f"largest download accepted (default {releases.DEFAULT_MAX_BYTES:,})",
-    )
+    for name, kind, metavar, text in _FETCH_LIMITS:
+        default = limits[name]
+        option = "--" + name.replace("_", "-")
+        p.add_argument(
+            option, type=kind, default=default, metavar=metavar, help=text.format(default)
+        )
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
     p.add_argument("--list", action="store_true", help="list the known and installed releases")
     p.set_defaults(handler=_cmd_fetch)

@@ -27,6 +27,15 @@ class SinstatsError(Exception):
     """Base class for every expected error in sinstats."""
 
 
+def _located(message: str, *places: tuple[str, object]) -> str:
+    """Return ``message`` after the places that are known: ``"a.csv, line 3: message"``.
+
+    Each place is a format with one ``{}`` and its value, left out when the value is None.
+    """
+    prefix = ", ".join(form.format(value) for form, value in places if value is not None)
+    return f"{prefix}: {message}" if prefix else message
+
+
 class DataError(SinstatsError, ValueError):
     """A data file is missing, malformed or fails validation.
 
@@ -54,15 +63,9 @@ class DataError(SinstatsError, ValueError):
         self.line = line
         self.column = column
         self.reason = message
-        where = []
-        if path is not None:
-            where.append(str(path))
-        if line is not None:
-            where.append(f"line {line}")
-        if column is not None:
-            where.append(f"column '{column}'")
-        prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(
+            _located(message, ("{}", path), ("line {}", line), ("column '{}'", column))
+        )
 
 
 class NoDataError(SinstatsError, LookupError):
@@ -89,13 +92,7 @@ class ConfigError(SinstatsError, ValueError):
     def __init__(self, message: str, *, path: str | None = None, key: str | None = None) -> None:
         self.path = path
         self.key = key
-        where = []
-        if path is not None:
-            where.append(str(path))
-        if key is not None:
-            where.append(f"key '{key}'")
-        prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(_located(message, ("{}", path), ("key '{}'", key)))
 
 
 class ParameterError(SinstatsError, ValueError):
@@ -148,19 +145,15 @@ class Problem:
 
     def describe(self) -> str:
         """Return ``claim 'id' (entry 3, line 12), field 'kind': message``."""
-        parts: list[str] = []
         if self.index is not None:
-            where = [f"entry {self.index + 1}"]
-            if self.line is not None:
-                where.append(f"line {self.line}")
             who = f"claim '{self.claim}'" if self.claim else "claim with no valid id"
-            parts.append(f"{who} ({', '.join(where)})")
+            line = "" if self.line is None else f", line {self.line}"
+            place: str | None = f"{who} (entry {self.index + 1}{line})"
         elif self.line is not None:
-            parts.append(f"line {self.line}")
-        if self.field:
-            parts.append(f"field '{self.field}'")
-        prefix = ", ".join(parts)
-        return f"{prefix}: {self.message}" if prefix else self.message
+            place = f"line {self.line}"
+        else:
+            place = None
+        return _located(self.message, ("{}", place), ("field '{}'", self.field or None))
 
 
 class ClaimsError(ConfigError):

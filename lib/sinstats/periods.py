@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from sinstats._docstrings import fill_doc
 from sinstats.errors import PeriodError
 
 FINANCIAL_YEAR: Final = "financial_year"
@@ -101,14 +102,13 @@ class Period:
     @property
     def label(self) -> str:
         """Human label, e.g. ``2025-26 (reporting year 2026)`` or ``calendar year 2021``."""
-        if self.kind == FINANCIAL_YEAR:
-            return f"{self.id} (reporting year {self.reporting_year})"
         if self.kind == CALENDAR_YEAR:
             return f"calendar year {self.start_year}"
-        if self.kind == HALF_YEAR:
-            months = "April-September" if self.start_month == 4 else "October-March"
-            return f"{self.id} ({months})"
-        return f"{self.id} ({self.months} months)"
+        detail = {
+            FINANCIAL_YEAR: f"reporting year {self.reporting_year}",
+            HALF_YEAR: "April-September" if self.start_month == 4 else "October-March",
+        }.get(self.kind, f"{self.months} months")
+        return f"{self.id} ({detail})"
 
     @property
     def midpoint(self) -> float:
@@ -151,6 +151,7 @@ def _fy_from_pair(first: int, second_text: str, text: str) -> Period:
     return financial_year(first)
 
 
+@fill_doc
 def parse_period(value: object, kind: str | None = None) -> Period:
     """Parse a period in any accepted form.
 
@@ -164,14 +165,7 @@ def parse_period(value: object, kind: str | None = None) -> Period:
         ``"calendar_year"`` makes a bare four-digit year a calendar year (the Panel's 2020 and
         2021 reports). ``"financial_year"`` (or None, the default) makes it a reporting year.
 
-    Returns
-    -------
-    Period
-
-    Raises
-    ------
-    PeriodError
-        If the value cannot be read as a period; the message lists the accepted forms.
+    %(period_result)s
     """
     if isinstance(value, Period):
         return value
@@ -230,6 +224,20 @@ def parse_period(value: object, kind: str | None = None) -> Period:
         f"cannot read {text!r} as a period; accepted forms: '2025-26', '2026' (reporting year), "
         "'202526' (EES code), '2020-21 H1' (half year), '2018-07/2019-11' (span of months)"
     )
+
+
+@fill_doc
+def previous_year(period: object) -> Period:
+    """Return the April-March year before ``period`` (``"2025-26"`` gives 2024-25).
+
+    Parameters
+    ----------
+    period : str, int or Period
+        An April-March year in any form :func:`parse_period` accepts.
+
+    %(period_result)s
+    """
+    return financial_year(parse_period(period).start_year - 1)
 
 
 def period_id(value: object, kind: str | None = None) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sinstats.errors import PeriodError
-from sinstats.periods import CALENDAR_YEAR, from_ees, parse_period
+from sinstats.periods import CALENDAR_YEAR, from_ees, parse_period, previous_year
 
 
 @pytest.mark.parametrize("text", ["2026", "2025-26", "202526", "RY2026", "FY2025-26", "2025/26"])
@@ -45,3 +45,15 @@ def test_half_years() -> None:
     assert (h2.start_year, h2.start_month, h2.months) == (2020, 10, 6)
     assert h1.id == "2020-21 H1" and h2.id == "2020-21 H2"
     assert from_ees("2020-21", "Part 2 (October to March)").id == "2020-21 H2"
+
+
+@pytest.mark.parametrize(("text", "before"), [("2025-26", "2024-25"), (2026, "2024-25")])
+def test_previous_year(text: object, before: str) -> None:
+    assert previous_year(text).id == before
+    assert previous_year(parse_period(text)).kind == "financial_year"
+
+
+def test_labels_of_every_kind() -> None:
+    assert parse_period("2020-21 H1").label == "2020-21 H1 (April-September)"
+    assert parse_period("2020-21 H2").label == "2020-21 H2 (October-March)"
+    assert parse_period("2018-07/2019-11").label == "2018-07/2019-11 (17 months)"

@@ -89,20 +89,11 @@ def display_path(path: str | os.PathLike[str], base: Path | None = None) -> str:
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Return the hex SHA-256 of a file (:func:`sinstats.data.sha256_file`).
+    """Return the hex SHA-256 of the file at ``path``: :func:`sinstats.data.sha256_file`.
 
     :mod:`sinstats.data` loads pandas, so it is imported on first use rather than with this
-    module: a build that has nothing to do stays light until it reads the data.
-
-    Parameters
-    ----------
-    path : path-like
-        The file.
-
-    Returns
-    -------
-    str
-        64 hexadecimal digits.
+    module: a build that has nothing to do stays light until it reads the data. The argument,
+    the result (64 lower-case hex digits) and the errors are those of that function.
     """
     from sinstats.data import sha256_file as data_sha256_file
 

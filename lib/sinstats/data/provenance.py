@@ -36,18 +36,7 @@ def record_read(path: PathLike, sha256: str) -> None:
 
 
 def sha256_bytes(raw: bytes) -> str:
-    """Return the hex SHA-256 of some bytes.
-
-    Parameters
-    ----------
-    raw : bytes
-        The content.
-
-    Returns
-    -------
-    str
-        64 lower-case hex digits.
-    """
+    """Return the hex SHA-256 of ``raw``: 64 lower-case hex digits."""
     return hashlib.sha256(raw).hexdigest()
 
 

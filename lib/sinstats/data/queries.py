@@ -15,6 +15,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from sinstats import paths
+from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
 from sinstats.data import official
 from sinstats.data.provenance import CHECKSUMS_FILE
@@ -130,6 +131,7 @@ class Figure(NamedTuple):
         return f"{shown} ({self.period_label}; {self.publisher}, {self.source_id})"
 
 
+@fill_doc
 def resolve_period(frame: pd.DataFrame, period: object) -> Period:
     """Parse ``period`` in the context of a dataset.
 
@@ -143,14 +145,7 @@ def resolve_period(frame: pd.DataFrame, period: object) -> Period:
     period : str, int or Period
         Any accepted period form; a :class:`Period` is returned as it is.
 
-    Returns
-    -------
-    Period
-
-    Raises
-    ------
-    PeriodError
-        If ``period`` is not a period.
+    %(period_result)s
     """
     if isinstance(period, Period):
         return period
@@ -279,6 +274,8 @@ def count(
     frame: pd.DataFrame | None = None,
 ) -> Figure:
     """Return the national notification count for an April-March year and nature.
+
+    This is :func:`figure` of ``sin_national`` with ``measure="number_notifications"``.
 
     Parameters
     ----------

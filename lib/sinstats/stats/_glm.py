@@ -118,7 +118,6 @@ def _from_glm(
     params = np.asarray(res.params)  # type: ignore[attr-defined]
     bse = np.asarray(res.bse)  # type: ignore[attr-defined]
     loglik = float(res.llf)  # type: ignore[attr-defined]
-    aic = float(res.aic) if theta is None else _aic_with_theta(loglik, params.size)  # type: ignore[attr-defined]
     return _Fit(
         coef=float(params[1]),
         se=float(bse[1]),
@@ -126,7 +125,7 @@ def _from_glm(
         deviance=float(res.deviance),  # type: ignore[attr-defined]
         pearson_chi2=float(res.pearson_chi2),  # type: ignore[attr-defined]
         loglik=loglik,
-        aic=aic,
+        aic=float(res.aic) if theta is None else _aic_with_theta(loglik, params.size),  # type: ignore[attr-defined]
         theta=theta,
         t_df=None,
         description=description,

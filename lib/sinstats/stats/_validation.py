@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
 from sinstats.errors import ParameterError
 
@@ -51,18 +52,7 @@ _Name = TypeVar("_Name", str, str | None)
 
 
 def fmt_number(value: float) -> str:
-    """Format a number for an error message: whole numbers without a decimal point.
-
-    Parameters
-    ----------
-    value : float
-        The number.
-
-    Returns
-    -------
-    str
-        ``"3"`` for 3.0, ``"2.5"``, ``"nan"``, ``"inf"``.
-    """
+    """Format a number for an error message: ``"3"`` for 3.0, ``"2.5"``, ``"nan"``, ``"inf"``."""
     if math.isfinite(value) and float(value).is_integer():
         return str(int(value))
     return repr(float(value))
@@ -113,24 +103,13 @@ def _contains_bool(value: object) -> bool:
     return False
 
 
+@fill_doc
 def as_finite_array(value: npt.ArrayLike, name: str) -> FloatArray:
-    """Convert ``value`` to a non-empty array of finite floats.
+    """Convert ``value`` to a non-empty array of finite floats (booleans, text, None refused).
 
-    Parameters
-    ----------
-    value : scalar or array-like
-        Numbers (booleans, text and ``None`` are refused).
-    name : str
-        The argument's name, for the message.
+    %(check_value)s
 
-    Returns
-    -------
-    ndarray of float64
-        With the shape of ``value``.
-
-    Raises
-    ------
-    ParameterError
+    %(check_result)s
         Naming ``name`` and the first offending value.
     """
     not_numbers = f"{name} must be a number or an array of numbers; got {value!r}"
@@ -162,26 +141,16 @@ def as_finite_array(value: npt.ArrayLike, name: str) -> FloatArray:
     return arr
 
 
+@fill_doc
 def as_counts(value: npt.ArrayLike, name: str, unit: str = "events") -> FloatArray:
     """Validate counts: finite, whole and non-negative (3.0 is accepted, 3.5 is not).
 
-    Parameters
-    ----------
-    value : scalar or array-like
-        The counts.
-    name : str
-        The argument's name, for the message.
+    %(check_value)s
     unit : str, default "events"
         What is counted, for the message ("a whole number of events").
 
-    Returns
-    -------
-    ndarray of float64
-
-    Raises
-    ------
-    ParameterError
-        Naming ``name`` and the first offending value.
+    %(check_result)s
+        Naming ``name`` and the first value that is not a count.
     """
     arr = as_finite_array(value, name)
     negative = arr < 0
@@ -195,23 +164,13 @@ def as_counts(value: npt.ArrayLike, name: str, unit: str = "events") -> FloatArr
     return arr
 
 
+@fill_doc
 def as_positive(value: npt.ArrayLike, name: str) -> FloatArray:
     """Validate a strictly positive, finite quantity such as a population or an exposure.
 
-    Parameters
-    ----------
-    value : scalar or array-like
-        The quantities.
-    name : str
-        The argument's name, for the message.
+    %(check_value)s
 
-    Returns
-    -------
-    ndarray of float64
-
-    Raises
-    ------
-    ParameterError
+    %(check_result)s
         Naming ``name`` and the first value that is not > 0.
     """
     arr = as_finite_array(value, name)
@@ -261,24 +220,13 @@ def _element(name: str, ndim: int, i: int) -> str:
     return name if ndim == 0 else f"{name}[{i}]"
 
 
+@fill_doc
 def real_numbers(value: object, name: str) -> FloatArray:
-    """Return a float array (any shape) from a scalar or array-like of real numbers.
+    """Return a float array from a number, a sequence, an array or a pandas Series of numbers.
 
-    Parameters
-    ----------
-    value : object
-        A number, a sequence, an array or a pandas Series of numbers.
-    name : str
-        The argument's name, for the message.
+    %(check_value)s
 
-    Returns
-    -------
-    ndarray of float64
-        With the shape of ``value`` (0-d for a scalar).
-
-    Raises
-    ------
-    ParameterError
+    %(check_result)s
         For text, or for the first element that is not a real number (``name[i] = value``).
     """
     if isinstance(value, str | bytes):
@@ -299,26 +247,15 @@ def real_numbers(value: object, name: str) -> FloatArray:
     return out
 
 
+@fill_doc
 def whole_counts(value: object, name: str, missing: str = "counts are required") -> FloatArray:
     """Validate counts element by element: finite, 0 or more, whole.
 
-    Parameters
-    ----------
-    value : object
-        A count or an array-like of counts.
-    name : str
-        The argument's name, for the message.
+    %(check_value)s
     missing : str, default "counts are required"
         What to say after a missing (NaN) or infinite count, e.g. "leave the period out".
 
-    Returns
-    -------
-    ndarray of float64
-        With the shape of ``value``.
-
-    Raises
-    ------
-    ParameterError
+    %(check_result)s
         For the first element that is not a number, missing, negative or fractional.
     """
     arr = real_numbers(value, name)
@@ -333,26 +270,15 @@ def whole_counts(value: object, name: str, missing: str = "counts are required")
     return arr
 
 
+@fill_doc
 def positive_numbers(value: object, name: str, example: str = "") -> FloatArray:
     """Validate positive finite numbers element by element.
 
-    Parameters
-    ----------
-    value : object
-        A number or an array-like of numbers.
-    name : str
-        The argument's name, for the message.
+    %(check_value)s
     example : str, default ""
         Appended to the message, e.g. ``" (e.g. a population)"``.
 
-    Returns
-    -------
-    ndarray of float64
-        With the shape of ``value``.
-
-    Raises
-    ------
-    ParameterError
+    %(check_result)s
         For the first element that is not a number, or not positive and finite.
     """
     arr = real_numbers(value, name)
@@ -366,15 +292,15 @@ def positive_numbers(value: object, name: str, example: str = "") -> FloatArray:
     return arr
 
 
+@fill_doc
 def one_dim(arr: FloatArray, name: str) -> FloatArray:
     """Return ``arr`` as a 1-d array (a scalar becomes one element).
 
     Parameters
     ----------
     arr : ndarray
-        A validated array.
-    name : str
-        The argument's name, for the message.
+        An array from one of the element checks.
+    %(arg_name)s
 
     Returns
     -------
@@ -393,15 +319,11 @@ def one_dim(arr: FloatArray, name: str) -> FloatArray:
     return arr
 
 
+@fill_doc
 def whole_pair(value: object, name: str) -> tuple[int, int]:
     """Validate a ``(low, high)`` pair of non-negative whole numbers, low <= high.
 
-    Parameters
-    ----------
-    value : object
-        A tuple or list of two whole numbers.
-    name : str
-        The argument's name, for the message.
+    %(check_value)s
 
     Returns
     -------

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +39,7 @@ from sinstats.stats._glm import (
     FAMILIES,
     Family,
     OverdispersionTest,
+    _Fit,
     cameron_trivedi_test,
     nb2_theta_score,
     pearson_dispersion_test,
@@ -240,6 +241,51 @@ def _fmt_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
+class _Wald(NamedTuple):
+    """The Wald interval and test of a fitted slope (see :func:`_wald`)."""
+
+    rate_ratio: Interval
+    p_value: float
+    reference: str
+
+
+def _wald(fit: _Fit, level: float) -> _Wald:
+    r"""Return the Wald interval of the rate ratio per year and the two-sided test of no trend.
+
+    Parameters
+    ----------
+    fit : _Fit
+        The fitted family: slope, its standard error and the reference distribution (``t_df``:
+        None for the normal, else Student t with that many degrees of freedom).
+    level : float
+        Validated confidence level.
+
+    Returns
+    -------
+    _Wald
+        ``rate_ratio``: :math:`\exp(\hat\beta_1 \pm c\,\mathrm{se})` with :math:`c` the
+        two-sided quantile of the reference; ``p_value``: two-sided, for slope 0; ``reference``:
+        ``"normal"`` or ``"t(df)"``.
+    """
+    if fit.t_df is None:
+        crit = float(stats.norm.ppf(0.5 + level / 2.0))
+        reference = "normal"
+    else:
+        crit = float(stats.t.ppf(0.5 + level / 2.0, fit.t_df))
+        reference = f"t({fit.t_df})"
+    if fit.se > 0.0:
+        z = abs(fit.coef) / fit.se
+        sf = stats.norm.sf(z) if fit.t_df is None else stats.t.sf(z, fit.t_df)
+        p_value = float(2.0 * sf)
+    else:
+        # Quasi-Poisson with counts exactly on the fitted line: dispersion 0, interval of width 0.
+        p_value = 1.0 if fit.coef == 0.0 else 0.0
+    rate_ratio = Interval(
+        math.exp(fit.coef), math.exp(fit.coef - crit * fit.se), math.exp(fit.coef + crit * fit.se)
+    )
+    return _Wald(rate_ratio, p_value, reference)
+
+
 def fit_trend(
     periods: Sequence[object] | npt.ArrayLike,
     counts: npt.ArrayLike,
@@ -330,22 +376,7 @@ def fit_trend(
     fit = FAMILIES[family](y, x, offset)
     df_resid = len(y) - x.shape[1]
 
-    if fit.t_df is None:
-        crit = float(stats.norm.ppf(0.5 + level / 2.0))
-        reference = "normal"
-    else:
-        crit = float(stats.t.ppf(0.5 + level / 2.0, fit.t_df))
-        reference = f"t({fit.t_df})"
-    if fit.se > 0.0:
-        z = abs(fit.coef) / fit.se
-        sf = stats.norm.sf(z) if fit.t_df is None else stats.t.sf(z, fit.t_df)
-        p_value = float(2.0 * sf)
-    else:
-        # Quasi-Poisson with counts exactly on the fitted line: dispersion 0, interval of width 0.
-        p_value = 1.0 if fit.coef == 0.0 else 0.0
-    rate_ratio = Interval(
-        math.exp(fit.coef), math.exp(fit.coef - crit * fit.se), math.exp(fit.coef + crit * fit.se)
-    )
+    wald = _wald(fit, level)
 
     # Overdispersion is judged on the Poisson fit of the same mean model, whatever the family.
     pois = fit if family in ("poisson", "quasipoisson") else FAMILIES["poisson"](y, x, offset)
@@ -354,7 +385,7 @@ def fit_trend(
     ct = cameron_trivedi_test(y, mu_pois)
 
     notes = [
-        f"{fit.description}; Wald {level:g} interval on the log scale ({reference} reference)",
+        f"{fit.description}; Wald {level:g} interval on the log scale ({wald.reference} reference)",
         f"time in years centred at {centre:.2f}; {len(y)} periods"
         + (", rate with log(exposure) offset" if e is not None else ""),
         *fit.notes,
@@ -372,8 +403,8 @@ def fit_trend(
 
     return TrendResult(
         family=family,
-        rate_ratio=rate_ratio,
-        p_value=p_value,
+        rate_ratio=wald.rate_ratio,
+        p_value=wald.p_value,
         coef=fit.coef,
         se=fit.se,
         intercept=fit.intercept,
@@ -386,8 +417,8 @@ def fit_trend(
         theta=fit.theta,
         overdispersion_test=pearson,
         cameron_trivedi=ct,
-        reference=reference,
-        method=f"{fit.description}; Wald ({reference})",
+        reference=wald.reference,
+        method=f"{fit.description}; Wald ({wald.reference})",
         n=len(y),
         conf_level=level,
         note="; ".join(notes),

@@ -60,6 +60,10 @@ def read_ees_file(
 ) -> EesFile:
     """Read and validate one official EES CSV of any format era.
 
+    The era is told from the header; every row becomes tidy records, and a figure given twice
+    is refused. The file is not recorded as read here: the callers record it with the SHA-256
+    this returns.
+
     Parameters
     ----------
     path : path-like

@@ -11,7 +11,8 @@ folding.
 The ``*_table`` functions return a :class:`pandas.DataFrame` with one row per input and the
 columns ``method`` (the method actually used on that row), ``method_requested``, ``conf_level``
 and ``note``, so that a reader can see, for example, where PHE's rule switched from the exact
-method to Byar's approximation.
+method to Byar's approximation. Each takes exactly its interval function's arguments: it is made
+from that function and a description of its rows by ``_common.table_of``.
 
 Defaults follow the project's verification rules: exact (Garwood) intervals for counts and rates,
 Wilson intervals for shares, and the exact conditional (binomial) method for rate ratios, which

@@ -1,12 +1,14 @@
-"""Result records and small numerical helpers shared by the interval modules."""
+"""Result records, the making of ``*_table`` functions and small helpers of the interval modules."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import NamedTuple
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy import optimize, stats
 
 from sinstats._typing import FloatArray, FloatOrArray
@@ -81,3 +83,74 @@ def what_was_done(
         "conf_level": float(conf_level),
         "note": list(notes),
     }
+
+
+class Rows(NamedTuple):
+    """What a ``*_table`` shows besides the interval itself (see :func:`table_of`).
+
+    Attributes
+    ----------
+    inputs : dict of str to ndarray
+        The validated inputs, one column each, one element per row, in column order.
+    methods : str or ndarray of str
+        The method used: one name, or one per row where it can differ (PHE's rule).
+    notes : sequence of str
+        One note per row ("" when there is nothing to say).
+    """
+
+    inputs: dict[str, npt.NDArray[Any]]
+    methods: object
+    notes: Sequence[str]
+
+
+_P = ParamSpec("_P")
+_Result = TypeVar("_Result", Interval, RateRatio)
+Arguments: TypeAlias = Mapping[str, Any]
+"""An interval function's arguments by name, with its defaults filled in."""
+
+
+def table_of(
+    interval: Callable[_P, _Result],
+) -> Callable[[Callable[[Arguments], Rows]], Callable[_P, pd.DataFrame]]:
+    """Make the ``*_table`` function of ``interval`` from the description of its rows.
+
+    The table function takes exactly ``interval``'s arguments and calls ``interval`` with them
+    (which validates them, and raises as it does). The decorated function is given the same
+    arguments by name (:data:`Arguments`) and returns the :class:`Rows` of the table. The table
+    is a :class:`pandas.DataFrame` of the input columns, the fields of the result (``estimate``,
+    ``lower``, ``upper``, and ``p_value`` for a rate ratio) and the columns of
+    :func:`what_was_done`. It has the decorated function's name and docstring and shows
+    ``interval``'s signature.
+
+    Parameters
+    ----------
+    interval : callable
+        An interval function returning an :class:`Interval` or a :class:`RateRatio`.
+
+    Returns
+    -------
+    callable
+        A decorator: ``rows_of`` (arguments -> :class:`Rows`) to the table function.
+    """
+    signature = inspect.signature(interval)
+
+    def decorate(rows_of: Callable[[Arguments], Rows]) -> Callable[_P, pd.DataFrame]:
+        def table(*args: _P.args, **kwargs: _P.kwargs) -> pd.DataFrame:
+            result = interval(*args, **kwargs)
+            given = signature.bind(*args, **kwargs)
+            given.apply_defaults()
+            rows = rows_of(given.arguments)
+            fields = {name: flat(value) for name, value in result._asdict().items()}
+            done = what_was_done(
+                rows.methods, given.arguments["method"], given.arguments["conf_level"], rows.notes
+            )
+            return pd.DataFrame({**rows.inputs, **fields, **done})
+
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(table, attribute, getattr(rows_of, attribute))
+        table.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            return_annotation="pandas.DataFrame"
+        )
+        return table
+
+    return decorate

@@ -12,11 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from scipy import special, stats
 
 from sinstats._docstrings import fill_doc
@@ -29,11 +28,12 @@ from sinstats.stats._validation import (
     check_name,
 )
 from sinstats.stats.intervals._common import (
+    Arguments,
     Interval,
-    flat,
+    Rows,
     root,
     shaped,
-    what_was_done,
+    table_of,
     z_two_sided,
 )
 
@@ -262,13 +262,6 @@ def _notes(count: FloatArray, method: str, conf_level: float) -> list[str]:
     return notes
 
 
-def _what_was_done(count: FloatArray, method: str, conf_level: float) -> dict[str, object]:
-    """Return the ``method``, ``method_requested``, ``conf_level`` and ``note`` columns."""
-    return what_was_done(
-        _methods_used(count, method), method, conf_level, _notes(count, method, conf_level)
-    )
-
-
 def _rate_inputs(
     count: npt.ArrayLike, population: npt.ArrayLike, per: npt.ArrayLike
 ) -> tuple[tuple[int, ...], list[FloatArray]]:
@@ -280,22 +273,11 @@ def _rate_inputs(
     )
 
 
+@fill_doc
 def poisson_ci(count: npt.ArrayLike, conf_level: float = 0.95, method: str = "exact") -> Interval:
     """Confidence interval for a Poisson count.
 
-    Parameters
-    ----------
-    count : int or array-like of int
-        Observed number of events (whole, non-negative; 3.0 is accepted, 3.5 is not).
-    conf_level : float, default 0.95
-        Confidence level, a proportion in (0, 1): 0.95, not 95.
-    method : {"exact", "midp", "byar", "normal", "phe"}, default "exact"
-        See :data:`POISSON_METHODS` and ``docs/methods.md``. ``"phe"`` is exact below 10 events
-        and Byar's approximation from 10; use :func:`poisson_ci_table` to see which was used.
-
-    Returns
-    -------
-    Interval
+    %(poisson_ci)s
         ``(estimate, lower, upper)``; the estimate is the count itself.
 
     Raises
@@ -317,23 +299,18 @@ def poisson_ci(count: npt.ArrayLike, conf_level: float = 0.95, method: str = "ex
     return Interval(shaped(x.copy(), shape), shaped(lower, shape), shaped(upper, shape))
 
 
+def _rows(count: FloatArray, inputs: dict[str, npt.NDArray[Any]], given: Arguments) -> Rows:
+    """Return the rows of a Poisson table: its inputs, the method used and a note per row."""
+    method, level = given["method"], float(given["conf_level"])
+    return Rows(inputs, _methods_used(count, method), _notes(count, method, level))
+
+
 @fill_doc
-def poisson_ci_table(
-    count: npt.ArrayLike, conf_level: float = 0.95, method: str = "exact"
-) -> pd.DataFrame:
+@table_of(poisson_ci)
+def poisson_ci_table(given: Arguments) -> Rows:
     """Confidence intervals for counts as a table that says what was done on each row.
 
-    Parameters
-    ----------
-    count : int or array-like of int
-        Observed numbers of events.
-    %(table_conf_level)s
-    method : str, default "exact"
-        A name from :data:`POISSON_METHODS`.
-
-    Returns
-    -------
-    pandas.DataFrame
+    %(poisson_table)s
         Columns ``count``, ``estimate``, ``lower``, ``upper``, ``method`` (the method used on
         the row: ``"exact"`` or ``"byar"`` under ``"phe"``), ``method_requested``,
         ``conf_level`` and ``note``.
@@ -341,19 +318,10 @@ def poisson_ci_table(
     Raises
     ------
     ParameterError
-        (a ``ValueError``) naming the argument: invalid counts, confidence level or method.
+        (a ``ValueError``) naming the argument: as for :func:`poisson_ci`.
     """
-    interval = poisson_ci(count, conf_level, method)
-    x = flat(interval.estimate)
-    return pd.DataFrame(
-        {
-            "count": x.astype(np.int64),
-            "estimate": x,
-            "lower": flat(interval.lower),
-            "upper": flat(interval.upper),
-            **_what_was_done(x, method, float(conf_level)),
-        }
-    )
+    x = as_counts(given["count"], "count").reshape(-1)
+    return _rows(x, {"count": x.astype(np.int64)}, given)
 
 
 @fill_doc
@@ -366,16 +334,7 @@ def rate_ci(
 ) -> Interval:
     """Confidence interval for a rate: a Poisson interval for the count, scaled.
 
-    Parameters
-    ----------
-    %(rate_args)s
-    %(table_conf_level)s
-    method : str, default "exact"
-        A name from :data:`POISSON_METHODS`.
-
-    Returns
-    -------
-    Interval
+    %(rate_ci)s
         ``(rate, lower, upper)`` per ``per`` population.
 
     Raises
@@ -401,25 +360,11 @@ def rate_ci(
 
 
 @fill_doc
-def rate_ci_table(
-    count: npt.ArrayLike,
-    population: npt.ArrayLike,
-    per: npt.ArrayLike = 100_000,
-    conf_level: float = 0.95,
-    method: str = "exact",
-) -> pd.DataFrame:
+@table_of(rate_ci)
+def rate_ci_table(given: Arguments) -> Rows:
     """Confidence intervals for rates as a table that says what was done on each row.
 
-    Parameters
-    ----------
-    %(rate_args)s
-    %(table_conf_level)s
-    method : str, default "exact"
-        A name from :data:`POISSON_METHODS`.
-
-    Returns
-    -------
-    pandas.DataFrame
+    %(rate_table)s
         Columns ``count``, ``population``, ``per``, ``estimate``, ``lower``, ``upper``,
         ``method``, ``method_requested``, ``conf_level`` and ``note``.
 
@@ -428,17 +373,7 @@ def rate_ci_table(
     ParameterError
         (a ``ValueError``) naming the argument: as for :func:`rate_ci`.
     """
-    interval = rate_ci(count, population, per, conf_level, method)
-    _, (x, pop, multiplier) = _rate_inputs(count, population, per)
-    x = x.reshape(-1)
-    return pd.DataFrame(
-        {
-            "count": x.astype(np.int64),
-            "population": pop.reshape(-1),
-            "per": multiplier.reshape(-1),
-            "estimate": flat(interval.estimate),
-            "lower": flat(interval.lower),
-            "upper": flat(interval.upper),
-            **_what_was_done(x, method, float(conf_level)),
-        }
-    )
+    _, (count, pop, per) = _rate_inputs(given["count"], given["population"], given["per"])
+    x = count.reshape(-1)
+    inputs = {"count": x.astype(np.int64), "population": pop.reshape(-1), "per": per.reshape(-1)}
+    return _rows(x, inputs, given)

@@ -15,7 +15,6 @@ from typing import Final, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from scipy import optimize, special
 
 from sinstats._docstrings import fill_doc
@@ -31,10 +30,11 @@ from sinstats.stats._validation import (
     fmt_number,
 )
 from sinstats.stats.intervals._common import (
+    Arguments,
     Interval,
-    flat,
+    Rows,
     shaped,
-    what_was_done,
+    table_of,
     z_two_sided,
 )
 
@@ -296,23 +296,11 @@ def _validate_proportion(
 
 @fill_doc
 def proportion_ci(
-    count: npt.ArrayLike,
-    n: npt.ArrayLike,
-    conf_level: float = 0.95,
-    method: str = "wilson",
+    count: npt.ArrayLike, n: npt.ArrayLike, conf_level: float = 0.95, method: str = "wilson"
 ) -> Interval:
     """Confidence interval for a proportion (a share).
 
-    Parameters
-    ----------
-    %(proportion_args)s
-    %(table_conf_level)s
-    method : {"wilson", "wilson_cc", "clopper_pearson", "jeffreys", "agresti_coull"}
-        See :data:`PROPORTION_METHODS`; default ``"wilson"``.
-
-    Returns
-    -------
-    Interval
+    %(proportion_ci)s
         ``(count / n, lower, upper)``.
 
     Raises
@@ -334,24 +322,11 @@ def proportion_ci(
 
 
 @fill_doc
-def proportion_ci_table(
-    count: npt.ArrayLike,
-    n: npt.ArrayLike,
-    conf_level: float = 0.95,
-    method: str = "wilson",
-) -> pd.DataFrame:
+@table_of(proportion_ci)
+def proportion_ci_table(given: Arguments) -> Rows:
     """Confidence intervals for proportions as a table that says what was done on each row.
 
-    Parameters
-    ----------
-    %(proportion_args)s
-    %(table_conf_level)s
-    method : str, default "wilson"
-        A name from :data:`PROPORTION_METHODS`.
-
-    Returns
-    -------
-    pandas.DataFrame
+    %(proportion_table)s
         Columns ``count``, ``n``, ``estimate``, ``lower``, ``upper``, ``method``,
         ``method_requested``, ``conf_level`` and ``note``.
 
@@ -360,18 +335,10 @@ def proportion_ci_table(
     ParameterError
         (a ``ValueError``) naming the argument: as for :func:`proportion_ci`.
     """
-    interval = proportion_ci(count, n, conf_level, method)
-    _, x, trials = _validate_proportion(count, n)
-    return pd.DataFrame(
-        {
-            "count": x.astype(np.int64),
-            "n": trials.astype(np.int64),
-            "estimate": flat(interval.estimate),
-            "lower": flat(interval.lower),
-            "upper": flat(interval.upper),
-            **what_was_done(method, method, conf_level, _notes(x, trials, method, conf_level)),
-        }
-    )
+    method = given["method"]
+    _, x, trials = _validate_proportion(given["count"], given["n"])
+    inputs = {"count": x.astype(np.int64), "n": trials.astype(np.int64)}
+    return Rows(inputs, method, _notes(x, trials, method, given["conf_level"]))
 
 
 def _notes(count: FloatArray, n: FloatArray, method: str, conf_level: float) -> list[str]:

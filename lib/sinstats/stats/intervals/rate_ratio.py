@@ -16,7 +16,6 @@ from typing import Final, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from scipy import special, stats
 
 from sinstats._docstrings import fill_doc
@@ -31,7 +30,14 @@ from sinstats.stats._validation import (
     first_flagged,
     fmt_number,
 )
-from sinstats.stats.intervals._common import RateRatio, flat, root, shaped, what_was_done
+from sinstats.stats.intervals._common import (
+    Arguments,
+    RateRatio,
+    Rows,
+    root,
+    shaped,
+    table_of,
+)
 from sinstats.stats.intervals.proportion import (
     MAX_CASES,
     _proportion_clopper_pearson,
@@ -130,10 +136,8 @@ def _binomial_midp_ci(
 
     References
     ----------
-    .. [1] Lancaster HO. Significance tests in discrete distributions. J Am Stat Assoc
-       1961;56:223-234.
-    .. [2] Fay MP. Two-sided exact tests and matching confidence intervals for discrete data.
-       R Journal 2010;2(1):53-58.
+    .. [1] Lancaster HO. J Am Stat Assoc 1961;56:223-234.
+    .. [2] Fay MP. R Journal 2010;2(1):53-58.
     """
     half_alpha = (1 - conf_level) / 2
     cp_lo, cp_hi = _proportion_clopper_pearson(count, n, conf_level)
@@ -457,17 +461,7 @@ def rate_ratio_ci(
 ) -> RateRatio:
     """Rate ratio of group 1 to group 2 with its confidence interval and p-value for ratio 1.
 
-    Parameters
-    ----------
-    %(ratio_args)s
-    %(table_conf_level)s
-    method : {"exact", "midp", "score"}, default "exact"
-        See :data:`RATE_RATIO_METHODS`. ``"exact"`` reproduces R's
-        ``poisson.test(c(x1, x2), c(t1, t2))``: estimate, interval and two-sided p-value.
-
-    Returns
-    -------
-    RateRatio
+    %(ratio_ci)s
         ``(estimate, lower, upper, p_value)``.
 
     Raises
@@ -508,26 +502,11 @@ def rate_ratio_ci(
 
 
 @fill_doc
-def rate_ratio_ci_table(
-    count1: npt.ArrayLike,
-    count2: npt.ArrayLike,
-    exposure1: npt.ArrayLike = 1.0,
-    exposure2: npt.ArrayLike = 1.0,
-    conf_level: float = 0.95,
-    method: str = "exact",
-) -> pd.DataFrame:
+@table_of(rate_ratio_ci)
+def rate_ratio_ci_table(given: Arguments) -> Rows:
     """Rate ratios with intervals and p-values as a table that says what was done.
 
-    Parameters
-    ----------
-    %(ratio_args)s
-    %(table_conf_level)s
-    method : str, default "exact"
-        A name from :data:`RATE_RATIO_METHODS`.
-
-    Returns
-    -------
-    pandas.DataFrame
+    %(ratio_table)s
         Columns ``count1``, ``count2``, ``exposure1``, ``exposure2``, ``estimate``, ``lower``,
         ``upper``, ``p_value``, ``method``, ``method_requested``, ``conf_level`` and ``note``.
 
@@ -536,24 +515,17 @@ def rate_ratio_ci_table(
     ParameterError
         (a ``ValueError``) naming the argument: as for :func:`rate_ratio_ci`.
     """
-    result = rate_ratio_ci(count1, count2, exposure1, exposure2, conf_level, method)
-    _, arrays = _validate_ratio_inputs(count1, count2, exposure1, exposure2)
+    names = ("count1", "count2", "exposure1", "exposure2")
+    _, arrays = _validate_ratio_inputs(*(given[name] for name in names))
     x1, x2, t1, t2 = (a.reshape(-1) for a in arrays)
-    return pd.DataFrame(
-        {
-            "count1": x1.astype(np.int64),
-            "count2": x2.astype(np.int64),
-            "exposure1": t1,
-            "exposure2": t2,
-            "estimate": flat(result.estimate),
-            "lower": flat(result.lower),
-            "upper": flat(result.upper),
-            "p_value": flat(result.p_value),
-            **what_was_done(
-                method, method, conf_level, [_note(a, b) for a, b in zip(x1, x2, strict=True)]
-            ),
-        }
-    )
+    inputs = {
+        "count1": x1.astype(np.int64),
+        "count2": x2.astype(np.int64),
+        "exposure1": t1,
+        "exposure2": t2,
+    }
+    notes = [_note(a, b) for a, b in zip(x1, x2, strict=True)]
+    return Rows(inputs, given["method"], notes)
 
 
 def _note(count1: float, count2: float) -> str:

@@ -235,16 +235,9 @@ _FILE_VERSION: Final = 1
 _TOP_KEYS: Final = ("version", "simulation", "components", "targets")
 _SIM_KEYS: Final = ("n_draws", "seed", "conf_levels", "tornado_n_draws")
 _TARGET_KEYS: Final = ("description", "unit", "components")
-_COMMON_KEYS: Final = (
-    "kind",
-    "enabled",
-    "description",
-    "source",
-    "rag",
-    "rationale",
-    "references",
-    "notes",
-)
+# Every default needs these (with a published source, or the word "assumption").
+_REQUIRED_META: Final = ("source", "rag", "rationale")
+_COMMON_KEYS: Final = ("kind", "enabled", "description", *_REQUIRED_META, "references", "notes")
 _KIND_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     "chance": (),
     "rounding": ("over_span", "suppressed_range"),
@@ -263,7 +256,6 @@ _KIND_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     ),
     "ascertainment": ("alpha", "beta", "share", "range"),
 }
-_REQUIRED_META: Final = ("source", "rag", "rationale")
 
 
 def _mapping(value: object, path: str, key: str) -> Mapping[str, Any]:

@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
+from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
 from sinstats.errors import ComponentError, ParameterError
 from sinstats.stats._validation import is_number, whole_pair
@@ -281,18 +282,12 @@ class _Multiplier(Component):
         return math.log(self.centre), float(self.sd_log) ** 2
 
 
+@fill_doc
 @dataclass(frozen=True, kw_only=True)
 class Timing(_Multiplier):
     """Notification vs incident date: incidents in the period per notification received in it.
 
-    Parameters
-    ----------
-    centre : float, default 1.0
-        Median of the factor (1: late notifications carried in and out of the year balance).
-    sd_log : float
-        Standard deviation of its log (about its relative standard deviation).
-    range_ : tuple of float, optional
-        Plausible range of ``centre`` (``range`` in the YAML file).
+    %(multiplier_parameters)s
 
     Notes
     -----
@@ -301,30 +296,25 @@ class Timing(_Multiplier):
     post-mortem). The net shift is the difference between late notifications carried into and
     out of the year; there is no published estimate, so this is an assumption. The target is
     multiplied by the factor: above 1 means more qualifying incidents happened in the period than
-    notifications were received in it.
+    notifications were received in it, and a centre of 1 that late notifications carried into
+    and out of the year balance.
     """
 
     kind: ClassVar[str] = "timing"
 
 
+@fill_doc
 @dataclass(frozen=True, kw_only=True)
 class Revision(_Multiplier):
     """Revision error: final figure over first-published figure.
 
-    Parameters
-    ----------
-    centre : float, default 1.0
-        Median of the factor (1: no systematic revision).
-    sd_log : float
-        Standard deviation of its log (about its relative standard deviation).
-    range_ : tuple of float, optional
-        Plausible range of ``centre`` (``range`` in the YAML file).
+    %(multiplier_parameters)s
 
     Notes
     -----
-    No vintages are held: the only discrepancy seen, 448 vs 449 notifications in 2019-20, is a
-    transcription difference between two news reports, not a revision. The spread is an
-    assumption.
+    A centre of 1 means no systematic revision. No vintages are held: the only discrepancy seen,
+    448 vs 449 notifications in 2019-20, is a transcription difference between two news reports,
+    not a revision. The spread is an assumption.
     """
 
     kind: ClassVar[str] = "revision"
@@ -345,8 +335,29 @@ def _beta_log_moments(a: float, b: float) -> tuple[float, float]:
     return mean, var
 
 
+class _Share:
+    """What the share components have in common: a fixed ``share`` or a distribution of it.
+
+    A mixin of :class:`Definition` and :class:`Ascertainment` (not a dataclass: their fields keep
+    their own order, which is the order of the assumptions log).
+    """
+
+    share: float | None
+    range_: tuple[float, float] | None
+
+    @property
+    def range(self) -> tuple[float, float] | None:
+        """Plausible range of the share (``range`` in the YAML file), or None."""
+        return self.range_
+
+    @property
+    def varies(self) -> bool:
+        """True unless the share is fixed."""
+        return self.share is None
+
+
 @dataclass(frozen=True, kw_only=True)
-class Definition(Component):
+class Definition(_Share, Component):
     """Share of notified incidents that meet the target definition.
 
     Give exactly one of: ``percentages`` (published shares to be summed, with ``denominator``
@@ -486,14 +497,6 @@ class Definition(Component):
             probs = np.array([new[k] for k in keys])
         return values, probs
 
-    @property
-    def range(self) -> tuple[float, float] | None:  # noqa: D102
-        return self.range_
-
-    @property
-    def varies(self) -> bool:  # noqa: D102
-        return self.share is None
-
     def implied_counts(self) -> pd.DataFrame:
         """Return the whole counts consistent with the published shares, with probabilities."""
         if self.share is not None or self.alpha is not None:
@@ -574,7 +577,7 @@ class Definition(Component):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Ascertainment(Component):
+class Ascertainment(_Share, Component):
     """Share of qualifying incidents that are notified at all; the target divides by it.
 
     Give ``alpha`` and ``beta`` (a Beta distribution) or ``share`` (a fixed value in (0, 1]).
@@ -615,14 +618,6 @@ class Ascertainment(Component):
         else:
             _check_beta(self, self.alpha, self.beta)
         _check_range(self, self.range_, lo_bound=0.0, hi_bound=1.0, open_low=True)
-
-    @property
-    def range(self) -> tuple[float, float] | None:  # noqa: D102
-        return self.range_
-
-    @property
-    def varies(self) -> bool:  # noqa: D102
-        return self.share is None
 
     def central(self) -> float:  # noqa: D102
         if self.share is not None:

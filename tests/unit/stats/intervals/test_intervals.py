@@ -8,7 +8,9 @@ formula or R call that produced it in its ``source`` column.
 from __future__ import annotations
 
 import csv
+import inspect
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sinstats.errors import ParameterError
 from sinstats.stats.intervals import (
     POISSON_METHODS,
     PROPORTION_METHODS,
@@ -348,6 +351,38 @@ def test_all_tables_have_method_conf_level_note() -> None:
     rate_table = rate_ci_table([5, 6], [1000, 2000], per=1000)
     assert rate_table["estimate"].tolist() == pytest.approx([5.0, 3.0])
     assert rate_table["population"].tolist() == [1000.0, 2000.0]
+
+
+@pytest.mark.parametrize(
+    ("table", "interval", "columns"),
+    [
+        (poisson_ci_table, poisson_ci, ["count"]),
+        (rate_ci_table, rate_ci, ["count", "population", "per"]),
+        (proportion_ci_table, proportion_ci, ["count", "n"]),
+        (rate_ratio_ci_table, rate_ratio_ci, ["count1", "count2", "exposure1", "exposure2"]),
+    ],
+)
+def test_a_table_takes_its_interval_functions_arguments(
+    table: Callable[..., pd.DataFrame], interval: Callable[..., object], columns: list[str]
+) -> None:
+    shown = inspect.signature(table)
+    assert list(shown.parameters.values()) == list(inspect.signature(interval).parameters.values())
+    assert table.__name__ == interval.__name__ + "_table" and "%(" not in (table.__doc__ or "")
+    assert table.__module__ == interval.__module__
+    # Inputs first, then the result's fields, then what was done; keywords work as positions do.
+    got = table(*([3] * (len(columns) - 1)), 9, conf_level=0.9)
+    fields = ["estimate", "lower", "upper"] + (["p_value"] if len(columns) == 4 else [])
+    assert got.columns.tolist() == [
+        *columns,
+        *fields,
+        "method",
+        "method_requested",
+        "conf_level",
+        "note",
+    ]
+    assert got["conf_level"].tolist() == [0.9]
+    with pytest.raises(ParameterError, match="conf_level"):
+        table(*([3] * len(columns)), conf_level=95)
 
 
 def test_zero_events_in_both_groups() -> None:
