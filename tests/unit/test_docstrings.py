@@ -8,15 +8,21 @@ from importlib import import_module
 
 import pytest
 
+import sinstats.analyses
+import sinstats.present
 import sinstats.stats
 from sinstats import _docstrings
 from sinstats._docstrings import SECTIONS, fill_doc
+
+# The layers whose docstrings use the shared sections.
+_DOCUMENTED = (sinstats.stats, sinstats.present, sinstats.analyses)
 
 
 def _stats_modules() -> list[str]:
     return [
         info.name
-        for info in pkgutil.walk_packages(sinstats.stats.__path__, "sinstats.stats.")
+        for package in _DOCUMENTED
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
         if not info.ispkg or info.name.count(".") >= 2
     ]
 
