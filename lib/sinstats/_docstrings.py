@@ -132,6 +132,37 @@ SECTIONS: Final[Mapping[str, str]] = {
     "dispersion_test_args": (
         "y : array_like\n    Observed counts.\nmu : array_like\n    Fitted Poisson means."
     ),
+    # Parameters of the presentation and analysis layers (notebook parameters and the tables
+    # one analysis function passes to the next).
+    "year": (
+        "period : str, int or Period\n"
+        '    The April-March year, in any accepted form (``"2025-26"``, ``2026``...).'
+    ),
+    "data_folder": (
+        "data_dir : path-like, optional\n    Data folder (default: the project's ``data/``)."
+    ),
+    "count_method": (
+        'method : str, default "exact"\n'
+        "    Poisson interval method for counts and rates (a name in\n"
+        "    :data:`sinstats.stats.intervals.POISSON_METHODS`)."
+    ),
+    "sensitivity_table": "long : pandas.DataFrame\n    The output of :func:`method_sensitivity`.",
+    "trend_fits": "fits : dict of str to TrendResult\n    The output of :func:`trend_fits`.",
+    "fits_and_series": (
+        "fits : dict of str to TrendResult\n    The output of :func:`trend_fits`.\n"
+        "series : pandas.DataFrame\n    The output of :func:`series_intervals`."
+    ),
+    "areas_table": "areas : Areas\n    The output of :func:`area_table`.",
+    "reconciliation_table": "table : pandas.DataFrame\n    The output of :func:`reconciliation`.",
+    "uncertainty_model": "model : Model\n    The model of :func:`load_model`.",
+    "model_and_result": (
+        "model : Model\n    The model of :func:`load_model`.\n"
+        "result : UncertaintyResult\n    Its simulation: the output of :func:`simulate`."
+    ),
+    "simulation_draws": (
+        "n_draws : int, default 200000\n    Monte Carlo draws.\n"
+        "seed : int, default 2026\n    Seed of every random stream (same seed, same numbers)."
+    ),
 }
 
 

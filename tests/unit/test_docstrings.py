@@ -12,6 +12,8 @@ import sinstats
 from sinstats import _docstrings
 from sinstats._docstrings import SECTIONS, fill_doc
 
+# The layers whose docstrings use the shared sections.
+
 
 def _modules() -> list[str]:
     """Every module of the package (any layer may share a section)."""

@@ -18,7 +18,9 @@ from typing import NamedTuple
 import pandas as pd
 
 from sinstats import data
+from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
+from sinstats.analyses._helpers import published_count
 from sinstats.errors import NoDataError
 from sinstats.periods import FINANCIAL_YEAR, parse_period
 from sinstats.present import plots
@@ -38,14 +40,7 @@ TOPICS: dict[str, str] = {
 N_REGIONS = 9
 
 
-def _national_total(period: str, frame: pd.DataFrame) -> float:
-    try:
-        fig = data.count(period, "Total", frame=frame)
-    except NoDataError:
-        return math.nan
-    return fig.value if fig.available else math.nan
-
-
+@fill_doc
 def breakdown_table(
     *,
     end: object | None = None,
@@ -61,11 +56,10 @@ def breakdown_table(
     end : str, optional
         Last April-March year to include (default: all).
     conf_level : float, default 0.95
-        Confidence level.
+        Level of the count and share intervals.
     method, share_method : str
         Interval methods for counts (Poisson) and shares (proportion).
-    data_dir : path-like, optional
-        Data folder.
+    %(data_folder)s
 
     Returns
     -------
@@ -88,17 +82,11 @@ def breakdown_table(
         last = parse_period(end).start_year
         sel = sel[sel["period"].map(lambda p: parse_period(p).start_year <= last)]
     rows = []
-    for period, topic, category, value, note in zip(
-        sel["period"],
-        sel["breakdown_topic"],
-        sel["category"],
-        sel["value"],
-        sel["note"],
-        strict=True,
-    ):
+    columns = ["period", "breakdown_topic", "category", "value", "note"]
+    for period, topic, category, value, note in sel[columns].itertuples(index=False, name=None):
         count = int(value)
         ci = intervals.poisson_ci(count, conf_level, method)
-        total = _national_total(str(period), national)
+        total, _ = published_count(str(period), "Total", national)
         share = (math.nan, math.nan, math.nan)
         if not math.isnan(total) and count <= total:
             p = intervals.proportion_ci(count, int(total), conf_level, share_method)
@@ -141,6 +129,7 @@ breakdown_display = Display(
 )
 
 
+@fill_doc
 def care_leaver_table(
     *, conf_level: float = 0.95, method: str = "exact", data_dir: DataDir = None
 ) -> pd.DataFrame:
@@ -150,10 +139,8 @@ def care_leaver_table(
     ----------
     conf_level : float, default 0.95
         Confidence level of the Poisson intervals.
-    method : str, default "exact"
-        Poisson interval method (see :data:`sinstats.stats.intervals.POISSON_METHODS`).
-    data_dir : path-like, optional
-        Data folder.
+    %(count_method)s
+    %(data_folder)s
 
     Returns
     -------
@@ -207,6 +194,7 @@ def _official_areas(period: str, data_dir: DataDir) -> pd.DataFrame | None:
     return frame if not frame.empty else None
 
 
+@fill_doc
 def area_table(
     period: object, *, conf_level: float = 0.95, method: str = "exact", data_dir: DataDir = None
 ) -> Areas:
@@ -217,14 +205,11 @@ def area_table(
 
     Parameters
     ----------
-    period : str, int or Period
-        The April-March year.
+    %(year)s
     conf_level : float, default 0.95
         Confidence level of the rate intervals.
-    method : str, default "exact"
-        Poisson interval method.
-    data_dir : path-like, optional
-        Data folder.
+    %(count_method)s
+    %(data_folder)s
 
     Returns
     -------
@@ -257,14 +242,8 @@ def area_table(
         pops = None
         level, is_official = "Regional", False
     rows = []
-    for code, name, value, rounded, status in zip(
-        counts["area_code"],
-        counts["area_name"],
-        counts["value"],
-        counts["rounded_to"],
-        counts["status"],
-        strict=True,
-    ):
+    columns = ["area_code", "area_name", "value", "rounded_to", "status"]
+    for code, name, value, rounded, status in counts[columns].itertuples(index=False, name=None):
         if pops is not None and code in pops.index:
             population, mid_year = float(pops.loc[code, "value"]), p.start_year
             pop_note = "population from the official file"
@@ -361,15 +340,14 @@ area_display = Display(
 )
 
 
+@fill_doc
 def england_rate(period: object, data_dir: DataDir = None) -> float:
     """Return England's notifications per 100,000 children for the year (the funnel's target).
 
     Parameters
     ----------
-    period : str, int or Period
-        The April-March year.
-    data_dir : path-like, optional
-        Data folder.
+    %(year)s
+    %(data_folder)s
 
     Returns
     -------
@@ -387,6 +365,7 @@ def england_rate(period: object, data_dir: DataDir = None) -> float:
     return total / data.population(p, data_dir=data_dir).value * data.PER
 
 
+@fill_doc
 def funnel_result(
     areas: Areas, period: object, *, method: str = "exact", data_dir: DataDir = None
 ) -> tuple[pd.DataFrame, funnel.OverdispersionCheck | None]:
@@ -398,15 +377,13 @@ def funnel_result(
 
     Parameters
     ----------
-    areas : Areas
-        The output of :func:`area_table`.
+    %(areas_table)s
     period : str, int or Period
         The April-March year (for England's rate).
     method : str, default "exact"
         Control-limit method (see :data:`sinstats.stats.funnel.LIMIT_METHODS`); a Poisson interval
         method that is not a limit method falls back to ``"exact"``.
-    data_dir : path-like, optional
-        Data folder.
+    %(data_folder)s
 
     Returns
     -------
@@ -492,13 +469,13 @@ def _unit_one(areas: Areas) -> str:
     return "region" if areas.level == "Regional" else "local authority"
 
 
+@fill_doc
 def areas_sentence(areas: Areas, period: str) -> str:
     """Say what sub-national data exist for the year and what they can and cannot show.
 
     Parameters
     ----------
-    areas : Areas
-        The output of :func:`area_table`.
+    %(areas_table)s
     period : str
         The year, as shown.
 
@@ -582,15 +559,15 @@ def funnel_sentence(table: pd.DataFrame, check: funnel.OverdispersionCheck | Non
     return text
 
 
+@fill_doc
 def key_figures(breakdowns: pd.DataFrame, areas: Areas, period: str) -> list[KeyFigure]:
     """Return notebook 05's key figures: the latest looked-after share and the areas held.
 
     Parameters
     ----------
     breakdowns : pandas.DataFrame
-        The output of :func:`breakdown_table`.
-    areas : Areas
-        The output of :func:`area_table`.
+        The output of :func:`breakdown_table` (its latest looked-after row is used).
+    %(areas_table)s
     period : str
         The report's year.
 
@@ -609,19 +586,18 @@ def key_figures(breakdowns: pd.DataFrame, areas: Areas, period: str) -> list[Key
     if len(cla):
         r = cla.iloc[-1]
         out.append(
-            KeyFigure(
+            KeyFigure.from_row(
+                r,
+                "percent",
+                ("percent_lower", "percent_upper"),
                 name="looked_after_share",
                 label=f"Notifications about a looked-after child, {r['period']} (%)",
-                value=float(r["percent"]),
                 text=(
                     f"{count_text(float(r['count']))} notifications ({float(r['percent']):.1f}%, "
                     f"{float(r['percent_lower']):.1f} to {float(r['percent_upper']):.1f}) were "
                     f"about a looked-after child in {r['period']}"
                 ),
                 unit="percent",
-                lower=float(r["percent_lower"]),
-                upper=float(r["percent_upper"]),
-                conf_level=float(r["conf_level"]),
             )
         )
     out.append(

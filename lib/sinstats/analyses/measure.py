@@ -17,6 +17,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from sinstats import data, paths
+from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
 from sinstats.periods import parse_period
 from sinstats.present import plots
@@ -48,13 +49,13 @@ class Model(NamedTuple):
     assumptions: uncertainty.Assumptions
 
 
+@fill_doc
 def assumptions_path(data_dir: DataDir = None) -> str:
     """Return ``<data_dir>/assumptions.yml`` if present, else the project's assumptions file.
 
     Parameters
     ----------
-    data_dir : path-like, optional
-        Data folder.
+    %(data_folder)s
 
     Returns
     -------
@@ -65,6 +66,7 @@ def assumptions_path(data_dir: DataDir = None) -> str:
     return str(path if path.is_file() else paths.assumptions_file())
 
 
+@fill_doc
 def load_model(period: object, target: str, data_dir: DataDir = None) -> Model:
     """Return the published figure, the target and the assumptions for one year.
 
@@ -74,8 +76,7 @@ def load_model(period: object, target: str, data_dir: DataDir = None) -> Model:
         The April-March year (or calendar year for a Panel figure).
     target : str
         A target of the assumptions file (``"deaths_maltreatment_or_assault"``...).
-    data_dir : path-like, optional
-        Data folder.
+    %(data_folder)s
 
     Returns
     -------
@@ -103,25 +104,27 @@ def load_model(period: object, target: str, data_dir: DataDir = None) -> Model:
     return Model(fig, observed, tgt, assumptions)
 
 
+@fill_doc
 def simulate(
     model: Model, *, conf_level: float = 0.95, n_draws: int = 200_000, seed: int = 2026
 ) -> uncertainty.UncertaintyResult:
     """Run the model at ``conf_level`` (and 80%, for the fan of the chart).
 
+    Every component of the target is on, chance included, so the interval is for the underlying
+    yearly rate; :func:`simulate_realised` gives the year's own number.
+
     Parameters
     ----------
-    model : Model
-        The model of :func:`load_model`.
+    %(uncertainty_model)s
     conf_level : float, default 0.95
         Level of the headline interval.
-    n_draws : int, default 200000
-        Monte Carlo draws.
-    seed : int, default 2026
-        Seed of every random stream (same seed, same numbers).
+    %(simulation_draws)s
 
     Returns
     -------
     UncertaintyResult
+        The target's draws, its intervals at ``conf_level`` and 80%, and the variance
+        decomposition.
     """
     levels = tuple(sorted({0.8, conf_level}))
     return uncertainty.simulate(
@@ -129,6 +132,7 @@ def simulate(
     )
 
 
+@fill_doc
 def simulate_realised(
     model: Model, *, conf_level: float = 0.95, n_draws: int = 200_000, seed: int = 2026
 ) -> uncertainty.UncertaintyResult:
@@ -141,18 +145,15 @@ def simulate_realised(
 
     Parameters
     ----------
-    model : Model
-        The model of :func:`load_model`.
+    %(uncertainty_model)s
     conf_level : float, default 0.95
         Level of the interval.
-    n_draws : int, default 200000
-        Monte Carlo draws.
-    seed : int, default 2026
-        Seed of every random stream.
+    %(simulation_draws)s
 
     Returns
     -------
     UncertaintyResult
+        The year's own number: every component of the target but chance.
     """
     target = uncertainty.switch(model.target, off=["chance"])
     return uncertainty.simulate(
@@ -160,13 +161,13 @@ def simulate_realised(
     )
 
 
+@fill_doc
 def assumptions_table(model: Model) -> pd.DataFrame:
     """Return the assumptions log rows for the target's components (source, RAG, rationale).
 
     Parameters
     ----------
-    model : Model
-        The model of :func:`load_model`.
+    %(uncertainty_model)s
 
     Returns
     -------
@@ -207,6 +208,7 @@ assumptions_display = Display(
 )
 
 
+@fill_doc
 def comparison_table(
     model: Model,
     result: uncertainty.UncertaintyResult,
@@ -222,10 +224,7 @@ def comparison_table(
 
     Parameters
     ----------
-    model : Model
-        The model of :func:`load_model`.
-    result : UncertaintyResult
-        The output of :func:`simulate`.
+    %(model_and_result)s
     conf_level : float, default 0.95
         Level of every interval.
     method : str, default "exact"
@@ -303,6 +302,7 @@ comparison_display = Display(
 )
 
 
+@fill_doc
 def comparison_chart(table: pd.DataFrame, model: Model, conf_level: float) -> plots.Chart:
     """Dot chart of :func:`comparison_table` with the published count as a reference line.
 
@@ -310,8 +310,7 @@ def comparison_chart(table: pd.DataFrame, model: Model, conf_level: float) -> pl
     ----------
     table : pandas.DataFrame
         The output of :func:`comparison_table`.
-    model : Model
-        The model of :func:`load_model`.
+    %(uncertainty_model)s
     conf_level : float
         Level of the intervals drawn.
 
@@ -371,6 +370,7 @@ def decomposition_display(result: uncertainty.UncertaintyResult) -> pd.DataFrame
     return _DECOMPOSITION(result.decomposition)
 
 
+@fill_doc
 def tornado(
     model: Model, *, conf_level: float = 0.95, n_draws: int = 100_000, seed: int = 2026
 ) -> pd.DataFrame:
@@ -378,8 +378,7 @@ def tornado(
 
     Parameters
     ----------
-    model : Model
-        The model of :func:`load_model`.
+    %(uncertainty_model)s
     conf_level : float, default 0.95
         Level of the intervals at each end of each range.
     n_draws : int, default 100000
@@ -399,6 +398,7 @@ def tornado(
     return table
 
 
+@fill_doc
 def tornado_chart(table: pd.DataFrame, model: Model) -> plots.Chart:
     """Draw the tornado chart with the project's title, labels, source line and alt text.
 
@@ -406,8 +406,7 @@ def tornado_chart(table: pd.DataFrame, model: Model) -> plots.Chart:
     ----------
     table : pandas.DataFrame
         The output of :func:`tornado`.
-    model : Model
-        The model of :func:`load_model`.
+    %(uncertainty_model)s
 
     Returns
     -------
@@ -446,6 +445,7 @@ def tornado_chart(table: pd.DataFrame, model: Model) -> plots.Chart:
     )
 
 
+@fill_doc
 def conclusion(
     model: Model, result: uncertainty.UncertaintyResult, conf_level: float = 0.95
 ) -> str:
@@ -453,10 +453,7 @@ def conclusion(
 
     Parameters
     ----------
-    model : Model
-        The model of :func:`load_model`.
-    result : UncertaintyResult
-        The output of :func:`simulate`.
+    %(model_and_result)s
     conf_level : float, default 0.95
         Level of the interval said.
 
@@ -499,6 +496,7 @@ def _nature_words(fig: data.Figure) -> str:
     return f"{fig.category.lower()} notifications"
 
 
+@fill_doc
 def key_figures(
     model: Model, result: uncertainty.UncertaintyResult, conf_level: float = 0.95
 ) -> list[KeyFigure]:
@@ -506,10 +504,7 @@ def key_figures(
 
     Parameters
     ----------
-    model : Model
-        The model of :func:`load_model`.
-    result : UncertaintyResult
-        Its simulation (:func:`simulate`).
+    %(model_and_result)s
     conf_level : float
         Level of the model's interval.
 

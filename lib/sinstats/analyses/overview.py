@@ -3,7 +3,9 @@
 These functions build the tables notebook ``01-annual-overview`` shows and the build pipeline
 saves. Every table is tidy, one row per figure, with ``method``, ``conf_level`` and ``note``
 columns saying what was done; a figure that was not published is a row with a missing value and a
-note, never a zero and never a dropped row.
+note, never a zero and never a dropped row. The method-sensitivity tables are computed in
+:mod:`sinstats.analyses._sensitivity` and re-exported here, so the notebook calls
+``overview.method_sensitivity`` like every other function of this module.
 """
 
 from __future__ import annotations
@@ -15,9 +17,20 @@ from typing import NamedTuple
 import pandas as pd
 
 from sinstats import data
+from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
-from sinstats.errors import NoDataError
-from sinstats.periods import Period, financial_year, parse_period
+from sinstats.analyses._helpers import count_and_rate, previous_year, published_count
+from sinstats.analyses._sensitivity import (
+    SENSITIVITY_CAPTIONS,
+    SENSITIVITY_COUNT_METHODS,
+    SENSITIVITY_RATIO_METHODS,
+    SENSITIVITY_SHARE_METHODS,
+    method_sensitivity,
+    sensitive_conclusions,
+    sensitivity_sentence,
+    sensitivity_summary,
+)
+from sinstats.periods import parse_period
 from sinstats.present.key_figures import KeyFigure
 from sinstats.present.tables import Column, Display
 from sinstats.present.words import (
@@ -31,8 +44,35 @@ from sinstats.present.words import (
 )
 from sinstats.stats import intervals
 
-#: Natures of notification shown in the overview, total first.
-NATURES: tuple[str, ...] = ("Total", "Child death", "Serious harm", "Other")
+__all__ = [
+    "NATURES",
+    "NATURE_WORDS",
+    "SENSITIVITY_CAPTIONS",
+    "SENSITIVITY_COUNT_METHODS",
+    "SENSITIVITY_RATIO_METHODS",
+    "SENSITIVITY_SHARE_METHODS",
+    "Change",
+    "change_display",
+    "change_from_previous",
+    "change_in_words",
+    "change_table",
+    "headline_display",
+    "headline_sentence",
+    "headline_table",
+    "key_figures",
+    "key_figures_display",
+    "method_sensitivity",
+    "previous_year",
+    "sensitive_conclusions",
+    "sensitivity_sentence",
+    "sensitivity_summary",
+    "series_position",
+    "shares_display",
+    "shares_table",
+]
+
+#: Natures of notification shown in the overview, total first (the data layer's natures).
+NATURES: tuple[str, ...] = data.NATURES
 
 #: How each nature reads after a number in a sentence ("160 concerned a child's death").
 NATURE_WORDS: dict[str, str] = {
@@ -42,66 +82,26 @@ NATURE_WORDS: dict[str, str] = {
     "Other": "other incidents",
 }
 
-#: Methods compared side by side in the method-sensitivity table.
-SENSITIVITY_COUNT_METHODS: tuple[str, ...] = ("exact", "midp", "byar", "normal")
-SENSITIVITY_SHARE_METHODS: tuple[str, ...] = ("wilson", "clopper_pearson", "jeffreys")
-SENSITIVITY_RATIO_METHODS: tuple[str, ...] = ("exact", "midp", "score")
-
-
-def _count_or_nan(period: Period, nature: str, frame: pd.DataFrame) -> tuple[float, str]:
-    """Return (count, source_id), or (NaN, "") when the figure was not published."""
-    try:
-        fig = data.count(period, nature, frame=frame)
-    except NoDataError:
-        return math.nan, ""
-    return (fig.value if fig.available else math.nan), fig.source_id
-
-
-def previous_year(period: object) -> Period:
-    """Return the April-March year before ``period``.
-
-    Parameters
-    ----------
-    period : str, int or Period
-        The April-March year.
-
-    Returns
-    -------
-    Period
-
-    Raises
-    ------
-    PeriodError
-        If ``period`` cannot be parsed.
-    """
-    p = parse_period(period)
-    return financial_year(p.start_year - 1)
-
 
 # ---------------------------------------------------------------------------------------------
 # Headline figures
 # ---------------------------------------------------------------------------------------------
 
 
+@fill_doc
 def headline_table(
-    period: object,
-    *,
-    conf_level: float = 0.95,
-    method: str = "exact",
-    data_dir: DataDir = None,
+    period: object, *, conf_level: float = 0.95, method: str = "exact", data_dir: DataDir = None
 ) -> pd.DataFrame:
     """Return the year's notifications by nature with intervals and rates per 100,000 children.
 
+    Counts from the ``sin_national`` dataset, populations from :func:`sinstats.data.population`.
+
     Parameters
     ----------
-    period : str or Period
-        April-March year in any accepted form.
-    conf_level : float, default 0.95
-        Confidence level in (0, 1).
-    method : str, default "exact"
-        Poisson interval method (see :data:`sinstats.stats.intervals.POISSON_METHODS`).
-    data_dir : path-like, optional
-        Data folder.
+    %(year)s
+    %(table_conf_level)s
+    %(count_method)s
+    %(data_folder)s
 
     Returns
     -------
@@ -123,19 +123,12 @@ def headline_table(
     pop = data.population(p, data_dir=data_dir)
     rows = []
     for nature in NATURES:
-        value, source = _count_or_nan(p, nature, frame)
+        value, source = published_count(p, nature, frame)
         row: dict[str, object] = {
             "period": p.id,
             "period_label": p.label,
             "nature": nature,
-            "count": value,
-            "lower": math.nan,
-            "upper": math.nan,
-            "population": pop.value,
-            "population_mid_year": pop.mid_year,
-            "rate": math.nan,
-            "rate_lower": math.nan,
-            "rate_upper": math.nan,
+            **count_and_rate(value, pop, conf_level, method),
             "per": data.PER,
             "source_id": source,
             "method": method,
@@ -143,43 +136,27 @@ def headline_table(
             "note": f"not published for {p.id}" if math.isnan(value) else pop.note,
         }
         if not math.isnan(value):
-            ci = intervals.rate_ci_table(int(value), pop.value, data.PER, conf_level, method).iloc[
-                0
-            ]
-            counts = intervals.poisson_ci(int(value), conf_level, method)
-            row.update(
-                lower=float(counts.lower),
-                upper=float(counts.upper),
-                rate=float(ci["estimate"]),
-                rate_lower=float(ci["lower"]),
-                rate_upper=float(ci["upper"]),
-                method=str(ci["method"]),
-            )
-            if ci["note"]:
-                row["note"] = f"{pop.note}; {ci['note']}"
+            done = intervals.rate_ci_table(int(value), pop.value, data.PER, conf_level, method)
+            row["method"] = str(done["method"].iloc[0])
+            if done["note"].iloc[0]:
+                row["note"] = f"{pop.note}; {done['note'].iloc[0]}"
         rows.append(row)
     return pd.DataFrame(rows)
 
 
+@fill_doc
 def shares_table(
-    period: object,
-    *,
-    conf_level: float = 0.95,
-    method: str = "wilson",
-    data_dir: DataDir = None,
+    period: object, *, conf_level: float = 0.95, method: str = "wilson", data_dir: DataDir = None
 ) -> pd.DataFrame:
     """Return each nature's share of the year's notifications with its interval.
 
     Parameters
     ----------
-    period : str or Period
-        April-March year.
-    conf_level : float, default 0.95
-        Confidence level in (0, 1).
+    %(year)s
+    %(table_conf_level)s
     method : str, default "wilson"
         Proportion interval method (see :data:`sinstats.stats.intervals.PROPORTION_METHODS`).
-    data_dir : path-like, optional
-        Data folder.
+    %(data_folder)s
 
     Returns
     -------
@@ -189,10 +166,10 @@ def shares_table(
     """
     p = parse_period(period)
     frame = data.load("sin_national", data_dir)
-    total, _ = _count_or_nan(p, "Total", frame)
+    total, _ = published_count(p, "Total", frame)
     rows = []
     for nature in NATURES[1:]:
-        value, _ = _count_or_nan(p, nature, frame)
+        value, _ = published_count(p, nature, frame)
         row: dict[str, object] = {
             "period": p.id,
             "period_label": p.label,
@@ -232,13 +209,19 @@ class Change(NamedTuple):
     ----------
     period, previous : str
         Canonical ids of the two years.
+    nature : str
+        The nature of notification (``"Total"`` for the rate per child too).
     current, before : float
         The two counts (``before`` is NaN when the previous year was not published).
     difference, percent : float
-        ``current - before`` and ``100 * difference / before``.
+        ``current - before`` and ``100 * difference / before``; NaN without a ratio.
     ratio : intervals.RateRatio or None
         Rate ratio current/previous with interval and two-sided p-value; None when not
         available.
+    conf_level : float
+        Level of the ratio's interval.
+    method : str
+        The rate-ratio method.
     text : str
         The change in words.
     """
@@ -261,6 +244,24 @@ class Change(NamedTuple):
         if self.ratio is None:
             return None
         return bool(self.ratio.lower > 1.0 or self.ratio.upper < 1.0)
+
+
+def _change(
+    years: tuple[str, str],
+    nature: str,
+    values: tuple[float, float],
+    ratio: intervals.RateRatio | None,
+    conf_level: float,
+    method: str,
+    text: str,
+) -> Change:
+    """Make a :class:`Change` of ``values`` (current, before): the difference and percentage."""
+    current, before = values
+    difference = math.nan if ratio is None else current - before
+    percent = math.nan if ratio is None else 100 * difference / before
+    return Change(
+        *years, nature, current, before, difference, percent, ratio, conf_level, method, text
+    )
 
 
 def change_in_words(
@@ -316,6 +317,7 @@ def change_in_words(
     )
 
 
+@fill_doc
 def change_from_previous(
     period: object,
     nature: str = "Total",
@@ -328,8 +330,7 @@ def change_from_previous(
 
     Parameters
     ----------
-    period : str or Period
-        April-March year.
+    %(year)s
     nature : str, default "Total"
         One of :data:`NATURES`.
     conf_level : float, default 0.95
@@ -337,8 +338,7 @@ def change_from_previous(
     method : str, default "exact"
         Rate ratio method (:data:`sinstats.stats.intervals.RATE_RATIO_METHODS`); ``"exact"`` is R's
         ``poisson.test(c(current, previous))``.
-    data_dir : path-like, optional
-        Data folder.
+    %(data_folder)s
 
     Returns
     -------
@@ -349,65 +349,39 @@ def change_from_previous(
     p = parse_period(period)
     prev = previous_year(p)
     frame = data.load("sin_national", data_dir)
-    current, _ = _count_or_nan(p, nature, frame)
-    before, _ = _count_or_nan(prev, nature, frame)
+    values = published_count(p, nature, frame)[0], published_count(prev, nature, frame)[0]
     label = nature.lower() if nature != "Total" else "notifications"
+    current, before = values
     if math.isnan(current) or math.isnan(before):
         missing = prev.id if math.isnan(before) else p.id
         text = (
             f"{label}: {missing} has no published figure, so no change from the previous year "
             "can be given"
         )
-        return Change(
-            p.id,
-            prev.id,
-            nature,
-            current,
-            before,
-            math.nan,
-            math.nan,
-            None,
-            conf_level,
-            method,
-            text,
-        )
+        return _change((p.id, prev.id), nature, values, None, conf_level, method, text)
     ratio = intervals.rate_ratio_ci(int(current), int(before), conf_level=conf_level, method=method)
     ratio = intervals.RateRatio(*(float(v) for v in ratio))
-    text = change_in_words(current, before, ratio, conf_level)
-    return Change(
-        p.id,
-        prev.id,
-        nature,
-        current,
-        before,
-        current - before,
-        100 * (current - before) / before,
-        ratio,
-        conf_level,
-        method,
-        f"{label}: {text}",
-    )
+    text = f"{label}: {change_in_words(current, before, ratio, conf_level)}"
+    return _change((p.id, prev.id), nature, values, ratio, conf_level, method, text)
 
 
+@fill_doc
 def change_table(
-    period: object,
-    *,
-    conf_level: float = 0.95,
-    method: str = "exact",
-    data_dir: DataDir = None,
+    period: object, *, conf_level: float = 0.95, method: str = "exact", data_dir: DataDir = None
 ) -> pd.DataFrame:
     """Return the change from the previous year for every nature, plus the rate per child.
 
+    Each count's change is :func:`change_from_previous`; the rate's ratio uses each year's
+    child population as the exposure.
+
     Parameters
     ----------
-    period : str, int or Period
-        The April-March year.
+    %(year)s
     conf_level : float, default 0.95
         Level of the rate-ratio intervals.
     method : str, default "exact"
         Rate-ratio method (see :data:`sinstats.stats.intervals.RATE_RATIO_METHODS`).
-    data_dir : path-like, optional
-        Data folder.
+    %(data_folder)s
 
     Returns
     -------
@@ -438,17 +412,12 @@ def change_table(
             method,
         )
         rr = intervals.RateRatio(*(float(v) for v in rr))
-        rate_now = total.current / pop_now.value * data.PER
-        rate_before = total.before / pop_before.value * data.PER
-        words = change_in_words(rate_now, rate_before, rr, conf_level, 2, " per 100,000")
-        rate_change = Change(
-            p.id,
-            total.previous,
+        rates = total.current / pop_now.value * data.PER, total.before / pop_before.value * data.PER
+        words = change_in_words(*rates, rr, conf_level, 2, " per 100,000")
+        rate_change = _change(
+            (p.id, total.previous),
             "Total",
-            rate_now,
-            rate_before,
-            rate_now - rate_before,
-            100 * (rate_now - rate_before) / rate_before,
+            rates,
             rr,
             conf_level,
             method,
@@ -534,223 +503,6 @@ def series_position(
     if gaps:
         text += f" {', '.join(gaps)} {'was' if len(gaps) == 1 else 'were'} not published."
     return text
-
-
-# ---------------------------------------------------------------------------------------------
-# Method sensitivity
-# ---------------------------------------------------------------------------------------------
-
-
-def _sens_row(
-    period: str,
-    quantity: str,
-    kind: str,
-    method: str,
-    est: float,
-    lo: float,
-    hi: float,
-    ref: float,
-    ref_label: str,
-    conf_level: float,
-    note: str = "",
-) -> dict[str, object]:
-    excludes: bool | None = None if math.isnan(ref) else bool(ref < lo or ref > hi)
-    return {
-        "period": period,
-        "quantity": quantity,
-        "kind": kind,
-        "method": method,
-        "estimate": est,
-        "lower": lo,
-        "upper": hi,
-        "reference": ref,
-        "reference_label": ref_label,
-        "excludes_reference": excludes,
-        "conf_level": conf_level,
-        "note": note,
-    }
-
-
-def method_sensitivity(
-    period: object, *, conf_level: float = 0.95, data_dir: DataDir = None
-) -> pd.DataFrame:
-    """Recompute every headline interval under each method, with the conclusion each supports.
-
-    For each published count the Poisson methods of :data:`SENSITIVITY_COUNT_METHODS` are
-    compared (conclusion: does the interval exclude last year's count? a rough reading many
-    readers make); for each share the proportion methods of :data:`SENSITIVITY_SHARE_METHODS`
-    (does it exclude last year's share?); for each change the rate-ratio methods of
-    :data:`SENSITIVITY_RATIO_METHODS` (does the interval for the ratio exclude 1? the proper
-    test of a change).
-
-    Parameters
-    ----------
-    period : str, int or Period
-        The April-March year.
-    conf_level : float, default 0.95
-        Level of every interval.
-    data_dir : path-like, optional
-        Data folder.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Long table: ``period``, ``quantity``, ``kind`` (``count``, ``share``, ``ratio``),
-        ``method``, ``estimate``, ``lower``, ``upper``, ``reference``, ``reference_label``,
-        ``excludes_reference`` (None when there is nothing to compare with), ``conf_level``,
-        ``note``.
-    """
-    p = parse_period(period)
-    prev = previous_year(p)
-    frame = data.load("sin_national", data_dir)
-    now = {n: _count_or_nan(p, n, frame)[0] for n in NATURES}
-    before = {n: _count_or_nan(prev, n, frame)[0] for n in NATURES}
-    rows: list[dict[str, object]] = []
-    for nature in NATURES:
-        x = now[nature]
-        if math.isnan(x):
-            continue
-        for m in SENSITIVITY_COUNT_METHODS:
-            ci = intervals.poisson_ci(int(x), conf_level, m)
-            rows.append(
-                _sens_row(
-                    p.id,
-                    f"{nature} (count)",
-                    "count",
-                    m,
-                    x,
-                    float(ci.lower),
-                    float(ci.upper),
-                    before[nature],
-                    f"{prev.id} count",
-                    conf_level,
-                )
-            )
-    for nature in NATURES[1:]:
-        x, n = now[nature], now["Total"]
-        if math.isnan(x) or math.isnan(n):
-            continue
-        ref = 100 * before[nature] / before["Total"]
-        for m in SENSITIVITY_SHARE_METHODS:
-            ci = intervals.proportion_ci(int(x), int(n), conf_level, m)
-            rows.append(
-                _sens_row(
-                    p.id,
-                    f"{nature} (% of notifications)",
-                    "share",
-                    m,
-                    100 * x / n,
-                    100 * float(ci.lower),
-                    100 * float(ci.upper),
-                    ref,
-                    f"{prev.id} share",
-                    conf_level,
-                )
-            )
-    for nature in NATURES:
-        x, y = now[nature], before[nature]
-        if math.isnan(x) or math.isnan(y):
-            continue
-        for m in SENSITIVITY_RATIO_METHODS:
-            rr = intervals.rate_ratio_ci(int(x), int(y), conf_level=conf_level, method=m)
-            rows.append(
-                _sens_row(
-                    p.id,
-                    f"{nature} (ratio to {prev.id})",
-                    "ratio",
-                    m,
-                    float(rr.estimate),
-                    float(rr.lower),
-                    float(rr.upper),
-                    1.0,
-                    "no change (ratio 1)",
-                    conf_level,
-                    f"{p_text(float(rr.p_value))}",
-                )
-            )
-    columns = list(_sens_row("", "", "", "", 0, 0, 0, 0, "", 0).keys())
-    return pd.DataFrame(rows, columns=columns)
-
-
-def sensitivity_summary(
-    long: pd.DataFrame, kind: str | None = None, decimals: int = 1
-) -> pd.DataFrame:
-    """Lay the method-sensitivity table out side by side and flag conclusions that change.
-
-    Parameters
-    ----------
-    long : pandas.DataFrame
-        From :func:`method_sensitivity`.
-    kind : {"count", "share", "ratio"}, optional
-        Keep only one kind of quantity (one method family per table).
-    decimals : int, default 1
-        Decimals for counts and shares (ratios get 2 more).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per quantity: the estimate, one column per method holding ``"lower to upper"``
-        (marked ``*`` where the interval excludes the reference), ``compared with``, and
-        ``conclusion``: ``"same under every method"`` or ``"CHANGES WITH METHOD: ..."``.
-    """
-    rows = []
-    if kind is not None:
-        long = long[long["kind"] == kind]
-    for quantity, grp in long.groupby("quantity", sort=False):
-        dec = decimals + 2 if str(grp["kind"].iloc[0]) == "ratio" else decimals
-        row: dict[str, object] = {
-            "quantity": quantity,
-            "estimate": f"{float(grp['estimate'].iloc[0]):,.{dec}f}",
-        }
-        for method, lo, hi, excl in zip(
-            grp["method"], grp["lower"], grp["upper"], grp["excludes_reference"], strict=True
-        ):
-            mark = " *" if excl is True else ""
-            row[str(method)] = interval_text(float(lo), float(hi), dec) + mark
-        flags = [v for v in grp["excludes_reference"] if v is not None and not pd.isna(v)]
-        row["compared with"] = str(grp["reference_label"].iloc[0])
-        if not flags:
-            row["conclusion"] = "nothing to compare with"
-        elif all(flags) or not any(flags):
-            row["conclusion"] = "same under every method" + (
-                " (excludes it)" if all(flags) else " (includes it)"
-            )
-        else:
-            ex = [
-                str(m) for m, v in zip(grp["method"], grp["excludes_reference"], strict=True) if v
-            ]
-            inc = [
-                str(m)
-                for m, v in zip(grp["method"], grp["excludes_reference"], strict=True)
-                if not v
-            ]
-            row["conclusion"] = (
-                f"CHANGES WITH METHOD: excluded by {', '.join(ex)}; included by {', '.join(inc)}"
-            )
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    return out.fillna("")
-
-
-def sensitive_conclusions(long: pd.DataFrame) -> list[str]:
-    """Return the quantities whose conclusion changes with the interval method.
-
-    Parameters
-    ----------
-    long : pandas.DataFrame
-        The output of :func:`method_sensitivity`.
-
-    Returns
-    -------
-    list of str
-        The ``quantity`` of every row group whose methods disagree on ``excludes_reference``.
-    """
-    out = []
-    for quantity, grp in long.groupby("quantity", sort=False):
-        flags = [bool(v) for v in grp["excludes_reference"] if v is not None and not pd.isna(v)]
-        if flags and any(flags) and not all(flags):
-            out.append(str(quantity))
-    return out
 
 
 def headline_sentence(headline: pd.DataFrame) -> str:
@@ -888,10 +640,12 @@ def key_figures(headline: pd.DataFrame, change: Change | None = None) -> list[Ke
         )
     total = headline[headline["nature"] == "Total"].iloc[0]
     out.append(
-        KeyFigure(
+        KeyFigure.from_row(
+            total,
+            "rate",
+            ("rate_lower", "rate_upper"),
             name="rate_per_100k",
             label="Notifications per 100,000 children",
-            value=float(total["rate"]),
             text=(
                 f"{float(total['rate']):.2f} notifications per 100,000 children aged 0 to 17 "
                 f"({level_text(level)} interval "
@@ -899,8 +653,6 @@ def key_figures(headline: pd.DataFrame, change: Change | None = None) -> list[Ke
                 f"ONS mid-{int(total['population_mid_year'])} population)"
             ),
             unit="per 100,000 children",
-            lower=float(total["rate_lower"]),
-            upper=float(total["rate_upper"]),
             conf_level=level,
         )
     )
@@ -920,42 +672,6 @@ def key_figures(headline: pd.DataFrame, change: Change | None = None) -> list[Ke
             )
         )
     return out
-
-
-#: Captions of the three method-sensitivity tables, by kind of quantity.
-SENSITIVITY_CAPTIONS: dict[str, str] = {
-    "count": "Counts under each Poisson method (* = excludes last year's count)",
-    "share": "Shares (%) under each proportion method (* = excludes last year's share)",
-    "ratio": "Ratio to last year under each rate-ratio method (* = excludes no change)",
-}
-
-
-def sensitivity_sentence(long: pd.DataFrame) -> str:
-    """Say whether any conclusion in the method-sensitivity table changes with the method.
-
-    Parameters
-    ----------
-    long : pandas.DataFrame
-        The output of :func:`method_sensitivity`.
-
-    Returns
-    -------
-    str
-        One sentence (Markdown).
-    """
-    if long.empty:
-        return "No headline figure was published for this year, so there is nothing to compare."
-    flagged = sensitive_conclusions(long)
-    if not flagged:
-        return (
-            "**No conclusion changes with the interval method**: every method agrees on whether "
-            "each interval includes the figure it is compared with."
-        )
-    return (
-        f"**Conclusions that change with the method:** {join_words(flagged)}. Treat these as "
-        "borderline: the data do not settle them, and the choice of method should not be made "
-        "after seeing which answer it gives."
-    )
 
 
 def key_figures_display(records: Sequence[KeyFigure]) -> pd.DataFrame:

@@ -12,13 +12,14 @@ shown only to give a sense of scale.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Final
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from sinstats import data
+from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
 from sinstats.errors import ParameterError
 from sinstats.periods import CALENDAR_YEAR, FINANCIAL_YEAR, Period, parse_period
@@ -62,7 +63,8 @@ RECONCILIATION_REASONS: Final[Mapping[str, str]] = {
     ),
 }
 
-_RECONCILE_CATEGORIES: Final = ("Total", "Child death", "Serious harm", "Other")
+#: The Panel's figures compared: the natures of notification, total first.
+_RECONCILE_CATEGORIES: Final = data.NATURES
 _NEEDED_COLUMNS: Final = ("period", "period_kind", "measure", "value")
 
 
@@ -313,13 +315,13 @@ def reconcile(dfe: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
+@fill_doc
 def reconciliation(data_dir: DataDir = None) -> pd.DataFrame:
     """Return the reconciliation table with the reason codes as one text column.
 
     Parameters
     ----------
-    data_dir : path-like, optional
-        Data folder.
+    %(data_folder)s
 
     Returns
     -------
@@ -389,6 +391,24 @@ def _matched(table: pd.DataFrame) -> pd.DataFrame:
     return table[(same | equivalent) & (table["panel_measure"] == "number_notifications")]
 
 
+def _comparisons(rows: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """Iterate over the rows of :func:`_matched` as tuples, one per comparison.
+
+    Each is the Panel period, category, qualifier (``""`` when there is none), Panel figure, DfE
+    period and DfE figure (the figures as floats).
+    """
+    return zip(
+        rows["panel_period"],
+        rows["category"],
+        rows["panel_qualifier"].fillna(""),
+        rows["panel_value"].astype(float),
+        rows["dfe_period"],
+        rows["dfe_value"].astype(float),
+        strict=True,
+    )
+
+
+@fill_doc
 def comparison_chart(
     table: pd.DataFrame, conf_level: float = 0.95, method: str = "exact"
 ) -> plots.Chart:
@@ -399,8 +419,7 @@ def comparison_chart(
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        The output of :func:`reconciliation`.
+    %(reconciliation_table)s
     conf_level : float, default 0.95
         Level of the intervals.
     method : str, default "exact"
@@ -416,15 +435,7 @@ def comparison_chart(
     est: list[float] = []
     lo: list[float] = []
     hi: list[float] = []
-    for period, category, qualifier, pv, dp, dv in zip(
-        rows["panel_period"],
-        rows["category"],
-        rows["panel_qualifier"].fillna(""),
-        rows["panel_value"].astype(float),
-        rows["dfe_period"],
-        rows["dfe_value"].astype(float),
-        strict=True,
-    ):
+    for period, category, qualifier, pv, dp, dv in _comparisons(rows):
         label = f"{period} {str(category).lower()}"
         for who, value, exact in (
             ("Panel", pv, not qualifier),
@@ -454,13 +465,16 @@ def comparison_chart(
     )
 
 
+@fill_doc
 def summary(table: pd.DataFrame) -> str:
     """Say in words how far the two sources differ where they can be compared.
 
+    Only like-for-like rows are compared: the same April-March period, or a calendar year and
+    its estimate from DfE's years.
+
     Parameters
     ----------
-    table : pandas.DataFrame
-        The output of :func:`reconciliation`.
+    %(reconciliation_table)s
 
     Returns
     -------
@@ -469,15 +483,7 @@ def summary(table: pd.DataFrame) -> str:
     """
     rows = _matched(table)
     parts = []
-    for period, category, qualifier, pv, dp, dv in zip(
-        rows["panel_period"],
-        rows["category"],
-        rows["panel_qualifier"].fillna(""),
-        rows["panel_value"].astype(float),
-        rows["dfe_period"],
-        rows["dfe_value"].astype(float),
-        strict=True,
-    ):
+    for period, category, qualifier, pv, dp, dv in _comparisons(rows):
         basis = "DfE's estimate for the calendar year" if "equivalent" in str(dp) else "DfE"
         qual = "over " if qualifier else ""
         parts.append(
@@ -498,13 +504,13 @@ def summary(table: pd.DataFrame) -> str:
     return text
 
 
+@fill_doc
 def key_figures(table: pd.DataFrame) -> list[KeyFigure]:
     """Return notebook 04's key figure: the latest same-period comparison of totals.
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        The output of :func:`reconciliation`.
+    %(reconciliation_table)s
 
     Returns
     -------

@@ -16,12 +16,14 @@ import numpy as np
 import pandas as pd
 
 from sinstats import data
+from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
+from sinstats.analyses._helpers import count_and_rate
 from sinstats.periods import parse_period
 from sinstats.present.key_figures import KeyFigure
 from sinstats.present.tables import Column, Display
 from sinstats.present.words import count_text, join_words, number_text, p_text
-from sinstats.stats import intervals, trends
+from sinstats.stats import trends
 
 #: Breaks in the series, each drawn before the year named: ``(year, label)``.
 SERIES_BREAKS: Final[tuple[tuple[str, str], ...]] = (
@@ -39,6 +41,7 @@ FAMILIES: Final[tuple[str, ...]] = ("poisson", "quasipoisson", "negbin")
 DFE_START: Final = "2018-19"
 
 
+@fill_doc
 def series_intervals(
     nature: str = "Total",
     *,
@@ -57,11 +60,9 @@ def series_intervals(
     start, end : str, optional
         First and last years (default 2014-15 to the latest).
     conf_level : float, default 0.95
-        Confidence level.
-    method : str, default "exact"
-        Poisson interval method.
-    data_dir : path-like, optional
-        Data folder.
+        Level of the count and rate intervals.
+    %(count_method)s
+    %(data_folder)s
 
     Returns
     -------
@@ -80,30 +81,13 @@ def series_intervals(
             "period": r.period,
             "period_label": r.period_label,
             "series": r.series,
-            "count": count,
-            "lower": math.nan,
-            "upper": math.nan,
-            "population": pop.value,
-            "population_mid_year": pop.mid_year,
-            "rate": math.nan,
-            "rate_lower": math.nan,
-            "rate_upper": math.nan,
+            **count_and_rate(count, pop, conf_level, method),
             "method": method,
             "conf_level": conf_level,
             "note": str(r.note) if math.isnan(count) else "",
         }
-        if not math.isnan(count):
-            ci = intervals.poisson_ci(int(count), conf_level, method)
-            rate = intervals.rate_ci(int(count), pop.value, data.PER, conf_level, method)
-            row.update(
-                lower=float(ci.lower),
-                upper=float(ci.upper),
-                rate=float(rate.estimate),
-                rate_lower=float(rate.lower),
-                rate_upper=float(rate.upper),
-            )
-            if pop.mid_year != parse_period(str(r.period)).start_year:
-                row["note"] = pop.note
+        if not math.isnan(count) and pop.mid_year != parse_period(str(r.period)).start_year:
+            row["note"] = pop.note
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -185,18 +169,19 @@ def fitted_counts(
     return np.asarray(mu, dtype=float)
 
 
+@fill_doc
 def trend_table(fits: dict[str, trends.TrendResult]) -> pd.DataFrame:
     """Tabulate the fits (one row each) with ``method``, ``conf_level`` and ``note`` columns.
 
     Parameters
     ----------
-    fits : dict of str to TrendResult
-        The fits of :func:`fit_all`.
+    %(trend_fits)s
 
     Returns
     -------
     pandas.DataFrame
-        :func:`sinstats.stats.trends.trend_table` of every fit.
+        :func:`sinstats.stats.trends.trend_table` of every fit, with ``fitted_to`` (counts or
+        rates) after the label.
     """
     table = trends.trend_table(fits)
     parts = table["label"].str.split(", ", n=1, expand=True)
@@ -224,6 +209,7 @@ trend_display = Display(
 )
 
 
+@fill_doc
 def preferred_fit(fits: dict[str, trends.TrendResult], fitted_to: str = "rates") -> str:
     """Return the key of the fit to report for ``fitted_to``.
 
@@ -232,8 +218,7 @@ def preferred_fit(fits: dict[str, trends.TrendResult], fitted_to: str = "rates")
 
     Parameters
     ----------
-    fits : dict of str to TrendResult
-        The fits of :func:`fit_all`.
+    %(trend_fits)s
     fitted_to : str, default "rates"
         ``"rates"`` (counts with the child population as exposure) or ``"counts"``.
 
@@ -247,15 +232,13 @@ def preferred_fit(fits: dict[str, trends.TrendResult], fitted_to: str = "rates")
     return f"{fitted_to}, {family}"
 
 
+@fill_doc
 def trend_conclusion(fits: dict[str, trends.TrendResult], series: pd.DataFrame) -> str:
     """Say in plain words what the trend fits show, and where they disagree.
 
     Parameters
     ----------
-    fits : dict
-        From :func:`trend_fits`.
-    series : pandas.DataFrame
-        From :func:`series_intervals` (for the years and the gaps).
+    %(fits_and_series)s
 
     Returns
     -------
@@ -315,6 +298,7 @@ def trend_conclusion(fits: dict[str, trends.TrendResult], series: pd.DataFrame) 
     return " ".join(sentences)
 
 
+@fill_doc
 def trend_lines(
     fits: dict[str, trends.TrendResult], series: pd.DataFrame
 ) -> list[tuple[str, np.ndarray]]:
@@ -326,14 +310,12 @@ def trend_lines(
 
     Parameters
     ----------
-    fits : dict of str to TrendResult
-        The fits of :func:`fit_all`.
-    series : pandas.DataFrame
-        The output of :func:`series_intervals`.
+    %(fits_and_series)s
 
     Returns
     -------
     list of (str, numpy.ndarray)
+        Each line's legend label and its expected count for every year of ``series``.
     """
     lines = [
         ("Poisson / quasi-Poisson trend", fitted_counts(fits["counts, poisson"], series)),
@@ -347,15 +329,13 @@ def trend_lines(
     return lines
 
 
+@fill_doc
 def trend_key_figures(fits: dict[str, trends.TrendResult], series: pd.DataFrame) -> list[KeyFigure]:
     """Return the key figures of the trend notebook.
 
     Parameters
     ----------
-    fits : dict of str to TrendResult
-        The fits of :func:`fit_all`.
-    series : pandas.DataFrame
-        The output of :func:`series_intervals`.
+    %(fits_and_series)s
 
     Returns
     -------
@@ -370,18 +350,17 @@ def trend_key_figures(fits: dict[str, trends.TrendResult], series: pd.DataFrame)
     last = have.iloc[-1]
     level = f"{100 * r.conf_level:g}%"
     return [
-        KeyFigure(
+        KeyFigure.from_row(
+            last,
+            "count",
             name="latest_total",
             label=f"Notifications, {last['period']}",
-            value=float(last["count"]),
             text=(
                 f"{count_text(float(last['count']))} notifications in {last['period']} "
                 f"({level} interval {number_text(float(last['lower']), 0)} to "
                 f"{number_text(float(last['upper']), 0)})"
             ),
             unit="count",
-            lower=float(last["lower"]),
-            upper=float(last["upper"]),
             conf_level=r.conf_level,
         ),
         KeyFigure(

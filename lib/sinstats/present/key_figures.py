@@ -158,6 +158,56 @@ class KeyFigure:
         return out
 
     @classmethod
+    def from_row(
+        cls,
+        row: Any,
+        column: str,
+        bounds: tuple[str, str] = ("lower", "upper"),
+        *,
+        name: str,
+        label: str,
+        text: str,
+        unit: str,
+        conf_level: float | None = None,
+    ) -> KeyFigure:
+        """Make the key figure of one table row: a value and its interval, read by column name.
+
+        Parameters
+        ----------
+        row : mapping or pandas.Series
+            One row of an analysis table (anything indexed by column name).
+        column : str
+            The column of the value (``"count"``, ``"rate"``, ``"percent"``...).
+        bounds : (str, str), default ("lower", "upper")
+            The columns of the value's interval.
+        name, label, text, unit : str
+            As for :class:`KeyFigure`.
+        conf_level : float, optional
+            The interval's level; default the row's ``conf_level``.
+
+        Returns
+        -------
+        KeyFigure
+            With ``value``, ``lower`` and ``upper`` read from ``row`` as floats.
+
+        Raises
+        ------
+        ParameterError
+            As for :class:`KeyFigure` (e.g. an interval that does not contain its value).
+        """
+        lower, upper = bounds
+        return cls(
+            name=name,
+            label=label,
+            value=float(row[column]),
+            text=text,
+            unit=unit,
+            lower=float(row[lower]),
+            upper=float(row[upper]),
+            conf_level=float(row["conf_level"]) if conf_level is None else conf_level,
+        )
+
+    @classmethod
     def from_json(cls, record: Mapping[str, Any]) -> KeyFigure:
         """Rebuild a record from :meth:`as_json` output, validating it.
 

@@ -106,8 +106,18 @@ class NotebookSpec:
 NOTEBOOKS: Final[dict[str, NotebookSpec]] = {
     s.id: s
     for s in (
-        NotebookSpec("01", "01-annual-overview.ipynb", "Annual overview", SCOPE_YEAR),
-        NotebookSpec("02", "02-time-series-and-trend.ipynb", "Time series and trend", SCOPE_SERIES),
+        NotebookSpec(
+            "01",
+            "01-annual-overview.ipynb",
+            "Annual overview",
+            SCOPE_YEAR,
+        ),
+        NotebookSpec(
+            "02",
+            "02-time-series-and-trend.ipynb",
+            "Time series and trend",
+            SCOPE_SERIES,
+        ),
         NotebookSpec(
             "03",
             "03-what-the-numbers-measure.ipynb",
@@ -115,8 +125,18 @@ NOTEBOOKS: Final[dict[str, NotebookSpec]] = {
             SCOPE_YEAR,
             ("target", "seed", "n_draws"),
         ),
-        NotebookSpec("04", "04-panel-and-dfe.ipynb", "The Panel's and DfE's counts", SCOPE_LATEST),
-        NotebookSpec("05", "05-breakdowns-and-areas.ipynb", "Breakdowns and areas", SCOPE_REGIONS),
+        NotebookSpec(
+            "04",
+            "04-panel-and-dfe.ipynb",
+            "The Panel's and DfE's counts",
+            SCOPE_LATEST,
+        ),
+        NotebookSpec(
+            "05",
+            "05-breakdowns-and-areas.ipynb",
+            "Breakdowns and areas",
+            SCOPE_REGIONS,
+        ),
         NotebookSpec(
             "06",
             "06-verify-published-figures.ipynb",
@@ -143,14 +163,14 @@ class NotebookParams:
         Confidence level in (0, 1).
     method : str
         Interval method for counts and rates (a name in :data:`METHODS`).
-    share_method : str
-        Interval method for shares (Wilson unless given).
-    ratio_method : str
-        Interval method for rate ratios (exact unless given).
     data_dir : str or None
         Data folder; None means the project's ``data/``.
     output_dir : str or None
         Where tables and figures are written; None means display only.
+    share_method : str
+        Interval method for shares (Wilson unless given).
+    ratio_method : str
+        Interval method for rate ratios (exact unless given).
     seed, n_draws : int or None
         Simulation settings (notebooks that simulate).
     target : str or None
@@ -163,10 +183,10 @@ class NotebookParams:
     period: Period
     conf_level: float
     method: str
+    data_dir: str | None
+    output_dir: str | None
     share_method: str = "wilson"
     ratio_method: str = "exact"
-    data_dir: str | None = None
-    output_dir: str | None = None
     seed: int | None = None
     n_draws: int | None = None
     target: str | None = None
@@ -440,6 +460,26 @@ def check_claims_file(claims_file: object) -> str | None:
     return str(path.resolve())
 
 
+def _folder_name(name: str, value: object, if_empty: str) -> str | None:
+    """Return the folder a parameter names as text, None when it is None or empty.
+
+    Raises
+    ------
+    ParameterError
+        If the value is neither text nor a path; the message ends "leave it empty ``if_empty``".
+    """
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ParameterError(
+            f"{name} {_short(value)} is not a folder name; leave it empty {if_empty}"
+        )
+    text = os.fspath(value)
+    if not isinstance(text, str) or not text.strip():
+        return None
+    return text
+
+
 def check_data_dir(data_dir: object) -> str | None:
     """Return the data folder (None for the project's ``data/``) after checking it exists.
 
@@ -449,15 +489,8 @@ def check_data_dir(data_dir: object) -> str | None:
         If the value is not a string, the folder does not exist, or it holds no
         ``published/`` folder.
     """
-    if data_dir is None:
-        return None
-    if not isinstance(data_dir, (str, os.PathLike)):
-        raise ParameterError(
-            f"data_dir {_short(data_dir)} is not a folder name; leave it empty for the "
-            "project's data/ folder"
-        )
-    text = os.fspath(data_dir)
-    if not isinstance(text, str) or not text.strip():
+    text = _folder_name("data_dir", data_dir, "for the project's data/ folder")
+    if text is None:
         return None
     folder = Path(text).expanduser()
     if "\x00" in text or not folder.is_dir():
@@ -475,15 +508,8 @@ def check_data_dir(data_dir: object) -> str | None:
 
 def check_output_dir(output_dir: object) -> str | None:
     """Return the output folder (None: display only) after checking it is not a file."""
-    if output_dir is None:
-        return None
-    if not isinstance(output_dir, (str, os.PathLike)):
-        raise ParameterError(
-            f"output_dir {_short(output_dir)} is not a folder name; leave it empty to only "
-            "display results"
-        )
-    text = os.fspath(output_dir)
-    if not isinstance(text, str) or not text.strip():
+    text = _folder_name("output_dir", output_dir, "to only display results")
+    if text is None:
         return None
     folder = Path(text).expanduser()
     if "\x00" in text or (folder.exists() and not folder.is_dir()):
@@ -569,8 +595,8 @@ def validate(
     year: object,
     conf_level: object = 0.95,
     method: object = "exact",
-    data_dir: object = "",
-    output_dir: object = "",
+    data_dir: object = None,
+    output_dir: object = None,
     share_method: object = "wilson",
     ratio_method: object = "exact",
     seed: object = None,
@@ -590,8 +616,8 @@ def validate(
         Confidence level, a proportion in (0, 1).
     method : str
         Interval method for counts and rates (:data:`METHODS`).
-    data_dir, output_dir : str
-        Folders; empty means the project's ``data/`` and display only.
+    data_dir, output_dir : str, optional
+        Folders; empty or None means the project's ``data/`` and display only.
     share_method, ratio_method : str
         Interval methods for shares and rate ratios.
     seed, n_draws, target : optional
@@ -610,43 +636,34 @@ def validate(
         the order of the parameters cell, the cheap ones first.
     """
     spec = notebook_spec(notebook)
-    level = check_conf_level(conf_level)
-    name = check_method(method)
-    shares = check_share_method(share_method)
-    ratios = check_ratio_method(ratio_method)
-    folder = check_data_dir(data_dir)
-    out = check_output_dir(output_dir)
-    checked: dict[str, Callable[[object], Any]] = {
-        "target": lambda value: check_target(value, folder),
+    checked: dict[str, Any] = {  # in the order of the checks
+        "conf_level": check_conf_level(conf_level),
+        "method": check_method(method),
+        "share_method": check_share_method(share_method),
+        "ratio_method": check_ratio_method(ratio_method),
+        "data_dir": check_data_dir(data_dir),
+        "output_dir": check_output_dir(output_dir),
+    }
+    extra_checks: dict[str, Callable[[object], Any]] = {
+        "target": lambda value: check_target(value, checked["data_dir"]),
         "seed": check_seed,
         "n_draws": check_n_draws,
         "claims_file": check_claims_file,
     }
     given = {"target": target, "seed": seed, "n_draws": n_draws, "claims_file": claims_file}
-    extra: dict[str, Any] = {}
-    for key, check in checked.items():
+    for key, check in extra_checks.items():
         if key in spec.extra:
-            extra[key] = check(given[key])
+            checked[key] = check(given[key])
         elif given[key] is not None:
             raise ParameterError(
                 f"{key} is not a parameter of notebook {spec.name}; its parameters are "
                 f"{', '.join(spec.parameters)}"
             )
     try:
-        period = check_year(year, spec.id, folder, extra.get("target"))
+        period = check_year(year, spec.id, checked["data_dir"], checked.get("target"))
     except NoDataError as err:  # pragma: no cover - a data folder without a national total
         raise ParameterError(f"year {_short(year)}: {err}") from None
-    return NotebookParams(
-        notebook=spec.id,
-        period=period,
-        conf_level=level,
-        method=name,
-        share_method=shares,
-        ratio_method=ratios,
-        data_dir=folder,
-        output_dir=out,
-        **extra,
-    )
+    return NotebookParams(notebook=spec.id, period=period, **checked)
 
 
 def _short_traceback(

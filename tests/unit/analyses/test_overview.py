@@ -168,3 +168,19 @@ def test_key_figures_records() -> None:
     now, before = data.count("2015-16").value, data.count("2014-15").value
     assert change.value == now - before  # the difference, in counts
     assert change.ratio == pytest.approx(now / before)  # the ratio, on its own scale
+
+
+def test_every_public_name_is_reachable_through_overview() -> None:
+    from sinstats.analyses import _sensitivity
+
+    assert all(hasattr(overview, name) for name in overview.__all__)
+    for name in _sensitivity.__all__:  # the notebook calls overview.method_sensitivity etc.
+        assert getattr(overview, name) is getattr(_sensitivity, name)
+    assert overview.NATURES is data.NATURES
+
+
+def test_change_without_a_ratio_has_no_difference() -> None:
+    change = overview.change_from_previous("2018-19")  # 2017-18 was not published
+    assert change.ratio is None and change.significant is None
+    assert math.isnan(change.difference) and math.isnan(change.percent)
+    assert "2017-18 has no published figure" in change.text

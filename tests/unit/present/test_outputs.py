@@ -181,3 +181,17 @@ def test_text_columns_left_numbers_right() -> None:
     assert "#T_t_row0_col0, #T_t_row1_col0 {\n  text-align: left;\n}" in html
     for col in ("col1", "col2", "col3"):
         assert f"th.{col} {{" not in html and f"row0_{col}," not in html
+
+
+def test_key_figure_from_a_table_row() -> None:
+    row = {"rate": 2.9, "rate_lower": 2.6, "rate_upper": 3.3, "conf_level": 0.95}
+    record = KeyFigure.from_row(
+        row, "rate", ("rate_lower", "rate_upper"), name="rate", label="Rate", text="2.9", unit="u"
+    )
+    assert (record.value, record.lower, record.upper, record.conf_level) == (2.9, 2.6, 3.3, 0.95)
+    row90 = {"count": 10, "lower": 5, "upper": 17, "conf_level": 0.95}
+    other = KeyFigure.from_row(row90, "count", name="n", label="N", text="10", unit="count",
+                               conf_level=0.9)  # fmt: skip
+    assert other.conf_level == 0.9 and other.lower == 5.0
+    with pytest.raises(ParameterError, match="does not contain"):
+        KeyFigure.from_row({**row90, "count": 20}, "count", name="n", label="N", text="", unit="")

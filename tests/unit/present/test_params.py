@@ -58,7 +58,8 @@ def test_every_form_of_a_year_is_the_same_period(year: object) -> None:
         ({"year": "2026", "share_method": "wald"}, "share_method", "wilson"),
         ({"year": "2026", "ratio_method": "wald"}, "ratio_method", "exact, midp, score"),
         ({"year": "2026", "data_dir": "/no/such/folder"}, "data_dir", "empty"),
-        ({"year": "2026", "data_dir": 3}, "data_dir", "empty"),
+        ({"year": "2026", "data_dir": 3}, "data_dir", "empty for the project's data/ folder"),
+        ({"year": "2026", "output_dir": 3}, "output_dir", "empty to only display results"),
         ({"year": "2026", "seed": 1}, "seed", "year, conf_level, method, data_dir, output_dir"),
     ],
 )

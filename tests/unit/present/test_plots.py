@@ -169,3 +169,17 @@ def test_decorate_adds_title_labels_source() -> None:
 )
 def test_describe_series(values: list[float], expected: str) -> None:
     assert plots.describe_series(["a", "b", "c"], values, "x").endswith(expected)
+
+
+def test_the_package_re_exports_every_public_name_of_its_modules() -> None:
+    from sinstats.present.plots import alt_text, charts, render, statistical, style
+
+    assert sorted(plots.__all__) == sorted(set(plots.__all__))
+    for module in (alt_text, charts, render, statistical, style):
+        public = {
+            name
+            for name, value in vars(module).items()
+            if not name.startswith("_") and getattr(value, "__module__", None) == module.__name__
+        }
+        assert public <= set(plots.__all__), module.__name__
+    assert plots.funnel_plot.__module__ == "sinstats.present.plots.statistical"

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 #: Output formats of ``sinstats verify``.
-FORMATS: Final = ("table", "json", "markdown")
+FORMATS: Final[tuple[str, ...]] = ("table", "json", "markdown")
 
 #: Columns of :func:`verify_table`, in order.
 TABLE_COLUMNS: Final = (

@@ -144,12 +144,12 @@ class Claim:
         ``"over"``, ``"under"`` or ``"about"`` when the statement gave a bound.
     expect, reason : str or None
         The verdict the register expects, and why (for ``differs`` and ``cannot check``).
-    explanation, tolerance_note : str or None
-        Plain words shown with the result.
     interval_model : str or None
         ``"uncertainty"``: also report the :mod:`sinstats.stats.uncertainty` interval.
     model_target : str
         The uncertainty-model target (default :data:`DEFAULT_MODEL_TARGET`).
+    explanation, tolerance_note : str or None
+        Plain words shown with the result.
     file : str
         The claims file it came from.
     index : int
@@ -170,10 +170,10 @@ class Claim:
     qualifier: str | None = None
     expect: str | None = None
     reason: str | None = None
-    explanation: str | None = None
-    tolerance_note: str | None = None
     interval_model: str | None = None
     model_target: str = DEFAULT_MODEL_TARGET
+    explanation: str | None = None
+    tolerance_note: str | None = None
     file: str = "<claims>"
     index: int = 0
     line: int | None = None
