@@ -66,3 +66,38 @@ def test_sections_are_numpydoc_without_indentation() -> None:
     for name, text in _docstrings.SECTIONS.items():
         assert not text.startswith((" ", "\n")), name
         assert not text.endswith("\n"), name
+
+
+def _public_functions(package: str) -> list[tuple[str, object]]:
+    found = []
+    for module in _modules():
+        if not module.startswith(package) or "._" in module:
+            continue
+        mod = import_module(module)
+        for name, obj in vars(mod).items():
+            if name.startswith("_") or not inspect.isfunction(obj):
+                continue
+            if obj.__module__ == module:
+                found.append((f"{module}.{name}", obj))
+    return found
+
+
+@pytest.mark.parametrize("package", ["sinstats.analyses", "sinstats.stats", "sinstats.data"])
+def test_public_functions_document_parameters_returns_and_raises(package: str) -> None:
+    """Rendered docstrings (shared sections filled in) have the numpydoc sections they need."""
+    missing = []
+    for name, func in _public_functions(package):
+        doc = inspect.getdoc(func) or ""
+        signature = inspect.signature(func)  # type: ignore[arg-type]
+        if [p for p in signature.parameters if p not in ("self", "cls")] and (
+            "Parameters\n" not in doc
+        ):
+            missing.append(f"{name}: Parameters")
+        if signature.return_annotation not in ("None", None, inspect.Signature.empty) and not (
+            "Returns\n" in doc or "Yields\n" in doc
+        ):
+            missing.append(f"{name}: Returns")
+        source = inspect.getsource(func)  # type: ignore[arg-type]
+        if "\n    raise " in source.split('"""', 2)[-1] and "Raises\n" not in doc:
+            missing.append(f"{name}: Raises")
+    assert missing == [], "\n".join(missing)

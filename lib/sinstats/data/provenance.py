@@ -36,7 +36,17 @@ def record_read(path: PathLike, sha256: str) -> None:
 
 
 def sha256_bytes(raw: bytes) -> str:
-    """Return the hex SHA-256 of ``raw``: 64 lower-case hex digits."""
+    """Return the hex SHA-256 of ``raw``: 64 lower-case hex digits.
+
+    Parameters
+    ----------
+    raw : bytes
+        File content already in memory.
+
+    Returns
+    -------
+    str
+    """
     return hashlib.sha256(raw).hexdigest()
 
 

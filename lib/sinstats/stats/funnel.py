@@ -432,7 +432,18 @@ def additive_limits(
 
 
 def level_label(conf_level: float) -> str:
-    """Label of a level in column names and flags: ``0.95`` -> ``"95"``, ``0.998`` -> ``"99.8"``."""
+    """Label of a level in column names and flags: ``0.95`` -> ``"95"``, ``0.998`` -> ``"99.8"``.
+
+    Parameters
+    ----------
+    conf_level : float
+        A control-limit level.
+
+    Returns
+    -------
+    str
+        The level as a percentage without trailing zeros.
+    """
     return f"{100.0 * conf_level:.10g}"
 
 

@@ -175,6 +175,15 @@ def switch(
 def as_target(components: Target | Sequence[Component]) -> Target:
     """Return ``components`` as a validated :class:`Target`, components in model order.
 
+    Parameters
+    ----------
+    components : Target or sequence of Component
+        A target of the assumptions file, or components to combine ad hoc.
+
+    Returns
+    -------
+    Target
+
     Raises
     ------
     ParameterError

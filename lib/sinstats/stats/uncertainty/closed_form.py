@@ -156,7 +156,22 @@ class ClosedForm(NamedTuple):
 
 
 def closed_form_result(name: str, plan: Plan, levels: Sequence[float]) -> ClosedForm:
-    """Compute :func:`closed_form` for a validated plan (also used by :func:`simulate`)."""
+    """Compute :func:`closed_form` for a validated plan (also used by :func:`simulate`).
+
+    Parameters
+    ----------
+    name : str
+        The target's name, for the result.
+    plan : Plan
+        The validated model (:func:`~sinstats.stats.uncertainty._model.prepare`).
+    levels : sequence of float
+        Confidence levels of the intervals.
+
+    Returns
+    -------
+    ClosedForm
+        Garwood's exact interval where chance is the only source of doubt, else log-normal.
+    """
     lo, hi = plan.support
     rows: list[dict[str, object]] = []
 

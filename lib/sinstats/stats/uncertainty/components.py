@@ -657,5 +657,15 @@ KIND_CLASSES: Final[Mapping[str, type[Component]]] = {
 
 
 def component_order(comp: Component) -> int:
-    """Position of ``comp``'s kind in :data:`COMPONENT_KINDS` (the model's order)."""
+    """Position of ``comp``'s kind in :data:`COMPONENT_KINDS` (the model's order).
+
+    Parameters
+    ----------
+    comp : Component
+
+    Returns
+    -------
+    int
+        Used as a sort key, so components always combine in the same order.
+    """
     return COMPONENT_KINDS.index(comp.kind)

@@ -134,7 +134,22 @@ def observed_from_row(row: Mapping[str, Any] | pd.Series, label: str | None = No
 
 
 def as_observed(observed: Observed | float | int) -> Observed:
-    """Return ``observed`` as an :class:`Observed`; a bare number is an exact count."""
+    """Return ``observed`` as an :class:`Observed`; a bare number is an exact count.
+
+    Parameters
+    ----------
+    observed : Observed, int or float
+        The published figure.
+
+    Returns
+    -------
+    Observed
+
+    Raises
+    ------
+    ParameterError
+        If ``observed`` is neither a number nor an :class:`Observed`.
+    """
     if isinstance(observed, Observed):
         return observed
     if not is_number(observed):

@@ -179,7 +179,22 @@ def _combine(count: FloatArray | float, factors: Mapping[str, FloatArray | float
 
 
 def total_draws(plan: Plan, n: int, seed: int) -> FloatArray:
-    """Draws of the target with every enabled component varying (used by the tornado too)."""
+    """Draws of the target with every enabled component varying (used by the tornado too).
+
+    Parameters
+    ----------
+    plan : Plan
+        The validated model.
+    n : int
+        Number of draws.
+    seed : int
+        Seed of the random streams (one independent stream per component kind).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n`` draws of the target quantity.
+    """
     streams = _streams(seed)
     lam, _ = _count_draws(plan, streams, n)
     factors = {c.kind: c.draw(streams[c.kind], n) for c in plan.factors}
