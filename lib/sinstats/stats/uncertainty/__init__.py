@@ -94,12 +94,22 @@ from sinstats.stats.uncertainty.components import (
     Rounding,
     Timing,
 )
-from sinstats.stats.uncertainty.observed import Observed, observed_from_row
+from sinstats.stats.uncertainty.observed import BASES, DATINGS, Observed, observed_from_row
+from sinstats.stats.uncertainty.registry import KIND_CLASSES
 from sinstats.stats.uncertainty.sensitivity import tornado
-from sinstats.stats.uncertainty.simulation import UncertaintyResult, garwood_draws, simulate
+from sinstats.stats.uncertainty.shares import Base, Breakdown, HierarchicalShare, NarrowMapping
+from sinstats.stats.uncertainty.simulation import (
+    UncertaintyResult,
+    garwood_draws,
+    realised_counts,
+    simulate,
+)
 
 __all__ = [
     "ASSUMPTION",
+    "BASES",
+    "DATINGS",
+    "KIND_CLASSES",
     "COMPONENT_KINDS",
     "DEFAULT_CONF_LEVELS",
     "DEFAULT_SEED",
@@ -108,9 +118,13 @@ __all__ = [
     "RAG_RATINGS",
     "Ascertainment",
     "Assumptions",
+    "Base",
+    "Breakdown",
     "Chance",
     "Component",
     "Definition",
+    "HierarchicalShare",
+    "NarrowMapping",
     "Observed",
     "Revision",
     "Rounding",
@@ -122,6 +136,7 @@ __all__ = [
     "garwood_draws",
     "load_assumptions",
     "observed_from_row",
+    "realised_counts",
     "simulate",
     "switch",
     "tornado",
