@@ -94,7 +94,13 @@ from sinstats.stats.uncertainty.components import (
     Rounding,
     Timing,
 )
-from sinstats.stats.uncertainty.observed import BASES, DATINGS, Observed, observed_from_row
+from sinstats.stats.uncertainty.observed import (
+    BASES,
+    DATINGS,
+    Observed,
+    figure_base,
+    observed_from_row,
+)
 from sinstats.stats.uncertainty.registry import KIND_CLASSES
 from sinstats.stats.uncertainty.sensitivity import tornado
 from sinstats.stats.uncertainty.shares import Base, Breakdown, HierarchicalShare, NarrowMapping
@@ -133,6 +139,7 @@ __all__ = [
     "Timing",
     "UncertaintyResult",
     "closed_form",
+    "figure_base",
     "garwood_draws",
     "load_assumptions",
     "observed_from_row",

@@ -34,6 +34,27 @@ SERIES_BASES: Final = {
 }
 
 
+#: The base and dating of each shipped dataset's counts.
+DATASET_BASES: Final = {"panel_notifications": ("panel", "incident")}
+
+
+def figure_base(dataset: str) -> tuple[str, str]:
+    """Return the base and dating of a count from ``dataset`` (DfE's unless the Panel's).
+
+    Parameters
+    ----------
+    dataset : str
+        A dataset name of :func:`sinstats.data.list_datasets`.
+
+    Returns
+    -------
+    tuple of str
+        ``(base, dated_by)``: ``("panel", "incident")`` for the Panel's annual-report figures,
+        else ``("dfe", "receipt")``.
+    """
+    return DATASET_BASES.get(dataset, ("dfe", "receipt"))
+
+
 @dataclass(frozen=True)
 class Observed:
     """A published figure, with what is known about how it was rounded or withheld.
