@@ -113,8 +113,12 @@ def evidence_table(data_dir: DataDir = None) -> pd.DataFrame:
                 "url": _url(ev, source_id),
             }
         )
-    lo = _value(ev, "BRANDON_SIDEBOTHAM_2012", "directly_caused_deaths_per_year_low", "2009-04/2011-03")
-    hi = _value(ev, "BRANDON_SIDEBOTHAM_2012", "directly_caused_deaths_per_year_high", "2009-04/2011-03")
+    lo = _value(
+        ev, "BRANDON_SIDEBOTHAM_2012", "directly_caused_deaths_per_year_low", "2009-04/2011-03"
+    )
+    hi = _value(
+        ev, "BRANDON_SIDEBOTHAM_2012", "directly_caused_deaths_per_year_high", "2009-04/2011-03"
+    )
     rows.append(
         {
             "estimate": "Brandon et al. 2012, directly caused",
@@ -132,7 +136,9 @@ def evidence_table(data_dir: DataDir = None) -> pd.DataFrame:
         }
     )
     total = _value(ev, "SIDEBOTHAM_2011", "fatal_maltreatment_cases", "2005-04/2009-03")
-    related = _value(ev, "SIDEBOTHAM_2011_ADC", "deaths_related_not_directly_caused", "2005-04/2009-03")
+    related = _value(
+        ev, "SIDEBOTHAM_2011_ADC", "deaths_related_not_directly_caused", "2005-04/2009-03"
+    )
     direct = (total - related) / 4
     rows.append(
         {
@@ -150,7 +156,9 @@ def evidence_table(data_dir: DataDir = None) -> pd.DataFrame:
             "url": _url(ev, "SIDEBOTHAM_2011"),
         }
     )
-    notified = _value(ev, "SIDEBOTHAM_2016_ADC", "maltreatment_fatalities_notified", "2011-04/2013-12")
+    notified = _value(
+        ev, "SIDEBOTHAM_2016_ADC", "maltreatment_fatalities_notified", "2011-04/2013-12"
+    )
     d59 = _value(ev, "SIDEBOTHAM_2016_ADC", "deaths_directly_caused", "2011-04/2013-12")
     c112 = _value(ev, "SIDEBOTHAM_2016_ADC", "deaths_classified_within_family", "2011-04/2013-12")
     out6 = _value(ev, "SIDEBOTHAM_2016_ADC", "deaths_perpetrated_outside_family", "2011-04/2013-12")
@@ -204,7 +212,9 @@ def implied_ascertainment(data_dir: DataDir = None) -> pd.DataFrame:
     notified = float(table.loc["Sidebotham et al. 2016, directly caused", "per_year_low"])
     b_lo = float(table.loc["Brandon et al. 2012, directly caused", "per_year_low"])
     b_hi = float(table.loc["Brandon et al. 2012, directly caused", "per_year_high"])
-    parents = _value(ev, "BBC_2017_HOMICIDE", "homicide_victims_killed_by_parent_or_step_parent", "2015-16")
+    parents = _value(
+        ev, "BBC_2017_HOMICIDE", "homicide_victims_killed_by_parent_or_step_parent", "2015-16"
+    )
     share16 = _adjustment(ev, 2016, data_dir).england_share
     parents_eng = parents * share16
     # Ofsted 2015-16: 11% of 171 death notifications (18 or 19: both round to 11%).
@@ -399,7 +409,12 @@ def leave_one_out(
         comps = tuple(variant if c is share else c for c in target.components)
         tgt = dataclasses.replace(target, components=comps)
         res = uncertainty.simulate(
-            observed, tgt, n_draws=n_draws, seed=seed, conf_levels=(conf_level,), quantity="realised"
+            observed,
+            tgt,
+            n_draws=n_draws,
+            seed=seed,
+            conf_levels=(conf_level,),
+            quantity="realised",
         )
         lo, hi = res.interval(conf_level)
         if name == "none":

@@ -139,8 +139,10 @@ def make_plan(observed: Observed, target: Target, quantity: str = "rate") -> Pla
             f"the share '{definition.name}' is fitted to breakdowns on another base: the "
             "target needs a base component to map them"
         )
-    if base is not None and not converts and not (
-        isinstance(definition, HierarchicalShare) and definition.needs_base()
+    if (
+        base is not None
+        and not converts
+        and not (isinstance(definition, HierarchicalShare) and definition.needs_base())
     ):
         skipped.append(
             (base.name, "the share and the figure are on the same base: nothing to convert")

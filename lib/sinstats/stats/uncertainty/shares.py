@@ -480,9 +480,7 @@ def make_mapping(component: str, raw: object) -> NarrowMapping | None:
             component, "narrow_mapping.count", f"{c!r} of {o!r}: whole numbers, 0 <= count <= of"
         )
     if not (raw["source"] == ASSUMPTION or _is_url(raw["source"])):
-        raise ComponentError(
-            component, "narrow_mapping.source", "a URL, or the word 'assumption'"
-        )
+        raise ComponentError(component, "narrow_mapping.source", "a URL, or the word 'assumption'")
     if raw["rag"] not in RAG_RATINGS:
         raise ComponentError(
             component, "narrow_mapping.rag", f"{raw['rag']!r}: one of {', '.join(RAG_RATINGS)}"

@@ -566,7 +566,11 @@ def simulate(
     lam, x = _count_draws(plan, streams, n)
     factor_draws, m = _factor_draws(plan, streams, n)
     realised = plan.quantity == "realised"
-    total = _realised_total(plan, streams, x, factor_draws, n) if realised else _combine(lam, factor_draws)
+    total = (
+        _realised_total(plan, streams, x, factor_draws, n)
+        if realised
+        else _combine(lam, factor_draws)
+    )
     alone = _alone_draws(plan, streams, n, lam, x, factor_draws, m)
 
     name = target.name
