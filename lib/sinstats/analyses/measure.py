@@ -19,15 +19,6 @@ from typing import NamedTuple
 import pandas as pd
 
 from sinstats import data, paths
-from sinstats.analyses._triangulation import (
-    evidence_table,
-    implied_ascertainment,
-    leave_one_out,
-    leave_one_out_display,
-    triangulation_chart,
-    triangulation_display,
-    triangulation_table,
-)
 from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
 from sinstats.periods import parse_period

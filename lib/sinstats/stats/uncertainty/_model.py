@@ -60,7 +60,7 @@ class Plan:
         return tuple(sorted([*comps, *factors], key=component_order))
 
     def factor(self, kind: str) -> Component | None:
-        """The enabled factor of ``kind`` (None if absent)."""
+        """Return the enabled factor of ``kind`` (None if absent)."""
         return next((c for c in self.factors if c.kind == kind), None)
 
     def point(self) -> float:

@@ -126,7 +126,7 @@ class Assumptions:
 
 
 def _default(comp: Component) -> float:
-    """The default shown in the log: the central value (for a base conversion, of ``w``)."""
+    """Return the default shown in the log: the central value (for a base conversion, of ``w``)."""
     extra = getattr(comp, "central_extra", None)
     return float(extra()) if comp.kind == "base" and extra is not None else comp.central()
 
@@ -153,7 +153,7 @@ def link_components(components: Sequence[Component]) -> tuple[Component, ...]:
 
 
 def _base_text(comp: Component) -> str:
-    """The base a share was measured on, or the bases a conversion joins ("" otherwise)."""
+    """Return the base a share was measured on, or the bases a conversion joins ("" otherwise)."""
     if comp.kind == "definition":
         return str(getattr(comp, "base", ""))
     if comp.kind == "base":

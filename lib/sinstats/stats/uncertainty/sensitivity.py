@@ -41,7 +41,7 @@ def _scenario_plans(plan: Plan, comp: Component) -> tuple[Plan, Plan, float, flo
 
 
 def _relink(comp: Component, base: Component | None) -> Component:
-    """A hierarchical share told the (moved) base component's centre and support."""
+    """Return a hierarchical share told the (moved) base component's centre and support."""
     with_base = getattr(comp, "with_base", None)
     return with_base(base) if with_base is not None else comp
 

@@ -150,7 +150,7 @@ class Base(Component):
         object.__setattr__(self, "range_", rg)
 
     def central_extra(self) -> float:
-        """The central value of ``w`` (its mean, or the fixed value)."""
+        """Return the central value of ``w`` (its mean, or the fixed value)."""
         if self.extra_share is not None:
             return float(self.extra_share)
         assert self.extra_alpha is not None and self.extra_beta is not None
@@ -161,7 +161,7 @@ class Base(Component):
         return self.panel_count + 0.5, self.dfe_count - self.panel_count + 0.5
 
     def ratio(self) -> float:
-        """The published ratio of the Panel's to DfE's death counts in the overlap."""
+        """Return the published ratio of the Panel's to DfE's death counts in the overlap."""
         assert self.panel_count is not None and self.dfe_count is not None
         return self.panel_count / self.dfe_count
 
@@ -226,7 +226,7 @@ class Base(Component):
         return mean, float(np.sum(jw * (logm - mean) ** 2))
 
     def converts(self, observed: Observed, share_base: str) -> bool:
-        """True if a share on ``share_base`` must be converted for ``observed``."""
+        """Return True if a share on ``share_base`` must be converted for ``observed``."""
         return share_base == self.share_base and observed.base == self.figure_base
 
     def applicability(self) -> str:  # noqa: D102
@@ -428,7 +428,7 @@ class NarrowMapping:
     rationale: str
 
     def beta(self) -> tuple[float, float]:
-        """The Beta parameters of ``q``."""
+        """Return the Beta parameters of ``q``."""
         return self.count + 0.5, self.of - self.count + 0.5
 
     def nodes(self) -> FloatArray:
@@ -438,7 +438,7 @@ class NarrowMapping:
         return np.asarray(stats.beta.ppf(u, a, b), dtype=np.float64)
 
     def central(self) -> float:
-        """The median node of ``q``."""
+        """Return the median node of ``q``."""
         return float(self.nodes()[_Q_NODES // 2])
 
 
@@ -529,7 +529,7 @@ class Fit:
 
 
 def between_year_sd(mu: FloatArray, phi: FloatArray) -> FloatArray:
-    """Standard deviation of ``logit(s)`` for ``s ~ Beta(mu phi, (1 - mu) phi)`` (exact).
+    """Return the standard deviation of ``logit(s)`` for ``s ~ Beta(mu phi, (1 - mu) phi)`` (exact).
 
     ``Var(log s - log(1 - s)) = trigamma(a) + trigamma(b)`` for ``s ~ Beta(a, b)``.
     """
@@ -717,15 +717,15 @@ class HierarchicalShare(Definition):
     # -- the fit ---------------------------------------------------------------------------
 
     def fit_breakdowns(self) -> tuple[Breakdown, ...]:
-        """The breakdowns that enter the fit."""
+        """Return the breakdowns that enter the fit."""
         return tuple(bd for bd in self.breakdowns if bd.role == "fit")
 
     def needs_base(self) -> bool:
-        """True if a breakdown in the fit was measured on another base than the share's."""
+        """Return True if a breakdown in the fit was measured on another base than the share's."""
         return any(bd.base != self.base for bd in self.fit_breakdowns())
 
     def fit(self, m_support: tuple[float, float] | None = None) -> Fit:
-        """The grid posterior for base-factor nodes spanning ``m_support`` (cached).
+        """Return the grid posterior for base-factor nodes spanning ``m_support`` (cached).
 
         Parameters
         ----------
@@ -745,7 +745,7 @@ class HierarchicalShare(Definition):
         return _cached_fit(self, nodes)
 
     def mapping_factor(self, bd: Breakdown, m: float = 1.0) -> float:
-        """The central factor ``c`` that maps breakdown ``bd`` to the target on this base."""
+        """Return the central factor ``c`` that maps breakdown ``bd`` to the target on this base."""
         c = 1.0
         if bd.definition == "narrow":
             assert self.narrow_mapping is not None
@@ -778,7 +778,7 @@ class HierarchicalShare(Definition):
         return pd.DataFrame(rows)
 
     def without(self, name: str) -> HierarchicalShare:
-        """A copy in which breakdown ``name`` is only a check (for leave-one-out)."""
+        """Return a copy in which breakdown ``name`` is only a check (for leave-one-out)."""
         if name not in {bd.name for bd in self.breakdowns}:
             raise self._bad("breakdowns", f"no breakdown named {name!r}")
         kept = tuple(
@@ -801,13 +801,13 @@ class HierarchicalShare(Definition):
         return float(fit.means[iq, im])
 
     def with_base(self, base: Component | None) -> HierarchicalShare:
-        """A copy that knows the base component's central value and support."""
+        """Return a copy that knows the base component's central value and support."""
         if not isinstance(base, Base) or not self.needs_base():
             return self
         return dataclasses.replace(self, default_m=base.central(), default_support=base.support())
 
     def mean_at(self, m: FloatArray) -> FloatArray:
-        """The share's predictive mean at the central ``q`` as a function of the base factor."""
+        """Return the share's predictive mean at the central ``q``, by base factor ``m``."""
         fit = self.fit(self.default_support)
         iq = fit.q_nodes.size // 2
         idx = fit.nearest(np.asarray(m, dtype=np.float64), fit.m_nodes)
@@ -835,8 +835,8 @@ class HierarchicalShare(Definition):
         mean, var = self._moments()
         return max(mean * (1 - mean) / var - 1, 1e-6)
 
-    def at(self, value: float) -> Component:  # noqa: D102
-        """A plain Beta share with mean ``value`` and the predictive's spread (tornado)."""
+    def at(self, value: float) -> Component:
+        """Return a plain Beta share with mean ``value`` and the predictive's spread (tornado)."""
         c = self.concentration()
         return Definition(
             name=self.name,

@@ -219,7 +219,7 @@ def realised_counts(
     split_rng: np.random.Generator,
     unnotified_rng: np.random.Generator,
 ) -> FloatArray:
-    r"""This year's number: notified deaths split by cause, plus the deaths never notified.
+    r"""Draw this year's number: notified deaths split by cause, plus those never notified.
 
     Parameters
     ----------
