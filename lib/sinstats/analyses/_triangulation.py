@@ -147,7 +147,7 @@ def evidence_table(data_dir: DataDir = None) -> pd.DataFrame:
             "period": "April 2005 to March 2009",
             "geography": "England",
             "age": "0 to 17",
-            "published": f"{total:.0f} cases in 4 years, {related:.0f} related, not directly caused",
+            "published": f"{total:.0f} cases in 4 years, {related:.0f} not directly caused",
             "adjustment": f"({total:.0f} - {related:.0f}) / 4 years",
             "per_year_low": direct,
             "per_year_high": direct,
