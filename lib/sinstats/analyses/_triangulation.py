@@ -26,6 +26,11 @@ from sinstats.present.tables import Column, Display
 from sinstats.stats import uncertainty
 
 
+def _f(value: object) -> float:
+    """Return a table cell as a float."""
+    return float(value)  # type: ignore[arg-type]
+
+
 def _evidence(data_dir: DataDir = None) -> pd.DataFrame:
     return data.load("external_evidence", data_dir)
 
@@ -209,9 +214,9 @@ def implied_ascertainment(data_dir: DataDir = None) -> pd.DataFrame:
     """
     ev = _evidence(data_dir)
     table = evidence_table(data_dir).set_index("estimate")
-    notified = float(table.loc["Sidebotham et al. 2016, directly caused", "per_year_low"])
-    b_lo = float(table.loc["Brandon et al. 2012, directly caused", "per_year_low"])
-    b_hi = float(table.loc["Brandon et al. 2012, directly caused", "per_year_high"])
+    notified = _f(table.loc["Sidebotham et al. 2016, directly caused", "per_year_low"])
+    b_lo = _f(table.loc["Brandon et al. 2012, directly caused", "per_year_low"])
+    b_hi = _f(table.loc["Brandon et al. 2012, directly caused", "per_year_high"])
     parents = _value(
         ev, "BBC_2017_HOMICIDE", "homicide_victims_killed_by_parent_or_step_parent", "2015-16"
     )
@@ -294,12 +299,12 @@ def triangulation_table(
             )
         res = cache[key]
         lo, hi = res.interval(conf_level)
-        inside = lo <= float(r.per_year_low) and float(r.per_year_high) <= hi
+        inside = lo <= _f(r.per_year_low) and _f(r.per_year_high) <= hi
         rows.append(
             {
                 "estimate": r.estimate,
-                "per_year_low": float(r.per_year_low),
-                "per_year_high": float(r.per_year_high),
+                "per_year_low": _f(r.per_year_low),
+                "per_year_high": _f(r.per_year_high),
                 "compare_year": year,
                 "model_quantity": "notified target deaths" if notified else "target deaths",
                 "model_central": res.median,
@@ -345,16 +350,16 @@ def triangulation_chart(table: pd.DataFrame, conf_level: float) -> plots.Chart:
     labels, est, lows, highs, groups = [], [], [], [], []
     for r in table.itertuples(index=False):
         labels.append(str(r.estimate))
-        mid = (float(r.per_year_low) + float(r.per_year_high)) / 2
+        mid = (_f(r.per_year_low) + _f(r.per_year_high)) / 2
         est.append(mid)
-        same = float(r.per_year_low) == float(r.per_year_high)
-        lows.append(math.nan if same else float(r.per_year_low))
-        highs.append(math.nan if same else float(r.per_year_high))
+        same = _f(r.per_year_low) == _f(r.per_year_high)
+        lows.append(math.nan if same else _f(r.per_year_low))
+        highs.append(math.nan if same else _f(r.per_year_high))
         groups.append("independent estimate")
         labels.append(f"model, {r.compare_year} ({r.model_quantity})")
-        est.append(float(r.model_central))
-        lows.append(float(r.model_lower))
-        highs.append(float(r.model_upper))
+        est.append(_f(r.model_central))
+        lows.append(_f(r.model_lower))
+        highs.append(_f(r.model_upper))
         groups.append("model")
     return plots.interval_chart(
         labels,

@@ -18,6 +18,7 @@ from sinstats.stats.uncertainty._model import Plan, check_n_draws, check_seed, p
 from sinstats.stats.uncertainty.assumptions import DEFAULT_SEED, Target
 from sinstats.stats.uncertainty.components import Component, Rounding
 from sinstats.stats.uncertainty.observed import Observed
+from sinstats.stats.uncertainty.shares import Base
 from sinstats.stats.uncertainty.simulation import total_draws
 
 
@@ -34,7 +35,7 @@ def _scenario_plans(plan: Plan, comp: Component) -> tuple[Plan, Plan, float, flo
     for value in rng_:
         new = comp.at(value)
         swapped = tuple(new if f is comp else f for f in plan.factors)
-        base = new if comp is plan.base else plan.base
+        base = new if comp is plan.base and isinstance(new, Base) else plan.base
         swapped = tuple(_relink(f, base) for f in swapped)
         plans.append(dataclasses.replace(plan, factors=swapped, base=base))
     return plans[0], plans[1], rng_[0], rng_[1], comp.range_parameter

@@ -184,7 +184,7 @@ class Base(Component):
         if self.extra_share is not None:
             w: FloatArray | float = float(self.extra_share)
         else:
-            w = rng.beta(self.extra_alpha, self.extra_beta, size=n)
+            w = rng.beta(float(self.extra_alpha or 1.0), float(self.extra_beta or 1.0), size=n)
         return np.asarray(r + (1 - r) * w, dtype=np.float64)
 
     def support(self) -> tuple[float, float]:

@@ -667,7 +667,7 @@ def _alone_draws(
         expected = plan.count_central * mult * share
         if p < 1 and expected > 0:
             u = streams["unnotified_alone"].negative_binomial(expected, p, size=n)
-            alone["unnotified"] = expected + u
+            alone["unnotified"] = np.asarray(expected + u, dtype=np.float64)
         else:
             alone["unnotified"] = np.full(n, expected / p)
     order = {c.name: i for i, c in enumerate(plan.enabled)}
