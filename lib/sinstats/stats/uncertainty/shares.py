@@ -531,7 +531,15 @@ class Fit:
 def between_year_sd(mu: FloatArray, phi: FloatArray) -> FloatArray:
     """Return the standard deviation of ``logit(s)`` for ``s ~ Beta(mu phi, (1 - mu) phi)`` (exact).
 
-    ``Var(log s - log(1 - s)) = trigamma(a) + trigamma(b)`` for ``s ~ Beta(a, b)``.
+    Parameters
+    ----------
+    mu, phi : ndarray
+        Mean and concentration of the Beta distribution.
+
+    Returns
+    -------
+    ndarray
+        ``sqrt(trigamma(a) + trigamma(b))``: ``Var(log s - log(1 - s))`` for ``s ~ Beta(a, b)``.
     """
     a, b = mu * phi, (1 - mu) * phi
     return np.asarray(np.sqrt(special.polygamma(1, a) + special.polygamma(1, b)), np.float64)
@@ -898,20 +906,3 @@ class HierarchicalShare(Definition):
                 else None
             ),
         }
-
-
-def breakdown_rows(share: Sequence[Breakdown]) -> list[dict[str, object]]:
-    """Breakdowns as rows for a table (name, period, base, definition, role, share, n, rag)."""
-    return [
-        {
-            "breakdown": bd.name,
-            "period": bd.period,
-            "base": bd.base,
-            "definition": bd.definition,
-            "role": bd.role,
-            "published_share": bd.share,
-            "denominator": bd.denominator,
-            "rag": bd.rag,
-        }
-        for bd in share
-    ]
