@@ -70,6 +70,7 @@ References
 
 from __future__ import annotations
 
+from sinstats.stats.uncertainty import shares
 from sinstats.stats.uncertainty.assumptions import (
     DEFAULT_CONF_LEVELS,
     DEFAULT_SEED,
