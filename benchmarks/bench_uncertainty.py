@@ -1,7 +1,8 @@
 """Benchmark the uncertainty model: CPU time for 1,000,000 draws of the full model.
 
 Also timed: the realised count (this year's own number) and the grid fit of the hierarchical
-share (done once per set of breakdowns and cached). Target (issue 4, acceptance 5): under 1 s of CPU (``time.process_time``) for 1,000,000 draws of
+share (done once per set of breakdowns and cached). Target (issue 4, acceptance 5): under 1 s of
+CPU (``time.process_time``) for 1,000,000 draws of
 the full model, i.e. :func:`sinstats.stats.uncertainty.simulate` with every component switched on,
 including the component-alone draws, intervals and variance decomposition.
 

@@ -145,6 +145,7 @@ __all__ = [
     "load_assumptions",
     "observed_from_row",
     "realised_counts",
+    "shares",
     "simulate",
     "switch",
     "tornado",
