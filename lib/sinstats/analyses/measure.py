@@ -21,6 +21,13 @@ import pandas as pd
 from sinstats import data, paths
 from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
+from sinstats.analyses._triangulation import evidence_table as evidence_table
+from sinstats.analyses._triangulation import implied_ascertainment as implied_ascertainment
+from sinstats.analyses._triangulation import leave_one_out as leave_one_out
+from sinstats.analyses._triangulation import leave_one_out_display as leave_one_out_display
+from sinstats.analyses._triangulation import triangulation_chart as triangulation_chart
+from sinstats.analyses._triangulation import triangulation_display as triangulation_display
+from sinstats.analyses._triangulation import triangulation_table as triangulation_table
 from sinstats.periods import parse_period
 from sinstats.present import plots
 from sinstats.present.key_figures import KeyFigure
