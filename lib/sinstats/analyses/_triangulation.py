@@ -198,6 +198,28 @@ def evidence_table(data_dir: DataDir = None) -> pd.DataFrame:
     return out
 
 
+def _counts_for_percent(percent: float, denominator: float) -> tuple[int, int]:
+    """Return the whole counts out of ``denominator`` that round (half up) to ``percent``."""
+    n = int(denominator)
+    ks = [k for k in range(n + 1) if math.floor(100 * k / n + 0.5) == round(percent)]
+    if not ks:
+        raise DataError(f"no count out of {n} rounds to {percent:g}%", path="characteristics.csv")
+    return ks[0], ks[-1]
+
+
+def _ofsted_parent_share(data_dir: DataDir) -> tuple[float, float]:
+    """Return Ofsted's 2015-16 share (%) of death notifications by a parent or carer, and their count."""
+    fig = data.figure(
+        "characteristics",
+        "2015-16",
+        "Killing or non-accidental injury by parent/carer",
+        measure="percentage_of_child_death_notifications",
+        data_dir=data_dir,
+    )
+    deaths = data.count("2015-16", "Child death", data_dir=data_dir)
+    return fig.value, deaths.value
+
+
 def implied_ascertainment(data_dir: DataDir = None) -> pd.DataFrame:
     """Return the share of target deaths notified as such, implied by two pairs of sources.
 
@@ -222,8 +244,10 @@ def implied_ascertainment(data_dir: DataDir = None) -> pd.DataFrame:
     )
     share16 = _adjustment(ev, 2016, data_dir).england_share
     parents_eng = parents * share16
-    # Ofsted 2015-16: 11% of 171 death notifications (18 or 19: both round to 11%).
-    o_lo, o_hi = 18, 19
+    # Ofsted 2015-16: the published share of death notifications that were killings or
+    # non-accidental injuries by a parent or carer, as the counts it allows (11% of 171: 18 or 19).
+    o_pct, o_deaths = _ofsted_parent_share(data_dir)
+    o_lo, o_hi = _counts_for_percent(o_pct, o_deaths)
     rows = [
         {
             "comparison": "Sidebotham et al. 2016 (notified, directly caused) / Brandon et al. "
@@ -236,7 +260,7 @@ def implied_ascertainment(data_dir: DataDir = None) -> pd.DataFrame:
         {
             "comparison": "Ofsted 2015-16 notified killings or non-accidental injuries by a "
             "parent or carer / ONS killings by a parent or step-parent (England share)",
-            "notified": f"{o_lo} to {o_hi} (11% of 171)",
+            "notified": f"{o_lo} to {o_hi} ({o_pct:g}% of {o_deaths:.0f})",
             "all_deaths": f"{parents:.0f} x {share16:.4f} = {parents_eng:.1f}",
             "low": o_lo / parents_eng,
             "high": o_hi / parents_eng,
