@@ -208,7 +208,7 @@ def _counts_for_percent(percent: float, denominator: float) -> tuple[int, int]:
 
 
 def _ofsted_parent_share(data_dir: DataDir) -> tuple[float, float]:
-    """Return Ofsted's 2015-16 share (%) of death notifications by a parent or carer, and their count."""
+    """Return Ofsted's 2015-16 parent-or-carer share (%) of death notifications, and their count."""
     fig = data.figure(
         "characteristics",
         "2015-16",
