@@ -72,9 +72,10 @@ FORMATS: Final[Mapping[str, Formatter]] = {
     "percent_of_one": _percent_of_one,
     "general": _general,
 }
-"""Column formats by name: ``count`` (``1,234``; "not published" when missing), ``number`` (fixed decimals), ``interval``
-(``"a to b"``, from two fields), ``p`` (``p = 0.04``), ``percent_of_one`` (a share of 1 as a
-percentage), ``general`` (``%g``); ``text`` (not listed) shows the field as it is."""
+"""Column formats by name: ``count`` (``1,234``; "not published" when missing), ``number``
+(fixed decimals), ``interval`` (``"a to b"``, from two fields), ``p`` (``p = 0.04``),
+``percent_of_one`` (a share of 1 as a percentage), ``general`` (``%g``); ``text`` (not listed)
+shows the field as it is."""
 
 
 @dataclass(frozen=True)
