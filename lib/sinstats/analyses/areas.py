@@ -31,7 +31,7 @@ from sinstats.stats import funnel, intervals
 
 #: Breakdown topics shown, in order, with a reader's label.
 TOPICS: dict[str, str] = {
-    "CLA (child looked after)": "Looked-after child",
+    "CLA": "Looked-after child",
     "Gender": "Sex/gender",
     "Age": "Age",
 }
@@ -579,7 +579,7 @@ def key_figures(breakdowns: pd.DataFrame, areas: Areas, period: str) -> list[Key
     """
     out: list[KeyFigure] = []
     cla = (
-        breakdowns[breakdowns["topic"] == TOPICS["CLA (child looked after)"]]
+        breakdowns[breakdowns["topic"] == TOPICS["CLA"]]
         if len(breakdowns)
         else breakdowns
     )

@@ -5,6 +5,7 @@ The public queries (:func:`load`, :func:`figure`, :func:`count`, :func:`series`,
 :mod:`sinstats.data.schema`; checksums and the files-read record in
 :mod:`sinstats.data.provenance`; transcribed files in :mod:`sinstats.data.published`; official EES
 files (one file, installed releases, the overlay) in the :mod:`sinstats.data.official` package;
+the releases' designations (experimental, official, not known) in :mod:`sinstats.data.designation`;
 fetching releases in the :mod:`sinstats.data.releases` package (not imported here: only
 ``sinstats fetch`` needs it). Inside the layer imports run one way: ``schema``/``provenance``/
 ``_reading`` -> ``published``/``official`` -> ``queries`` -> this facade, and ``releases`` ->
@@ -13,6 +14,16 @@ fetching releases in the :mod:`sinstats.data.releases` package (not imported her
 
 from __future__ import annotations
 
+from sinstats.data.designation import (
+    DESIGNATIONS,
+    MODEL_ESTIMATE,
+    NOT_KNOWN,
+    Designation,
+    designation,
+    designations,
+    release,
+    summarise,
+)
 from sinstats.data.official import load_ees
 from sinstats.data.provenance import (
     CHECKSUMS_FILE,
@@ -41,6 +52,7 @@ from sinstats.data.queries import (
     summary,
 )
 from sinstats.data.schema import (
+    CANONICAL_HOSTS,
     COLUMNS,
     GEOGRAPHIC_LEVELS,
     NATURE_ALIASES,
@@ -57,14 +69,19 @@ from sinstats.data.schema import (
     DatasetSchema,
     list_datasets,
     period_columns,
+    source_problem,
 )
 
 __all__ = [
+    "CANONICAL_HOSTS",
     "CHECKSUMS_FILE",
     "COLUMNS",
+    "DESIGNATIONS",
     "GEOGRAPHIC_LEVELS",
+    "MODEL_ESTIMATE",
     "NATURES",
     "NATURE_ALIASES",
+    "NOT_KNOWN",
     "PER",
     "QUALIFIERS",
     "REGIONS",
@@ -75,11 +92,14 @@ __all__ = [
     "TIDY_COLUMNS",
     "UNITS",
     "DatasetSchema",
+    "Designation",
     "Figure",
     "Population",
     "checksum_targets",
     "count",
     "decode_text",
+    "designation",
+    "designations",
     "figure",
     "files_read",
     "latest_period",
@@ -93,11 +113,14 @@ __all__ = [
     "read_checksums",
     "read_published",
     "record_read",
+    "release",
     "reset_files_read",
     "resolve_period",
     "schema_for_path",
     "series",
     "sha256_file",
+    "source_problem",
+    "summarise",
     "summary",
     "validate_file",
     "verify_checksums",

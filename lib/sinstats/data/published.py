@@ -19,8 +19,10 @@ from sinstats.data._reading import (
     header_error,
     read_table,
 )
+from sinstats.data.designation import DESIGNATION_FILE, validate_designation_file
 from sinstats.data.provenance import check_one_checksum, record_read, sha256_bytes
 from sinstats.data.schema import (
+    CHANGE_PREFIX,
     COLUMNS,
     NATURE_ALIASES,
     QUALIFIERS,
@@ -34,6 +36,7 @@ from sinstats.data.schema import (
     parse_value,
     period_columns,
     record_key,
+    source_problem,
 )
 from sinstats.errors import DataError, ParameterError, PeriodError
 from sinstats.periods import from_ees
@@ -141,7 +144,7 @@ def _validate_row(row: CsvRow, schema: DatasetSchema, path: str) -> tuple[dict[s
     value, status = parsed
     if not status:
         if unit in ("count", "persons"):
-            if value < 0:
+            if value < 0 and not measure.startswith(CHANGE_PREFIX):
                 raise fail("value", f"a {unit} cannot be negative (got {c['value']})")
             if value != int(value):
                 raise fail("value", f"a {unit} must be a whole number (got {c['value']})")
@@ -164,6 +167,9 @@ def _validate_row(row: CsvRow, schema: DatasetSchema, path: str) -> tuple[dict[s
         raise fail("source_id", f"source_id {c['source_id']!r} has characters outside A-Z0-9_.-")
     if not _URL.match(c["source_url"]):
         raise fail("source_url", f"source_url {c['source_url']!r} is not an http(s) URL")
+    problem = source_problem(c["publisher"], c["source_url"])
+    if problem is not None:
+        raise fail(*problem)
     breakdown = c["breakdown"]
     category = breakdown if breakdown != "Total" else (nature or "Total")
     record: dict[str, object] = {
@@ -289,6 +295,9 @@ def read_published(
 def validate_file(path: PathLike, schema: DatasetSchema | str | None = None) -> list[DataError]:
     """Validate one data file against its schema.
 
+    ``designation.csv`` (the releases' designations, :mod:`sinstats.data.designation`) is
+    validated by its own rules; every other file by its dataset schema.
+
     Parameters
     ----------
     path : path-like
@@ -306,5 +315,7 @@ def validate_file(path: PathLike, schema: DatasetSchema | str | None = None) -> 
     ParameterError
         If ``schema`` names no known dataset.
     """
+    if schema is None and Path(path).name == DESIGNATION_FILE:
+        return validate_designation_file(path)
     _, errors = read_published(path, schema)
     return errors

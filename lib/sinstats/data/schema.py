@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -106,6 +107,9 @@ SERIES_START: str = "2014-15"
 UNITS: tuple[str, ...] = ("count", "percent", "persons")
 """Units of a transcribed figure (official files also have ``score`` for IDACI)."""
 
+CHANGE_PREFIX: str = "change_"
+"""Measures named ``change_...`` are published changes in a count (``-93``): whole, signed."""
+
 QUALIFIERS: tuple[str, ...] = ("", "over", "under", "about")
 """How a transcribed figure was worded ("over 150"); empty for an exact figure."""
 
@@ -124,6 +128,150 @@ KEY_COLUMNS: tuple[str, ...] = (
 """Columns of the tidy frame that identify one figure: a file holds each at most once."""
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+# ---------------------------------------------------------------------------------------------
+# Canonical sources: the one allow-list of publishers' own sites
+# ---------------------------------------------------------------------------------------------
+
+CANONICAL_HOSTS: dict[str, tuple[str, ...]] = {
+    "Department for Education": (
+        "explore-education-statistics.service.gov.uk",
+        "content.explore-education-statistics.service.gov.uk",
+        "www.gov.uk",
+        "gov.uk",
+    ),
+    "Ofsted": ("www.gov.uk", "gov.uk"),
+    "Child Safeguarding Practice Review Panel": (
+        "www.gov.uk",
+        "gov.uk",
+        "childsafeguarding.independent-panel.uk",
+    ),
+    "Office for National Statistics": ("www.ons.gov.uk", "ons.gov.uk", "cy.ons.gov.uk"),
+    "Home Office": ("www.gov.uk", "gov.uk"),
+    "UK Parliament": (
+        "questions-statements.parliament.uk",
+        "hansard.parliament.uk",
+        "publications.parliament.uk",
+    ),
+    "National Child Mortality Database": ("www.ncmd.info", "ncmd.info"),
+}
+"""Publishers with a canonical site, and the hosts of that site (the one allow-list).
+
+A row whose ``publisher`` is one of these names is a primary row: its ``source_url`` must be on
+one of the publisher's hosts (or a DOI, :data:`DOI_HOSTS`). Every other row is a secondary row
+and must say so in ``publisher`` (see :data:`SECONDARY_KINDS`), naming the primary it reports.
+"""
+
+DOI_HOSTS: tuple[str, ...] = ("doi.org", "dx.doi.org")
+"""Hosts of a DOI: the canonical address of a journal article, for any publisher."""
+
+MIRROR_HOSTS: tuple[str, ...] = ("wordsworth.site", "tsgdht.cn")
+"""Sites that serve copies of other sites' pages at the same paths (mirrors): never cited.
+
+Text read on a mirror is cited by the publisher's own address, with a note saying where it was
+read. A host matches when it is one of these or a sub-domain of one.
+"""
+
+SECONDARY_KINDS: tuple[str, ...] = ("secondary report", "summary", "copy")
+"""How a secondary row's ``publisher`` says what it is: ``NAME (KIND of PRIMARY, PUBLICATION)``.
+
+For example ``Community Care (secondary report of Ofsted, Serious incident notifications from
+local authority children's services 2013 to 2014)``: who published the page at ``source_url``,
+then that it reports (``secondary report``), summarises (``summary``) or reproduces (``copy``)
+a publication of a publisher in :data:`CANONICAL_HOSTS`, and which publication.
+"""
+
+_SECONDARY = re.compile(
+    r"^(?P<name>[^()]+?) \((?P<kind>" + "|".join(SECONDARY_KINDS) + r") of (?P<primary>.+)\)$"
+)
+_EES_HOST = "explore-education-statistics.service.gov.uk"
+_EES_CONTENT_HOST = "content.explore-education-statistics.service.gov.uk"
+# A release page (or a page under it: /explore, /data-guidance): the release slug starts with
+# its year, so the unversioned publication page (which always shows the latest release) and
+# its unversioned sub-pages (/data-guidance) do not match.
+_EES_RELEASE_PATH = re.compile(r"^/find-statistics/[a-z0-9-]+/\d{4}[a-z0-9-]*(/[a-z0-9-]*)*$")
+_UUID = r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+_EES_DATA_SET_PATH = re.compile(rf"^/data-catalogue/data-set/{_UUID}$")
+_EES_API_RELEASE_PATH = re.compile(rf"^/api/releases/{_UUID}/")
+
+
+def _host_in(host: str, hosts: tuple[str, ...]) -> bool:
+    """True when ``host`` is one of ``hosts`` or a sub-domain of one."""
+    return any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def _ees_problem(host: str, path: str) -> str | None:
+    """Say why an EES address does not name one release or one data set (None when it does)."""
+    if host == _EES_HOST and (_EES_RELEASE_PATH.match(path) or _EES_DATA_SET_PATH.match(path)):
+        return None
+    if host == _EES_CONTENT_HOST and _EES_API_RELEASE_PATH.match(path):
+        return None
+    return (
+        "an explore-education-statistics address must name the release "
+        "(/find-statistics/<publication>/<release>, e.g. .../serious-incident-notifications/"
+        "2020-21) or a data set (/data-catalogue/data-set/<id>); the publication's own page "
+        "always shows its latest release, not the one the figure is from"
+    )
+
+
+def source_problem(publisher: str, url: str) -> tuple[str, str] | None:
+    """Check a row's publisher and source address against the canonical-host allow-list.
+
+    Parameters
+    ----------
+    publisher : str
+        The row's ``publisher``: a name in :data:`CANONICAL_HOSTS` (a primary row), or
+        ``NAME (KIND of PRIMARY, PUBLICATION)`` with KIND in :data:`SECONDARY_KINDS` and
+        PRIMARY a name in :data:`CANONICAL_HOSTS` (a secondary row).
+    url : str
+        The row's ``source_url`` (an http(s) address).
+
+    Returns
+    -------
+    tuple of (str, str) or None
+        ``(column, message)`` naming the column at fault (``publisher`` or ``source_url``) and
+        what is wrong, or None when the row's source is acceptable.
+
+    Notes
+    -----
+    The rules, in order: a mirror (:data:`MIRROR_HOSTS`) is never acceptable; an
+    explore-education-statistics address must name a release or a data set, never the
+    publication's "latest" page; a primary row's address must be on its publisher's own site
+    (or a DOI); any other row must be marked as secondary and name the primary it reports.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if _host_in(host, MIRROR_HOSTS):
+        return (
+            "source_url",
+            f"{host} is a mirror (a copy of another site's pages); cite the publisher's own "
+            "address and say in note where the text was read",
+        )
+    if _host_in(host, (_EES_HOST,)):
+        problem = _ees_problem(host, parts.path)
+        if problem is not None:
+            return "source_url", problem
+    if publisher in CANONICAL_HOSTS:
+        hosts = CANONICAL_HOSTS[publisher]
+        if host in hosts or host in DOI_HOSTS:
+            return None
+        return (
+            "source_url",
+            f"{host} is not a site of {publisher} (allowed: {', '.join(hosts)}, or a DOI); "
+            "cite the publisher's own page, or mark the row as secondary in publisher: "
+            f"'NAME ({SECONDARY_KINDS[0]} of {publisher}, PUBLICATION)'",
+        )
+    m = _SECONDARY.match(publisher)
+    primary = m.group("primary") if m else ""
+    if m and any(primary.startswith(name + ", ") for name in CANONICAL_HOSTS):
+        return None
+    return (
+        "publisher",
+        f"publisher {publisher!r} is neither a publisher with a canonical site "
+        f"({', '.join(CANONICAL_HOSTS)}) nor marked as secondary; write "
+        f"'NAME (KIND of PRIMARY, PUBLICATION)' with KIND one of {', '.join(SECONDARY_KINDS)} "
+        "and PRIMARY one of those publishers",
+    )
 
 
 @dataclass(frozen=True)
@@ -185,6 +333,7 @@ SCHEMAS: dict[str, DatasetSchema] = {
                 "percentage_of_non_fatal_incidents",
                 "percentage_of_school_age_children",
                 "percentage_of_children_reviewed",
+                "percentage_of_rapid_reviews",
                 "pct_change_vs_previous_year",
             ),
             natures=NATURES,
@@ -205,7 +354,7 @@ SCHEMAS: dict[str, DatasetSchema] = {
             name="characteristics",
             file="characteristics.csv",
             description="Published breakdowns: looked-after children, sex, age, care leavers, "
-            "regions, half years",
+            "regions, half years, councils notifying, published changes",
             measures=(
                 "number_notifications",
                 "percentage_of_notifications",
@@ -215,8 +364,11 @@ SCHEMAS: dict[str, DatasetSchema] = {
                 "percentage_of_child_death_notifications",
                 "number_serious_case_reviews_planned",
                 "percentage_with_serious_case_review",
-                "number_reporting_councils",
+                "number_councils_notifying",
                 "number_serious_case_reviews",
+                "number_children",
+                "change_vs_previous_year",
+                "change_vs_reporting_year_2019",
             ),
             natures=(*NATURES, "Serious harm and other", ""),
             series=("Ofsted (earlier definition)", "Ofsted", "DfE"),

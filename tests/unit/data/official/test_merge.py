@@ -92,7 +92,7 @@ def test_characteristics_overlay_adds_areas_and_context(
     # A region not in the fixture keeps its transcribed row.
     yh = one(df, period="2025-26", area_code="E12000003", measure="number_notifications")
     assert yh["origin"] == "published"
-    cla = one(df, period="2025-26", breakdown_topic="CLA (child looked after)", nature="Total")
+    cla = one(df, period="2025-26", breakdown_topic="CLA", nature="Total")
     assert cla["origin"].startswith("ees:2026/") and "113" in cla["note"]
     assert df["value"].dtype == float and df["rounded_to"].dtype.kind == "i"
     # National April-March totals by nature stay in sin_national only.
