@@ -578,11 +578,7 @@ def key_figures(breakdowns: pd.DataFrame, areas: Areas, period: str) -> list[Key
         interval) when published, and the number of areas with counts.
     """
     out: list[KeyFigure] = []
-    cla = (
-        breakdowns[breakdowns["topic"] == TOPICS["CLA"]]
-        if len(breakdowns)
-        else breakdowns
-    )
+    cla = breakdowns[breakdowns["topic"] == TOPICS["CLA"]] if len(breakdowns) else breakdowns
     if len(cla):
         r = cla.iloc[-1]
         out.append(

@@ -53,6 +53,7 @@ from sinstats.data.queries import (
 )
 from sinstats.data.schema import (
     CANONICAL_HOSTS,
+    CHANGE_PREFIX,
     COLUMNS,
     GEOGRAPHIC_LEVELS,
     NATURE_ALIASES,
@@ -74,6 +75,7 @@ from sinstats.data.schema import (
 
 __all__ = [
     "CANONICAL_HOSTS",
+    "CHANGE_PREFIX",
     "CHECKSUMS_FILE",
     "COLUMNS",
     "DESIGNATIONS",

@@ -205,7 +205,9 @@ def _row(row: CsvRow, path: str) -> Designation:
             if not c[col]:
                 raise fail(col, f"'{col}' is empty; a designation needs its quote and source")
         if not _SOURCE_ID.match(c["source_id"]):
-            raise fail("source_id", f"source_id {c['source_id']!r} has characters outside A-Z0-9_.-")
+            raise fail(
+                "source_id", f"source_id {c['source_id']!r} has characters outside A-Z0-9_.-"
+            )
         if not _URL.match(c["source_url"]):
             raise fail("source_url", f"source_url {c['source_url']!r} is not an http(s) URL")
         problem = source_problem(c["publisher"], c["source_url"])
@@ -271,7 +273,10 @@ def read_designations(
             if len(errors) >= max_errors:
                 break
             continue
-        for key, seen, col in ((rec.release_id, ids, "release_id"), (rec.period, periods, "time_period")):
+        for key, seen, col in (
+            (rec.release_id, ids, "release_id"),
+            (rec.period, periods, "time_period"),
+        ):
             if key in seen:
                 errors.append(
                     DataError(
@@ -348,7 +353,7 @@ def designations(data_dir: DataDir = None) -> list[Designation]:
 
 
 def _unrecorded(period: Period) -> Designation:
-    """The record for a period no release in the file covers: designation not known."""
+    """Return the record of a period no release in the file covers: designation not known."""
     return Designation(
         release_id="",
         producer="",
@@ -445,4 +450,3 @@ def summarise(records: Iterable[Designation]) -> list[tuple[str, list[str]]]:
         if rec.period not in ids:
             ids.append(rec.period)
     return [(d, grouped[d]) for d in DESIGNATIONS if d in grouped]
-

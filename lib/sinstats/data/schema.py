@@ -165,11 +165,20 @@ and must say so in ``publisher`` (see :data:`SECONDARY_KINDS`), naming the prima
 DOI_HOSTS: tuple[str, ...] = ("doi.org", "dx.doi.org")
 """Hosts of a DOI: the canonical address of a journal article, for any publisher."""
 
-MIRROR_HOSTS: tuple[str, ...] = ("wordsworth.site", "tsgdht.cn")
-"""Sites that serve copies of other sites' pages at the same paths (mirrors): never cited.
+MIRRORED_SITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("www.gov.uk", "gov.uk"), ("/government/",)),
+    (
+        ("explore-education-statistics.service.gov.uk",),
+        ("/find-statistics/", "/data-catalogue/", "/methodology/"),
+    ),
+    (("www.ons.gov.uk", "ons.gov.uk", "cy.ons.gov.uk"), ("/peoplepopulationandcommunity/",)),
+)
+"""Canonical sites whose pages are copied by mirrors: (the site's hosts, its page paths).
 
-Text read on a mirror is cited by the publisher's own address, with a note saying where it was
-read. A host matches when it is one of these or a sub-domain of one.
+A mirror serves another site's pages at the same paths under its own host, so an address with
+one of these paths on any other host is a mirror and is never cited: the row cites the
+canonical address (the same path on the site's first host) and its note says where the text
+was read.
 """
 
 SECONDARY_KINDS: tuple[str, ...] = ("secondary report", "summary", "copy")
@@ -193,11 +202,6 @@ _EES_RELEASE_PATH = re.compile(r"^/find-statistics/[a-z0-9-]+/\d{4}[a-z0-9-]*(/[
 _UUID = r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"
 _EES_DATA_SET_PATH = re.compile(rf"^/data-catalogue/data-set/{_UUID}$")
 _EES_API_RELEASE_PATH = re.compile(rf"^/api/releases/{_UUID}/")
-
-
-def _host_in(host: str, hosts: tuple[str, ...]) -> bool:
-    """True when ``host`` is one of ``hosts`` or a sub-domain of one."""
-    return any(host == h or host.endswith("." + h) for h in hosts)
 
 
 def _ees_problem(host: str, path: str) -> str | None:
@@ -234,20 +238,22 @@ def source_problem(publisher: str, url: str) -> tuple[str, str] | None:
 
     Notes
     -----
-    The rules, in order: a mirror (:data:`MIRROR_HOSTS`) is never acceptable; an
+    The rules, in order: a mirror (a canonical site's path on another host,
+    :data:`MIRRORED_SITES`) is never acceptable; an
     explore-education-statistics address must name a release or a data set, never the
     publication's "latest" page; a primary row's address must be on its publisher's own site
     (or a DOI); any other row must be marked as secondary and name the primary it reports.
     """
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    if _host_in(host, MIRROR_HOSTS):
-        return (
-            "source_url",
-            f"{host} is a mirror (a copy of another site's pages); cite the publisher's own "
-            "address and say in note where the text was read",
-        )
-    if _host_in(host, (_EES_HOST,)):
+    for hosts, prefixes in MIRRORED_SITES:
+        if host not in hosts and parts.path.startswith(prefixes):
+            return (
+                "source_url",
+                f"{host} serves a copy of {hosts[0]}'s page at this path (a mirror); cite "
+                f"https://{hosts[0]}{parts.path} and say in note where the text was read",
+            )
+    if host in (_EES_HOST, _EES_CONTENT_HOST):
         problem = _ees_problem(host, parts.path)
         if problem is not None:
             return "source_url", problem
@@ -317,7 +323,7 @@ SCHEMAS: dict[str, DatasetSchema] = {
             description="DfE/Ofsted national notifications by April-March year and nature",
             measures=("number_notifications",),
             natures=NATURES,
-            series=("Ofsted (earlier definition)", "Ofsted", "DfE"),
+            series=("Ofsted (before 2014-15)", "Ofsted", "DfE"),
         ),
         DatasetSchema(
             name="panel_notifications",
@@ -371,7 +377,7 @@ SCHEMAS: dict[str, DatasetSchema] = {
                 "change_vs_reporting_year_2019",
             ),
             natures=(*NATURES, "Serious harm and other", ""),
-            series=("Ofsted (earlier definition)", "Ofsted", "DfE"),
+            series=("Ofsted (before 2014-15)", "Ofsted", "DfE"),
             levels=("National", "Regional"),
             period_kinds=(FINANCIAL_YEAR, "half_year"),
         ),

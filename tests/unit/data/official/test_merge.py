@@ -42,7 +42,7 @@ def test_official_and_transcribed_national_totals_agree(data_copy: Path, install
     assert (from_ees["value_pub"] == from_ees["value_off"]).all()
     assert from_ees["note_off"].str.contains("agrees with the transcribed figure").all()
     assert from_ees["origin_off"].str.startswith("ees:2026/").all()
-    # Figures not in any official file stay transcribed (Ofsted's earlier definition).
+    # Figures not in any official file stay transcribed (Ofsted's years before 2014-15).
     early = official[official["period"] == "2012-13"]
     assert set(early["origin"]) == {"published"}
     # Rows only in the official files are added, e.g. natures for 2018-19.
