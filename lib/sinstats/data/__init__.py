@@ -5,7 +5,8 @@ The public queries (:func:`load`, :func:`figure`, :func:`count`, :func:`series`,
 :mod:`sinstats.data.schema`; checksums and the files-read record in
 :mod:`sinstats.data.provenance`; transcribed files in :mod:`sinstats.data.published`; official EES
 files (one file, installed releases, the overlay) in the :mod:`sinstats.data.official` package;
-the releases' designations (experimental, official, not known) in :mod:`sinstats.data.designation`;
+the releases' designations (experimental, official, not known) in
+:mod:`sinstats.data.statistics_designation`;
 fetching releases in the :mod:`sinstats.data.releases` package (not imported here: only
 ``sinstats fetch`` needs it). Inside the layer imports run one way: ``schema``/``provenance``/
 ``_reading`` -> ``published``/``official`` -> ``queries`` -> this facade, and ``releases`` ->
@@ -14,16 +15,6 @@ fetching releases in the :mod:`sinstats.data.releases` package (not imported her
 
 from __future__ import annotations
 
-from sinstats.data.designation import (
-    DESIGNATIONS,
-    MODEL_ESTIMATE,
-    NOT_KNOWN,
-    Designation,
-    designation,
-    designations,
-    release,
-    summarise,
-)
 from sinstats.data.official import load_ees
 from sinstats.data.provenance import (
     CHECKSUMS_FILE,
@@ -71,6 +62,16 @@ from sinstats.data.schema import (
     list_datasets,
     period_columns,
     source_problem,
+)
+from sinstats.data.statistics_designation import (
+    DESIGNATIONS,
+    MODEL_ESTIMATE,
+    NOT_KNOWN,
+    Designation,
+    designation,
+    designations,
+    release,
+    summarise,
 )
 
 __all__ = [

@@ -19,7 +19,6 @@ from sinstats.data._reading import (
     header_error,
     read_table,
 )
-from sinstats.data.designation import DESIGNATION_FILE, validate_designation_file
 from sinstats.data.provenance import check_one_checksum, record_read, sha256_bytes
 from sinstats.data.schema import (
     CHANGE_PREFIX,
@@ -38,6 +37,7 @@ from sinstats.data.schema import (
     record_key,
     source_problem,
 )
+from sinstats.data.statistics_designation import DESIGNATION_FILE, validate_designation_file
 from sinstats.errors import DataError, ParameterError, PeriodError
 from sinstats.periods import from_ees
 
@@ -295,8 +295,9 @@ def read_published(
 def validate_file(path: PathLike, schema: DatasetSchema | str | None = None) -> list[DataError]:
     """Validate one data file against its schema.
 
-    ``designation.csv`` (the releases' designations, :mod:`sinstats.data.designation`) is
-    validated by its own rules; every other file by its dataset schema.
+    ``designation.csv`` (the releases' designations,
+    :mod:`sinstats.data.statistics_designation`) is validated by its own rules; every other file
+    by its dataset schema.
 
     Parameters
     ----------

@@ -169,7 +169,7 @@ MIRRORED_SITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("www.gov.uk", "gov.uk"), ("/government/",)),
     (
         ("explore-education-statistics.service.gov.uk",),
-        ("/find-statistics/", "/data-catalogue/", "/methodology/"),
+        ("/find-statistics/", "/data-catalogue/"),
     ),
     (("www.ons.gov.uk", "ons.gov.uk", "cy.ons.gov.uk"), ("/peoplepopulationandcommunity/",)),
 )
@@ -244,8 +244,11 @@ def source_problem(publisher: str, url: str) -> tuple[str, str] | None:
     publication's "latest" page; a primary row's address must be on its publisher's own site
     (or a DOI); any other row must be marked as secondary and name the primary it reports.
     """
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError as err:  # e.g. an unbalanced "[" in the host
+        return "source_url", f"{url!r} is not a valid address: {err}"
     for hosts, prefixes in MIRRORED_SITES:
         if host not in hosts and parts.path.startswith(prefixes):
             return (

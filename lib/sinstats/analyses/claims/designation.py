@@ -1,8 +1,8 @@
 """Claims about a release's designation: what such a claim holds, and how its fields are read.
 
 A ``designation`` claim checks a statement such as "these are experimental statistics" against
-``data/published/designation.csv`` (:mod:`sinstats.data.designation`): ``published`` is the
-designation the statement gives, and ``releases`` the ids of the releases it is about. It has
+``data/published/designation.csv`` (:mod:`sinstats.data.statistics_designation`): ``published``
+is the designation the statement gives, and ``releases`` the ids of the releases it is about. It has
 no numerator, denominator or rounding. The verdict is given by
 :func:`sinstats.analyses.claims.designation_verdict.verify_designation`.
 """
