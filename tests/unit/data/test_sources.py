@@ -166,3 +166,56 @@ def test_no_shipped_file_cites_a_mirror() -> None:
                 cited.append(f"{f.relative_to(paths.PROJ_ROOT)}: {url}")
     # The only mirror-shaped addresses allowed are this test's planted examples.
     assert all("mirror.example" in c or "a.b.example" in c for c in cited), cited
+
+
+# The figures issue 13 brought in: (file, source_id, period, measure, category) and the value
+# the quoted passage in the row's note gives.
+SN, CH, PN = "sin_national", "characteristics", "panel_notifications"
+FIRST = "2018-07/2019-11"
+NEW_FIGURES = [
+    (SN, "NEWS_SIMPLYCHILDSAFE_2013", "2012-13", "number_notifications", "Child death", 170),
+    (CH, "NEWS_SIMPLYCHILDSAFE_2013", "2012-13", "number_children", "Serious harm", 74),
+    (CH, "NEWS_COMMCARE_2015-10-29", "2014-15", "number_councils_notifying", "Total", 117),
+    (CH, "NSPCC_2015-16", "2015-16", "percentage_of_notifications", "Male", 56),
+    (CH, "NSPCC_2015-16", "2015-16", "percentage_of_notifications", "Female", 44),
+    (CH, "NSPCC_2015-16", "2014-15", "percentage_of_notifications", "Male", 47),
+    (CH, "NSPCC_2015-16", "2014-15", "percentage_of_notifications", "Female", 53),
+    (CH, "EES_FY2020-21_release", "2020-21 H1", "change_vs_previous_year", "Total", 60),
+    (CH, "EES_FY2020-21_release", "2020-21 H2", "change_vs_previous_year", "Total", 27),
+    (CH, "EES_RY2024_release", "2023-24", "change_vs_reporting_year_2019", "Total", -93),
+    (PN, "NEWS_ITV_2020-03-04", FIRST, "number_rapid_reviews", "Child death", 244),
+    (PN, "NEWS_ITV_2020-03-04", FIRST, "number_rapid_reviews", "Under 1", 144),
+    (PN, "NEWS_ITV_2020-03-04", FIRST, "number_rapid_reviews", "Yes", 289),
+    (PN, "PANEL_AR2023-24", "2023-24", "percentage_of_rapid_reviews", "Child death", 49),
+    (PN, "PANEL_AR2023-24", "2023-24", "percentage_of_rapid_reviews", "Serious harm", 48),
+    (PN, "PANEL_AR2023-24", "2023-24", "percentage_of_rapid_reviews", "Other", 3),
+]
+
+
+@pytest.mark.parametrize(
+    ("dataset", "source_id", "period", "measure", "category", "value"), NEW_FIGURES
+)
+def test_new_figures_are_held_with_their_source_and_quote(
+    dataset: str, source_id: str, period: str, measure: str, category: str, value: int
+) -> None:
+    frame = data.load(dataset)
+    (row,) = frame[
+        (frame["source_id"] == source_id)
+        & (frame["period"] == period)
+        & (frame["measure"] == measure)
+        & (frame["category"] == category)
+    ].to_dict("records")
+    assert row["value"] == value
+    assert schema.source_problem(str(row["publisher"]), str(row["source_url"])) is None
+    quoted = re.findall(r"'([^']*\d[^']*)'", str(row["note"]))  # the source's words, in quotes
+    shown = str(abs(value))
+    assert any(shown in q for q in quoted), (row["note"], value)
+
+
+def test_first_report_period_is_stated_as_published() -> None:
+    panel = data.load("panel_notifications")
+    first = panel[panel["period"] == FIRST]
+    assert len(first) == 4
+    for note in first["note"]:
+        assert "first 17 months of operation, from its first meeting in July 2018" in note
+        assert "not a date the report gives" in note
