@@ -70,7 +70,8 @@ class ReportDesignation:
         """Return the year's release as ``producer, title``, or None when no release is recorded."""
         if not self.year.release_id:
             return None
-        return f"{self.year.producer}, {self.year.release_title}"
+        text = f"{self.year.producer}, {self.year.release_title}"
+        return text if self.year.known else f"{text} (its own page was not found)"
 
     def year_text(self) -> str:
         """Return the year's designation with the words that state it."""

@@ -48,6 +48,7 @@ def test_2020_21_and_2025_26_reports_differ() -> None:
 def test_a_year_whose_designation_is_not_known_says_so() -> None:
     facts = designation.report_designation("2018-19", notebook="01")
     assert facts.year.designation == data.NOT_KNOWN
+    assert (facts.release_text() or "").endswith("March 2019 (its own page was not found)")
     text = facts.lines()[0][1]
     assert text.startswith("2018-19 (reporting year 2019): designation not known (No ")
     assert "“" not in text
