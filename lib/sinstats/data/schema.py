@@ -154,12 +154,16 @@ CANONICAL_HOSTS: dict[str, tuple[str, ...]] = {
         "publications.parliament.uk",
     ),
     "National Child Mortality Database": ("www.ncmd.info", "ncmd.info"),
+    "Archives of Disease in Childhood": ("adc.bmj.com",),
+    "Child Abuse & Neglect": ("www.sciencedirect.com",),
 }
 """Publishers with a canonical site, and the hosts of that site (the one allow-list).
 
-A row whose ``publisher`` is one of these names is a primary row: its ``source_url`` must be on
-one of the publisher's hosts (or a DOI, :data:`DOI_HOSTS`). Every other row is a secondary row
-and must say so in ``publisher`` (see :data:`SECONDARY_KINDS`), naming the primary it reports.
+A row whose ``publisher`` is one of these names (or ``NAME, PUBLICATION``, e.g. ``Archives of
+Disease in Childhood, Sidebotham et al. 2016;101(Suppl 1):A161``) is a primary row: its
+``source_url`` must be on one of the publisher's hosts (or a DOI, :data:`DOI_HOSTS`). Every other
+row is a secondary row and must say so in ``publisher`` (see :data:`SECONDARY_KINDS`), naming
+the primary it reports.
 """
 
 DOI_HOSTS: tuple[str, ...] = ("doi.org", "dx.doi.org")
@@ -218,13 +222,33 @@ def _ees_problem(host: str, path: str) -> str | None:
     )
 
 
+def primary_publisher(publisher: str) -> str | None:
+    """Return the publisher with a canonical site that a ``publisher`` cell names, if any.
+
+    Parameters
+    ----------
+    publisher : str
+        A ``publisher`` cell: ``NAME`` or ``NAME, PUBLICATION`` for a primary row.
+
+    Returns
+    -------
+    str or None
+        The name in :data:`CANONICAL_HOSTS`, or None for a secondary (or unknown) publisher.
+    """
+    for name in CANONICAL_HOSTS:
+        if publisher == name or publisher.startswith(name + ", "):
+            return name
+    return None
+
+
 def source_problem(publisher: str, url: str) -> tuple[str, str] | None:
     """Check a row's publisher and source address against the canonical-host allow-list.
 
     Parameters
     ----------
     publisher : str
-        The row's ``publisher``: a name in :data:`CANONICAL_HOSTS` (a primary row), or
+        The row's ``publisher``: a name in :data:`CANONICAL_HOSTS`, alone or followed by
+        ``, PUBLICATION`` (a primary row), or
         ``NAME (KIND of PRIMARY, PUBLICATION)`` with KIND in :data:`SECONDARY_KINDS` and
         PRIMARY a name in :data:`CANONICAL_HOSTS` (a secondary row).
     url : str
@@ -260,15 +284,16 @@ def source_problem(publisher: str, url: str) -> tuple[str, str] | None:
         problem = _ees_problem(host, parts.path)
         if problem is not None:
             return "source_url", problem
-    if publisher in CANONICAL_HOSTS:
-        hosts = CANONICAL_HOSTS[publisher]
+    name = primary_publisher(publisher)
+    if name is not None:
+        hosts = CANONICAL_HOSTS[name]
         if host in hosts or host in DOI_HOSTS:
             return None
         return (
             "source_url",
-            f"{host} is not a site of {publisher} (allowed: {', '.join(hosts)}, or a DOI); "
+            f"{host} is not a site of {name} (allowed: {', '.join(hosts)}, or a DOI); "
             "cite the publisher's own page, or mark the row as secondary in publisher: "
-            f"'NAME ({SECONDARY_KINDS[0]} of {publisher}, PUBLICATION)'",
+            f"'NAME ({SECONDARY_KINDS[0]} of {name}, PUBLICATION)'",
         )
     m = _SECONDARY.match(publisher)
     primary = m.group("primary") if m else ""
@@ -305,6 +330,13 @@ class DatasetSchema:
         Allowed geographic levels.
     period_kinds : tuple of str
         Allowed period kinds (see :mod:`sinstats.periods`).
+    countries : tuple of (str, str)
+        Allowed country codes and names (England only, except for external evidence).
+    units : tuple of str
+        Allowed units (default :data:`UNITS`).
+    extra_columns : tuple of str
+        Columns beyond :data:`COLUMNS` that every row of the file has (see
+        :data:`EVIDENCE_COLUMNS`).
     """
 
     name: str
@@ -315,6 +347,18 @@ class DatasetSchema:
     series: tuple[str, ...]
     levels: tuple[str, ...] = ("National",)
     period_kinds: tuple[str, ...] = (FINANCIAL_YEAR,)
+    countries: tuple[tuple[str, str], ...] = (("E92000001", "England"),)
+    units: tuple[str, ...] = ("count", "percent", "persons")
+    extra_columns: tuple[str, ...] = ()
+
+
+EVIDENCE_COLUMNS: tuple[str, ...] = ("quote", "source_type", "canonical_url")
+"""Extra columns of ``external_evidence.csv``: the exact quote the figure was read in, whether
+``source_url`` is the ``publisher``'s own page, a ``copy`` or a ``secondary report``, and the
+publisher's own URL where known (empty when not found)."""
+
+SOURCE_TYPES: tuple[str, ...] = ("publisher", "copy", "secondary report")
+"""Kinds of page a piece of external evidence was read on."""
 
 
 SCHEMAS: dict[str, DatasetSchema] = {
@@ -383,6 +427,50 @@ SCHEMAS: dict[str, DatasetSchema] = {
             series=("Ofsted (before 2014-15)", "Ofsted", "DfE"),
             levels=("National", "Regional"),
             period_kinds=(FINANCIAL_YEAR, "half_year"),
+        ),
+        DatasetSchema(
+            name="external_evidence",
+            file="external_evidence.csv",
+            description="Independent estimates of child deaths from maltreatment or assault "
+            "(ONS homicide, serious case review studies), with quotes, for triangulation",
+            measures=(
+                "homicide_victims",
+                "homicide_victims_killed_by_parent_or_step_parent",
+                "homicide_victims_as_revised_2017",
+                "violent_and_maltreatment_related_deaths_per_year",
+                "violent_and_maltreatment_related_deaths_rate",
+                "directly_caused_deaths_per_year_low",
+                "directly_caused_deaths_per_year_high",
+                "contributory_deaths_per_year_low",
+                "contributory_deaths_per_year_high",
+                "fatal_maltreatment_cases",
+                "fatal_maltreatment_rate",
+                "deaths_related_not_directly_caused",
+                "maltreatment_fatalities_notified",
+                "serious_case_reviews_obtained",
+                "deaths_not_related_to_maltreatment",
+                "deaths_perpetrated_outside_family",
+                "deaths_not_classified",
+                "deaths_classified_within_family",
+                "deaths_directly_caused",
+                "population_estimate",
+                "child_deaths_all_causes",
+            ),
+            natures=("",),
+            series=(
+                "ONS homicide",
+                "Serious case review studies",
+                "ONS mid-year estimates",
+                "NCMD",
+            ),
+            period_kinds=(FINANCIAL_YEAR, CALENDAR_YEAR, "month_span"),
+            countries=(
+                ("E92000001", "England"),
+                ("W92000004", "Wales"),
+                ("K04000001", "England and Wales"),
+            ),
+            units=("persons", "rate_per_100000"),
+            extra_columns=EVIDENCE_COLUMNS,
         ),
     )
 }
