@@ -32,6 +32,7 @@ _REFUSED: Final = (
     "qualifier",
     "interval_model",
     "model_target",
+    "says",
 )
 _RELEASE_ID: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
@@ -46,7 +47,7 @@ def designation_fields_refused() -> tuple[str, ...]:
     -------
     tuple of str
         ``decimals``, ``numerator``, ``denominator``, ``qualifier``, ``interval_model``,
-        ``model_target``.
+        ``model_target``, ``says``.
     """
     return _REFUSED
 

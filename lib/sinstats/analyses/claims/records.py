@@ -15,13 +15,18 @@ from decimal import Decimal
 from typing import Any, Final
 
 from sinstats import data
+from sinstats.analyses.claims.reading import period_in_words
 from sinstats.analyses.claims.register import Claim
 from sinstats.analyses.claims.rounding import json_number, plain, significant, to_decimal
+from sinstats.periods import CALENDAR_YEAR, Period, parse_period
 
-__all__ = ["VERDICTS", "ClaimResult", "FigureUsed", "ModelInterval", "VerdictCounts"]
+__all__ = ["NOT_A_TEST", "VERDICTS", "ClaimResult", "FigureUsed", "ModelInterval", "VerdictCounts"]
 
 #: Verdicts, in the order summaries list them.
 VERDICTS: Final = ("reproduces", "differs", "cannot check")
+
+#: The label of a bound compared with the same stored bound (a comparison that cannot fail).
+NOT_A_TEST: Final = "consistent, not a test"
 
 # The fields of a release's designation that the JSON output gives.
 _DESIGNATION_KEYS: Final = (
@@ -34,7 +39,7 @@ _DESIGNATION_KEYS: Final = (
 )
 
 # The fields of a figure that the JSON output leaves out (``value`` it writes rounded).
-_NOT_IN_JSON: Final = ("value", "publisher", "note", "origin")
+_NOT_IN_JSON: Final = ("value", "note", "origin")
 
 
 @dataclass(frozen=True)
@@ -49,10 +54,51 @@ class FigureUsed:
         The figure with its provenance, as :func:`sinstats.data.figure` resolved it (for a
         ``{population: AREA}`` denominator, the ONS estimate :func:`sinstats.data.population`
         chose, labelled ``mid-YYYY``).
+    period : Period or None
+        The period the reference was read as (None: read from the figure's label).
     """
 
     role: str
     figure: data.Figure
+    period: Period | None = None
+
+    def resolved_period(self) -> Period:
+        """Return the period the figure is for (calendar years told apart by their label)."""
+        if self.period is not None:
+            return self.period
+        fig = self.figure
+        calendar = fig.period_label.startswith(("calendar year", "mid-"))
+        return parse_period(fig.period, CALENDAR_YEAR if calendar else None)
+
+    def period_words(self) -> str:
+        """Return the period in words: ``2020-21, April 2020 to March 2021 (reporting year 2021)``.
+
+        Returns
+        -------
+        str
+        """
+        return period_in_words(self.resolved_period(), self.figure.dataset)
+
+    def source_text(self) -> str:
+        """Return the figure's source: its publisher (or the secondary report) and address."""
+        fig = self.figure
+        return f"{fig.publisher}, {fig.source_url}" if fig.source_url else fig.publisher
+
+    def describe(self) -> str:
+        """Return every fact of the figure used in one line, for the outputs.
+
+        Returns
+        -------
+        str
+            ``numerator: panel_notifications, 2021, January to December 2021 (calendar year),
+            'Total' (number_notifications, England) = 379; source: Child Safeguarding Practice
+            Review Panel, https://...``.
+        """
+        fig = self.figure
+        return (
+            f"{self.role}: {fig.dataset}, {self.period_words()}, '{fig.category}' "
+            f"({fig.measure}, {fig.area}) = {self.shown()}; source: {self.source_text()}"
+        )
 
     @property
     def available(self) -> bool:
@@ -76,6 +122,7 @@ class FigureUsed:
         record: dict[str, Any] = {"role": self.role}
         record.update((k, v) for k, v in self.figure._asdict().items() if k not in _NOT_IN_JSON)
         record["value"] = json_number(self.figure.value) if self.available else None
+        record["period_words"] = self.period_words()
         return record
 
 
@@ -142,6 +189,19 @@ class ClaimResult:
     model : ModelInterval or None
     designations : tuple of sinstats.data.Designation
         For a ``designation`` claim: the releases named, as the designation file holds them.
+    warnings : tuple of str
+        Said in every output: a bare year read as one of two possible periods
+        (:mod:`~sinstats.analyses.claims.reading`) without a stated ``reading``.
+    meaning : str
+        The second verdict (:mod:`~sinstats.analyses.claims.meaning`): ``""`` when the claim
+        declares nothing (``says``), ``"describes"``, ``"misdescribes"`` or ``"not compared"``.
+    meaning_text : str
+        What the figure counts and, when it misdescribes, what the statement says instead.
+    meaning_sources : tuple of str
+        The publishers' pages saying what the figures count.
+    not_a_test : bool
+        True when a published bound was compared with the same bound as stored ("over 150"
+        with "over 150"): consistent, but a comparison that could not fail.
 
     Notes
     -----
@@ -165,6 +225,30 @@ class ClaimResult:
     figures: tuple[FigureUsed, ...] = ()
     model: ModelInterval | None = None
     designations: tuple[data.Designation, ...] = ()
+    warnings: tuple[str, ...] = ()
+    meaning: str = ""
+    meaning_text: str = ""
+    meaning_sources: tuple[str, ...] = ()
+    not_a_test: bool = False
+
+    def label(self) -> str:
+        """Return the verdict as every output writes it, with the meaning verdict.
+
+        Returns
+        -------
+        str
+            ``reproduces``, ``reproduces (consistent, not a test)``, or ``reproduces,
+            misdescribes: counts notifications of suspected abuse, not children abused``.
+        """
+        text = self.verdict + (f" ({NOT_A_TEST})" if self.not_a_test else "")
+        if self.meaning:
+            text += f", {self.meaning}: {self.meaning_text}"
+        return text
+
+    def short_label(self) -> str:
+        """Return the verdict for a narrow column: ``reproduces, misdescribes``."""
+        text = self.verdict + (" (not a test)" if self.not_a_test else "")
+        return f"{text}, {self.meaning}" if self.meaning else text
 
     @property
     def expect_met(self) -> bool:
@@ -183,6 +267,19 @@ class ClaimResult:
             "recomputed": json_number(self.recomputed),
             "rounded": json_number(self.rounded),
             "verdict": self.verdict,
+            "verdict_label": self.label(),
+            "consistent_not_a_test": self.not_a_test,
+            "meaning": (
+                {
+                    "verdict": self.meaning,
+                    "text": self.meaning_text,
+                    "says": {k: v for k, v in vars(c.says).items() if v} if c.says else {},
+                    "sources": list(self.meaning_sources),
+                }
+                if self.meaning
+                else None
+            ),
+            "warnings": list(self.warnings),
             "difference": json_number(self.difference),
             "interval": {
                 "lower": json_number(self.lower),

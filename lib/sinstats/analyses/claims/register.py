@@ -11,8 +11,9 @@ a :class:`~sinstats.errors.ClaimsError`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -37,6 +38,7 @@ from sinstats.analyses.claims.designation import (
     designation_text,
     release_ids,
 )
+from sinstats.analyses.claims.names import unknown_name
 from sinstats.analyses.claims.rounding import display, places_of, to_decimal
 from sinstats.errors import ClaimsError, PeriodError, Problem
 from sinstats.periods import parse_period
@@ -44,9 +46,12 @@ from sinstats.periods import parse_period
 __all__ = [
     "DEFAULT_MODEL_TARGET",
     "KINDS",
+    "READINGS",
+    "SAYS",
     "Claim",
     "FigureRef",
     "PopulationRef",
+    "Says",
     "load_claims",
     "loads_claims",
     "parse_claims",
@@ -67,6 +72,18 @@ KINDS: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 
+#: How a figure reference may state which year a bare year (``"2021"``) means (``reading``).
+READINGS: Final = ("reporting_year", "calendar_year")
+
+#: What a statement may say is counted (``says``): each aspect and its allowed values.
+SAYS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "counts": ("children", "notifications", "serious_case_reviews"),
+        "abuse": ("proven", "suspected"),
+        "deaths": ("caused_by_abuse", "abuse_known_or_suspected"),
+    }
+)
+
 #: Target of the uncertainty model used by ``interval_model: uncertainty`` by default.
 DEFAULT_MODEL_TARGET: Final = "deaths_maltreatment_or_assault"
 
@@ -75,6 +92,7 @@ _MAX_DEPTH: Final = 16
 # Published numbers are counts, percentages and rates; anything this large is a typo.
 _MAX_PUBLISHED: Final = Decimal(10) ** 12
 _SCHEMA_FILE: Final = "claims.schema.json"
+_BARE_YEAR: Final = re.compile(r"^\d{4}$")
 # Kinds whose denominator may be derived from a published change (``derive: earlier``).
 _CHANGE_KINDS: Final = ("percent_change", "difference", "ratio")
 
@@ -98,6 +116,9 @@ class FigureRef:
     derive : str or None
         ``"earlier"`` (denominators only): the figure is a published change, and the figure
         used is the earlier count it implies, the numerator minus the change.
+    reading : str or None
+        One of :data:`READINGS`: which year a bare year means, stated by the claim's author
+        (it silences the warning a bare year before 2024 gets in an April-March dataset).
     """
 
     dataset: str
@@ -108,6 +129,7 @@ class FigureRef:
     nature: str | None = None
     area: str = "England"
     derive: str | None = None
+    reading: str | None = None
 
     def describe(self) -> str:
         """Return e.g. ``panel_notifications 2021 'Child death'``."""
@@ -124,6 +146,8 @@ class FigureRef:
             extra.append(f"area {self.area}")
         if self.derive:
             extra.append(f"derive {self.derive}")
+        if self.reading:
+            extra.append(f"reading {self.reading}")
         tail = f" ({', '.join(extra)})" if extra else ""
         return f"{self.dataset} {self.period} '{self.category}'{tail}"
 
@@ -142,6 +166,35 @@ class PopulationRef:
     def describe(self) -> str:
         """Return e.g. ``ONS population aged 0 to 17, England``."""
         return f"ONS population aged 0 to 17, {self.area}"
+
+
+@dataclass(frozen=True)
+class Says:
+    """What a statement says is counted (the claim's ``says``), as its author declares it.
+
+    Attributes
+    ----------
+    counts : str or None
+        ``"children"``, ``"notifications"`` or ``"serious_case_reviews"``.
+    abuse : str or None
+        ``"proven"`` (the statement says abuse happened) or ``"suspected"``.
+    deaths : str or None
+        ``"caused_by_abuse"`` or ``"abuse_known_or_suspected"`` (deaths where abuse or neglect
+        was known or suspected, whatever caused them).
+
+    Notes
+    -----
+    :mod:`sinstats.analyses.claims.meaning` compares it with what the figure counts.
+    """
+
+    counts: str | None = None
+    abuse: str | None = None
+    deaths: str | None = None
+
+    def describe(self) -> str:
+        """Return e.g. ``counts children, abuse proven``."""
+        aspects = (("counts", self.counts), ("abuse", self.abuse), ("deaths", self.deaths))
+        return ", ".join(f"{k} {v}" for k, v in aspects if v)
 
 
 @dataclass(frozen=True)
@@ -175,12 +228,16 @@ class Claim:
         The uncertainty-model target (default :data:`DEFAULT_MODEL_TARGET`).
     explanation, tolerance_note : str or None
         Plain words shown with the result.
+    says : Says or None
+        What the statement says is counted, when the claim declares it.
     file : str
         The claims file it came from.
     index : int
         0-based position in that file.
     line : int or None
         Line where the claim starts.
+    field_lines : tuple of (str, int)
+        The line of each field (``"numerator.category"``), for messages found after reading.
     """
 
     id: str
@@ -201,9 +258,16 @@ class Claim:
     model_target: str = DEFAULT_MODEL_TARGET
     explanation: str | None = None
     tolerance_note: str | None = None
+    says: Says | None = None
     file: str = "<claims>"
     index: int = 0
     line: int | None = None
+    field_lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, fld: str) -> int | None:
+        """Return the line of a field (``"numerator.category"``), its parent's, or the claim's."""
+        lines = dict(self.field_lines)
+        return lines.get(fld) or lines.get(fld.split(".")[0]) or self.line
 
     def provenance(self) -> dict[str, str]:
         """Return the fields every output starts a claim with: id, statement, source, url, kind."""
@@ -570,7 +634,7 @@ def _parse_entry(
     if not found:
         built, found = _build_claim(entry, path, index, lines.get((index,)))
         if built is not None:
-            return built, []
+            return replace(built, field_lines=_field_lines(lines, index)), []
     return None, [_problem(msg, lines, index, fld, cid) for fld, msg in found]
 
 
@@ -578,17 +642,23 @@ def _ref(raw: Mapping[str, Any], fld: str, problems: list[tuple[str | None, str]
     """Read a figure reference; the dataset must exist and the period parse."""
     dataset = str(raw["dataset"])
     if dataset not in data.list_datasets():
-        problems.append(
-            (
-                f"{fld}.dataset",
-                f"unknown dataset '{dataset}'; choose one of {', '.join(data.list_datasets())}",
-            )
-        )
+        problems.append((f"{fld}.dataset", unknown_name("dataset", dataset, data.list_datasets())))
     period = str(raw["period"]).strip()
     try:
-        parse_period(period)
+        parsed = parse_period(period)
     except (PeriodError, ValueError) as err:
         problems.append((f"{fld}.period", f"cannot be read as a period: {err}"))
+    else:
+        reading = raw.get("reading")
+        if reading is not None and not _BARE_YEAR.fullmatch(period):
+            if not (reading == "reporting_year" and parsed.kind == "financial_year"):
+                problems.append(
+                    (
+                        f"{fld}.reading",
+                        f"reading is for a bare year such as '2021'; '{period}' is "
+                        f"{parsed.label} already (leave reading out)",
+                    )
+                )
     derive = raw.get("derive")
     if derive is not None and fld != "denominator":
         problems.append((f"{fld}.derive", "derive is for the denominator only"))
@@ -601,7 +671,26 @@ def _ref(raw: Mapping[str, Any], fld: str, problems: list[tuple[str | None, str]
         nature=raw.get("nature"),
         area=str(raw.get("area", "England")),
         derive=derive,
+        reading=raw.get("reading"),
     )
+
+
+def _field_lines(lines: Mapping[tuple[Any, ...], int], index: int) -> tuple[tuple[str, int], ...]:
+    """Return ``(dotted field, line)`` for every field of entry ``index``."""
+    return tuple(
+        sorted(
+            (".".join(str(k) for k in key[1:]), line)
+            for key, line in lines.items()
+            if len(key) > 1 and key[0] == index
+        )
+    )
+
+
+def _says(raw: object) -> Says | None:
+    """Read ``says`` (the schema has checked its keys and values)."""
+    if not isinstance(raw, Mapping):
+        return None
+    return Says(counts=raw.get("counts"), abuse=raw.get("abuse"), deaths=raw.get("deaths"))
 
 
 # Problems found in one claim's meaning: (field, message) pairs, in the order they are found.
@@ -697,6 +786,7 @@ def _build_claim(
         reason=entry.get("reason"),
         explanation=_clean(entry.get("explanation")),
         tolerance_note=_clean(entry.get("tolerance_note")),
+        says=_says(entry.get("says")),
         interval_model=interval_model,
         model_target=str(model_target or DEFAULT_MODEL_TARGET),
         file=path,

@@ -18,7 +18,7 @@ against the releases' designations (:mod:`~sinstats.analyses.claims.designation_
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from types import MappingProxyType
 from typing import Any, Final
@@ -29,6 +29,16 @@ from sinstats import data, paths
 from sinstats._typing import DataDir, PathLike
 from sinstats.analyses.claims.designation import DESIGNATION_KIND
 from sinstats.analyses.claims.designation_verdict import verify_designation
+from sinstats.analyses.claims.figures import (
+    DERIVED,
+    Missing,
+    check_denominator,
+    claim_error,
+    name_problems,
+    resolve_figures,
+    unavailable,
+)
+from sinstats.analyses.claims.meaning import meaning_verdict
 from sinstats.analyses.claims.records import (
     VERDICTS,
     ClaimResult,
@@ -36,7 +46,7 @@ from sinstats.analyses.claims.records import (
     ModelInterval,
     VerdictCounts,
 )
-from sinstats.analyses.claims.register import Claim, FigureRef, PopulationRef, load_claims
+from sinstats.analyses.claims.register import Claim, load_claims
 from sinstats.analyses.claims.rounding import (
     brief,
     plain,
@@ -44,20 +54,21 @@ from sinstats.analyses.claims.rounding import (
     to_decimal,
 )
 from sinstats.data import PER
-from sinstats.errors import ClaimsError, NoDataError, ParameterError, PeriodError, Problem
-from sinstats.periods import Period, parse_period
+from sinstats.errors import ClaimsError, ParameterError, Problem
 from sinstats.present.words import p_number, trimmed
 from sinstats.stats import intervals
 
 __all__ = [
     "DEFAULT_CONF_LEVEL",
     "INTERVAL_METHODS",
+    "STRICT_STATUS",
     "VERDICTS",
     "ClaimResult",
     "FigureUsed",
     "ModelInterval",
     "VerdictCounts",
     "exit_status",
+    "strict_failures",
     "summary",
     "verify",
     "verify_files",
@@ -78,22 +89,6 @@ INTERVAL_METHODS: Final[Mapping[str, str]] = MappingProxyType(
 
 DEFAULT_CONF_LEVEL: Final = 0.95
 
-_DIVIDING_KINDS: Final = ("share", "percent_change", "ratio", "rate")
-
-# How the note of a derived figure starts (``derive: earlier``).
-_DERIVED: Final = "The denominator is derived, not published:"
-
-# The category of the ONS estimate in ``population_0_17`` (a ``{population: AREA}`` denominator).
-_POPULATION_CATEGORY: Final = "Children aged 0 to 17 years"
-
-
-@dataclass(frozen=True)
-class _Missing:
-    """A figure a claim needs that the data do not hold, and why."""
-
-    role: str
-    reason: str
-
 
 @dataclass
 class _Context:
@@ -109,160 +104,6 @@ class _Context:
         if dataset not in self.frames:
             self.frames[dataset] = data.load(dataset, self.data_dir)
         return self.frames[dataset]
-
-
-def _claim_error(claim: Claim, fld: str, message: str) -> ClaimsError:
-    """Return the error for a claim that cannot be computed as written."""
-    return ClaimsError(
-        [Problem(message, index=claim.index, claim=claim.id, field=fld, line=claim.line)],
-        claim.file,
-    )
-
-
-def _short_reason(message: str) -> str:
-    """Drop the long list of periods from a NoDataError message."""
-    cut = message.find(" Periods with figures:")
-    return message[:cut] if cut > 0 else message
-
-
-# ---------------------------------------------------------------------------------------------
-# Resolving the figures
-# ---------------------------------------------------------------------------------------------
-
-
-def _resolve(
-    claim: Claim, role: str, ref: FigureRef, ctx: _Context
-) -> tuple[FigureUsed, Period] | _Missing:
-    """Resolve a figure reference to one published figure (and the period it was read as)."""
-    frame = ctx.frame(ref.dataset)
-    try:
-        period = data.resolve_period(frame, ref.period)
-        fig = data.figure(
-            ref.dataset,
-            period,
-            ref.category,
-            measure=ref.measure,
-            breakdown_topic=ref.breakdown_topic,
-            nature=ref.nature,
-            area=ref.area,
-            frame=frame,
-        )
-    except NoDataError as err:
-        return _Missing(role, _short_reason(str(err)))
-    except (ParameterError, PeriodError) as err:
-        raise _claim_error(claim, role, str(err)) from None
-    return FigureUsed(role, fig), period
-
-
-def _resolve_population(ref: PopulationRef, period: Period, ctx: _Context) -> FigureUsed | _Missing:
-    """Resolve ``{population: AREA}`` to the ONS estimate for the numerator's period.
-
-    The figure is labelled ``mid-YYYY`` and carries :func:`sinstats.data.population`'s note,
-    which says when the estimate for the period is not yet published and an earlier one is used.
-    """
-    frame = ctx.frame("population_0_17")
-    try:
-        pop = data.population(period, ref.area, frame=frame)
-        fig = data.figure(
-            "population_0_17",
-            str(pop.mid_year),
-            _POPULATION_CATEGORY,
-            measure="population_estimate",
-            area=pop.area,
-            frame=frame,
-        )
-    except NoDataError as err:
-        return _Missing("denominator", _short_reason(str(err)))
-    return FigureUsed(
-        "denominator", fig._replace(period_label=f"mid-{pop.mid_year}", note=pop.note)
-    )
-
-
-def _figures(
-    claim: Claim, ctx: _Context
-) -> tuple[FigureUsed | _Missing, FigureUsed | _Missing | None]:
-    """Resolve the numerator, then the denominator (a population needs the numerator's period)."""
-    assert claim.numerator is not None  # every kind but 'designation' has one
-    num = _resolve(claim, "numerator", claim.numerator, ctx)
-    den: FigureUsed | _Missing | None = None
-    if isinstance(claim.denominator, FigureRef):
-        got = _resolve(claim, "denominator", claim.denominator, ctx)
-        den = got if isinstance(got, _Missing) else got[0]
-        if claim.denominator.derive and isinstance(den, FigureUsed) and isinstance(num, tuple):
-            den = _earlier_count(claim, num[0], den)
-    elif isinstance(claim.denominator, PopulationRef) and not isinstance(num, _Missing):
-        den = _resolve_population(claim.denominator, num[1], ctx)
-    return (num if isinstance(num, _Missing) else num[0]), den
-
-
-def _earlier_count(claim: Claim, num: FigureUsed, change: FigureUsed) -> FigureUsed:
-    """Return the earlier count a published change implies: the numerator minus the change.
-
-    Derived arithmetic from two published figures (the later count and the change on the same
-    period a year earlier), never a figure taken from the claim being checked; the figure's
-    note says so and names both.
-    """
-    c, n = change.figure, num.figure
-    if not (c.measure.startswith(data.CHANGE_PREFIX) and c.unit == n.unit == "count"):
-        raise _claim_error(
-            claim,
-            "denominator.derive",
-            f"derive: earlier needs a published change in a count (a change_... measure) and a "
-            f"count numerator; got {c.measure} ({c.unit}) and {n.measure} ({n.unit})",
-        )
-    if not (change.available and num.available):
-        return change
-    earlier = replace(parse_period(n.period), start_year=parse_period(n.period).start_year - 1)
-    value = n.value - c.value
-    note = (
-        f"{_DERIVED} {num.value_text()} - ({c.value:+.0f}) = {value:.0f}, the {n.period_label} "
-        f"count ({n.source_id}) minus the published change on the same period a year earlier "
-        f"({c.source_id}: {c.measure})."
-    )
-    return FigureUsed(
-        "denominator",
-        c._replace(
-            period=earlier.id,
-            period_label=earlier.label,
-            category=n.category,
-            measure=n.measure,
-            value=value,
-            qualifier="",
-            note=note,
-        ),
-    )
-
-
-def _unavailable(f: FigureUsed) -> _Missing:
-    """Say which figure is suppressed or not available, with its symbol's meaning."""
-    fig = f.figure
-    return _Missing(
-        f.role,
-        f"{fig.dataset} {fig.period_label} '{fig.category}' is not available "
-        f"('{fig.status}': {data.SYMBOLS.get(fig.status, 'missing')})",
-    )
-
-
-def _check_denominator(claim: Claim, den: FigureUsed | None) -> None:
-    """Refuse a zero denominator of a kind that divides, and a rate over a non-population."""
-    if den is None:
-        return
-    fig = den.figure
-    where = f"{fig.dataset} {fig.period_label} '{fig.category}'"
-    if claim.kind in _DIVIDING_KINDS and to_decimal(fig.value).is_zero():
-        raise _claim_error(
-            claim,
-            "denominator",
-            f"division by zero: the denominator {where} is 0, and a {claim.kind} divides by it; "
-            "choose a non-zero denominator",
-        )
-    if claim.kind == "rate" and fig.unit != "persons":
-        raise _claim_error(
-            claim,
-            "denominator",
-            f"a rate needs a population (unit 'persons'); {where} is a {fig.unit}. Use "
-            "{population: England} or a population figure",
-        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,12 +171,61 @@ def _compare(claim: Claim, recomputed: Decimal, rounded: Decimal) -> tuple[str, 
     return "differs", difference, note
 
 
+@dataclass(frozen=True)
+class _BoundVerdict:
+    """The verdict on a published bound compared with a bound as stored."""
+
+    verdict: str
+    note: str
+    not_a_test: bool = False
+
+
+def _bound_against_bound(claim: Claim, num: FigureUsed) -> _BoundVerdict | None:
+    """Compare a published bound ("over 150") with a figure stored as a bound.
+
+    The same bound ("over 150" with stored "over 150") is consistent but not a test: it
+    could not have failed. A weaker bound ("over 140") follows from the stored one; a stronger
+    one ("over 160") the data cannot decide (``cannot check``); an opposite bound that
+    contradicts the stored one ("under 150" with "over 150") differs, one that does not
+    ("under 400" with "over 150") cannot be decided either.
+    """
+    fig = num.figure
+    bounds = ("over", "under")
+    if claim.kind != "count" or fig.qualifier not in bounds or claim.qualifier not in bounds:
+        return None
+    stored = f"'{fig.qualifier} {num.value_text()}' ({fig.dataset}, {fig.period_label})"
+    said = f"'{claim.published_display()}'"
+    value, published = to_decimal(fig.value), claim.published
+    if claim.qualifier == fig.qualifier:
+        if published == value:
+            return _BoundVerdict(
+                "reproduces",
+                f"Consistent, not a test: the statement's {said} is compared with the same "
+                f"bound as stored, {stored}, so the comparison could not fail; it confirms the "
+                "bound as transcribed, not a count.",
+                not_a_test=True,
+            )
+        weaker = published < value if claim.qualifier == "over" else published > value
+        if weaker:
+            return _BoundVerdict("reproduces", f"The bound holds: {stored} implies {said}.")
+        return _BoundVerdict(
+            "cannot check", f"the data hold only the bound {stored}, which does not decide {said}"
+        )
+    # Opposite bounds: "under X" against stored "over V" contradicts it when X <= V.
+    contradicts = published <= value if claim.qualifier == "under" else published >= value
+    if contradicts:
+        return _BoundVerdict("differs", f"Differs: the data hold {stored}, the statement {said}.")
+    return _BoundVerdict(
+        "cannot check", f"the data hold only the bound {stored}, which does not decide {said}"
+    )
+
+
 def _figure_notes(figures: Sequence[FigureUsed]) -> list[str]:
     """Say which figures are held as bounds or were rounded at source."""
     notes = []
     for f in figures:
         fig = f.figure
-        if fig.note.startswith(_DERIVED):
+        if fig.note.startswith(DERIVED):
             notes.append(fig.note)
         if fig.qualifier:
             notes.append(
@@ -511,7 +401,7 @@ def _model_interval(claim: Claim, num: FigureUsed, ctx: _Context) -> ModelInterv
     try:
         target = assumptions.target(target_name)
     except ParameterError as err:
-        raise _claim_error(claim, "model_target", str(err)) from None
+        raise claim_error(claim, "model_target", str(err)) from None
     fig = num.figure
     settings = assumptions.simulation
     base, dated_by = uncertainty.figure_base(fig.dataset)
@@ -533,7 +423,7 @@ def _model_interval(claim: Claim, num: FigureUsed, ctx: _Context) -> ModelInterv
             quantity="realised",
         )
     except ParameterError as err:
-        raise _claim_error(
+        raise claim_error(
             claim, "interval_model", f"the uncertainty model cannot use this figure: {err}"
         ) from None
     lower, upper = result.interval(ctx.conf_level)
@@ -568,33 +458,54 @@ def _model_interval(claim: Claim, num: FigureUsed, ctx: _Context) -> ModelInterv
 
 
 def _cannot_check(
-    claim: Claim, figures: tuple[FigureUsed, ...], missing: Sequence[_Missing], level: float
+    claim: Claim,
+    figures: tuple[FigureUsed, ...],
+    missing: Sequence[Missing],
+    level: float,
+    warnings: tuple[str, ...] = (),
 ) -> ClaimResult:
     """Return the result for a claim whose figures the data do not hold: which, and why."""
     why = [_sentence(f"{m.role.capitalize()}: {m.reason}") for m in missing]
     why += _expect_notes(claim, "cannot check")
     if claim.expect == "cannot check" and claim.reason:
         why.append(_sentence(f"Reason given: {' '.join(claim.reason.split())}"))
-    return ClaimResult(claim, "cannot check", level, " ".join(why), figures=figures)
+    meaning = meaning_verdict(claim, figures)
+    return ClaimResult(
+        claim,
+        "cannot check",
+        level,
+        " ".join(why),
+        figures=figures,
+        warnings=warnings,
+        meaning=meaning.verdict,
+        meaning_text=meaning.text,
+        meaning_sources=meaning.sources,
+    )
 
 
 def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
     """Resolve, recompute, round, compare and add the interval for one claim."""
     level = ctx.conf_level
-    num, den_res = _figures(claim, ctx)
+    resolved = resolve_figures(claim, ctx)
+    num, den_res, warnings = resolved.numerator, resolved.denominator, resolved.warnings
     figures = tuple(f for f in (num, den_res) if isinstance(f, FigureUsed))
-    missing = [m for m in (num, den_res) if isinstance(m, _Missing)]
-    missing += [_unavailable(f) for f in figures if not f.available]
+    missing = [m for m in (num, den_res) if isinstance(m, Missing)]
+    missing += [unavailable(f) for f in figures if not f.available]
     if missing:
-        return _cannot_check(claim, figures, missing, level)
+        return _cannot_check(claim, figures, missing, level, warnings)
     assert isinstance(num, FigureUsed)
     den = den_res if isinstance(den_res, FigureUsed) else None
-    _check_denominator(claim, den)
+    check_denominator(claim, den)
+    bound = _bound_against_bound(claim, num)
+    if bound is not None and bound.verdict == "cannot check":
+        return _cannot_check(claim, figures, [Missing("numerator", bound.note)], level, warnings)
     n = to_decimal(num.figure.value)
     d = to_decimal(den.figure.value) if den is not None else None
     recomputed, arithmetic = _compute(claim.kind, n, d)
     rounded = round_half_away(recomputed, claim.decimals)
     verdict, difference, verdict_note = _compare(claim, recomputed, rounded)
+    if bound is not None:
+        verdict, verdict_note = bound.verdict, bound.note
     notes = [verdict_note] if verdict_note else []
     if claim.qualifier == "about":
         notes.append("Published as approximate ('about'); compared as published.")
@@ -614,6 +525,7 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
         notes.append(claim.tolerance_note)
     notes.extend(_expect_notes(claim, verdict))
     model = _model_interval(claim, num, ctx) if claim.interval_model == "uncertainty" else None
+    meaning = meaning_verdict(claim, figures)
     return ClaimResult(
         claim=claim,
         verdict=verdict,
@@ -630,6 +542,11 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
         note=" ".join(notes),
         figures=figures,
         model=model,
+        warnings=warnings,
+        meaning=meaning.verdict,
+        meaning_text=meaning.text,
+        meaning_sources=meaning.sources,
+        not_a_test=bound.not_a_test if bound is not None else False,
     )
 
 
@@ -646,6 +563,13 @@ def _expect_notes(claim: Claim, verdict: str) -> list[str]:
         f"The register expected '{claim.expect}' but the verdict is '{verdict}': review the "
         "claim's expect/reason."
     ]
+
+
+def _check_names(claims: Sequence[Claim], ctx: _Context) -> None:
+    """Raise every unknown name of the first claims file that has any (before verifying)."""
+    found = name_problems([c for c in claims if c.kind != DESIGNATION_KIND], ctx)
+    for path, problems in found.items():
+        raise ClaimsError(problems, path)
 
 
 def verify(
@@ -674,9 +598,12 @@ def verify(
     Raises
     ------
     ClaimsError
-        When a claim cannot be computed as written: a denominator of 0 (division by zero), a
-        reference matching several figures, a rate over something that is not a population,
-        an unknown model target. Raised before anything is returned.
+        When a claim cannot be computed as written: a name its dataset holds in no period (a
+        typo: the message suggests the nearest names; every such problem of the file is listed
+        at once, before anything is verified), a ``reading: calendar_year`` in a dataset of
+        April-March years, a denominator of 0 (division by zero), a reference matching several
+        figures, a rate over something that is not a population, an unknown model target.
+        Raised before anything is returned.
     ParameterError
         For a ``conf_level`` outside (0, 1).
     DataError
@@ -684,6 +611,7 @@ def verify(
     """
     level = intervals.check_conf_level(conf_level)
     ctx = _Context(conf_level=level, data_dir=data_dir)
+    _check_names(claims, ctx)
     return [
         verify_designation(c, level, data_dir)
         if c.kind == DESIGNATION_KIND
@@ -748,20 +676,63 @@ def verify_files(
     return verify(claims, conf_level=conf_level, data_dir=data_dir)
 
 
-def exit_status(results: Sequence[ClaimResult]) -> int:
+#: The exit status of ``sinstats verify --strict`` when nothing differs but a claim was not
+#: fully checked (cannot check, an ambiguous period, a meaning that misdescribes or was not
+#: compared).
+STRICT_STATUS: Final = 3
+
+
+def strict_failures(results: Sequence[ClaimResult]) -> dict[str, list[str]]:
+    """Return the claims that ``--strict`` fails on, by reason (ids in order).
+
+    Parameters
+    ----------
+    results : sequence of ClaimResult
+
+    Returns
+    -------
+    dict
+        ``{"cannot be checked": [...], "rest on an ambiguous period": [...], "misdescribe what
+        the figure counts": [...], "declare a meaning that could not be compared": [...]}``,
+        only the reasons with claims.
+    """
+    reasons = {
+        "cannot be checked": [r.claim.id for r in results if r.verdict == "cannot check"],
+        "rest on an ambiguous period": [r.claim.id for r in results if r.warnings],
+        "misdescribe what the figure counts": [
+            r.claim.id for r in results if r.meaning == "misdescribes"
+        ],
+        "declare a meaning that could not be compared": [
+            r.claim.id for r in results if r.meaning == "not compared"
+        ],
+    }
+    return {k: v for k, v in reasons.items() if v}
+
+
+def exit_status(results: Sequence[ClaimResult], strict: bool = False) -> int:
     """Return the exit status of ``sinstats verify`` for these results.
 
     Parameters
     ----------
     results : sequence of ClaimResult
         What :func:`verify` or :func:`verify_files` returned.
+    strict : bool, default False
+        ``--strict``: also fail when a claim cannot be checked, rests on an ambiguous period
+        without a stated ``reading``, or misdescribes (or could not compare) what its figure
+        counts (:func:`strict_failures`).
 
     Returns
     -------
     int
-        1 if any claim differs, else 0 (claims that cannot be checked are listed, not failed).
+        1 if any claim differs; else, with ``strict``, :data:`STRICT_STATUS` (3) if any claim
+        is in :func:`strict_failures`; else 0 (claims that cannot be checked, warnings and
+        meaning verdicts are listed, not failed).
     """
-    return 1 if any(r.verdict == "differs" for r in results) else 0
+    if any(r.verdict == "differs" for r in results):
+        return 1
+    if strict and strict_failures(results):
+        return STRICT_STATUS
+    return 0
 
 
 def summary(results: Sequence[ClaimResult]) -> VerdictCounts:

@@ -46,8 +46,10 @@ def test_figure_used_json_record() -> None:
     assert record["role"] == "denominator" and record["value"] == 0.333333
     for name in ("dataset", "period", "period_label", "category", "measure", "area", "unit"):
         assert record[name] == getattr(fig, name)
-    # Publisher, note and origin stay out of the JSON, as before FigureUsed held a Figure.
-    assert not {"publisher", "note", "origin"} & set(record)
+    # The publisher is named (every format names each figure's source); note and origin stay out.
+    assert record["publisher"] == fig.publisher and record["source_url"] == fig.source_url
+    assert not {"note", "origin"} & set(record)
+    assert record["period_words"] == "2021, January to December 2021 (calendar year)"
 
 
 def test_claim_result_and_model_records(by_id: ById, results: Results) -> None:

@@ -109,14 +109,15 @@ CLAIM_KEYS = {
     "id", "statement", "source", "url", "kind", "published", "published_display", "qualifier",
     "decimals", "recomputed", "rounded", "verdict", "difference", "interval", "p_value",
     "chance_alone", "computation", "note", "explanation", "expect", "expect_met", "reason",
-    "figures", "model_interval", "designations",
+    "figures", "model_interval", "designations", "verdict_label", "consistent_not_a_test",
+    "meaning", "warnings",
 }  # fmt: skip
 DESIGNATION_KEYS = {
     "release_id", "release_title", "period", "designation", "quote", "source_url",
 }  # fmt: skip
 FIGURE_KEYS = {
     "role", "dataset", "period", "period_label", "category", "measure", "area", "value", "unit",
-    "status", "qualifier", "rounded_to", "source_id", "source_url",
+    "status", "qualifier", "rounded_to", "source_id", "source_url", "publisher", "period_words",
 }  # fmt: skip
 MODEL_KEYS = {
     "target", "description", "unit", "central", "lower", "upper", "conf_level", "n_draws",
