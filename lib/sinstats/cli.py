@@ -203,13 +203,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from sinstats.analyses import claims
 
     results = claims.verify_files(args.claims, conf_level=args.conf_level, data_dir=args.data_dir)
-    text = claims.render(results, args.format)
+    text = claims.render(results, args.format, strict=args.strict)
     if args.output:
         out = claims.write_atomic(args.output, text)
-        print(f"wrote {out}: {claims.summary_line(results)}", file=sys.stderr)
+        print(f"wrote {out}: {claims.summary_line(results, args.strict)}", file=sys.stderr)
     else:
         print(text, end="")
-    return claims.exit_status(results)
+    return claims.exit_status(results, strict=args.strict)
 
 
 def _conf_level_arg(text: str) -> float:
@@ -234,12 +234,15 @@ def _add_verify(sub: Subparsers[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "verify",
         help="check published statements against the data (exit 0 all reproduce, 1 any "
-        "differs, 2 bad claims file)",
+        "differs, 2 bad claims file, 3 --strict and a claim not fully checked)",
         description="Recompute every claim in the claims file(s) from the data, compare it with "
         "the published number after rounding as published, and give the interval of the "
         "recomputed quantity. Exit status: 0 when every claim reproduces (claims that cannot "
         "be checked are listed but do not fail), 1 when any claim differs, 2 for a bad claims "
-        "file or bad data. Format: docs/claims.md.",
+        "file (an unknown name among them: the message suggests the nearest) or bad data, 3 "
+        "with --strict when nothing differs but a claim cannot be checked, rests on an "
+        "ambiguous bare year, or misdescribes (or could not compare) what its figure counts. "
+        "Format: docs/claims.md.",
     )
     p.add_argument(
         "--claims",
@@ -262,6 +265,12 @@ def _add_verify(sub: Subparsers[argparse.ArgumentParser]) -> None:
         default=claims.DEFAULT_CONF_LEVEL,
         metavar="L",
         help="confidence level of the intervals (default 0.95)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="for CI: exit 3 (when nothing differs) if a claim cannot be checked, rests on an "
+        "ambiguous bare year without 'reading', or misdescribes what its figure counts",
     )
     p.add_argument("--data-dir", default=None, help="data folder (default: data/)")
     p.set_defaults(handler=_cmd_verify)

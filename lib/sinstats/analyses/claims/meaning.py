@@ -217,8 +217,7 @@ def _figure_words(facts: _Facts) -> str:
     if facts.nature == "Serious harm":
         return f"{unit} of serious harm where abuse or neglect was known or suspected"
     if facts.abuse == "suspected":
-        tail = " (deaths, serious harm and other incidents together)" if facts.nature else ""
-        return f"{unit} of suspected abuse{tail}"
+        return f"{unit} of suspected abuse"
     return unit
 
 

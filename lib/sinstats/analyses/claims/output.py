@@ -24,7 +24,12 @@ from sinstats import __version__
 from sinstats._typing import PathLike
 from sinstats.analyses.claims.records import ClaimResult
 from sinstats.analyses.claims.rounding import brief, fixed, signed, unit_suffix
-from sinstats.analyses.claims.verify import DEFAULT_CONF_LEVEL, exit_status, summary
+from sinstats.analyses.claims.verify import (
+    DEFAULT_CONF_LEVEL,
+    exit_status,
+    strict_failures,
+    summary,
+)
 from sinstats.errors import ParameterError
 from sinstats.present.words import p_number, trimmed
 
@@ -74,6 +79,12 @@ TABLE_COLUMNS: Final = (
     "model_lower",
     "model_upper",
     "model_note",
+    "verdict_label",
+    "meaning",
+    "meaning_text",
+    "consistent_not_a_test",
+    "figures_used",
+    "warnings",
 )
 
 
@@ -125,6 +136,19 @@ def _table_row(r: ClaimResult) -> dict[str, object]:
         "model_lower": _nan(m.lower if m else None),
         "model_upper": _nan(m.upper if m else None),
         "model_note": m.note if m else "",
+        **_said_row(r),
+    }
+
+
+def _said_row(r: ClaimResult) -> dict[str, object]:
+    """Return the table's columns saying what was compared: figures, warnings, meaning."""
+    return {
+        "verdict_label": r.label(),
+        "meaning": r.meaning,
+        "meaning_text": r.meaning_text,
+        "consistent_not_a_test": r.not_a_test,
+        "figures_used": "\n".join(f.describe() for f in r.figures),
+        "warnings": "\n".join(r.warnings),
     }
 
 
@@ -132,28 +156,31 @@ def _nan(value: float | Decimal | None) -> float:
     return math.nan if value is None else float(value)
 
 
-def to_json(results: Sequence[ClaimResult]) -> str:
+def to_json(results: Sequence[ClaimResult], strict: bool = False) -> str:
     """Return the results as stable, machine-readable JSON.
 
     Parameters
     ----------
     results : sequence of ClaimResult
         Every result, each written with :meth:`ClaimResult.to_dict`.
+    strict : bool, default False
+        ``--strict``: the exit status recorded is the strict one.
 
     Returns
     -------
     str
         One JSON object (``sinstats_version``, ``conf_level``, ``summary``, ``exit_status``,
-        ``claims``) and a final newline. Keys are sorted, numbers rounded to 6 decimal places
-        (p-values to 4 significant digits), missing or infinite values are ``null``; the same
-        inputs give byte-identical output.
+        ``strict``, ``claims``) and a final newline. Keys are sorted, numbers rounded to 6
+        decimal places (p-values to 4 significant digits), missing or infinite values are
+        ``null``; the same inputs give byte-identical output.
     """
     conf = results[0].conf_level if results else DEFAULT_CONF_LEVEL
     doc = {
         "sinstats_version": __version__,
         "conf_level": conf,
         "summary": summary(results).to_dict(),
-        "exit_status": exit_status(results),
+        "exit_status": exit_status(results, strict),
+        "strict": strict,
         "claims": [r.to_dict() for r in results],
     }
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
@@ -188,43 +215,83 @@ def _level_text(results: Sequence[ClaimResult]) -> str:
     return f"{trimmed(conf * 100)}%"
 
 
-def summary_line(results: Sequence[ClaimResult]) -> str:
+def summary_line(results: Sequence[ClaimResult], strict: bool = False) -> str:
     """Return the one-line summary: how many claims reproduce, differ, cannot be checked.
 
     Parameters
     ----------
     results : sequence of ClaimResult
         The results counted.
+    strict : bool, default False
+        ``--strict``: say the strict exit status and why.
 
     Returns
     -------
     str
-        E.g. ``34 claims: 30 reproduce, 1 differs, 3 cannot be checked. Exit status 1 (...)``.
+        E.g. ``34 claims: 30 reproduce, 1 differs, 3 cannot be checked. Exit status 1 (...)``,
+        the reason in words naming the claims, and how many claims carry a warning or
+        misdescribe what their figure counts.
     """
     s = summary(results)
-    status = exit_status(results)
-    why = "a published figure does not reproduce" if status else "nothing differs"
-    return (
+    status = exit_status(results, strict)
+    line = (
         f"{s.claims} claim{'s' if s.claims != 1 else ''}: {s.reproduces} "
         f"reproduce{'s' if s.reproduces == 1 else ''}, {s.differs} "
-        f"differ{'s' if s.differs == 1 else ''}, {s.cannot_check} cannot be checked. "
-        f"Exit status {status} ({why})."
+        f"differ{'s' if s.differs == 1 else ''}, {s.cannot_check} cannot be checked."
     )
+    extra = _counts_in_words(results)
+    return f"{line}{extra} Exit status {status} ({_exit_reason(results, status, strict)})."
 
 
-def to_table(results: Sequence[ClaimResult]) -> str:
+def _ids(ids: Sequence[str]) -> str:
+    return ", ".join(ids)
+
+
+def _counts_in_words(results: Sequence[ClaimResult]) -> str:
+    """`` 1 misdescribes what its figure counts; 1 rests on an ambiguous period.`` or ``""``."""
+    parts = []
+    mis = sum(r.meaning == "misdescribes" for r in results)
+    if mis:
+        parts.append(f"{mis} misdescribe{'s' if mis == 1 else ''} what the figure counts")
+    warned = sum(bool(r.warnings) for r in results)
+    if warned:
+        parts.append(f"{warned} rest{'s' if warned == 1 else ''} on an ambiguous period")
+    return f" {'; '.join(parts).capitalize()}." if parts else ""
+
+
+def _exit_reason(results: Sequence[ClaimResult], status: int, strict: bool) -> str:
+    """Say in words why the exit status is what it is, naming the claims."""
+    if status == 1:
+        differ = [r.claim.id for r in results if r.verdict == "differs"]
+        return (
+            f"a published figure does not reproduce: {_ids(differ)}; the notes say by how "
+            "much, and a claim marked expect: differs is a known difference"
+        )
+    if status:
+        found = strict_failures(results)
+        said = "; ".join(f"{len(v)} {k}: {_ids(v)}" for k, v in found.items())
+        return f"--strict: {said}"
+    if strict:
+        return "nothing differs, and under --strict every claim was checked, unambiguously"
+    return "nothing differs"
+
+
+def to_table(results: Sequence[ClaimResult], strict: bool = False) -> str:
     """Return a plain-text table, one row per claim, followed by the notes and a summary.
 
     Parameters
     ----------
     results : sequence of ClaimResult
         One row each, in order.
+    strict : bool, default False
+        ``--strict``: the summary gives the strict exit status.
 
     Returns
     -------
     str
         Columns id, published, recomputed, verdict, interval and chance alone; then a note
-        block per claim (statement, arithmetic, note, explanation, model interval).
+        block per claim (statement, verdict in full, each figure used with its period in words
+        and source, warnings, arithmetic, note, explanation, model interval).
     """
     level = _level_text(results)
     header = ("id", "published", "recomputed", "verdict", f"{level} interval", "chance alone")
@@ -233,7 +300,7 @@ def to_table(results: Sequence[ClaimResult]) -> str:
             r.claim.id,
             r.claim.published_display(),
             _recomputed_text(r),
-            r.verdict,
+            r.short_label(),
             _interval_text(r),
             _chance_text(r),
         )
@@ -247,15 +314,20 @@ def to_table(results: Sequence[ClaimResult]) -> str:
     lines += ["", "Notes"]
     for r in results:
         lines.append(f"  {r.claim.id}: {r.claim.statement!r} ({r.claim.source})")
+        lines.append(f"    verdict: {r.label()}")
+        lines.extend(f"    uses {f.describe()}" for f in r.figures)
+        lines.extend(f"    WARNING: {w}" for w in r.warnings)
         if r.computation:
             lines.append(f"    computed: {r.computation} [{r.method}]")
         if r.note:
             lines.append(f"    {r.note}")
         if r.claim.explanation:
             lines.append(f"    What it counts: {r.claim.explanation}")
+        if r.meaning_sources:
+            lines.append(f"    What the figure counts, from: {'; '.join(r.meaning_sources)}")
         if r.model is not None:
             lines.append(f"    {r.model.note}")
-    lines += ["", summary_line(results)]
+    lines += ["", summary_line(results, strict)]
     return "\n".join(lines) + "\n"
 
 
@@ -263,25 +335,29 @@ def _md(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def to_markdown(results: Sequence[ClaimResult]) -> str:
+def to_markdown(results: Sequence[ClaimResult], strict: bool = False) -> str:
     """Return a Markdown table (one row per claim) with notes, ready to paste into a review.
 
     Parameters
     ----------
     results : sequence of ClaimResult
         One table row each, in order.
+    strict : bool, default False
+        ``--strict``: the summary gives the strict exit status.
 
     Returns
     -------
     str
-        The table, a "What the numbers count" list when any claim explains itself, and the
+        The table (its "Figures used" column names each figure: dataset, period in words,
+        category, value, source), a "Warnings" list when a period was ambiguous, a "What the
+        numbers count" list when any claim explains itself or has a meaning verdict, and the
         summary line.
     """
     level = _level_text(results)
     lines = [
         "| Claim | Statement | Published | Recomputed | Verdict | "
-        f"{level} interval | Chance alone? | Note |",
-        "|---|---|---|---|---|---|---|---|",
+        f"{level} interval | Chance alone? | Figures used | Note |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         c = r.claim
@@ -294,27 +370,43 @@ def to_markdown(results: Sequence[ClaimResult]) -> str:
                     statement,
                     _md(c.published_display()),
                     _md(_recomputed_text(r)),
-                    f"**{r.verdict}**",
+                    _md_verdict(r),
                     _md(_interval_text(r)),
                     _md(_chance_text(r)),
-                    _md(r.note),
+                    "; ".join(_md(f.describe()) for f in r.figures) or "-",
+                    _md(" ".join((*(f"Warning: {w}" for w in r.warnings), r.note))),
                 ]
             )
             + " |"
         )
-    explained = [r for r in results if r.claim.explanation or r.model is not None]
+    warned = [r for r in results if r.warnings]
+    if warned:
+        lines += ["", "**Warnings**", ""]
+        lines.extend(f"- `{r.claim.id}`: {_md(w)}" for r in warned for w in r.warnings)
+    explained = [r for r in results if r.claim.explanation or r.model is not None or r.meaning]
     if explained:
         lines += ["", "**What the numbers count**", ""]
         for r in explained:
-            text = " ".join(
-                t for t in (r.claim.explanation, r.model.note if r.model else None) if t
+            meaning = f"Meaning: {r.meaning}: {r.meaning_text}." if r.meaning else None
+            sources = (
+                f"(What the figure counts, from: {'; '.join(r.meaning_sources)}.)"
+                if r.meaning_sources
+                else None
             )
-            lines.append(f"- `{r.claim.id}`: {_md(text)}")
-    lines += ["", summary_line(results)]
+            parts = (meaning, r.claim.explanation, r.model.note if r.model else None, sources)
+            lines.append(f"- `{r.claim.id}`: {_md(' '.join(t for t in parts if t))}")
+    lines += ["", summary_line(results, strict)]
     return "\n".join(lines) + "\n"
 
 
-def render(results: Sequence[ClaimResult], fmt: str = "table") -> str:
+def _md_verdict(r: ClaimResult) -> str:
+    """``**reproduces**``, with the not-a-test label and the meaning verdict after it."""
+    tail = r.label()[len(r.verdict) :]
+    lead = tail[: len(tail) - len(tail.lstrip(" ,"))]
+    return f"**{r.verdict}**{lead}{_md(tail)}"
+
+
+def render(results: Sequence[ClaimResult], fmt: str = "table", strict: bool = False) -> str:
     """Render results in one of :data:`FORMATS` (``sinstats verify --format``).
 
     Parameters
@@ -322,6 +414,8 @@ def render(results: Sequence[ClaimResult], fmt: str = "table") -> str:
     results : sequence of ClaimResult
         What to write.
     fmt : {"table", "json", "markdown"}, default "table"
+    strict : bool, default False
+        ``--strict``: the summary and the JSON give the strict exit status.
 
     Returns
     -------
@@ -334,11 +428,11 @@ def render(results: Sequence[ClaimResult], fmt: str = "table") -> str:
     """
     if fmt not in _RENDERERS:
         raise ParameterError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
-    return _RENDERERS[fmt](results)
+    return _RENDERERS[fmt](results, strict)
 
 
 # The function writing each format (keys: FORMATS).
-_RENDERERS: Final[Mapping[str, Callable[[Sequence[ClaimResult]], str]]] = MappingProxyType(
+_RENDERERS: Final[Mapping[str, Callable[[Sequence[ClaimResult], bool], str]]] = MappingProxyType(
     {"table": to_table, "json": to_json, "markdown": to_markdown}
 )
 

@@ -144,8 +144,8 @@ def ambiguity_warning(written: str, dataset: str, period: Period) -> str:
     """
     year = written.strip()
     return (
-        f"{AMBIGUOUS}: '{year}' in {dataset} is read as reporting year {year}, "
-        f"{period_in_words(period)}, as DfE's releases from 2024 read their earlier years. It "
+        f"{AMBIGUOUS}: '{year}' in {dataset} is read as {period_in_words(period)}, as "
+        f"DfE's releases from 2024 read their earlier years. It "
         f"may instead mean calendar year {year} (January to December {year}), which {dataset} "
         f"does not hold: the Panel's calendar-year counts are in panel_notifications. Write "
         f"period '{period.id}' for the reporting year, or dataset panel_notifications with "

@@ -127,7 +127,9 @@ MODEL_KEYS = {
 
 def test_json_keys_are_those_of_the_documented_format(results: Results) -> None:
     doc = json.loads(claims.to_json(results))
-    assert set(doc) == {"sinstats_version", "conf_level", "summary", "exit_status", "claims"}
+    assert set(doc) == {
+        "sinstats_version", "conf_level", "summary", "exit_status", "strict", "claims",
+    }  # fmt: skip
     assert set(doc["summary"]) == {"claims", "reproduces", "differs", "cannot check"}
     assert sum(doc["summary"][v] for v in claims.VERDICTS) == doc["summary"]["claims"]
     for c in doc["claims"]:
@@ -160,7 +162,9 @@ def test_summary_line_counts_in_words(results: Results) -> None:
         "1 claim: 1 reproduces, 0 differ, 0 cannot be checked. Exit status 0 (nothing differs)."
     )
     line = claims.summary_line(results)
-    assert "1 differs" in line and line.endswith("(a published figure does not reproduce).")
+    assert "1 differs" in line and "1 misdescribes what the figure counts." in line
+    # The reason for exit 1 is said in words, naming the claim that differs.
+    assert "Exit status 1 (a published figure does not reproduce: swt-2019-20-448;" in line
 
 
 def test_text_outputs_write_the_level_interval_and_chance(results: Results) -> None:
