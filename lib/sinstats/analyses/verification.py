@@ -1,13 +1,19 @@
 """The reviewer's notebook (06): the claims register verified and rendered for a report.
 
 :func:`sinstats.analyses.claims.verify` recomputes every claim; this module lays the result out for
-readers (one row per claim with its verdict and interval), picks out the claims whose
-explanation a reader most needs (above all "150 children died of abuse"), and summarises.
+readers (one row per claim with its verdict and interval, the values written as ``sinstats
+verify`` writes them), gives the register's explanations with the meaning verdicts and the
+figures used, picks out the claim whose explanation a reader most needs ("150 children died of
+abuse") when the claims file has it, and summarises. Every section function returns ``""``
+when none of the claims touches it, so that a report built on a reviewer's own claims file has
+no empty table and no section about claims it does not contain.
 """
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +24,6 @@ from sinstats.analyses import claims
 from sinstats.errors import ParameterError
 from sinstats.present.key_figures import KeyFigure
 from sinstats.present.tables import Column, Display
-from sinstats.present.words import interval_text, number_text
 from sinstats.stats import intervals
 
 #: The claim whose explanation the notebook sets out in full.
@@ -92,6 +97,7 @@ def verify(
         For a bad ``claims_file``, ``conf_level`` or ``method``.
     """
     path = claims_path(claims_file, data_dir)
+    # load_claims records the file's SHA-256 as read (the report's provenance page names it).
     results = claims.verify(claims.load_claims(path), conf_level=conf_level, data_dir=data_dir)
     table = claims.verify_table(results)
     if method != "exact":
@@ -107,21 +113,15 @@ def verify(
     return table
 
 
-def _interval(lo: float, hi: float, kind: str) -> str:
-    if math.isnan(lo):
-        return "-"
-    return interval_text(lo, hi, 0 if kind in ("count", "difference") else 1)
+def _claim_interval(lo: float, hi: float, places: float, kind: str, *, decimals: int = 0) -> str:
+    """Write the interval as ``sinstats verify`` does: one decimal place more than published."""
+    return claims.limits_text(lo, hi, int(places), str(kind))
 
 
-def _recomputed(value: float, places: float, *, decimals: int = 0) -> str:
-    """Write the recomputed value with the claim's own decimals (one when it has none)."""
-    places = math.nan if places is None else float(places)
-    return number_text(value, 1 if math.isnan(places) else int(places))
-
-
-def _claim_interval(lo: float, hi: float, kind: str, *, decimals: int = 0) -> str:
-    """Write the interval with no decimals for counts and differences, one otherwise."""
-    return _interval(lo, hi, kind)
+def _verdict(verdict: str, meaning: str, not_a_test: object, *, decimals: int = 0) -> str:
+    """``reproduces``, ``reproduces (not a test)``, ``reproduces, misdescribes``."""
+    text = str(verdict) + (" (not a test)" if bool(not_a_test) else "")
+    return f"{text}, {meaning}" if meaning else text
 
 
 _CHANCE: dict[object, str] = {True: "yes", False: "no"}
@@ -131,11 +131,82 @@ register_display = Display(
     Column("Claim", "id"),
     Column("Statement", "statement"),
     Column("Published", "published_display"),
-    Column("Recomputed", ("recomputed", "decimals"), _recomputed),
-    Column("Verdict", "verdict"),
-    Column("Interval", ("lower", "upper", "kind"), _claim_interval),
+    # As sinstats verify writes it: two decimal places more than published (-16.54%).
+    Column("Recomputed", "recomputed_text", lambda v, decimals: str(v)),
+    Column("Verdict", ("verdict", "meaning", "consistent_not_a_test"), _verdict),
+    Column("Interval", ("lower", "upper", "decimals", "kind"), _claim_interval),
     Column("Chance alone?", "chance_alone", lambda v, decimals: _CHANCE.get(v, "-")),
 )
+
+
+# Markdown's inline characters, escaped with a backslash in text from a claims file.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+
+
+def _md(text: object) -> str:
+    """Write text from a claims file as one line of Markdown that stays text.
+
+    A claims file is user input: HTML is escaped (``<`` becomes ``&lt;``) and Markdown's inline
+    characters get a backslash, so nothing in it becomes markup, a link or a table cell.
+    """
+    flat = html.escape(" ".join(str(text).split()), quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def warnings_section(table: pd.DataFrame) -> str:
+    """Return the ambiguity warnings as a Markdown list, or ``""`` when no period was ambiguous.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The verified claims (:func:`verify`); its ``warnings`` column is read.
+
+    Returns
+    -------
+    str
+    """
+    rows = table[table["warnings"].astype(str) != ""]
+    if rows.empty:
+        return ""
+    items = [
+        f"- **{_md(r['id'])}**: {_md(w)}"
+        for _, r in rows.iterrows()
+        for w in str(r["warnings"]).split("\n")
+    ]
+    return "**Periods that can be read two ways**\n\n" + "\n".join(items)
+
+
+def meanings_section(table: pd.DataFrame) -> str:
+    """Return what the figures count: each claim's verdict in full, explanation and figures.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The verified claims (:func:`verify`).
+
+    Returns
+    -------
+    str
+        A Markdown section (heading and list) over the claims with an explanation, a meaning
+        verdict or a bound that is not a test; ``""`` when there are none.
+    """
+    shown = table[
+        (table["explanation"].astype(str) != "")
+        | (table["meaning"].astype(str) != "")
+        | table["consistent_not_a_test"].astype(bool)
+    ]
+    if shown.empty:
+        return ""
+    items = []
+    for _, r in shown.iterrows():
+        text = f"- **{_md(r['id'])}**, *{_md(r['verdict_label'])}*."
+        if r["explanation"]:
+            text += f" {_md(r['explanation'])}"
+        figures = [f for f in str(r["figures_used"]).split("\n") if f]
+        if figures:
+            text += " Figures used: " + "; ".join(_md(f) for f in figures) + "."
+        items.append(text)
+    return "## What the figures count\n\n" + "\n".join(items)
 
 
 def summary_sentence(table: pd.DataFrame) -> str:
@@ -181,10 +252,63 @@ def explanation(table: pd.DataFrame, claim_id: str = HEADLINE_CLAIM) -> str:
     if rows.empty:
         return ""
     r = rows.iloc[0]
-    text = f"**{r['statement']}** ({r['source']}). {r['explanation']}"
+    text = f"**{_md(r['statement'])}** ({_md(r['source'])}). {_md(r['explanation'])}"
     if not math.isnan(float(r["model_central"])):
-        text += f"\n\n*Model:* {r['model_note']}"
+        text += f"\n\n*Model:* {_md(r['model_note'])}"
     return text
+
+
+#: The "150 children died of abuse" section's opening, shown when the claims file has the claim.
+HEADLINE_TEXT = (
+    '## "150 children died of abuse"\n\n'
+    'The statement most often retold is not what the figure counts. The Panel wrote of "over 150 '
+    'children who tragically died": **death notifications**, made when a child dies and abuse or '
+    "neglect is known or suspected (and for any death of a looked-after child). Suspected is not "
+    'proven; many of these deaths were not caused by abuse; and "over 150" is a lower bound, not '
+    "a count. Notebook 03 estimates the number of deaths *caused* by maltreatment or assault, with "
+    "every assumption written down: about 57 in calendar 2021 (95% interval 18 to 125) and about "
+    "50 in 2025-26 (16 to 110), each the year's own number, notified or not."
+)
+
+
+def headline_section(table: pd.DataFrame, claim_id: str = HEADLINE_CLAIM) -> str:
+    """Return the "150 children died of abuse" section, or ``""`` when the file lacks the claim.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The verified claims.
+    claim_id : str, default :data:`HEADLINE_CLAIM`
+
+    Returns
+    -------
+    str
+        :data:`HEADLINE_TEXT` and :func:`explanation`.
+    """
+    text = explanation(table, claim_id)
+    return f"{HEADLINE_TEXT}\n\n{text}" if text else ""
+
+
+def differs_section(table: pd.DataFrame) -> str:
+    """Return the heading and words before the table of claims that differ or cannot be checked.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The verified claims.
+
+    Returns
+    -------
+    str
+        ``""`` when every claim reproduces (the table is then left out too).
+    """
+    if (table["verdict"] == "reproduces").all():
+        return ""
+    return (
+        "## Claims that do not reproduce or cannot be checked\n\n"
+        "A published figure that does not reproduce is reported, never hidden; the note says why "
+        "(often a figure that another source gives differently, or a figure not held in the data)."
+    )
 
 
 differs_display = Display(
@@ -192,6 +316,7 @@ differs_display = Display(
     Column("Claim", "id"),
     Column("Verdict", "verdict"),
     Column("Published", "published_display"),
+    Column("Recomputed", "recomputed_text", lambda v, decimals: str(v)),
     Column("Why", "note", lambda n, decimals: n if str(n) else ""),
     where=lambda t: t["verdict"] != "reproduces",
 )

@@ -260,6 +260,9 @@ def provenance_html(
         )
     else:
         parts.append("<p>The notebook did not record which data files it read.</p>")
+    claims_given = _claims_file_html(params, files if isinstance(files, Mapping) else {})
+    if claims_given:
+        parts.append(claims_given)
     config = meta.get("config_files") or {}
     if config:
         items = _hash_items(config, str)
@@ -293,6 +296,30 @@ def provenance_html(
         "rebuilding from the same inputs gives the same text.</p>"
     )
     return "\n".join(parts)
+
+
+def _claims_file_html(params: Mapping[str, Any], files: Mapping[str, Any]) -> str:
+    """Name the claims file a run was given (``claims_file``) and the SHA-256 it was read with.
+
+    Empty when the run was given none; the hash is the one the run recorded on reading the file
+    (``inputs.json``), so the page names the file checked, not the project's register.
+    """
+    given = str(params.get("claims_file") or "").strip()
+    if not given:
+        return ""
+    e = html.escape
+    target = Path(given).expanduser().resolve()
+    sha = next((str(v) for k, v in files.items() if Path(str(k)).resolve() == target), "")
+    if not sha:
+        return (
+            f"<p>Claims file given (claims_file): {e(display_path(target))}; the run did not "
+            "record reading it.</p>"
+        )
+    return (
+        f"<p>Claims verified: the file given as claims_file, {e(display_path(target))}: SHA-256 "
+        f'<span class="hash">{e(sha)}</span> (the bytes read). The project\'s register under '
+        "claims/, listed below if present, is not the file checked.</p>"
+    )
 
 
 def _designation_source(designation: ReportDesignation) -> str:

@@ -33,8 +33,18 @@ tags, anchors, aliases and duplicate keys, then checked against the JSON Schema 
 when the id is missing), the field and the line, as a :class:`ClaimsError` (a
 :class:`~sinstats.errors.ConfigError`); ``sinstats verify`` then exits with status 2.
 
+Every verdict names the figures it used (dataset, the period in words, category, value,
+source). A bare year before 2024 in a dataset of April-March years is read as the reporting year
+with a warning naming both readings (a reference's ``reading`` states which is meant); a name
+that is not in its dataset (``Child deaths``) is a claims-file error suggesting the nearest
+(``did you mean 'Child death'?``). A claim may declare what its statement says is counted
+(``says``), and gets a second verdict: ``describes`` or ``misdescribes`` what the figure counts.
+A published bound compared with the same stored bound is ``consistent, not a test``.
+
 ``sinstats verify`` exits 0 when every claim reproduces or cannot be checked, 1 when any claim
-differs, and 2 for a bad claims file or bad data.
+differs, 2 for a bad claims file or bad data, and with ``--strict`` 3 when nothing differs but a
+claim cannot be checked, rests on an ambiguous year, or misdescribes (or could not compare) what
+its figure counts.
 
 The package, one job per module (every public name is re-exported here):
 
@@ -43,8 +53,14 @@ The package, one job per module (every public name is re-exported here):
     schema and its messages;
 :mod:`~sinstats.analyses.claims.rounding`
     rounding half away from zero, and the number formats of the outputs;
+:mod:`~sinstats.analyses.claims.names`, :mod:`~sinstats.analyses.claims.reading`
+    unknown names and their suggestions; bare years, the ambiguity rule, periods in words;
+:mod:`~sinstats.analyses.claims.figures`
+    resolving a claim's references to figures, and checking their names first;
+:mod:`~sinstats.analyses.claims.meaning`
+    what each figure counts, and the second (meaning) verdict;
 :mod:`~sinstats.analyses.claims.verify`
-    resolving figures, recomputing, the intervals and the verdicts;
+    recomputing, the intervals, the verdicts and the exit statuses;
 :mod:`~sinstats.analyses.claims.designation`, :mod:`~sinstats.analyses.claims.designation_verdict`
     designation claims: their fields, and their verdicts;
 :mod:`~sinstats.analyses.claims.records`
@@ -57,9 +73,12 @@ from __future__ import annotations
 
 from sinstats.analyses.claims.designation import DESIGNATION_KIND
 from sinstats.analyses.claims.designation_verdict import DESIGNATION_METHOD, verify_designation
+from sinstats.analyses.claims.meaning import COUNTED, MEANING_VERDICTS, meaning_verdict
+from sinstats.analyses.claims.names import suggestion
 from sinstats.analyses.claims.output import (
     FORMATS,
     TABLE_COLUMNS,
+    limits_text,
     render,
     summary_line,
     to_json,
@@ -68,6 +87,7 @@ from sinstats.analyses.claims.output import (
     verify_table,
     write_atomic,
 )
+from sinstats.analyses.claims.reading import AMBIGUOUS, period_in_words
 from sinstats.analyses.claims.records import ClaimResult, FigureUsed, ModelInterval, VerdictCounts
 from sinstats.analyses.claims.register import (
     DEFAULT_MODEL_TARGET,
@@ -84,8 +104,10 @@ from sinstats.analyses.claims.rounding import round_half_away
 from sinstats.analyses.claims.verify import (
     DEFAULT_CONF_LEVEL,
     INTERVAL_METHODS,
+    STRICT_STATUS,
     VERDICTS,
     exit_status,
+    strict_failures,
     summary,
     verify,
     verify_files,
@@ -94,6 +116,8 @@ from sinstats.data import PER
 from sinstats.errors import ClaimsError, Problem
 
 __all__ = [
+    "AMBIGUOUS",
+    "COUNTED",
     "DEFAULT_CONF_LEVEL",
     "DEFAULT_MODEL_TARGET",
     "DESIGNATION_KIND",
@@ -101,7 +125,9 @@ __all__ = [
     "FORMATS",
     "INTERVAL_METHODS",
     "KINDS",
+    "MEANING_VERDICTS",
     "PER",
+    "STRICT_STATUS",
     "TABLE_COLUMNS",
     "VERDICTS",
     "Claim",
@@ -114,12 +140,17 @@ __all__ = [
     "Problem",
     "VerdictCounts",
     "exit_status",
+    "limits_text",
     "load_claims",
     "loads_claims",
+    "meaning_verdict",
     "parse_claims",
+    "period_in_words",
     "render",
     "round_half_away",
     "schema",
+    "strict_failures",
+    "suggestion",
     "summary",
     "summary_line",
     "to_json",

@@ -36,6 +36,7 @@ from sinstats.present.words import p_number, trimmed
 __all__ = [
     "FORMATS",
     "TABLE_COLUMNS",
+    "limits_text",
     "render",
     "summary_line",
     "to_json",
@@ -79,6 +80,7 @@ TABLE_COLUMNS: Final = (
     "model_lower",
     "model_upper",
     "model_note",
+    "recomputed_text",
     "verdict_label",
     "meaning",
     "meaning_text",
@@ -143,6 +145,7 @@ def _table_row(r: ClaimResult) -> dict[str, object]:
 def _said_row(r: ClaimResult) -> dict[str, object]:
     """Return the table's columns saying what was compared: figures, warnings, meaning."""
     return {
+        "recomputed_text": _recomputed_text(r),
         "verdict_label": r.label(),
         "meaning": r.meaning,
         "meaning_text": r.meaning_text,
@@ -186,12 +189,33 @@ def to_json(results: Sequence[ClaimResult], strict: bool = False) -> str:
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def _interval_text(r: ClaimResult) -> str:
-    if r.lower is None or r.upper is None:
+def limits_text(
+    lower: float | Decimal | None, upper: float | Decimal | None, decimals: int, kind: str
+) -> str:
+    """Write an interval as every output writes it: one decimal place more than published.
+
+    Parameters
+    ----------
+    lower, upper : float, Decimal or None
+        The limits (None or NaN: no interval).
+    decimals : int
+        The claim's ``decimals``.
+    kind : str
+        The claim's kind (a percent gets ``%``).
+
+    Returns
+    -------
+    str
+        ``-31.5 to -9.9%``, or ``-`` without limits.
+    """
+    if lower is None or upper is None or math.isnan(float(lower)) or math.isnan(float(upper)):
         return "-"
-    places = r.claim.decimals + 1
-    suffix = unit_suffix(r.claim.kind)
-    return f"{fixed(r.lower, places)} to {fixed(r.upper, places)}{suffix}"
+    places = decimals + 1
+    return f"{fixed(lower, places)} to {fixed(upper, places)}{unit_suffix(kind)}"
+
+
+def _interval_text(r: ClaimResult) -> str:
+    return limits_text(r.lower, r.upper, r.claim.decimals, r.claim.kind)
 
 
 def _recomputed_text(r: ClaimResult) -> str:

@@ -10,6 +10,7 @@ a :class:`~sinstats.errors.ClaimsError`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -317,9 +318,18 @@ def load_claims(path: PathLike) -> list[Claim]:
     ClaimsError
         If the file is missing, unreadable, not UTF-8, not YAML, or any claim is invalid; every
         problem is listed with the claim, field and line.
+
+    Notes
+    -----
+    A file read without error is recorded with the SHA-256 of the bytes read
+    (:func:`sinstats.data.record_read`), so that a report built from it (notebook 06's
+    ``claims_file``) names the file actually checked in its provenance page and manifest.
     """
     spath = str(path)
-    return loads_claims(read_file(Path(path), spath), path=spath)
+    raw = read_file(Path(path), spath)
+    claims = loads_claims(raw, path=spath)
+    data.record_read(path, hashlib.sha256(raw).hexdigest())
+    return claims
 
 
 def loads_claims(text: str | bytes, path: str = "<claims>") -> list[Claim]:
