@@ -427,7 +427,7 @@ def _md_verdict(r: ClaimResult) -> str:
     """``**reproduces**``, with the not-a-test label and the meaning verdict after it."""
     tail = r.label()[len(r.verdict) :]
     lead = tail[: len(tail) - len(tail.lstrip(" ,"))]
-    return f"**{r.verdict}**{lead}{_md(tail)}"
+    return f"**{r.verdict}**{lead}{_md(tail[len(lead) :])}"
 
 
 def render(results: Sequence[ClaimResult], fmt: str = "table", strict: bool = False) -> str:
