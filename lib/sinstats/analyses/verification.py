@@ -132,7 +132,7 @@ register_display = Display(
     Column("Statement", "statement"),
     Column("Published", "published_display"),
     # As sinstats verify writes it: two decimal places more than published (-16.54%).
-    Column("Recomputed", "recomputed_text", lambda v, decimals: str(v)),
+    Column("Recomputed", "recomputed_text", lambda v, decimals: str(v) or "-"),
     Column("Verdict", ("verdict", "meaning", "consistent_not_a_test"), _verdict),
     Column("Interval", ("lower", "upper", "decimals", "kind"), _claim_interval),
     Column("Chance alone?", "chance_alone", lambda v, decimals: _CHANCE.get(v, "-")),
@@ -316,7 +316,7 @@ differs_display = Display(
     Column("Claim", "id"),
     Column("Verdict", "verdict"),
     Column("Published", "published_display"),
-    Column("Recomputed", "recomputed_text", lambda v, decimals: str(v)),
+    Column("Recomputed", "recomputed_text", lambda v, decimals: str(v) or "-"),
     Column("Why", "note", lambda n, decimals: n if str(n) else ""),
     where=lambda t: t["verdict"] != "reproduces",
 )

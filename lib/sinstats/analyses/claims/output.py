@@ -145,7 +145,11 @@ def _table_row(r: ClaimResult) -> dict[str, object]:
 def _said_row(r: ClaimResult) -> dict[str, object]:
     """Return the table's columns saying what was compared: figures, warnings, meaning."""
     return {
-        "recomputed_text": _recomputed_text(r),
+        # Empty, not "-", when nothing was recomputed (a table cell of symbols only is refused
+        # by the workbook writer).
+        "recomputed_text": _recomputed_text(r)
+        if r.recomputed is not None or r.designations
+        else "",
         "verdict_label": r.label(),
         "meaning": r.meaning,
         "meaning_text": r.meaning_text,
