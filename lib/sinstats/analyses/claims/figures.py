@@ -94,7 +94,19 @@ class Resolved:
 
 
 def claim_error(claim: Claim, fld: str, message: str) -> ClaimsError:
-    """Return the error for a claim that cannot be computed as written (on the field's line)."""
+    """Return the error for a claim that cannot be computed as written (on the field's line).
+
+    Parameters
+    ----------
+    claim : Claim
+    fld : str
+        The field (``"numerator.category"``), whose line the error names.
+    message : str
+
+    Returns
+    -------
+    ClaimsError
+    """
     return ClaimsError(
         [Problem(message, index=claim.index, claim=claim.id, field=fld, line=claim.line_of(fld))],
         claim.file,
@@ -329,7 +341,17 @@ def _earlier_count(claim: Claim, num: FigureUsed, change: FigureUsed) -> FigureU
 
 
 def unavailable(f: FigureUsed) -> Missing:
-    """Say which figure is suppressed or not available, with its symbol's meaning."""
+    """Say which figure is suppressed or not available, with its symbol's meaning.
+
+    Parameters
+    ----------
+    f : FigureUsed
+        A figure whose value is not available.
+
+    Returns
+    -------
+    Missing
+    """
     fig = f.figure
     return Missing(
         f.role,
@@ -340,6 +362,12 @@ def unavailable(f: FigureUsed) -> Missing:
 
 def check_denominator(claim: Claim, den: FigureUsed | None) -> None:
     """Refuse a zero denominator of a kind that divides, and a rate over a non-population.
+
+    Parameters
+    ----------
+    claim : Claim
+    den : FigureUsed or None
+        The denominator as resolved (None for a count).
 
     Raises
     ------
