@@ -41,6 +41,7 @@ from sinstats.analyses.claims.designation import (
 )
 from sinstats.analyses.claims.names import unknown_name
 from sinstats.analyses.claims.rounding import display, places_of, to_decimal
+from sinstats.analyses.claims.says import READINGS, SAYS, Says
 from sinstats.errors import ClaimsError, PeriodError, Problem
 from sinstats.periods import parse_period
 
@@ -72,18 +73,6 @@ KINDS: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
-
-#: How a figure reference may state which year a bare year (``"2021"``) means (``reading``).
-READINGS: Final = ("reporting_year", "calendar_year")
-
-#: What a statement may say is counted (``says``): each aspect and its allowed values.
-SAYS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
-    {
-        "counts": ("children", "notifications", "serious_case_reviews"),
-        "abuse": ("proven", "suspected"),
-        "deaths": ("caused_by_abuse", "abuse_known_or_suspected"),
-    }
-)
 
 #: Target of the uncertainty model used by ``interval_model: uncertainty`` by default.
 DEFAULT_MODEL_TARGET: Final = "deaths_maltreatment_or_assault"
@@ -167,35 +156,6 @@ class PopulationRef:
     def describe(self) -> str:
         """Return e.g. ``ONS population aged 0 to 17, England``."""
         return f"ONS population aged 0 to 17, {self.area}"
-
-
-@dataclass(frozen=True)
-class Says:
-    """What a statement says is counted (the claim's ``says``), as its author declares it.
-
-    Attributes
-    ----------
-    counts : str or None
-        ``"children"``, ``"notifications"`` or ``"serious_case_reviews"``.
-    abuse : str or None
-        ``"proven"`` (the statement says abuse happened) or ``"suspected"``.
-    deaths : str or None
-        ``"caused_by_abuse"`` or ``"abuse_known_or_suspected"`` (deaths where abuse or neglect
-        was known or suspected, whatever caused them).
-
-    Notes
-    -----
-    :mod:`sinstats.analyses.claims.meaning` compares it with what the figure counts.
-    """
-
-    counts: str | None = None
-    abuse: str | None = None
-    deaths: str | None = None
-
-    def describe(self) -> str:
-        """Return e.g. ``counts children, abuse proven``."""
-        aspects = (("counts", self.counts), ("abuse", self.abuse), ("deaths", self.deaths))
-        return ", ".join(f"{k} {v}" for k, v in aspects if v)
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,10 @@ def test_says_is_checked_by_the_schema(make_claim: ClaimFactory, write_claims: W
         claims.load_claims(write_claims([make_claim(says={"counts": "kids"})]))
     with pytest.raises(claims.ClaimsError, match="says"):
         claims.load_claims(write_claims([make_claim(says={})]))
+
+
+def test_schema_and_records_allow_the_same_values() -> None:
+    props = claims.schema()["$defs"]["claim"]["properties"]["says"]["properties"]
+    assert {k: tuple(v["enum"]) for k, v in props.items()} == dict(claims.register.SAYS)
+    ref = json.dumps(claims.schema())
+    assert all(f'"{r}"' in ref for r in claims.register.READINGS)
