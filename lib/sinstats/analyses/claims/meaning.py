@@ -38,24 +38,21 @@ __all__ = [
 #: The second verdicts, besides ``""`` (the claim declares nothing).
 MEANING_VERDICTS: Final = ("describes", "misdescribes", "not compared")
 
-#: DfE's methodology page, which states the notification duty and the counting unit.
-DUTY_URL: Final = (
-    "https://explore-education-statistics.service.gov.uk/methodology/"
-    "serious-incident-notifications-methodology"
-)
+#: The government's guidance to local authorities on notifying the Panel (gov.uk), which states
+#: the duty (Children Act 2004 s16C: abuse or neglect "known or suspected") and the counting unit.
+DUTY_URL: Final = "https://www.gov.uk/guidance/report-a-serious-child-safeguarding-incident"
 _DUTY_QUOTE: Final = (
-    "where a local authority in England knows or suspects that a child has been abused or "
-    "neglected, the local authority must notify the Child Safeguarding Practice Review Panel "
-    "... if: (a) the child dies or is seriously harmed ...; The local authority must also notify "
-    "the Secretary of State for Education and Ofsted where a looked after child has died, "
-    "whether or not abuse or neglect is known or suspected; ... based on one notification per "
-    "incident, which can relate to more than one child in some instances."
+    "You must notify the Panel if it's known or suspected that a child has been abused or "
+    "neglected. ... For looked-after children, you must notify us of their death whether or not "
+    "you know or suspect abuse or neglect. ... You must raise only 1 notification per incident, "
+    "even if more than 1 child is affected."
 )
-# DfE's 2021-22 release: a death notification relates to one child.
-_ONE_CHILD_URL: Final = (
-    "https://explore-education-statistics.service.gov.uk/find-statistics/"
-    "serious-incident-notifications/2021-22"
+# The same page's earlier version: a death is notified child by child.
+_ONE_CHILD_QUOTE: Final = (
+    "For cases of child death, you should: submit a separate notification form for each child "
+    "that died"
 )
+_ONE_CHILD_URL: Final = DUTY_URL
 _PANEL_2020_URL: Final = (
     "https://www.suttonlscp.org.uk/news/article/safeguarding-children-and-young-people."
     "2021-05-19.8gz693n6k1"
@@ -282,8 +279,9 @@ def meaning_verdict(claim: Claim, figures: Sequence[FigureUsed]) -> Meaning:
 
     Notes
     -----
-    A death notification concerns one child (DfE's 2021-22 release: "Where child death is the
-    reason for notification, each notification relates to one child"), so a statement about
+    A death notification concerns one child (the notification guidance, :data:`DUTY_URL`, in
+    its 2018 version: "For cases of child death, you should: submit a separate notification form
+    for each child that died"), so a statement about
     children who died describes a count of death notifications; a total or serious-harm count
     does not count children (one notification can concern several). DfE says this of the
     notifications it publishes; for the Panel's counts, notifications to the Panel under the

@@ -32,7 +32,7 @@ def test_almost_400_children_reproduces_but_misdescribes(
     assert r.claim.says == claims.register.Says(counts="children", abuse="proven")
     assert r.verdict == "reproduces" and r.meaning == "misdescribes"
     assert r.label() == f"reproduces, {MISDESCRIBES}"
-    assert DUTY_URL in r.meaning_sources  # DfE's methodology: "knows or suspects"
+    assert DUTY_URL in r.meaning_sources  # the notification guidance: "known or suspected"
     # Every format says it, with the register's explanation.
     results = [r]
     assert f"verdict: reproduces, {MISDESCRIBES}" in claims.to_table(results)
