@@ -24,6 +24,7 @@ import jsonschema
 import yaml
 
 from sinstats import data
+from sinstats._nesting import too_deep
 from sinstats._typing import PathLike
 from sinstats.analyses.claims.rounding import display, places_of, to_decimal
 from sinstats.errors import ClaimsError, PeriodError, Problem
@@ -60,6 +61,9 @@ DEFAULT_MODEL_TARGET: Final = "deaths_maltreatment_or_assault"
 _MAX_DECIMALS: Final = 6
 _MAX_FILE_BYTES: Final = 1_000_000
 _MAX_DEPTH: Final = 16
+_MAX_SCAN_DEPTH: Final = 64
+"""Nesting refused before parsing (:func:`sinstats._nesting.too_deep`); well above any claims
+file, whose parsed structure is then held to :data:`_MAX_DEPTH`."""
 # Published numbers are counts, percentages and rates; anything this large is a typo.
 _MAX_PUBLISHED: Final = Decimal(10) ** 12
 _SCHEMA_FILE: Final = "claims.schema.json"
@@ -326,6 +330,15 @@ def _yaml_problem(err: yaml.YAMLError) -> Problem:
 
 def _parse_yaml(text: str, path: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
     """Load YAML safely; return the object and a map from (index, field, ...) to line."""
+    deep = too_deep(text, _MAX_SCAN_DEPTH)
+    if deep is not None:
+        # Refused before the YAML scanner, which is slow on deep nesting (minutes for 1 MB).
+        raise _file_error(
+            path,
+            f"the YAML is nested too deeply to be a claims file (more than {_MAX_SCAN_DEPTH} "
+            "levels)",
+            deep,
+        )
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
             kind = {
