@@ -682,6 +682,7 @@ def build(
             dict(e) for rid, e in prev.runs.items() if rid not in selected and keep_others
         ]
         all_entries.extend(ledger.entries.values())
+        all_entries.sort(key=lambda e: (e["period"], e["notebook"]))  # the report order
         errors = _finish(ledger, all_entries, stale_failed)
         shutil.rmtree(out / TMP_NAME, ignore_errors=True)
     result = BuildResult(

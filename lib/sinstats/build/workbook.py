@@ -132,7 +132,7 @@ def is_http_url(value: str) -> bool:
 
 def _cell(value: object, column: str, row: int, rel: str) -> object:
     """Return what gptables writes for one table cell: numbers as they are, text made inert."""
-    from gptables import FormatList
+    from gptables.core.gptable import FormatList
 
     if not isinstance(value, str):
         return value
@@ -158,7 +158,7 @@ def _inert(table: Any, rel: str) -> Any:
 
     out = table.copy()
     for col in table.columns:
-        if table[col].dtype == object:
+        if not pd.api.types.is_numeric_dtype(table[col]):
             cells = [_cell(v, str(col), i, rel) for i, v in enumerate(table[col])]
             out[col] = pd.Series(cells, index=table.index, dtype=object)
     return out

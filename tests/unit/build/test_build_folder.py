@@ -233,3 +233,34 @@ def test_inside_refuses_a_symbolic_link_out(tmp_path: Path) -> None:
     assert _helpers.inside(root, "a/b.csv") == root / "a" / "b.csv"
     with pytest.raises(ValueError, match="leads outside"):
         _helpers.inside(root, "out/victim.txt")
+
+
+def test_a_recovery_cut_short_is_finished_by_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "reports"
+    (out / "2025-26" / "01-x").mkdir(parents=True)
+    (out / "2025-26" / "01-x" / "r.html").write_text("old", encoding="utf-8")
+    moves = [(_staged(out, "a", {"r.html": "new"}), "2025-26/01-x")]
+
+    class Killed(BaseException):
+        pass
+
+    calls: list[str] = []
+
+    def kill(at: str) -> None:  # killed in the commit, then again in the first recovery
+        if at == "commit-moved":
+            calls.append(at)
+            if len(calls) <= 2:
+                raise Killed(at)
+
+    monkeypatch.setattr(folder, "kill_point", kill)
+    with pytest.raises(Killed):
+        folder.commit(out, Change(manifest="m\n", moves=moves))
+    (out / "2025-26" / "01-x").rename(out / ".tmp" / "a")  # as if killed between the renames
+    with pytest.raises(Killed):
+        folder.recover(out)
+    folder.recover(out)
+    assert (out / "2025-26" / "01-x" / "r.html").read_text(encoding="utf-8") == "new"
+    assert (out / "manifest.json").read_text(encoding="utf-8") == "m\n"
+    assert not (out / ".tmp").exists()
