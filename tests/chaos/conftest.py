@@ -13,7 +13,8 @@ project_factory
 baseline
     A project whose 2025-26 reports were built once (session-wide; use ``baseline_copy``).
 baseline_copy
-    A private copy of ``baseline`` in ``tmp_path``.
+    ``baseline`` with a private copy of its reports in ``tmp_path`` (notebooks and data shared:
+    do not change them).
 integrity
     ``integrity(project)``: asserts that every file the manifest lists matches its recorded
     SHA-256, that each workbook and the index match theirs, that the workbook is the one its runs'
@@ -29,6 +30,8 @@ tiny_mount
     unmounted after the test; ``remount(path, options)`` changes it.
 release_zip
     ``release_zip(folder)``: a minimal, made-up ZIP of release 2026 (format fixture, not data).
+sinstats
+    ``sinstats(*args, env=None, timeout=900)``: run any ``sinstats`` command in a subprocess.
 """
 
 from __future__ import annotations
@@ -111,14 +114,7 @@ class Project:
         self, *args: str, env: dict[str, str] | None = None, timeout: float = 600
     ) -> subprocess.CompletedProcess[str]:
         """Run ``sinstats ARGS`` (any subcommand) and return what it did."""
-        return subprocess.run(
-            [sys.executable, "-m", "sinstats.cli", *args],
-            capture_output=True,
-            text=True,
-            env=command_env(env),
-            timeout=timeout,
-            check=False,
-        )
+        return run_sinstats(*args, env=env, timeout=timeout)
 
     def build(
         self, *extra: str, env: dict[str, str] | None = None, timeout: float = 600
@@ -162,6 +158,26 @@ def command_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     )
     env.update(extra or {})
     return env
+
+
+def run_sinstats(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """Run ``sinstats ARGS`` in a subprocess with :func:`command_env`."""
+    return subprocess.run(
+        [sys.executable, "-m", "sinstats.cli", *args],
+        capture_output=True,
+        text=True,
+        env=command_env(env),
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def sinstats() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``sinstats(*args, env=None, timeout=900)``: see :func:`run_sinstats`."""
+    return run_sinstats
 
 
 def _slow_notebook(notebooks: Path) -> None:
@@ -214,14 +230,15 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 @pytest.fixture
 def baseline_copy(baseline: Project, tmp_path: Path) -> Project:
-    """A private copy of ``baseline`` (notebooks, data and reports)."""
+    """``baseline`` with a private copy of its reports (sharing its notebooks and data, so that
+    the copied runs stay up to date: the data folder is one of their parameters)."""
     root = tmp_path / "copy"
-    shutil.copytree(baseline.root, root, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(baseline.out, root / "reports", ignore=shutil.ignore_patterns(".lock"))
     return Project(
         root=root,
-        config=root / "reports.yml",
-        notebooks=root / "notebooks",
-        data=root / "data",
+        config=baseline.config,
+        notebooks=baseline.notebooks,
+        data=baseline.data,
         out=root / "reports",
     )
 

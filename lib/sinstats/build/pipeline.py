@@ -409,7 +409,8 @@ class _Ledger:
             moves.append((tmp.relative_to(out).as_posix(), run.id))
         else:
             executed = tmp / outcome.executed_name
-            if executed.is_file():
+            # Kept for diagnosis only when whole: a disk that filled up mid-write leaves a stub.
+            if executed.is_file() and isinstance(read_json(executed), dict):
                 moves.append((executed.relative_to(out).as_posix(), failed_copy))
                 removals = []
                 entry["failed_notebook"] = failed_copy
