@@ -20,17 +20,35 @@ import re
 __all__ = ["too_deep"]
 
 _SPECIAL = re.compile(r"""["'#\[\]{},]""")
-_COMPACT = re.compile(r"(?:[-?](?:[ \t]+|$))+")
+_COMPACT = re.compile(r"(?:[-?:](?:[ \t]+|$))+")
+_INDICATOR = re.compile(r"[-?:](?:[ \t]+|$)")
+_KEY = re.compile(
+    r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#\[\]{},'"](?:[^#]|(?<![ \t])#)*?)"""
+    r"""[ \t]*:(?:[ \t]|$)"""
+)
 _BLOCK_SCALAR = re.compile(r"(?:^|[ \t])[|>][-+0-9]*[ \t]*(?:#.*)?$")
-_STARTS_VALUE = frozenset("-?:[{,")
 
 
-def _value_start(line: str, pos: int, start: int) -> bool:
-    """Whether ``pos`` is where a scalar may start: only indicators or indentation before it."""
+def _value_start(line: str, pos: int, start: int, flow: int) -> bool:
+    """Whether ``pos`` is where a value may start: at the start, or after ``:`` or ``[ { ,``.
+
+    ``start`` is where the line's content begins, after its indentation and any ``-``, ``?`` or
+    ``:`` indicators (past it, ``- `` and ``? `` are text). ``:`` marks a value when white space
+    follows it, or inside a flow collection (``{"key":value}``); ``[ { ,`` and an explicit key's
+    ``? `` only inside one.
+    """
     k = pos - 1
+    spaced = False
     while k >= start and line[k] in " \t":
         k -= 1
-    return k < start or line[k] in _STARTS_VALUE
+        spaced = True
+    if k < start:
+        return True
+    if line[k] in "[{,":
+        return flow > 0
+    if line[k] == "?":  # an explicit key inside a flow collection: {? key : value}
+        return spaced and flow > 0
+    return line[k] == ":" and (spaced or flow > 0)
 
 
 def too_deep(text: str, limit: int) -> int | None:
@@ -61,7 +79,7 @@ def too_deep(text: str, limit: int) -> int | None:
     """
     flow = 0
     quote = ""
-    indents: list[int] = []
+    indents: list[tuple[int, str]] = []  # (column, "seq" or "map") of each open block level
     block_scalar_indent: int | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.lstrip(" \t")
@@ -75,17 +93,29 @@ def too_deep(text: str, limit: int) -> int | None:
         if not quote and flow == 0:
             if not stripped or stripped.startswith("#"):
                 continue
-            while indents and indents[-1] >= indent:
-                indents.pop()
-            indents.append(indent)
             compact = _COMPACT.match(line, indent)
-            block = len(indents) + (
-                compact.group().count("-") + compact.group().count("?") if compact else 0
-            )
             start = compact.end() if compact else indent
+            # One level per indicator ("- - x": two sequences), or one for a plain line.
+            levels = [
+                (m.start(), "seq" if m.group()[0] == "-" else "map")
+                for m in (_INDICATOR.finditer(line, indent, start) if compact else ())
+            ] or [(indent, "map")]
+            entry = levels[0][1] == "seq"
+            # A sequence entry at its mapping key's own indentation is nested in that mapping
+            # (YAML's "indentless" sequence); anything else at an indentation closes that level.
+            while indents and (
+                indents[-1][0] > indent
+                or (indents[-1][0] == indent and not (entry and indents[-1][1] == "map"))
+            ):
+                indents.pop()
+            indents.extend(levels)
+            if compact and _KEY.match(line, start):  # "- key: ...": a mapping inside the entry
+                indents.append((start, "map"))
+            block = len(indents)
         if block + flow > limit:
             return number
         pos = start
+        after_quotes = 0  # where the line's text after its last quoted scalar begins
         while True:
             if quote == "'":
                 end = line.find("'", pos)
@@ -94,6 +124,7 @@ def too_deep(text: str, limit: int) -> int | None:
                 if end == -1:
                     break
                 quote, pos = "", end + 1
+                after_quotes = pos
                 continue
             if quote == '"':
                 end = pos
@@ -108,6 +139,7 @@ def too_deep(text: str, limit: int) -> int | None:
                 if end == -1:
                     break
                 quote, pos = "", end + 1
+                after_quotes = pos
                 continue
             match = _SPECIAL.search(line, pos)
             if match is None:
@@ -118,15 +150,15 @@ def too_deep(text: str, limit: int) -> int | None:
                 if at == 0 or line[at - 1] in " \t":
                     break
             elif ch in "\"'":
-                if flow or _value_start(line, at, indent):
+                if _value_start(line, at, start, flow):
                     quote = ch
             elif ch in "[{":
-                if flow or _value_start(line, at, indent):
+                if flow or _value_start(line, at, start, flow):
                     flow += 1
                     if block + flow > limit:
                         return number
             elif ch in "]}":
                 flow = max(flow - 1, 0)
-        if not quote and flow == 0 and _BLOCK_SCALAR.search(line):
+        if not quote and flow == 0 and _BLOCK_SCALAR.search(line, after_quotes):
             block_scalar_indent = indent
     return None

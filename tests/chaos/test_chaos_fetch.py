@@ -70,8 +70,7 @@ def _source(data: Path) -> dict[str, Any]:
 
 
 def _leftovers(data: Path) -> list[str]:
-    return sorted(p.name for p in (data / "raw").iterdir() if p.name.startswith(".") and
-                  p.name != ".fetch.lock")  # fmt: skip
+    return sorted(p.name for p in (data / "raw").iterdir() if p.name.startswith("."))
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ from __future__ import annotations
 from sinstats.analyses.claims.output import (
     FORMATS,
     TABLE_COLUMNS,
+    markdown_text,
     render,
     summary_line,
     to_json,
@@ -103,6 +104,7 @@ __all__ = [
     "exit_status",
     "load_claims",
     "loads_claims",
+    "markdown_text",
     "parse_claims",
     "render",
     "round_half_away",

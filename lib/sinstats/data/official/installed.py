@@ -131,9 +131,6 @@ def read_source_json(folder: Path) -> dict[str, Any]:
     return source
 
 
-INSTALL_LOCK: Final = ".fetch.lock"
-"""In ``raw/``: held by ``sinstats fetch`` while it creates its work folder and installs, and by
-:func:`repair_interrupted_fetches`."""
 WORK_PREFIX: Final = ".fetch-"
 """Prefix of a fetch's work folder in ``raw/``."""
 WORK_LOCK: Final = ".lock"
@@ -143,7 +140,10 @@ _BACKUP: Final = re.compile(r"^\.(?P<slug>[A-Za-z0-9][A-Za-z0-9._-]*)\.previous-
 
 @contextlib.contextmanager
 def install_lock(raw: Path, wait: float = 30.0) -> Iterator[bool]:
-    """Hold ``raw/.fetch.lock`` while the block runs.
+    """Hold a lock on the folder ``raw/`` itself (``flock``; no lock file is left behind).
+
+    ``sinstats fetch`` holds it while it makes its work folder and while it installs;
+    :func:`repair_interrupted_fetches` holds it while it repairs.
 
     Parameters
     ----------
@@ -156,17 +156,13 @@ def install_lock(raw: Path, wait: float = 30.0) -> Iterator[bool]:
     ------
     bool
         True when the lock is held; False when another process still held it after ``wait``.
-
-    Raises
-    ------
-    OSError
-        If the lock file cannot be opened (a read-only data folder).
     """
-    with open(raw / INSTALL_LOCK, "a+b") as fh:
+    fd = os.open(raw, os.O_RDONLY)
+    try:
         deadline = time.monotonic() + wait
         while True:
             try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -176,11 +172,15 @@ def install_lock(raw: Path, wait: float = 30.0) -> Iterator[bool]:
         try:
             yield True
         finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def claim_work_folder(folder: Path) -> IO[bytes]:
     """Mark a fetch's work folder as in use for as long as the returned file stays open.
+
+    :func:`repair_interrupted_fetches` removes a work folder only when no process holds this lock.
 
     Parameters
     ----------

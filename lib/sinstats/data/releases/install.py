@@ -13,8 +13,8 @@ A fetch killed outright (SIGKILL, power loss) cannot restore anything itself, so
 starts by repairing what an earlier one left
 (:func:`~sinstats.data.official.repair_interrupted_fetches`: a release moved aside is put back, or
 removed once its replacement is in place; abandoned work folders are removed), and loading does
-the same. The install (the two renames) happens under ``raw/.fetch.lock``, and each fetch holds a
-lock on its own work folder, so a repair never touches a fetch that is still running.
+the same. The install (the two renames) happens under a lock on ``raw/`` itself, and each fetch
+holds a lock on its own work folder, so a repair never touches a fetch that is still running.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from typing import Any
 from sinstats import __version__, paths
 from sinstats._typing import DataDir, PathLike
 from sinstats.data.official.installed import (
-    INSTALL_LOCK,
     SOURCE_FILE,
     WORK_PREFIX,
     claim_work_folder,
@@ -428,12 +427,7 @@ def fetch(
     finally:
         claim.close()
         shutil.rmtree(work, ignore_errors=True)
-        if (
-            created_raw
-            and raw.is_dir()
-            and not [p for p in raw.iterdir() if p.name != INSTALL_LOCK]
-        ):
+        if created_raw and raw.is_dir() and not any(raw.iterdir()):
             with contextlib.suppress(OSError):
-                (raw / INSTALL_LOCK).unlink(missing_ok=True)
                 raw.rmdir()
     return _result(slug, raw / slug, provenance, files, replaced, skipped)
