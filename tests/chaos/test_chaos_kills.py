@@ -13,8 +13,13 @@ left 90% reports that the next build called up to date, beside a 95% workbook an
 
 from __future__ import annotations
 
+import contextlib
+import os
+import queue
+import re
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -115,29 +120,40 @@ def test_no_process_of_a_killed_build_is_alive_five_seconds_later(
     sig: str,
 ) -> None:
     # Issue 18, defect 4: workers, their kernels and the resource tracker outlived the build.
+    # The build is killed from outside, as a user would, once the first fast run has finished:
+    # the slow run's kernel is then sleeping (60 s), and a worker waits for the next job.
     project = project_factory(slow=True)
     tag = uuid.uuid4().hex
-    env = {
-        "SINSTATS_CHAOS_TAG": tag,
-        # Killed when the first fast run has finished: the slow run's kernel is sleeping.
-        "SINSTATS_TEST_KILL_AT": "run-executed#1",
-        "SINSTATS_TEST_KILL_SIGNAL": sig,
-    }
-    proc = project.start_build("--year", "2025-26", env=env)
-    seen: dict[int, str] = {}
-    while proc.poll() is None:
-        seen.update(tagged_processes(tag))
-        time.sleep(0.05)
+    proc = project.start_build("--year", "2025-26", env={"SINSTATS_CHAOS_TAG": tag})
     assert proc.stderr is not None
-    stderr = proc.stderr.read()
-    proc.stderr.close()
-    assert proc.returncode == EXIT[sig], (proc.returncode, stderr[-2000:])
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in proc.stderr], daemon=True)
+    reader.start()
+    seen: dict[int, str] = {}
+    stderr: list[str] = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        seen.update(tagged_processes(tag))
+        try:
+            stderr.append(lines.get(timeout=0.05))
+        except queue.Empty:
+            continue
+        if re.search(r"\s(ok|failed)\s*$", stderr[-1]):  # a run finished
+            seen.update(tagged_processes(tag))
+            proc.send_signal(getattr(signal, f"SIG{sig}"))
+            break
+    proc.wait(timeout=60)
+    reader.join(timeout=5)
+    assert proc.returncode == EXIT[sig], (proc.returncode, "".join(stderr)[-2000:])
     kernels = [cmd for cmd in seen.values() if "ipykernel" in cmd]
     workers = [cmd for cmd in seen.values() if "multiprocessing" in cmd]
     assert kernels and workers, f"the test must see a kernel and a worker alive: {seen}"
-    deadline = time.monotonic() + 5.0
     alive = tagged_processes(tag)
-    while alive and time.monotonic() < deadline:
+    wait_until = time.monotonic() + 5.0
+    while alive and time.monotonic() < wait_until:
         time.sleep(0.2)
         alive = tagged_processes(tag)
+    for pid, _ in alive:  # leave nothing behind, whatever the outcome
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
     assert alive == [], f"alive 5 s after the build was killed: {alive}"
