@@ -111,7 +111,10 @@ CLAIM_KEYS = {
     "id", "statement", "source", "url", "kind", "published", "published_display", "qualifier",
     "decimals", "recomputed", "rounded", "verdict", "difference", "interval", "p_value",
     "chance_alone", "computation", "note", "explanation", "expect", "expect_met", "reason",
-    "figures", "model_interval",
+    "figures", "model_interval", "designations",
+}  # fmt: skip
+DESIGNATION_KEYS = {
+    "release_id", "release_title", "period", "designation", "quote", "source_url",
 }  # fmt: skip
 FIGURE_KEYS = {
     "role", "dataset", "period", "period_label", "category", "measure", "area", "value", "unit",
@@ -134,6 +137,9 @@ def test_json_keys_are_those_of_the_documented_format(results: Results) -> None:
         for f in c["figures"]:
             assert set(f) == FIGURE_KEYS, c["id"]
         assert c["model_interval"] is None or set(c["model_interval"]) == MODEL_KEYS
+        for d in c["designations"]:
+            assert set(d) == DESIGNATION_KEYS, c["id"]
+        assert bool(c["designations"]) == (c["kind"] == "designation"), c["id"]
     fall = next(c for c in doc["claims"] if c["id"] == "panel-2021-fall-21pc")
     assert [f["value"] for f in fall["figures"]] == [379.0, 482.0]
     assert fall["figures"][0]["period_label"] == "calendar year 2021"
