@@ -26,7 +26,9 @@ _KEY = re.compile(
     r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#\[\]{},'"](?:[^#]|(?<![ \t])#)*?)"""
     r"""[ \t]*:(?:[ \t]|$)"""
 )
-_BLOCK_SCALAR = re.compile(r"(?:^|[ \t])[|>][-+0-9]*[ \t]*(?:#.*)?$")
+# A block scalar's header ends its line: ``|`` or ``>``, indentation and chomping indicators, then
+# nothing but a comment (``#`` after white space); tags or anchors may come before it.
+_BLOCK_SCALAR = re.compile(r"(?:^|[ \t])(?:[!&][^ \t]*[ \t]+)*[|>][-+0-9]*(?:[ \t]+#.*)?[ \t]*$")
 
 
 def _value_start(line: str, pos: int, start: int, flow: int) -> bool:
@@ -49,6 +51,19 @@ def _value_start(line: str, pos: int, start: int, flow: int) -> bool:
     if line[k] == "?":  # an explicit key inside a flow collection: {? key : value}
         return spaced and flow > 0
     return line[k] == ":" and (spaced or flow > 0)
+
+
+def _block_scalar(line: str, pos: int, start: int) -> bool:
+    """Whether the line ends with a block scalar's header (``|`` or ``>``) where a value starts.
+
+    Mid-text, ``a |`` is a plain scalar and ``|#`` no header: the header counts only where a
+    value may start (:func:`_value_start`), so the lines after it are not mistaken for its text.
+    """
+    match = _BLOCK_SCALAR.search(line, pos)
+    if match is None:
+        return False
+    at = match.start() + (1 if line[match.start()] in " \t" else 0)
+    return _value_start(line, at, start, 0)
 
 
 def too_deep(text: str, limit: int) -> int | None:
@@ -159,6 +174,6 @@ def too_deep(text: str, limit: int) -> int | None:
                         return number
             elif ch in "]}":
                 flow = max(flow - 1, 0)
-        if not quote and flow == 0 and _BLOCK_SCALAR.search(line, after_quotes):
+        if not quote and flow == 0 and _block_scalar(line, after_quotes, start):
             block_scalar_indent = indent
     return None

@@ -75,3 +75,14 @@ def test_hostile_nesting_is_found_at_once(text: str, line: int) -> None:
 )
 def test_brackets_that_are_text_do_not_count(text: str) -> None:
     assert too_deep(text, 3) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "real"),
+    [
+        ("- 0 |#: 0\n  ':': []\n", 3),  # "|#" is text, not a block scalar's header
+        ("key: !!str |\n  [[[[[[\nnext: [[]]\n", 3),  # a tag before the header
+    ],
+)
+def test_a_bar_that_is_text_starts_no_block_scalar(text: str, real: int) -> None:
+    assert too_deep(text, real - 1) is not None
