@@ -11,9 +11,7 @@ no empty table and no section about claims it does not contain.
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -139,18 +137,9 @@ register_display = Display(
 )
 
 
-# Markdown's inline characters, escaped with a backslash in text from a claims file.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
-
-
 def _md(text: object) -> str:
-    """Write text from a claims file as one line of Markdown that stays text.
-
-    A claims file is user input: HTML is escaped (``<`` becomes ``&lt;``) and Markdown's inline
-    characters get a backslash, so nothing in it becomes markup, a link or a table cell.
-    """
-    flat = html.escape(" ".join(str(text).split()), quote=False)
-    return _MD_SPECIAL.sub(r"\\\1", flat)
+    """Write text from a claims file as inert Markdown (:func:`claims.markdown_text`)."""
+    return claims.markdown_text(str(text))
 
 
 def warnings_section(table: pd.DataFrame) -> str:
