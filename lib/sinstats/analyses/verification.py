@@ -12,6 +12,7 @@ no empty table and no section about claims it does not contain.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -137,9 +138,17 @@ register_display = Display(
 )
 
 
+# Markdown's emphasis and table characters; outputs.say itself makes HTML (& < >) and links
+# ([ ]) inert, so they are left to it (escaping them here too would show the escapes).
+_MD_SPECIAL = re.compile(r"([\\`*_|~])")
+
+
 def _md(text: object) -> str:
-    """Write text from a claims file as inert Markdown (:func:`claims.markdown_text`)."""
-    return claims.markdown_text(str(text))
+    """Write text from a claims file as one line of Markdown whose emphasis stays text.
+
+    :func:`sinstats.present.outputs.say` (which shows every section) escapes HTML and links.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def warnings_section(table: pd.DataFrame) -> str:

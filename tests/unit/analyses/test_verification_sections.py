@@ -14,6 +14,7 @@ import yaml
 
 from sinstats import data
 from sinstats.analyses import claims, verification
+from sinstats.present import outputs
 
 MISDESCRIBES = "misdescribes: counts notifications of suspected abuse, not children abused"
 
@@ -81,6 +82,10 @@ def test_register_display_writes_values_as_the_cli() -> None:
 
 
 def test_markdown_from_a_claims_file_stays_text() -> None:
-    assert verification._md("a *b* <i>c</i> [x](y) | `z`") == (
+    # Emphasis and table characters escaped here; HTML and links by outputs.inert_markdown,
+    # which every section goes through (outputs.say).
+    escaped = verification._md("a *b* <i>c</i> [x](y) | `z`")
+    assert escaped == "a \\*b\\* <i>c</i> [x](y) \\| \\`z\\`"
+    assert outputs.inert_markdown(escaped) == (
         "a \\*b\\* &lt;i&gt;c&lt;/i&gt; \\[x\\](y) \\| \\`z\\`"
     )
