@@ -95,7 +95,8 @@ SECTIONS: Final[Mapping[str, str]] = {
     ),
     "trend_family": _section(
         "y : ndarray\n    Counts.\n"
-        "x : ndarray\n    Design matrix: a column of ones and the centred time in years.\n"
+        "x : ndarray\n    Design matrix: a column of ones, the time in years, then any step or "
+        "event indicators.\n"
         "offset : ndarray\n    log exposure (zeros without an exposure).",
         "_Fit",
     ),
