@@ -148,9 +148,9 @@ SECTIONS: Final[Mapping[str, str]] = {
         "    :data:`sinstats.stats.intervals.POISSON_METHODS`)."
     ),
     "sensitivity_table": "long : pandas.DataFrame\n    The output of :func:`method_sensitivity`.",
-    "trend_fits": "fits : dict of str to TrendResult\n    The output of :func:`trend_fits`.",
+    "trend_fits": "fits : dict of str to SegmentedResult\n    The output of :func:`trend_fits`.",
     "fits_and_series": (
-        "fits : dict of str to TrendResult\n    The output of :func:`trend_fits`.\n"
+        "fits : dict of str to SegmentedResult\n    The output of :func:`trend_fits`.\n"
         "series : pandas.DataFrame\n    The output of :func:`series_intervals`."
     ),
     "areas_table": "areas : Areas\n    The output of :func:`area_table`.",
