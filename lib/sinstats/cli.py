@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from sinstats import __version__, paths
 from sinstats.errors import ParameterError, SinstatsError
@@ -47,12 +48,30 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_breaks_file(path: str) -> bool:
+    return Path(path).suffix in (".yml", ".yaml") and Path(path).stem.startswith("breaks")
+
+
+def _breaks_errors(path: str) -> list[Exception]:
+    """Check a breaks file against the data folder it sits in (or the project's data)."""
+    from sinstats import data
+
+    folder = Path(path).resolve().parent
+    try:
+        data.load_breaks(folder if (folder / "published").is_dir() else None, path=path)
+    except SinstatsError as err:
+        return [err]
+    return []
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from sinstats import data
 
     failed = 0
     for path in args.files:
-        errors = data.validate_file(path, args.schema)
+        errors = (
+            _breaks_errors(path) if _is_breaks_file(path) else data.validate_file(path, args.schema)
+        )
         if errors:
             failed += 1
             for err in errors:
@@ -88,7 +107,10 @@ def _add_data_commands(sub: Subparsers[argparse.ArgumentParser]) -> None:
     p.add_argument("--data-dir", default=None, help="data folder (default: data/)")
     p.set_defaults(handler=_cmd_list)
 
-    p = sub.add_parser("validate", help="check data files against their schema (exit 2 if not)")
+    p = sub.add_parser(
+        "validate",
+        help="check data files against their schema, or a breaks.yml file (exit 2 if not)",
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument(
         "--schema",
