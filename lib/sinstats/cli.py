@@ -224,7 +224,9 @@ def _add_build(sub: Subparsers[argparse.ArgumentParser]) -> None:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from sinstats.analyses import claims
 
-    results = claims.verify_files(args.claims, conf_level=args.conf_level, data_dir=args.data_dir)
+    results = claims.verify_files(
+        args.claims, conf_level=args.conf_level, data_dir=args.data_dir, adjust=args.adjust
+    )
     text = claims.render(results, args.format)
     if args.output:
         out = claims.write_atomic(args.output, text)
@@ -259,7 +261,9 @@ def _add_verify(sub: Subparsers[argparse.ArgumentParser]) -> None:
         "differs, 2 bad claims file)",
         description="Recompute every claim in the claims file(s) from the data, compare it with "
         "the published number after rounding as published, and give the interval of the "
-        "recomputed quantity. Exit status: 0 when every claim reproduces (claims that cannot "
+        "recomputed quantity; for changes, whether chance alone could explain them (the series' "
+        "own scatter allowed for, the changes tested together adjusted, a change across a "
+        "declared break flagged). Exit status: 0 when every claim reproduces (claims that cannot "
         "be checked are listed but do not fail), 1 when any claim differs, 2 for a bad claims "
         "file or bad data. Format: docs/claims.md.",
     )
@@ -284,6 +288,13 @@ def _add_verify(sub: Subparsers[argparse.ArgumentParser]) -> None:
         default=claims.DEFAULT_CONF_LEVEL,
         metavar="L",
         help="confidence level of the intervals (default 0.95)",
+    )
+    p.add_argument(
+        "--adjust",
+        choices=claims.ADJUST_METHODS,
+        default=claims.DEFAULT_ADJUST,
+        help="adjust the change claims' p-values for multiple tests: holm (default; family-wise "
+        "error rate), bh (Benjamini-Hochberg, false discovery rate) or none",
     )
     p.add_argument("--data-dir", default=None, help="data folder (default: data/)")
     p.set_defaults(handler=_cmd_verify)

@@ -17,9 +17,13 @@ was published (half away from zero, in decimal arithmetic), and gives a verdict:
 Beside each verdict is the interval of the recomputed quantity: exact Poisson (Garwood) for a
 count, Wilson for a share of counts, the exact conditional rate ratio (as R's ``poisson.test``)
 for a change or a ratio, with its p-value and whether chance alone could explain the change, and
-exact Poisson scaled for a rate. A claim can also ask for the experimental-statistics interval
-of :mod:`sinstats.stats.uncertainty` (``interval_model: uncertainty``), e.g. for deaths caused by
-maltreatment or assault behind "150 children died of abuse".
+exact Poisson scaled for a rate. For a change between national counts of Ofsted's and DfE's
+collection the verdict on chance allows for the series' own year-to-year scatter; the change
+claims verified together are adjusted for multiple testing (Holm by default); and a change that
+crosses a break declared in ``data/breaks.yml`` is flagged and never called more than chance. A
+claim can also ask for the experimental-statistics interval of :mod:`sinstats.stats.uncertainty`
+(``interval_model: uncertainty``), e.g. for deaths caused by maltreatment or assault behind "150
+children died of abuse".
 
 Nothing in a claims file is ever evaluated: it is read with a safe YAML loader that also refuses
 tags, anchors, aliases and duplicate keys, then checked against the JSON Schema and by
@@ -38,6 +42,9 @@ The package, one job per module (every public name is re-exported here):
     rounding half away from zero, and the number formats of the outputs;
 :mod:`~sinstats.analyses.claims.verify`
     resolving figures, recomputing, the intervals and the verdicts;
+:mod:`~sinstats.analyses.claims.chance`
+    for changes: the declared breaks crossed, the overdispersion-aware test and the adjustment
+    of the changes tested together;
 :mod:`~sinstats.analyses.claims.records`
     the typed results (:class:`ClaimResult`, :class:`FigureUsed`, :class:`ModelInterval`);
 :mod:`~sinstats.analyses.claims.output`
@@ -46,6 +53,7 @@ The package, one job per module (every public name is re-exported here):
 
 from __future__ import annotations
 
+from sinstats.analyses.claims.chance import ADJUST_METHODS, DEFAULT_ADJUST, adjust_changes
 from sinstats.analyses.claims.output import (
     FORMATS,
     TABLE_COLUMNS,
@@ -83,6 +91,8 @@ from sinstats.data import PER
 from sinstats.errors import ClaimsError, Problem
 
 __all__ = [
+    "ADJUST_METHODS",
+    "DEFAULT_ADJUST",
     "DEFAULT_CONF_LEVEL",
     "DEFAULT_MODEL_TARGET",
     "FORMATS",
@@ -100,6 +110,7 @@ __all__ = [
     "PopulationRef",
     "Problem",
     "VerdictCounts",
+    "adjust_changes",
     "exit_status",
     "load_claims",
     "loads_claims",

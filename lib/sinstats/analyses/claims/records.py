@@ -123,9 +123,30 @@ class ClaimResult:
     method : str
         The interval method used, or ``"none"``.
     p_value : float or None
-        Exact conditional test of "no change" (rate ratio 1), for changes and ratios.
+        Chance alone (Poisson): the exact conditional test of "no change" (rate ratio 1), for
+        changes and ratios.
     chance_alone : bool or None
-        True when chance alone could explain the change (``p_value >= 1 - conf_level``).
+        True when chance alone could explain the change: the adjusted p-value (of the
+        overdispersion-aware test where it applies) is at least ``1 - conf_level``. None when
+        there is no test, or the change crosses a declared break.
+    p_overdispersed : float or None
+        The overdispersion-aware p-value (phi-scaled Wald, phi from the segmented model), for
+        changes between national counts of Ofsted's and DfE's collection.
+    phi : float or None
+        The dispersion it used.
+    p_adjusted : float or None
+        The p-value the verdict used, adjusted with the other change claims tested together.
+    adjust : str
+        The adjustment (``"holm"``, ``"bh"``, ``"none"``).
+    n_adjusted : int
+        How many change claims were adjusted together.
+    break_flag : str
+        ``"not comparable"``, ``"step change"`` or ``""``: what the change crosses in
+        ``breaks.yml``.
+    breaks : tuple of str
+        The ids of the breaks it crosses.
+    break_warning : str
+        The sentence every flagged change carries ("" when like-for-like).
     computation : str
         The arithmetic, e.g. ``100 * (379 - 482) / 482 = -21.369``.
     figures : tuple of FigureUsed
@@ -149,6 +170,14 @@ class ClaimResult:
     method: str = "none"
     p_value: float | None = None
     chance_alone: bool | None = None
+    p_overdispersed: float | None = None
+    phi: float | None = None
+    p_adjusted: float | None = None
+    adjust: str = "none"
+    n_adjusted: int = 0
+    break_flag: str = ""
+    breaks: tuple[str, ...] = ()
+    break_warning: str = ""
     computation: str = ""
     figures: tuple[FigureUsed, ...] = ()
     model: ModelInterval | None = None
@@ -178,7 +207,19 @@ class ClaimResult:
                 "method": self.method,
             },
             "p_value": significant(self.p_value),
+            "p_overdispersed": significant(self.p_overdispersed),
+            "p_adjusted": significant(self.p_adjusted),
+            "adjustment": (
+                {"method": self.adjust, "n": self.n_adjusted}
+                if self.p_adjusted is not None
+                else None
+            ),
             "chance_alone": self.chance_alone,
+            "break": (
+                {"flag": self.break_flag, "ids": list(self.breaks), "warning": self.break_warning}
+                if self.breaks
+                else None
+            ),
             "computation": self.computation,
             "note": self.note,
             "explanation": c.explanation,

@@ -26,6 +26,13 @@ import pandas as pd
 
 from sinstats import data, paths
 from sinstats._typing import DataDir, PathLike
+from sinstats.analyses._series_model import Dispersion, series_dispersion
+from sinstats.analyses.claims.chance import (
+    ADJUST_METHODS,
+    DEFAULT_ADJUST,
+    adjust_changes,
+    series_test,
+)
 from sinstats.analyses.claims.records import (
     VERDICTS,
     ClaimResult,
@@ -43,10 +50,12 @@ from sinstats.analyses.claims.rounding import (
 from sinstats.data import PER
 from sinstats.errors import ClaimsError, NoDataError, ParameterError, PeriodError, Problem
 from sinstats.periods import Period
-from sinstats.present.words import p_number, trimmed
+from sinstats.present.words import trimmed
 from sinstats.stats import intervals
 
 __all__ = [
+    "ADJUST_METHODS",
+    "DEFAULT_ADJUST",
     "DEFAULT_CONF_LEVEL",
     "INTERVAL_METHODS",
     "VERDICTS",
@@ -75,6 +84,8 @@ INTERVAL_METHODS: Final[Mapping[str, str]] = MappingProxyType(
 
 DEFAULT_CONF_LEVEL: Final = 0.95
 
+_CHANGE_KINDS: Final = ("percent_change", "difference", "ratio")
+
 _DIVIDING_KINDS: Final = ("share", "percent_change", "ratio", "rate")
 
 # The category of the ONS estimate in ``population_0_17`` (a ``{population: AREA}`` denominator).
@@ -97,12 +108,28 @@ class _Context:
     data_dir: DataDir
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     assumptions: Any = None
+    _breaks: data.Breaks | None = None
+    _dispersion: Dispersion | None = None
 
     def frame(self, dataset: str) -> pd.DataFrame:
         """Return a dataset's tidy frame, loading it once."""
         if dataset not in self.frames:
             self.frames[dataset] = data.load(dataset, self.data_dir)
         return self.frames[dataset]
+
+    @property
+    def breaks(self) -> data.Breaks:
+        """The declared breaks (``breaks.yml`` of the data folder), loaded once."""
+        if self._breaks is None:
+            self._breaks = data.load_breaks(self.data_dir)
+        return self._breaks
+
+    @property
+    def dispersion(self) -> Dispersion:
+        """The national series' scatter around its segmented trend, fitted once."""
+        if self._dispersion is None:
+            self._dispersion = series_dispersion(self.data_dir)
+        return self._dispersion
 
 
 def _claim_error(claim: Claim, fld: str, message: str) -> ClaimsError:
@@ -316,6 +343,9 @@ class _IntervalInfo:
     p_value: float | None = None
     chance_alone: bool | None = None
     notes: list[str] = field(default_factory=list)
+    p_overdispersed: float | None = None
+    phi: float | None = None
+    crossing: data.Crossing | None = None
 
 
 def _no_interval(note: str) -> _IntervalInfo:
@@ -412,15 +442,9 @@ def _change_interval(
     lo, hi = float(rr.lower), float(rr.upper)
     scale = {"percent_change": 100.0, "difference": d.value}.get(kind)
     p_value = float(rr.p_value)
-    alpha = 1 - level
-    out = _IntervalInfo(lo, hi, INTERVAL_METHODS[kind], p_value, chance_alone=p_value >= alpha)
+    out = _IntervalInfo(lo, hi, INTERVAL_METHODS[kind], p_value)
     if scale is not None:
         out.lower, out.upper = scale * (lo - 1), scale * (hi - 1)
-    test = f"exact conditional test of no change p = {p_number(p_value)}"
-    if out.chance_alone:
-        out.notes.append(f"Chance alone could explain this change: {test} (>= {trimmed(alpha)}).")
-    else:
-        out.notes.append(f"More than chance alone: {test} (< {trimmed(alpha)}).")
     if kind == "difference":
         out.notes.append(
             f"Interval: the rate-ratio limits times the earlier count ({den.value_text()})."
@@ -546,6 +570,10 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
         notes.append("Published as approximate ('about'); compared as published.")
     notes += _figure_notes(figures)
     info = _interval(claim, num, den, level)
+    if claim.kind in _CHANGE_KINDS and den is not None:
+        found = series_test(num, den, info.p_value, ctx.breaks, ctx.dispersion, level)
+        info.crossing, info.p_overdispersed, info.phi = found.crossing, found.p_value, found.phi
+        info.notes.extend(found.notes)
     if claim.kind == "count" and num.figure.qualifier and info.lower is not None:
         info.notes.append(
             f"The interval is for a count of exactly {num.value_text()}; the true count "
@@ -572,6 +600,11 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
         method=info.method,
         p_value=info.p_value,
         chance_alone=info.chance_alone,
+        p_overdispersed=info.p_overdispersed,
+        phi=info.phi,
+        break_flag=info.crossing.flag if info.crossing is not None else "",
+        breaks=info.crossing.flags if info.crossing is not None else (),
+        break_warning=info.crossing.warning() if info.crossing is not None else "",
         computation=_computation(claim, recomputed, arithmetic),
         note=" ".join(notes),
         figures=figures,
@@ -599,6 +632,7 @@ def verify(
     *,
     conf_level: float = DEFAULT_CONF_LEVEL,
     data_dir: DataDir = None,
+    adjust: str = DEFAULT_ADJUST,
 ) -> list[ClaimResult]:
     """Recompute every claim from the data and give its verdict and interval.
 
@@ -607,10 +641,16 @@ def verify(
     claims : sequence of Claim
         From :func:`load_claims` or :func:`parse_claims`.
     conf_level : float, default 0.95
-        Confidence level of every interval; a change is "consistent with chance alone" when the
-        exact test's p-value is at least ``1 - conf_level`` (0.05 by default).
+        Confidence level of every interval; a change is "consistent with chance alone" when its
+        adjusted p-value is at least ``1 - conf_level`` (0.05 by default). For national counts
+        of Ofsted's and DfE's collection the p-value allows for the series' year-to-year
+        scatter (phi from the segmented model); for other figures it is the exact Poisson one.
     data_dir : path-like, optional
         The data folder (default ``data/``).
+    adjust : str, default "holm"
+        How the change claims tested together are adjusted: ``"holm"``, ``"bh"`` or ``"none"``
+        (:data:`ADJUST_METHODS`). A change across a break declared in ``breaks.yml`` is not
+        tested: it carries the break warning and no verdict on chance.
 
     Returns
     -------
@@ -624,13 +664,18 @@ def verify(
         reference matching several figures, a rate over something that is not a population,
         an unknown model target. Raised before anything is returned.
     ParameterError
-        For a ``conf_level`` outside (0, 1).
+        For a ``conf_level`` outside (0, 1) or an unknown ``adjust``.
+    ConfigError
+        If ``breaks.yml`` is invalid.
     DataError
         If the data files fail validation.
     """
     level = intervals.check_conf_level(conf_level)
+    method = adjust
+    if method not in ADJUST_METHODS:
+        raise ParameterError(f"adjust must be one of {', '.join(ADJUST_METHODS)}; got {adjust!r}")
     ctx = _Context(conf_level=level, data_dir=data_dir)
-    return [_verify_one(c, ctx) for c in claims]
+    return adjust_changes([_verify_one(c, ctx) for c in claims], level, method)
 
 
 def verify_files(
@@ -638,6 +683,7 @@ def verify_files(
     *,
     conf_level: float = DEFAULT_CONF_LEVEL,
     data_dir: DataDir = None,
+    adjust: str = DEFAULT_ADJUST,
 ) -> list[ClaimResult]:
     """Read one or more claims files and verify every claim in them.
 
@@ -650,6 +696,8 @@ def verify_files(
         As for :func:`verify`.
     data_dir : path-like, optional
         The data folder (default ``data/``); also where the default claims file is.
+    adjust : str, default "holm"
+        As for :func:`verify`.
 
     Returns
     -------
@@ -686,7 +734,7 @@ def verify_files(
             claims.append(c)
     if problems:
         raise ClaimsError(problems, str(chosen[-1]))
-    return verify(claims, conf_level=conf_level, data_dir=data_dir)
+    return verify(claims, conf_level=conf_level, data_dir=data_dir, adjust=adjust)
 
 
 def exit_status(results: Sequence[ClaimResult]) -> int:

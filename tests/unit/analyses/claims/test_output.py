@@ -108,8 +108,8 @@ def test_output_replaces_an_existing_file_atomically(tmp_path: Path) -> None:
 CLAIM_KEYS = {
     "id", "statement", "source", "url", "kind", "published", "published_display", "qualifier",
     "decimals", "recomputed", "rounded", "verdict", "difference", "interval", "p_value",
-    "chance_alone", "computation", "note", "explanation", "expect", "expect_met", "reason",
-    "figures", "model_interval",
+    "p_overdispersed", "p_adjusted", "adjustment", "chance_alone", "break", "computation", "note",
+    "explanation", "expect", "expect_met", "reason", "figures", "model_interval",
 }  # fmt: skip
 FIGURE_KEYS = {
     "role", "dataset", "period", "period_label", "category", "measure", "area", "value", "unit",
@@ -123,7 +123,9 @@ MODEL_KEYS = {
 
 def test_json_keys_are_those_of_the_documented_format(results: Results) -> None:
     doc = json.loads(claims.to_json(results))
-    assert set(doc) == {"sinstats_version", "conf_level", "summary", "exit_status", "claims"}
+    assert set(doc) == {
+        "sinstats_version", "conf_level", "adjustment", "summary", "exit_status", "claims"
+    }  # fmt: skip
     assert set(doc["summary"]) == {"claims", "reproduces", "differs", "cannot check"}
     assert sum(doc["summary"][v] for v in claims.VERDICTS) == doc["summary"]["claims"]
     for c in doc["claims"]:
@@ -161,8 +163,9 @@ def test_text_outputs_write_the_level_interval_and_chance(results: Results) -> N
     assert "95% interval" in table.splitlines()[0]
     fall = next(line for line in table.splitlines() if line.startswith("panel-2021-fall-21pc "))
     # Recomputed to two places more than published, limits to one more.
-    assert fall.split()[1:] == ["-21%", "-21.37%", "reproduces", "-31.5", "to", "-9.9%", "no",
-                                "(p=0.0005)"]  # fmt: skip
+    # Then the Poisson p, no scatter p (the Panel's counts), the Holm-adjusted p, the verdict.
+    assert fall.split()[1:] == ["-21%", "-21.37%", "reproduces", "-31.5", "to", "-9.9%",
+                                "0.0005", "-", "0.005", "no"]  # fmt: skip
     md = claims.to_markdown(results)
     assert "| 95% interval |" in md and "`panel-2021-fall-21pc`" in md
 
