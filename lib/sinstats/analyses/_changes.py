@@ -26,7 +26,7 @@ from sinstats.analyses._series_model import Dispersion, series_dispersion
 from sinstats.errors import ParameterError
 from sinstats.periods import parse_period
 from sinstats.present.tables import Column, Display
-from sinstats.present.words import interval_text, level_text, number_text, p_text
+from sinstats.present.words import interval_text, level_text, number_text, p_sig_text, p_text
 from sinstats.stats import changes, intervals, multiplicity
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "change_from_previous",
     "change_in_words",
     "change_table",
-    "p_words",
     "year_changes",
 ]
 
@@ -57,26 +56,7 @@ _LABELS: Final = {
 }
 
 
-def p_words(p_value: float) -> str:
-    """Write a p-value to two significant digits below 0.1: ``p = 0.046``, ``p = 0.36``.
-
-    Parameters
-    ----------
-    p_value : float
-        A p-value (NaN: not available).
-
-    Returns
-    -------
-    str
-        Two significant digits keep 0.046 from reading as 0.05 beside a 5% threshold.
-    """
-    if math.isnan(p_value):
-        return "p not available"
-    if p_value < 0.001:
-        return "p < 0.001"
-    if p_value < 0.1:
-        return f"p = {p_value:.2g}"
-    return f"p = {min(p_value, 1.0):.2f}"
+p_words = p_sig_text  # the changes read against a 5% threshold: two significant digits
 
 
 class Change(NamedTuple):
