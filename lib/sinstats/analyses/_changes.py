@@ -413,7 +413,7 @@ def year_changes(
         text = _sentence(ch, pair, dispersion)
         if crossing.events and ratio is not None:
             text = f"{text.rstrip('.')}. {crossing.event_note()}"
-        out.append(ch._replace(text=text))
+        out.append(ch._replace(text=text.rstrip(".")))  # a clause: callers end the sentence
     return out
 
 

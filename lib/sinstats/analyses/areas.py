@@ -423,6 +423,11 @@ def funnel_result(
     return table, check
 
 
+_OVERDISPERSION_COLUMNS = [
+    "area", "adjustment", "observed", "expected", "lower_99.8", "upper_99.8", "flag", "phi",
+    "tau2", "df", "method", "conf_level", "note",
+]  # fmt: skip
+
 #: The overdispersion adjustments :func:`overdispersion_table` compares, with a reader's label.
 ADJUSTMENTS: dict[str | None, str] = {
     None: "Poisson (exact limits)",
@@ -461,7 +466,7 @@ def overdispersion_table(areas: Areas, period: object, *, data_dir: DataDir = No
     """
     t = areas.table[areas.table["count"].notna()]
     if len(t) < 3:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=_OVERDISPERSION_COLUMNS)
     target = england_rate(period, data_dir)
     frames = []
     for adjustment, label in ADJUSTMENTS.items():
