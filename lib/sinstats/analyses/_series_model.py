@@ -114,7 +114,11 @@ def _terms(
 
 
 def fit_models(
-    series: pd.DataFrame, *, conf_level: float = 0.95, data_dir: DataDir = None
+    series: pd.DataFrame,
+    *,
+    conf_level: float = 0.95,
+    data_dir: DataDir = None,
+    only: tuple[str, ...] | None = None,
 ) -> dict[str, segmented.SegmentedResult]:
     """Fit every model of :data:`MODELS` that the years allow, with the population as exposure.
 
@@ -127,6 +131,8 @@ def fit_models(
         Level of every interval.
     data_dir : path-like, optional
         The data folder whose ``breaks.yml`` gives the steps and events.
+    only : tuple of str, optional
+        Fit only these models (keys of :data:`MODELS`); default all.
 
     Returns
     -------
@@ -167,6 +173,8 @@ def fit_models(
     fits: dict[str, segmented.SegmentedResult] = {}
     for key in MODELS:
         if key not in plans or (key == "pandemic" and not events):
+            continue
+        if only is not None and key not in only:
             continue
         model_steps, model_events, family, first = plans[key]
         try:
@@ -236,7 +244,7 @@ def series_dispersion(data_dir: DataDir = None) -> Dispersion:
         series = national_series("Total", data_dir=data_dir)
     except NoDataError:
         series = pd.DataFrame()
-    fit = fit_models(series, data_dir=data_dir).get(MAIN) if len(series) else None
+    fit = fit_models(series, data_dir=data_dir, only=(MAIN,)).get(MAIN) if len(series) else None
     if fit is None:
         return Dispersion(
             math.nan,
