@@ -237,7 +237,8 @@ def series_position(
     -------
     str
         E.g. ``"2025-26 (357) is the 9th highest of the 11 published years from 2014-15 to
-        2025-26; highest 536 in 2020-21, lowest 338 in 2024-25. 2017-18 was not published."``
+        2025-26; highest 536 in 2020-21, lowest 338 in 2024-25. 2017-18 was not published."``,
+        followed by a warning when the years ranked run across a declared step (2018-19).
     """
     p = parse_period(period)
     s = data.published_series(nature, start=start, data_dir=data_dir)
@@ -260,6 +261,14 @@ def series_position(
     gaps = s.loc[s["count"].isna(), "period"].tolist()
     if gaps:
         text += f" {', '.join(gaps)} {'was' if len(gaps) == 1 else 'were'} not published."
+    crossed = data.load_breaks(data_dir).compare(first, last)
+    steps = [b for b in crossed.blocking if b.kind == "step"]
+    if steps:
+        what = "; ".join(f"{b.span}: {b.meaning}" for b in steps)
+        text += (
+            f" The ranks run across a declared step in the series ({what}), so years on either "
+            "side are not like-for-like."
+        )
     return text
 
 

@@ -385,10 +385,24 @@ def trend_conclusion(fits: dict[str, segmented.SegmentedResult], series: pd.Data
             "freedom), so no trend is given."
         )
     level = f"{100 * main.conf_level:g}% CI"
+    level_n = main.conf_level
     step = _step_name(fits)
     s = main.slope.percent
     sentences = [f"From {first} to {last}{gap_text}, in the quasi-Poisson segmented model"]
+    after = 0
     if step is not None:
+        start = parse_period(main.term(step).where.removeprefix("from ")).start_year
+        after = sum(parse_period(p).start_year >= start for p in main.periods)
+    if step is not None and after < 3:
+        st = main.term(step)
+        sentences[0] += (
+            f", notifications per child changed by {number_text(float(s.estimate), 1)}% a year "
+            f"({level} {number_text(float(s.lower), 1)}% to {number_text(float(s.upper), 1)}%); "
+            f"with only {after} year{'s' if after != 1 else ''} of DfE's collection that slope "
+            f"rests on Ofsted's years, and the step {st.where}, {_times(st.rate_ratio, level_n)}, "
+            "is barely estimated."
+        )
+    elif step is not None:
         st = main.term(step)
         sentences[0] += (
             f": within DfE's collection, notifications per child changed by "

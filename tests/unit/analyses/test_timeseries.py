@@ -143,3 +143,11 @@ def test_too_short_a_series_gives_no_trend(series) -> None:  # type: ignore[no-u
     assert timeseries.MAIN not in fits
     assert "too few years" in timeseries.trend_conclusion(fits, short)
     assert [k.name for k in timeseries.trend_key_figures(fits, short)] == ["latest_total"]
+
+
+def test_a_series_with_one_dfe_year_says_the_slope_rests_on_ofsteds_years() -> None:
+    short = timeseries.series_intervals(end="2018-19")
+    fits = timeseries.trend_fits(short)
+    text = timeseries.trend_conclusion(fits, short)
+    assert "with only 1 year of DfE's collection that slope rests on Ofsted's years" in text
+    assert "within DfE's collection, notifications per child changed" not in text
