@@ -194,3 +194,22 @@ def test_validate_command_checks_a_breaks_file(
     assert cli.main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "unknown kind 'stepp'" in err and "Traceback" not in err
+
+
+def test_a_build_with_a_bad_breaks_file_exits_2_and_builds_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "data"
+    (folder / "published").mkdir(parents=True)
+    for f in paths.published_dir().iterdir():
+        (folder / "published" / f.name).write_bytes(f.read_bytes())
+    (folder / "SHA256SUMS").write_bytes((paths.data_dir() / "SHA256SUMS").read_bytes())
+    (folder / "breaks.yml").write_text(_with(4, to="2031-32"), encoding="utf-8")
+    out = tmp_path / "reports"
+    assert cli.main(["build", "--data-dir", str(folder), "--out", str(out), "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "breaks.yml" in err and "entry 5 (id 'pandemic'), field 'to'" in err
+    assert "outside the years the data hold" in err and "Traceback" not in err
+    built = [p.name for p in out.iterdir()] if out.exists() else []
+    assert "manifest.json" not in built and "index.html" not in built
+    assert not [p for p in built if p[:4].isdigit()]  # no year folder, no report
