@@ -286,8 +286,17 @@ def _sentence(ch: Change, pair: _Pair, dispersion: Dispersion) -> str:
     label = _label(pair)
     if ch.ratio is None:
         missing = ch.previous if math.isnan(ch.before) else ch.period
+        gap = next(
+            (
+                g
+                for g in (ch.crossing.gaps if ch.crossing else ())
+                if g.covers(parse_period(missing))
+            ),
+            None,
+        )
+        why = f" ({gap.meaning})" if gap is not None else ""
         return (
-            f"{label}: {missing} has no published figure, so no change from the previous year "
+            f"{label}: {missing} has no figure held{why}, so no change from the previous year "
             "can be given"
         )
     head = _head(ch.current, ch.before, pair.decimals, pair.unit)
@@ -551,6 +560,20 @@ def _count_or_rate(value: float, measure: str, *, decimals: int = 0) -> str:
     return number_text(value, 2 if "rate" in measure else 0)
 
 
+#: Short verdicts for the reader's table (the sentences use :data:`VERDICTS`).
+_SHORT: Final[dict[str, str]] = {
+    VERDICTS["more"]: "more than usual",
+    VERDICTS["within"]: "within usual",
+    VERDICTS["not comparable"]: "not comparable (break)",
+    VERDICTS["step change"]: "step change (break)",
+    VERDICTS["no figure"]: "no figure",
+}
+
+
+def _short_verdict(verdict: str, *, decimals: int = 0) -> str:
+    return _SHORT.get(str(verdict), str(verdict))
+
+
 change_display = Display(
     "change_table",
     Column("Measure", "measure"),
@@ -558,10 +581,9 @@ change_display = Display(
     Column("{period}", ("current", "measure"), _count_or_rate),
     Column("Change (%)", "percent_change", "number", 1),
     Column("Ratio", "ratio", "number", 2),
-    Column("{level} interval, chance alone (Poisson)", ("lower", "upper"), "interval", 2),
-    Column("p, chance alone (Poisson)", "p_value", _p_column),
-    Column("{level} interval, series' scatter", ("od_lower", "od_upper"), "interval", 2),
+    Column("{level} CI, series' scatter", ("od_lower", "od_upper"), "interval", 2),
     Column("p, series' scatter", "p_overdispersed", _p_column),
     Column("p, adjusted", "p_adjusted", _p_column),
-    Column("Verdict", "verdict"),
+    Column("p, chance alone (Poisson)", "p_value", _p_column),
+    Column("Verdict on the usual movement", "verdict", _short_verdict),
 )

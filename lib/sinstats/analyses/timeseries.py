@@ -541,9 +541,9 @@ def trend_key_figures(
             value=float(s.estimate),
             text=(
                 "Within DfE's collection, "
-                + segmented.describe_segmented(main, step=None)
-                + " (quasi-Poisson segmented model"
-                + (f", with a step {main.term(step).where}" if step else "")
+                + segmented.describe_segmented(main, step=None).removesuffix(")")
+                + "; quasi-Poisson segmented model"
+                + (f" with a step {main.term(step).where}" if step else "")
                 + ")"
             ),
             unit="percent per year",

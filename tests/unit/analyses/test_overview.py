@@ -89,7 +89,7 @@ def test_change_from_previous_matches_poisson_test() -> None:
 def test_change_when_previous_year_not_published() -> None:
     change = overview.change_from_previous("2018-19")
     assert change.ratio is None and change.significant is None
-    assert "2017-18 has no published figure" in change.text
+    assert "2017-18 has no figure held (not held; Ofsted published 2017-18" in change.text
 
 
 def test_change_table_has_rate_row() -> None:
@@ -185,7 +185,7 @@ def test_change_without_a_ratio_has_no_difference() -> None:
     change = overview.change_from_previous("2018-19")  # 2017-18 was not published
     assert change.ratio is None and change.significant is None
     assert math.isnan(change.difference) and math.isnan(change.percent)
-    assert "2017-18 has no published figure" in change.text
+    assert "2017-18 has no figure held (not held; Ofsted published 2017-18" in change.text
 
 
 # ---------------------------------------------------------------------------------------------
