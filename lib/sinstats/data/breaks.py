@@ -528,6 +528,23 @@ def _text(where: _Where, i: int, entry_id: object, fld: str, value: object) -> s
     return " ".join(value.split())
 
 
+# Characters that would be markup in the Markdown and HTML outputs the meaning is written into
+# (or a formula in a spreadsheet cell): the meaning and the short label are plain words.
+_MARKUP: Final = re.compile(r"[<>*_`\[\]|\\#~]|^[=+\-@]")
+
+
+def _plain(where: _Where, i: int, entry_id: object, fld: str, value: object) -> str:
+    text = _text(where, i, entry_id, fld, value)
+    found = _MARKUP.search(text)
+    if found:
+        raise where.error(
+            i, entry_id, fld,
+            f"{found.group(0)!r} is not allowed: the {fld} is shown in reports and tables as "
+            "plain words (no markup, no leading =, +, - or @)",
+        )  # fmt: skip
+    return text
+
+
 def _year(where: _Where, i: int, entry_id: object, fld: str, value: object) -> Period:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise where.error(
@@ -648,8 +665,8 @@ def _entry(where: _Where, i: int, item: object) -> Break:
         kind=str(kind),
         first=first,
         last=last,
-        meaning=_text(where, i, entry_id, "meaning", item["meaning"]),
-        short=_text(where, i, entry_id, "short", item["short"]),
+        meaning=_plain(where, i, entry_id, "meaning", item["meaning"]),
+        short=_plain(where, i, entry_id, "short", item["short"]),
         note=_text(where, i, entry_id, "note", item["note"]) if "note" in item else "",
         datasets=_datasets(where, i, entry_id, item.get("datasets")),
         sources=_sources(where, i, entry_id, item["sources"]),

@@ -145,6 +145,9 @@ def test_a_data_folder_without_a_breaks_file_uses_the_project_file(tmp_path: Pat
         (_with(3, meaning=""), "entry 4", "meaning", "non-empty text"),
         (_with(3, datasets=["nope"]), "entry 4", "datasets", "unknown dataset"),
         (_with(3, short=None), "entry 4", "short", "missing"),
+        (_with(2, meaning="a <script>step</script>"), "entry 3", "meaning", "'<' is not allowed"),
+        (_with(2, short="=HYPERLINK(1)"), "entry 3", "short", "'=' is not allowed"),
+        (_with(2, meaning="a **bold** step"), "entry 3", "meaning", "'*' is not allowed"),
     ],
 )  # fmt: skip
 def test_planted_errors_name_file_entry_and_field(
