@@ -374,20 +374,6 @@ class Breaks:
         assert last is not None  # a not_comparable entry always has its last year
         return financial_year(last.start_year + 1)
 
-    def events(self, dataset: str = "sin_national") -> tuple[Break, ...]:
-        """Return the ``event`` entries, in file order.
-
-        Parameters
-        ----------
-        dataset : str, default "sin_national"
-            The dataset concerned.
-
-        Returns
-        -------
-        tuple of Break
-        """
-        return self.of_kind("event", dataset)
-
     def chart_lines(self, dataset: str = "sin_national") -> tuple[tuple[str, str], ...]:
         """Return ``(year, label)`` of the lines a series chart draws: steps and labels.
 
@@ -419,7 +405,9 @@ class Breaks:
         -------
         tuple of (str, str, str)
         """
-        return tuple((b.first.id, (b.last or b.first).id, b.short) for b in self.events(dataset))
+        return tuple(
+            (b.first.id, (b.last or b.first).id, b.short) for b in self.of_kind("event", dataset)
+        )
 
 
 def april_march_year(period: Period) -> int | None:
