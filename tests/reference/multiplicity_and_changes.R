@@ -8,7 +8,7 @@
 #
 #     Rscript tests/reference/multiplicity_and_changes.R
 #
-# which writes tests/reference/p_adjust.csv and tests/reference/overdispersed_change.csv, each
+# which writes tests/reference/p_adjust.csv, overdispersed_change.csv and verify_family.csv, each
 # value with the R call that gave it. The library must match to 1e-6.
 
 families <- list(
@@ -84,3 +84,38 @@ for (k in seq_len(nrow(cases))) {
 }
 write.csv(do.call(rbind, out), "tests/reference/overdispersed_change.csv", row.names = FALSE)
 cat("wrote tests/reference/p_adjust.csv and tests/reference/overdispersed_change.csv\n")
+
+# The change claims of the project's register that `sinstats verify` tests together (the claim
+# comparing 2014-15 with 2020-21 crosses the 2018-19 step and is not tested): each claim's p-value
+# recomputed here -- the phi-scaled Wald test (the larger of it and poisson.test) for national
+# counts of Ofsted's and DfE's collection, poisson.test alone for the Panel's counts and the
+# serious case reviews -- then adjusted together with p.adjust. Written to
+# tests/reference/verify_family.csv.
+register <- data.frame(
+  id = c("panel-2021-fall-21pc", "dfe-2020-21-up-87", "ofsted-2015-16-fall-2pc",
+         "ofsted-2015-16-child-deaths-fall-10pc", "ofsted-2016-17-rise-14pc",
+         "ofsted-2016-17-child-deaths-rise-23pc", "swt-2019-20-fall-49",
+         "fosterline-h1-child-deaths-rise", "fosterline-h1-serious-harm-rise",
+         "commcare-2013-14-scr-rise-54pc"),
+  x1 = c(379, 536, 379, 171, 433, 211, 449, 119, 153, 143),
+  x2 = c(482, 449, 385, 190, 379, 171, 498, 89, 132, 93),
+  scatter = c(FALSE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, FALSE)
+)
+used <- sapply(seq_len(nrow(register)), function(k) {
+  r <- register[k, ]
+  exact <- poisson.test(c(r$x1, r$x2))$p.value
+  if (!r$scatter) return(exact)
+  lr <- log(r$x1 / r$x2); se <- sqrt(phi * (1 / r$x1 + 1 / r$x2))
+  max(2 * pt(-abs(lr / se), 8), exact)
+})
+family <- data.frame(
+  id = register$id,
+  used = formatC(used, digits = 15, format = "g"),
+  holm = formatC(p.adjust(used, "holm"), digits = 15, format = "g"),
+  bh = formatC(p.adjust(used, "BH"), digits = 15, format = "g"),
+  call = ifelse(register$scatter,
+                "max(2 pt(-|log(x1/x2)| / sqrt(phi (1/x1 + 1/x2)), 8), poisson.test(c(x1, x2))$p.value); p.adjust(used, 'holm' | 'BH')",
+                "poisson.test(c(x1, x2))$p.value; p.adjust(used, 'holm' | 'BH')")
+)
+write.csv(family, "tests/reference/verify_family.csv", row.names = FALSE)
+cat("wrote tests/reference/verify_family.csv\n")

@@ -7,6 +7,7 @@ called more than chance; the change claims tested together are adjusted (Holm by
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from pathlib import Path
@@ -136,3 +137,20 @@ def test_the_register_flags_its_change_across_the_dfe_step() -> None:
     table = claims.verify_table(list(results.values()))
     row = table[table["id"] == "swt-2014-to-2021-up-151"].iloc[0]
     assert row["break_flag"] == "step change" and math.isnan(row["p_adjusted"])
+
+
+@pytest.mark.parametrize("method", ["holm", "bh"])
+def test_the_registers_adjusted_p_values_match_r(method: str) -> None:
+    """Every tested change claim of the register, recomputed and adjusted in R (p.adjust)."""
+    reference = Path(__file__).resolve().parents[3] / "reference" / "verify_family.csv"
+    with reference.open(encoding="utf-8") as fh:
+        expected = {row["id"]: row for row in csv.DictReader(fh)}
+    results = {r.claim.id: r for r in claims.verify_files(adjust=method)}
+    tested = {i: r for i, r in results.items() if r.p_adjusted is not None}
+    assert set(tested) == set(expected)
+    for claim_id, row in expected.items():
+        r = tested[claim_id]
+        used = r.p_overdispersed if r.p_overdispersed is not None else r.p_value
+        assert used == pytest.approx(float(row["used"]), abs=1e-6), claim_id
+        assert r.p_adjusted == pytest.approx(float(row[method]), abs=1e-6), claim_id
+        assert r.n_adjusted == len(expected)
