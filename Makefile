@@ -12,6 +12,8 @@ LOCK := requirements/lock.txt
 # Deterministic builds: fixed hash seed; matplotlib without a display.
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
+# Jupyter refuses to run as root without --allow-root (containers often run as root).
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help venv test lint format typecheck reports lab bench verify checksums lock clean
 
@@ -31,7 +33,7 @@ $(STAMP): pyproject.toml $(LOCK)
 ## venv: create or refresh the local virtual environment (.venv) from pyproject.toml
 venv: $(STAMP)
 
-## test: the whole gate: lint, format, types, unit+fuzz tests, notebooks (papermill + nbval), end-to-end builds, coverage >= 90% (every module >= 80%)
+## test: the whole gate: lint, format, types, unit+fuzz+doctests (README too), notebooks (papermill + nbval), end-to-end builds, coverage >= 90% (every module >= 80%)
 test: $(STAMP)
 	$(BIN)/ruff check lib tests notebooks benchmarks
 	$(BIN)/ruff format --check lib tests notebooks benchmarks
@@ -63,11 +65,12 @@ typecheck: $(STAMP)
 reports: $(STAMP)
 	$(BIN)/sinstats build
 
-## lab: open JupyterLab on notebooks/ with the project's kernel
+## lab: start JupyterLab on notebooks/ with the project's kernel, "Python (sinstats)", and print its URL
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	@echo "Starting JupyterLab on notebooks/ (kernel: Python (sinstats)); open the http://127.0.0.1 URL it prints."
+	$(BIN)/jupyter lab --notebook-dir=notebooks --no-browser --ip=127.0.0.1 $(LAB_ROOT_FLAG)
 
-## bench: run the benchmarks and write benchmarks/results.json
+## bench: run the benchmarks and write benchmarks/results.md (table) and benchmarks/results.json (numbers)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 

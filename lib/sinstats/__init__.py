@@ -7,4 +7,4 @@ The library computes; notebooks narrate and call. The package is layered and imp
 :mod:`sinstats.cli`. What a user of the library calls is in :mod:`sinstats.api`.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

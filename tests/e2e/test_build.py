@@ -174,6 +174,14 @@ def test_workbook_has_cover_contents_notes_and_one_table_per_sheet(built: Projec
     assert "Source:" in strings and "count of notifications" in strings
 
 
+def test_workbook_reads_back_with_pandas(built: Project) -> None:
+    import pandas as pd
+
+    sheets = pd.read_excel(built.out / "2025-26" / "tables.xlsx", sheet_name=None)
+    assert list(sheets) == ["Cover", "Contents", "Notes", "Table_1", "Table_2"]
+    assert all(not frame.empty for frame in sheets.values())
+
+
 def test_index_links_every_report_with_key_figures(
     built: Project, run_ids: tuple[str, ...]
 ) -> None:

@@ -323,8 +323,9 @@ def test_one_typed_parameters_cell_then_validation(path: Path) -> None:
     validation = nb.cells[_first_code_cell_after_parameters(nb)].source
     assert f'params.validate(\n    "{spec.id}",' in validation
     assert "params.install_error_handler()" in validation
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    assert nb.metadata["kernelspec"]["display_name"] == "Python 3 (ipykernel)"
+    # The project's kernel, installed by `make venv`, so JupyterLab opens them on it.
+    assert nb.metadata["kernelspec"]["name"] == "sinstats"
+    assert nb.metadata["kernelspec"]["display_name"] == "Python (sinstats)"
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.stem)

@@ -5,7 +5,9 @@ figure a target starts from (:data:`sinstats.present.params.TARGET_NATURES`), ru
 :func:`sinstats.stats.uncertainty.simulate` and :func:`~sinstats.stats.uncertainty.tornado` with the
 assumptions in ``data/assumptions.yml``, and lay the results out for readers: the interval for
 the target next to the published count and its chance-only interval, each component's interval
-alone, the variance decomposition, the tornado chart and a conclusion in words.
+alone, the variance decomposition, the tornado chart and a conclusion in words. The triangulation
+with independent estimates and the leave-one-out table are in
+:mod:`sinstats.analyses._triangulation` (re-exported here).
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ import pandas as pd
 from sinstats import data, paths
 from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
+from sinstats.analyses._triangulation import evidence_table as evidence_table
+from sinstats.analyses._triangulation import implied_ascertainment as implied_ascertainment
+from sinstats.analyses._triangulation import leave_one_out as leave_one_out
+from sinstats.analyses._triangulation import leave_one_out_display as leave_one_out_display
+from sinstats.analyses._triangulation import triangulation_chart as triangulation_chart
+from sinstats.analyses._triangulation import triangulation_display as triangulation_display
+from sinstats.analyses._triangulation import triangulation_table as triangulation_table
 from sinstats.periods import parse_period
 from sinstats.present import plots
 from sinstats.present.key_figures import KeyFigure
@@ -95,11 +104,14 @@ def load_model(period: object, target: str, data_dir: DataDir = None) -> Model:
     tgt = assumptions.target(target)
     fig = data.count(parse_period(period), TARGET_NATURES[target], data_dir=data_dir)
     nature = "notifications" if fig.category == "Total" else f"{fig.category.lower()} notifications"
+    base, dated_by = uncertainty.figure_base(fig.dataset)
     observed = uncertainty.Observed(
         fig.value if fig.available else None,
         rounded_to=fig.rounded_to,
         qualifier=fig.qualifier if fig.qualifier == "over" else "",
         label=f"{fig.period} {nature}",
+        base=base,
+        dated_by=dated_by,
     )
     return Model(fig, observed, tgt, assumptions)
 
@@ -136,12 +148,12 @@ def simulate(
 def simulate_realised(
     model: Model, *, conf_level: float = 0.95, n_draws: int = 200_000, seed: int = 2026
 ) -> uncertainty.UncertaintyResult:
-    """Run the model with *chance* off: the year's own (realised) number, not the yearly rate.
+    """Run the model for the year's own (realised) number, not the yearly rate.
 
-    With chance on, the target is an underlying yearly rate of which the year's number is one
-    chance outcome (the quantity for comparing years). With chance off, the spread comes only
-    from what the count does not measure (definition, ascertainment, timing, revision, rounding).
-    See ``docs/uncertainty.md``, section 2.
+    The realised number is this year's notified deaths split by cause (binomial) plus the deaths
+    never notified (negative binomial), with every other component varying; the yearly rate
+    (:func:`simulate`) is the number to expect in a year like this one. See
+    ``docs/uncertainty.md``, section 2.
 
     Parameters
     ----------
@@ -153,11 +165,16 @@ def simulate_realised(
     Returns
     -------
     UncertaintyResult
-        The year's own number: every component of the target but chance.
+        The year's own number (``quantity="realised"``), at ``conf_level`` and 80%.
     """
-    target = uncertainty.switch(model.target, off=["chance"])
+    levels = tuple(sorted({0.8, conf_level}))
     return uncertainty.simulate(
-        model.observed, target, n_draws=n_draws, seed=seed, conf_levels=(conf_level,)
+        model.observed,
+        model.target,
+        n_draws=n_draws,
+        seed=seed,
+        conf_levels=levels,
+        quantity="realised",
     )
 
 
@@ -172,12 +189,17 @@ def assumptions_table(model: Model) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per component of the target, with its parameters, source, RAG rating and
-        rationale, and ``method``, ``conf_level`` and ``note`` columns.
+        One row per component of the target, with the base it was measured on, the data it
+        applies to (and whether it applies to this year's figure), its parameters, source, RAG
+        rating and rationale, and ``method``, ``conf_level`` and ``note`` columns.
     """
     log = model.assumptions.log()
     used = [c.name for c in model.target.components]
     out = log[log["component"].isin(used)].copy()
+    skipped = {c.name: c.not_applicable(model.observed) for c in model.target.components}
+    out["applies_here"] = [
+        "no: " + skipped[name] if skipped.get(name) else "yes" for name in out["component"]
+    ]
     out["range"] = [
         "" if r is None else f"{r[0]:g} to {r[1]:g}"
         for r in out["range"]  # tuples or None
@@ -186,6 +208,43 @@ def assumptions_table(model: Model) -> pd.DataFrame:
     out["conf_level"] = math.nan
     out["note"] = ""
     return out.reset_index(drop=True)
+
+
+@fill_doc
+def breakdowns_table(model: Model) -> pd.DataFrame:
+    """Every published breakdown of the share: as published, mapped to the target, its role.
+
+    Parameters
+    ----------
+    %(uncertainty_model)s
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per breakdown (empty when the share has none), with ``method``,
+        ``conf_level`` and ``note``.
+    """
+    share = next((c for c in model.target.components if c.kind == "definition"), None)
+    if not isinstance(share, uncertainty.HierarchicalShare):
+        return pd.DataFrame()
+    out = share.mapped_shares(share.default_m or 1.0)
+    out["method"] = "published share / mapping factor (central)"
+    out["conf_level"] = math.nan
+    return out
+
+
+breakdowns_display = Display(
+    "breakdowns_table",
+    Column("Breakdown", "breakdown"),
+    Column("Base", "base"),
+    Column("Definition", "definition"),
+    Column("Role", "role"),
+    Column("Published share (%)", "published_share", "percent_of_one", 0),
+    Column("Of", "denominator", "number", 0),
+    Column("Mapping factor", "mapping_factor", "number", 2),
+    Column("Mapped share (%)", "mapped_share", "percent_of_one", 1),
+    Column("Rating", "rag", lambda r, decimals: r.upper()),
+)
 
 
 def _breakable(text: str) -> str:
@@ -200,6 +259,9 @@ def _breakable(text: str) -> str:
 assumptions_display = Display(
     "assumptions_table",
     Column("Component", "component", lambda c, decimals: c.replace("_", " ")),
+    Column("Base", "base"),
+    Column("Applies to", "applies_to"),
+    Column("This figure", "applies_here"),
     Column("Default", "default", "general"),
     Column("Plausible range", "range"),
     Column("Rating", "rag", lambda r, decimals: r.upper()),
@@ -258,7 +320,7 @@ def comparison_table(
     table = table[(table["conf_level"] - conf_level).abs() < 1e-12]
     for r in table.itertuples(index=False):
         scope = str(r.scope)
-        label = "all components together" if scope == "total" else f"{scope} alone"
+        label = "underlying yearly rate (all components)" if scope == "total" else f"{scope} alone"
         label = label.replace("_", " ")
         rows.append(
             {
@@ -278,14 +340,15 @@ def comparison_table(
         rows.append(
             {
                 "row": "realised",
-                "label": "all except chance (the year's own number)",
+                "label": "this year's own number (realised)",
                 "estimate": float(realised.median),
                 "lower": lower,
                 "upper": upper,
-                "scope": "total without chance",
-                "method": "monte_carlo",
+                "scope": "realised",
+                "method": "monte_carlo_percentile",
                 "conf_level": conf_level,
-                "note": "chance switched off: the number in this one year, not the yearly rate",
+                "note": "the year's notified deaths split by cause (binomial) plus those never "
+                "notified (negative binomial): the number in this one year",
             }
         )
     order = {"published": 0, "component": 1, "total": 2, "realised": 3}
@@ -447,7 +510,10 @@ def tornado_chart(table: pd.DataFrame, model: Model) -> plots.Chart:
 
 @fill_doc
 def conclusion(
-    model: Model, result: uncertainty.UncertaintyResult, conf_level: float = 0.95
+    model: Model,
+    result: uncertainty.UncertaintyResult,
+    conf_level: float = 0.95,
+    realised: uncertainty.UncertaintyResult | None = None,
 ) -> str:
     """Say the result in words: the published count, the target's interval and what drives it.
 
@@ -456,6 +522,8 @@ def conclusion(
     %(model_and_result)s
     conf_level : float, default 0.95
         Level of the interval said.
+    realised : UncertaintyResult, optional
+        :func:`simulate_realised`: the headline (this year's own number), said first.
 
     Returns
     -------
@@ -475,12 +543,22 @@ def conclusion(
     ]
     chance_lo, chance_hi = result.interval(conf_level, "chance")
     published = fig.describe().split(" (")[0]
-    text = (
-        f"The published figure is **{published}** {_nature_words(fig)} in {fig.period_label}. "
-        f"The model's central estimate of {_target_words(model).lower()} is "
-        f"**{result.central:,.0f}**, with a {level} interval of **{interval_text(lo, hi)}**"
-        f" (chance alone: {interval_text(chance_lo, chance_hi)})."
-    )
+    text = f"The published figure is **{published}** {_nature_words(fig)} in {fig.period_label}. "
+    if realised is not None:
+        r_lo, r_hi = realised.interval(conf_level)
+        text += (
+            f"The model's central estimate of {_target_words(model).lower()} in that year "
+            f"is **{realised.central:,.0f}**, with a {level} interval of "
+            f"**{interval_text(r_lo, r_hi)}** (the year's own number). As an underlying yearly "
+            f"rate, for comparing years: {result.central:,.0f}, {interval_text(lo, hi)}"
+            f" (chance alone: {interval_text(chance_lo, chance_hi)})."
+        )
+    else:
+        text += (
+            f"The model's central estimate of {_target_words(model).lower()} is "
+            f"**{result.central:,.0f}**, with a {level} interval of **{interval_text(lo, hi)}**"
+            f" (chance alone: {interval_text(chance_lo, chance_hi)})."
+        )
     if top:
         text += f" Most of the uncertainty comes from {join_words(top)}."
     text += (

@@ -7,6 +7,7 @@ by row, naming the file, line and column of every problem, and returns the tidy 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -27,8 +28,8 @@ from sinstats.data.schema import (
     REGIONS,
     REQUIRED_NON_EMPTY,
     SCHEMAS,
+    SOURCE_TYPES,
     TIDY_COLUMNS,
-    UNITS,
     DatasetSchema,
     not_a_value,
     parse_value,
@@ -64,11 +65,12 @@ def schema_for_path(path: PathLike) -> DatasetSchema | None:
     return None
 
 
-def _check_header(header: list[str], path: str) -> None:
+def _check_header(header: list[str], path: str, extra: tuple[str, ...] = ()) -> None:
     """Refuse a header without every column of :data:`COLUMNS`, with others, or with repeats."""
-    allowed = ", ".join(COLUMNS)
-    missing = [c for c in COLUMNS if c not in header]
-    unknown = [h for h in header if h not in COLUMNS]
+    expected = (*COLUMNS, *extra)
+    allowed = ", ".join(expected)
+    missing = [c for c in expected if c not in header]
+    unknown = [h for h in header if h not in expected]
     problems = (
         (missing, f"missing column(s) {', '.join(missing)}; every published file has the columns "),
         (unknown, f"unknown column(s) {', '.join(repr(u) for u in unknown)}; allowed: "),
@@ -106,12 +108,13 @@ def _validate_row(row: CsvRow, schema: DatasetSchema, path: str) -> tuple[dict[s
             "geographic_level",
             f"geographic level {level!r} is not allowed here; allowed: {', '.join(schema.levels)}",
         )
-    if c["country_code"] != "E92000001" or c["country_name"] != "England":
-        raise fail("country_code", "only England (E92000001) is covered")
+    if (c["country_code"], c["country_name"]) not in schema.countries:
+        names = ", ".join(f"{name} ({code})" for code, name in schema.countries)
+        raise fail("country_code", f"only {names} covered here")
     if level == "National":
         if c["region_code"] or c["region_name"]:
             raise fail("region_code", "a National row must leave region_code/region_name empty")
-        area_code, area_name = "E92000001", "England"
+        area_code, area_name = c["country_code"], c["country_name"]
     else:
         code, name = c["region_code"], c["region_name"]
         if REGIONS.get(code) != name:
@@ -133,8 +136,8 @@ def _validate_row(row: CsvRow, schema: DatasetSchema, path: str) -> tuple[dict[s
             f"unknown measure {measure!r} for {schema.name}; allowed: {', '.join(schema.measures)}",
         )
     unit = c["unit"]
-    if unit not in UNITS:
-        raise fail("unit", f"unknown unit {unit!r}; allowed: {', '.join(UNITS)}")
+    if unit not in schema.units:
+        raise fail("unit", f"unknown unit {unit!r}; allowed: {', '.join(schema.units)}")
     parsed = parse_value(c["value"])
     if parsed is None:
         raise fail("value", not_a_value(c["value"]))
@@ -145,6 +148,9 @@ def _validate_row(row: CsvRow, schema: DatasetSchema, path: str) -> tuple[dict[s
                 raise fail("value", f"a {unit} cannot be negative (got {c['value']})")
             if value != int(value):
                 raise fail("value", f"a {unit} must be a whole number (got {c['value']})")
+        elif unit == "rate_per_100000":
+            if value < 0:
+                raise fail("value", f"a rate cannot be negative (got {c['value']})")
         elif measure.startswith("pct_change"):
             if value < -100:
                 raise fail("value", f"a percentage change cannot be below -100 (got {value})")
@@ -164,6 +170,7 @@ def _validate_row(row: CsvRow, schema: DatasetSchema, path: str) -> tuple[dict[s
         raise fail("source_id", f"source_id {c['source_id']!r} has characters outside A-Z0-9_.-")
     if not _URL.match(c["source_url"]):
         raise fail("source_url", f"source_url {c['source_url']!r} is not an http(s) URL")
+    extras = _validate_evidence(c, schema, fail)
     breakdown = c["breakdown"]
     category = breakdown if breakdown != "Total" else (nature or "Total")
     record: dict[str, object] = {
@@ -191,8 +198,30 @@ def _validate_row(row: CsvRow, schema: DatasetSchema, path: str) -> tuple[dict[s
         "note": c["note"],
         "origin": "published",
         "line": line,
+        **extras,
     }
     return record, record_key(record)
+
+
+def _validate_evidence(
+    c: dict[str, str], schema: DatasetSchema, fail: Callable[[str, str], DataError]
+) -> dict[str, str]:
+    """Check the extra columns of an evidence file: a quote, the kind of page, a canonical URL."""
+    if not schema.extra_columns:
+        return {}
+    if not c["quote"].strip():
+        raise fail("quote", "'quote' is empty; every figure needs the words it was read in")
+    if c["source_type"] not in SOURCE_TYPES:
+        raise fail(
+            "source_type",
+            f"source_type {c['source_type']!r} must be one of {', '.join(SOURCE_TYPES)}",
+        )
+    canonical = c["canonical_url"]
+    if canonical and not _URL.match(canonical):
+        raise fail("canonical_url", f"canonical_url {canonical!r} is not an http(s) URL")
+    if c["source_type"] == "publisher" and canonical:
+        raise fail("canonical_url", "a publisher's own page needs no canonical_url")
+    return {col: c[col] for col in schema.extra_columns}
 
 
 def read_published(
@@ -248,7 +277,9 @@ def read_published(
     raw = p.read_bytes()
     try:
         text = decode_text(raw, spath)
-        _, rows = read_table(text, spath, lambda header: _check_header(header, spath))
+        _, rows = read_table(
+            text, spath, lambda header: _check_header(header, spath, schema.extra_columns)
+        )
     except DataError as err:
         return None, [err]
     errors: list[DataError] = []
@@ -282,7 +313,7 @@ def read_published(
     if errors:
         return None, errors
     record_read(p, sha256_bytes(raw))
-    frame = pd.DataFrame.from_records(records, columns=list(TIDY_COLUMNS))
+    frame = pd.DataFrame.from_records(records, columns=[*TIDY_COLUMNS, *schema.extra_columns])
     return frame, []
 
 

@@ -148,6 +148,13 @@ class DatasetSchema:
         Allowed geographic levels.
     period_kinds : tuple of str
         Allowed period kinds (see :mod:`sinstats.periods`).
+    countries : tuple of (str, str)
+        Allowed country codes and names (England only, except for external evidence).
+    units : tuple of str
+        Allowed units (default :data:`UNITS`).
+    extra_columns : tuple of str
+        Columns beyond :data:`COLUMNS` that every row of the file has (see
+        :data:`EVIDENCE_COLUMNS`).
     """
 
     name: str
@@ -158,6 +165,18 @@ class DatasetSchema:
     series: tuple[str, ...]
     levels: tuple[str, ...] = ("National",)
     period_kinds: tuple[str, ...] = (FINANCIAL_YEAR,)
+    countries: tuple[tuple[str, str], ...] = (("E92000001", "England"),)
+    units: tuple[str, ...] = ("count", "percent", "persons")
+    extra_columns: tuple[str, ...] = ()
+
+
+EVIDENCE_COLUMNS: tuple[str, ...] = ("quote", "source_type", "canonical_url")
+"""Extra columns of ``external_evidence.csv``: the exact quote the figure was read in, whether
+``source_url`` is the ``publisher``'s own page, a ``copy`` or a ``secondary report``, and the
+publisher's own URL where known (empty when not found)."""
+
+SOURCE_TYPES: tuple[str, ...] = ("publisher", "copy", "secondary report")
+"""Kinds of page a piece of external evidence was read on."""
 
 
 SCHEMAS: dict[str, DatasetSchema] = {
@@ -222,6 +241,50 @@ SCHEMAS: dict[str, DatasetSchema] = {
             series=("Ofsted (earlier definition)", "Ofsted", "DfE"),
             levels=("National", "Regional"),
             period_kinds=(FINANCIAL_YEAR, "half_year"),
+        ),
+        DatasetSchema(
+            name="external_evidence",
+            file="external_evidence.csv",
+            description="Independent estimates of child deaths from maltreatment or assault "
+            "(ONS homicide, serious case review studies), with quotes, for triangulation",
+            measures=(
+                "homicide_victims",
+                "homicide_victims_killed_by_parent_or_step_parent",
+                "homicide_victims_as_revised_2017",
+                "violent_and_maltreatment_related_deaths_per_year",
+                "violent_and_maltreatment_related_deaths_rate",
+                "directly_caused_deaths_per_year_low",
+                "directly_caused_deaths_per_year_high",
+                "contributory_deaths_per_year_low",
+                "contributory_deaths_per_year_high",
+                "fatal_maltreatment_cases",
+                "fatal_maltreatment_rate",
+                "deaths_related_not_directly_caused",
+                "maltreatment_fatalities_notified",
+                "serious_case_reviews_obtained",
+                "deaths_not_related_to_maltreatment",
+                "deaths_perpetrated_outside_family",
+                "deaths_not_classified",
+                "deaths_classified_within_family",
+                "deaths_directly_caused",
+                "population_estimate",
+                "child_deaths_all_causes",
+            ),
+            natures=("",),
+            series=(
+                "ONS homicide",
+                "Serious case review studies",
+                "ONS mid-year estimates",
+                "NCMD",
+            ),
+            period_kinds=(FINANCIAL_YEAR, CALENDAR_YEAR, "month_span"),
+            countries=(
+                ("E92000001", "England"),
+                ("W92000004", "Wales"),
+                ("K04000001", "England and Wales"),
+            ),
+            units=("persons", "rate_per_100000"),
+            extra_columns=EVIDENCE_COLUMNS,
         ),
     )
 }

@@ -41,7 +41,7 @@ def _missing(value: object) -> bool:
 
 
 def _count(value: float, *, decimals: int = 0) -> str:
-    return "-" if _missing(value) else count_text(value)
+    return count_text(value)  # a count that was never published says so
 
 
 def _number(value: float, *, decimals: int = 0) -> str:
@@ -72,9 +72,10 @@ FORMATS: Final[Mapping[str, Formatter]] = {
     "percent_of_one": _percent_of_one,
     "general": _general,
 }
-"""Column formats by name: ``count`` (``1,234``), ``number`` (fixed decimals), ``interval``
-(``"a to b"``, from two fields), ``p`` (``p = 0.04``), ``percent_of_one`` (a share of 1 as a
-percentage), ``general`` (``%g``); ``text`` (not listed) shows the field as it is."""
+"""Column formats by name: ``count`` (``1,234``; "not published" when missing), ``number``
+(fixed decimals), ``interval`` (``"a to b"``, from two fields), ``p`` (``p = 0.04``),
+``percent_of_one`` (a share of 1 as a percentage), ``general`` (``%g``); ``text`` (not listed)
+shows the field as it is."""
 
 
 @dataclass(frozen=True)

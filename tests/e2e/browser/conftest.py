@@ -164,6 +164,39 @@ class Chromium:
 
     # -- high level ---------------------------------------------------------------------------
 
+    def screenshot_url(self, url: str, screenshot: Path, ready: str, timeout: float = 90) -> bool:
+        """Open ``url``, wait until the JavaScript expression ``ready`` is true, save a screenshot.
+
+        Returns whether ``ready`` became true before ``timeout`` seconds (the screenshot is taken
+        either way, so a failure can be looked at).
+        """
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+        self.call("Page.enable", session=session)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
+        self.call("Page.navigate", {"url": url}, session=session)
+        deadline, done = time.monotonic() + timeout, False
+        while time.monotonic() < deadline and not done:
+            value = self.call(
+                "Runtime.evaluate", {"expression": f"!!({ready})", "returnByValue": True},
+                session=session,
+            )["result"].get("value")  # fmt: skip
+            done = bool(value)
+            if not done:
+                time.sleep(0.5)
+        time.sleep(2.0 if done else 0)  # let the page settle (fonts, the kernel indicator)
+        shot = self.call("Page.captureScreenshot", {"format": "png"}, session=session)
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        screenshot.write_bytes(base64.b64decode(shot["data"]))
+        self.call("Target.closeTarget", {"targetId": target})
+        return done
+
     def check_page(self, path: Path, screenshot: Path | None = None) -> PageCheck:
         """Open ``path``, wait for ``load``, and report links, images and console errors."""
         url = path.resolve().as_uri()
@@ -249,3 +282,85 @@ def chromium() -> Iterator[Chromium]:
         yield browser
     finally:
         browser.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# A JupyterLab server on the project's notebooks (copies, in a temporary folder)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class JupyterServer:
+    """A running JupyterLab server: its base URL, token and root folder."""
+
+    url: str
+    token: str
+    root: Path
+
+    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the server's REST API and return the decoded JSON (None for an empty reply)."""
+        import urllib.request
+
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            text = reply.read().decode()
+        return json.loads(text) if text else None
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+    """JupyterLab (as ``make lab`` starts it) on copies of the notebooks, stopped afterwards."""
+    import secrets
+    import sys
+    import urllib.request
+
+    from sinstats import paths
+
+    root = tmp_path_factory.mktemp("lab")
+    for nb in sorted(paths.NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb")):
+        shutil.copy(nb, root / nb.name)
+    port, token = _free_port(), secrets.token_hex(16)
+    jupyter = Path(sys.executable).with_name("jupyter")
+    command = [
+        str(jupyter), "lab", f"--ServerApp.root_dir={root}", "--no-browser", "--ip=127.0.0.1",
+        f"--port={port}", f"--IdentityProvider.token={token}", "--ServerApp.port_retries=0",
+        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = root / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=root)
+    server = JupyterServer(f"http://127.0.0.1:{port}", token, root)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                server.api("GET", "/api/status")
+                break
+            except (OSError, urllib.error.URLError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(log.read_text(errors="replace")[-3000:]) from None
+                time.sleep(0.5)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

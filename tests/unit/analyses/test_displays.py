@@ -41,7 +41,7 @@ def test_timeseries_display() -> None:
 def test_measure_displays_and_charts() -> None:
     model = measure.load_model("2026", "deaths_maltreatment_or_assault")
     result = measure.simulate(model, n_draws=5_000, seed=2)
-    _check_display(measure.assumptions_display(measure.assumptions_table(model)), 6)
+    _check_display(measure.assumptions_display(measure.assumptions_table(model)), 7)
     assert len(measure.decomposition_display(result)) == len(result.decomposition)
     chart = measure.comparison_chart(measure.comparison_table(model, result), model, 0.95)
     assert "published count, 160" in chart.alt

@@ -95,7 +95,7 @@ def test_title_heading_is_dropped_once() -> None:
 
 META: dict[str, Any] = {
     "build_date": "2026-03-31",
-    "sinstats_version": "0.1.0",
+    "sinstats_version": "0.2.0",
     "notebook": "01-x.ipynb",
     "period_label": "2025-26 (reporting year 2026)",
     "run_id": "2025-26/01-x",

@@ -31,7 +31,7 @@ def test_index_shows_the_previous_good_report_of_a_failed_run(tmp_path: Path) ->
         "key_figures": [{"label": "Total", "text": "357"}, "junk"],
     }
     manifest = {
-        "generator": "sinstats 0.1.0",
+        "generator": "sinstats 0.2.0",
         "build": {"build_date": "2026-03-31", "git_commit": "a" * 40, "git_dirty": False},
         "runs": [
             {

@@ -14,7 +14,8 @@ from sinstats.errors import DataError, NoDataError, ParameterError
 def test_every_dataset_loads() -> None:
     for name in data.list_datasets():
         df = data.load(name)
-        assert list(df.columns) == list(data.TIDY_COLUMNS)
+        extra = list(data.SCHEMAS[name].extra_columns)  # external evidence: quote, page, URL
+        assert list(df.columns) == [*data.TIDY_COLUMNS, *extra]
         assert len(df) > 0
 
 

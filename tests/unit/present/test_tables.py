@@ -44,7 +44,7 @@ def test_formats_headers_and_missing_values() -> None:
     assert out.iloc[0].tolist() == [
         "Total", "1,234", "1,164.6 to 1,306.4", "p < 0.001", "12.3", "1,306.40", "0.9",
     ]  # fmt: skip
-    assert out.iloc[1].tolist() == ["Other", "-", "-", "p = 0.27", "", "-", "0.9"]
+    assert out.iloc[1].tolist() == ["Other", "not published", "-", "p = 0.27", "", "-", "0.9"]
 
 
 def test_custom_formats_and_row_filter() -> None:

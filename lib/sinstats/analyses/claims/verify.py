@@ -489,12 +489,15 @@ def _model_interval(claim: Claim, num: FigureUsed, ctx: _Context) -> ModelInterv
         raise _claim_error(claim, "model_target", str(err)) from None
     fig = num.figure
     settings = assumptions.simulation
+    base, dated_by = uncertainty.figure_base(fig.dataset)
     try:
         observed = uncertainty.Observed(
             fig.value,
             rounded_to=fig.rounded_to,
             qualifier=fig.qualifier if fig.qualifier == "over" else "",
             label=f"{fig.period_label} {fig.category}",
+            base=base,
+            dated_by=dated_by,
         )
         result = uncertainty.simulate(
             observed,
@@ -502,6 +505,7 @@ def _model_interval(claim: Claim, num: FigureUsed, ctx: _Context) -> ModelInterv
             n_draws=settings.n_draws,
             seed=settings.seed,
             conf_levels=(ctx.conf_level,),
+            quantity="realised",
         )
     except ParameterError as err:
         raise _claim_error(
@@ -510,7 +514,8 @@ def _model_interval(claim: Claim, num: FigureUsed, ctx: _Context) -> ModelInterv
     lower, upper = result.interval(ctx.conf_level)
     note = (
         f"Experimental statistics: {target.description.strip()} Central estimate "
-        f"{result.median:.0f} {target.unit}, {trimmed(ctx.conf_level * 100)}% interval "
+        f"{result.median:.0f} {target.unit} in that year (its realised number), "
+        f"{trimmed(ctx.conf_level * 100)}% interval "
         f"{lower:.0f} to {upper:.0f}, from the published figure {observed.describe()} "
         f"(sinstats.stats.uncertainty target '{target_name}', {result.n_draws:,} draws, seed "
         f"{result.seed}; every assumption is in data/assumptions.yml with its source and "

@@ -70,6 +70,7 @@ References
 
 from __future__ import annotations
 
+from sinstats.stats.uncertainty import shares
 from sinstats.stats.uncertainty.assumptions import (
     DEFAULT_CONF_LEVELS,
     DEFAULT_SEED,
@@ -94,12 +95,28 @@ from sinstats.stats.uncertainty.components import (
     Rounding,
     Timing,
 )
-from sinstats.stats.uncertainty.observed import Observed, observed_from_row
+from sinstats.stats.uncertainty.observed import (
+    BASES,
+    DATINGS,
+    Observed,
+    figure_base,
+    observed_from_row,
+)
+from sinstats.stats.uncertainty.registry import KIND_CLASSES
 from sinstats.stats.uncertainty.sensitivity import tornado
-from sinstats.stats.uncertainty.simulation import UncertaintyResult, garwood_draws, simulate
+from sinstats.stats.uncertainty.shares import Base, Breakdown, HierarchicalShare, NarrowMapping
+from sinstats.stats.uncertainty.simulation import (
+    UncertaintyResult,
+    garwood_draws,
+    realised_counts,
+    simulate,
+)
 
 __all__ = [
     "ASSUMPTION",
+    "BASES",
+    "DATINGS",
+    "KIND_CLASSES",
     "COMPONENT_KINDS",
     "DEFAULT_CONF_LEVELS",
     "DEFAULT_SEED",
@@ -108,9 +125,13 @@ __all__ = [
     "RAG_RATINGS",
     "Ascertainment",
     "Assumptions",
+    "Base",
+    "Breakdown",
     "Chance",
     "Component",
     "Definition",
+    "HierarchicalShare",
+    "NarrowMapping",
     "Observed",
     "Revision",
     "Rounding",
@@ -119,9 +140,12 @@ __all__ = [
     "Timing",
     "UncertaintyResult",
     "closed_form",
+    "figure_base",
     "garwood_draws",
     "load_assumptions",
     "observed_from_row",
+    "realised_counts",
+    "shares",
     "simulate",
     "switch",
     "tornado",

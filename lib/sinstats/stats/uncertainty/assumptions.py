@@ -23,10 +23,10 @@ from sinstats.paths import assumptions_file
 from sinstats.stats._validation import check_conf_levels
 from sinstats.stats.uncertainty.components import (
     COMPONENT_KINDS,
-    KIND_CLASSES,
     Component,
     component_order,
 )
+from sinstats.stats.uncertainty.registry import KIND_CLASSES, component_class
 
 #: Fewest draws accepted: below this, 95% bounds move by several per cent between seeds.
 MIN_DRAWS: Final = 1_000
@@ -99,18 +99,22 @@ class Assumptions:
     def log(self) -> pd.DataFrame:
         """Return the assumptions log: one row per component with source, rating, rationale."""
         rows = []
-        for comp in self.components.values():
+        linked = {c.name: c for t in self.targets.values() for c in t.components}
+        for name, comp in self.components.items():
             used_by = [t.name for t in self.targets.values() if comp in t.components]
+            comp = linked.get(name, comp)
             rows.append(
                 {
                     "component": comp.name,
                     "kind": comp.kind,
+                    "base": _base_text(comp),
+                    "applies_to": comp.applicability(),
                     "parameters": ", ".join(
                         f"{k}={v}"
                         for k, v in comp.parameters().items()
                         if v is not None and k != "range_"
                     ),
-                    "default": comp.central(),
+                    "default": _default(comp),
                     "range": comp.range,
                     "source": comp.source,
                     "rag": comp.rag,
@@ -119,6 +123,42 @@ class Assumptions:
                 }
             )
         return pd.DataFrame(rows)
+
+
+def _default(comp: Component) -> float:
+    """Return the default shown in the log: the central value (for a base conversion, of ``w``)."""
+    extra = getattr(comp, "central_extra", None)
+    return float(extra()) if comp.kind == "base" and extra is not None else comp.central()
+
+
+def link_components(components: Sequence[Component]) -> tuple[Component, ...]:
+    """Tell a hierarchical share the base component's central value and support.
+
+    Parameters
+    ----------
+    components : sequence of Component
+        One target's components.
+
+    Returns
+    -------
+    tuple of Component
+        The same components, the share replaced by one that knows the base conversion.
+    """
+    base = next((c for c in components if c.kind == "base"), None)
+    out = []
+    for comp in components:
+        with_base = getattr(comp, "with_base", None)
+        out.append(with_base(base) if with_base is not None else comp)
+    return tuple(out)
+
+
+def _base_text(comp: Component) -> str:
+    """Return the base a share was measured on, or the bases a conversion joins ("" otherwise)."""
+    if comp.kind == "definition":
+        return str(getattr(comp, "base", ""))
+    if comp.kind == "base":
+        return f"{getattr(comp, 'share_base', '')} -> {getattr(comp, 'figure_base', '')}"
+    return ""
 
 
 def switch(
@@ -210,7 +250,7 @@ def as_target(components: Target | Sequence[Component]) -> Target:
                 f"'{comp.kind}'; a target takes at most one of each kind"
             )
         kinds[comp.kind] = comp.name
-    ordered = tuple(sorted(target.components, key=component_order))
+    ordered = link_components(sorted(target.components, key=component_order))
     return dataclasses.replace(target, components=ordered)
 
 
@@ -252,7 +292,23 @@ _KIND_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     "rounding": ("over_span", "suppressed_range"),
     "timing": ("centre", "sd_log", "range"),
     "revision": ("centre", "sd_log", "range"),
+    "base": (
+        "share_base",
+        "figure_base",
+        "overlap",
+        "panel_count",
+        "dfe_count",
+        "extra_alpha",
+        "extra_beta",
+        "extra_share",
+        "range",
+    ),
     "definition": (
+        "base",
+        "breakdowns",
+        "narrow_mapping",
+        "phi_range",
+        "sd_scale",
         "percentages",
         "denominator",
         "decimals",
@@ -335,13 +391,18 @@ def _build_component(name: str, raw: Mapping[str, Any], path: str) -> Component:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError("must be a list of strings", path=path, key=f"{where}.{key}")
             value = tuple(value)
-        elif key in ("range", "percentages", "prior", "suppressed_range") and isinstance(
-            value, list
-        ):
+        elif key in (
+            "range",
+            "percentages",
+            "prior",
+            "suppressed_range",
+            "breakdowns",
+            "phi_range",
+        ) and isinstance(value, list):
             value = tuple(value)
         kwargs["range_" if key == "range" else key] = value
     try:
-        return KIND_CLASSES[kind](**kwargs)
+        return component_class(kind, raw)(**kwargs)
     except ComponentError as exc:
         raise ConfigError(exc.reason, path=path, key=f"{where}.{exc.key}") from None
     except TypeError as exc:  # a value of the wrong type where a constructor expected another
@@ -469,6 +530,6 @@ def load_assumptions(path: str | os.PathLike[str] | None = None) -> Assumptions:
             str(name),
             str(traw["description"]),
             unit,
-            tuple(sorted(chosen, key=component_order)),
+            link_components(sorted(chosen, key=component_order)),
         )
     return Assumptions(file, settings, components, targets)

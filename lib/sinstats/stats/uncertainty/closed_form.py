@@ -17,6 +17,7 @@ from sinstats.stats.uncertainty._model import Plan, factor_scale, prepare
 from sinstats.stats.uncertainty.assumptions import DEFAULT_CONF_LEVELS, Target
 from sinstats.stats.uncertainty.components import Component
 from sinstats.stats.uncertainty.observed import Observed
+from sinstats.stats.uncertainty.shares import HierarchicalShare
 
 
 def _garwood_moments(count: float) -> tuple[float, float]:
@@ -70,7 +71,7 @@ def _count_log_moments(plan: Plan) -> dict[str, tuple[float, float]]:
     xs = np.arange(lo, hi + 1, dtype=np.float64)
     if plan.rounding is None:
         xs = np.array([plan.count_central])
-    if plan.chance is not None:
+    if plan.chance is not None and plan.quantity == "rate":
         means, variances = _chance_log_moments(xs)
         out = {"chance": (float(np.mean(means)), float(np.mean(variances)))}
         if plan.rounding is not None:
@@ -84,10 +85,41 @@ def _count_log_moments(plan: Plan) -> dict[str, tuple[float, float]]:
     return {key: (float(np.mean(logs)), float(np.var(logs)))}
 
 
+def _base_through_share(plan: Plan, terms: dict[str, tuple[float, float]]) -> None:
+    """Add the base factor's effect through a hierarchical share's mapping (quadrature)."""
+    share = plan.factor("definition")
+    if plan.base is None or not isinstance(share, HierarchicalShare) or not share.needs_base():
+        return
+    m, w = plan.base.nodes()
+    logs = np.log(share.mean_at(m) / share.central())
+    if plan.converts:
+        logs = logs + np.log(m)
+        terms.pop("base", None)
+    mean = float(w @ logs)
+    base_mean = terms.get("base", (0.0, 0.0))[0]
+    terms["base"] = (mean + base_mean, float(w @ (logs - mean) ** 2))
+
+
+def _realised_terms(plan: Plan, terms: dict[str, tuple[float, float]]) -> None:
+    """Delta-method log variances of the split by cause and of the unnotified deaths."""
+    share = plan.factor("definition")
+    base = plan.factor("base")
+    asc = plan.factor("ascertainment")
+    prob = (share.central() if share else 1.0) * (base.central() if base else 1.0)
+    p = asc.central() if asc else 1.0
+    expected = plan.count_central * prob
+    if expected <= 0:
+        terms["split"] = (0.0, math.nan)
+        return
+    terms["split"] = (0.0, (1 - min(prob, 1.0)) / expected)
+    terms["unnotified"] = (0.0, (1 - p) / expected)
+
+
 def closed_form(
     observed: Observed | float | int,
     components: Target | Sequence[Component],
     conf_levels: Sequence[float] = DEFAULT_CONF_LEVELS,
+    quantity: str = "rate",
 ) -> pd.DataFrame:
     """Closed-form intervals: exact where one exists, else a log-normal approximation.
 
@@ -96,6 +128,9 @@ def closed_form(
     observed : Observed, int or float
     components : Target or sequence of Component
     conf_levels : sequence of float, default (0.8, 0.95)
+    quantity : {"rate", "realised"}, default "rate"
+        The underlying yearly rate, or this year's realised number (its split by cause and
+        unnotified deaths by the delta method).
 
     Returns
     -------
@@ -135,7 +170,7 @@ def closed_form(
     .. [2] Johnson NL, Kotz S, Balakrishnan N. Continuous Univariate Distributions, vol. 2,
        2nd ed. Wiley, 1995 (ch. 25, moments of log Beta).
     """
-    target, plan = prepare(observed, components)
+    target, plan = prepare(observed, components, quantity)
     return closed_form_result(target.name, plan, check_conf_levels(conf_levels)).table
 
 
@@ -179,11 +214,21 @@ def closed_form_result(name: str, plan: Plan, levels: Sequence[float]) -> Closed
     for comp in plan.factors:
         m, v = comp.log_moments()
         terms[comp.kind] = (-m, v) if comp.kind == "ascertainment" else (m, v)
+    _base_through_share(plan, terms)
+    if plan.quantity == "realised":
+        _realised_terms(plan, terms)
     mean = sum(t[0] for t in terms.values())
     var = sum(t[1] for t in terms.values())
 
     others_fixed = all(not c.varies for c in plan.factors) and (plan.rounding is None or lo == hi)
-    exact = plan.chance is not None and others_fixed and lo == hi and float(lo).is_integer()
+    exact = (
+        plan.chance is not None
+        and plan.quantity == "rate"
+        and plan.base is None
+        and others_fixed
+        and lo == hi
+        and float(lo).is_integer()
+    )
     if exact:
         scale = factor_scale(plan)
         for level in levels:

@@ -4,14 +4,15 @@ Each component is one source of doubt between a published count and the quantity
 (see :mod:`sinstats.stats.uncertainty`): a frozen dataclass that validates its parameters
 (a :class:`~sinstats.errors.ComponentError` naming the parameter), draws its factor, gives the
 log-moments of its factor for the closed forms, and can be moved across its plausible range for
-the tornado. :data:`KIND_CLASSES` maps each kind of ``data/assumptions.yml`` to its class.
+the tornado. The base conversion and the hierarchical share are in
+:mod:`~sinstats.stats.uncertainty.shares`; :mod:`~sinstats.stats.uncertainty.registry` maps each
+kind of ``data/assumptions.yml`` to its class.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar, Final
@@ -25,14 +26,22 @@ from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
 from sinstats.errors import ComponentError, ParameterError
 from sinstats.stats._validation import is_number, whole_pair
-from sinstats.stats.uncertainty.observed import Observed
+from sinstats.stats.uncertainty.observed import BASES, DATINGS, Observed
 
 #: The word that marks a default with no published source.
 ASSUMPTION: Final = "assumption"
 #: Quality ratings, as in the Aqua Book / AQA assumptions logs.
 RAG_RATINGS: Final = ("red", "amber", "green")
 #: Component kinds in the order the model applies them; also the order of every output table.
-COMPONENT_KINDS: Final = ("rounding", "chance", "timing", "revision", "definition", "ascertainment")
+COMPONENT_KINDS: Final = (
+    "rounding",
+    "chance",
+    "timing",
+    "revision",
+    "base",
+    "definition",
+    "ascertainment",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +71,8 @@ class Component:
     kind: ClassVar[str] = ""
     #: Name of the parameter the tornado varies across ``range`` ("" if none).
     range_parameter: ClassVar[str] = ""
+    #: How a count must be dated for the component to apply (see :data:`DATINGS`).
+    applies_to_dating: ClassVar[tuple[str, ...]] = DATINGS
 
     name: str
     enabled: bool = True
@@ -119,6 +130,22 @@ class Component:
         """Return the factor's value when the component is switched off or held fixed."""
         return 1.0
 
+    def not_applicable(self, observed: Observed) -> str:
+        """Return why the component does not apply to ``observed`` ("" when it applies)."""
+        if observed.dated_by not in self.applies_to_dating:
+            return (
+                f"{self.name} applies only to counts dated by "
+                f"{' or '.join(self.applies_to_dating)}; this figure is dated by "
+                f"{observed.dated_by}"
+            )
+        return ""
+
+    def applicability(self) -> str:
+        """Which data the component applies to, in words (for the assumptions table)."""
+        if self.applies_to_dating == DATINGS:
+            return "any count"
+        return "counts dated by " + " or ".join(self.applies_to_dating) + " only"
+
     def parameters(self) -> dict[str, object]:
         """Kind-specific parameters, for the assumptions log."""
         common = {f.name for f in dataclasses.fields(Component)}
@@ -140,7 +167,13 @@ class Component:
 
 
 def _check_range(
-    comp: Component, rng_value: object, *, lo_bound: float, hi_bound: float, open_low: bool
+    comp: Component,
+    rng_value: object,
+    *,
+    lo_bound: float,
+    hi_bound: float,
+    open_low: bool,
+    default: float | None = None,
 ) -> tuple[float, float] | None:
     if rng_value is None:
         return None
@@ -159,7 +192,7 @@ def _check_range(
             f"{rng_value!r} is outside {bracket}{lo_bound:g}, {hi_bound:g}]"
             + (" (a share)" if hi_bound == 1 else ""),
         )
-    centre = comp.central()
+    centre = comp.central() if default is None else default
     if not low - 1e-12 <= centre <= high + 1e-12:
         raise comp._bad(
             "range", f"{rng_value!r} does not contain the default {comp.range_parameter} {centre:g}"
@@ -301,6 +334,10 @@ class Timing(_Multiplier):
     """
 
     kind: ClassVar[str] = "timing"
+    applies_to_dating: ClassVar[tuple[str, ...]] = ("receipt",)
+
+    def applicability(self) -> str:  # noqa: D102
+        return "counts dated by receipt (DfE) only; never the Panel's incident-dated counts"
 
 
 @fill_doc
@@ -362,10 +399,13 @@ class Definition(_Share, Component):
 
     Give exactly one of: ``percentages`` (published shares to be summed, with ``denominator``
     and ``decimals``), ``count`` (with ``denominator``), ``alpha`` and ``beta``, or ``share`` (a
-    fixed value with no spread).
+    fixed value with no spread), and always the ``base`` the share was measured on.
 
     Parameters
     ----------
+    base : {"panel", "dfe"}
+        Whose notifications the share is of: the Panel's or DfE's (with Ofsted's). A share is
+        applied to a count on another base only through a ``base`` component.
     percentages : tuple of float, optional
         Published percentages whose categories together make the target (Panel 2020: 17%
         maltreatment within the family + 8% extra-familial assault or homicide).
@@ -405,6 +445,7 @@ class Definition(_Share, Component):
     kind: ClassVar[str] = "definition"
     range_parameter: ClassVar[str] = "share"
 
+    base: str | None = None
     percentages: tuple[float, ...] | None = None
     denominator: int | None = None
     decimals: int = 0
@@ -416,6 +457,7 @@ class Definition(_Share, Component):
     range_: tuple[float, float] | None = field(default=None, metadata={"key": "range"})
 
     def _validate(self) -> None:
+        self._validate_base()
         given = [
             name
             for name, present in (
@@ -455,6 +497,18 @@ class Definition(_Share, Component):
             else:
                 self._validate_percentages(int(n))
         _check_range(self, self.range_, lo_bound=0.0, hi_bound=1.0, open_low=False)
+
+    def _validate_base(self) -> None:
+        if self.base is None:
+            raise self._bad(
+                "base",
+                f"missing: say which base the share was measured on ({', '.join(BASES)})",
+            )
+        if self.base not in BASES:
+            raise self._bad("base", f"{self.base!r} must be one of {', '.join(BASES)}")
+
+    def applicability(self) -> str:  # noqa: D102
+        return f"any count on the {self.base} base (another base through the base component)"
 
     def _validate_percentages(self, n: int) -> None:
         pct = self.percentages
@@ -643,17 +697,6 @@ class Ascertainment(_Share, Component):
             return math.log(self.share), 0.0
         assert self.alpha is not None and self.beta is not None
         return _beta_log_moments(self.alpha, self.beta)
-
-
-#: Registry of component kinds: kind -> class (the ``kind`` key of ``data/assumptions.yml``).
-KIND_CLASSES: Final[Mapping[str, type[Component]]] = {
-    "chance": Chance,
-    "rounding": Rounding,
-    "timing": Timing,
-    "revision": Revision,
-    "definition": Definition,
-    "ascertainment": Ascertainment,
-}
 
 
 def component_order(comp: Component) -> int:

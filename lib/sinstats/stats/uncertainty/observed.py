@@ -1,17 +1,58 @@
-"""The published figure: its value and what is known about how it was rounded or withheld."""
+"""The published figure: its value, how it was rounded or withheld, its base and its dating.
+
+A figure is measured on a **base**: the Child Safeguarding Practice Review Panel's count
+(``"panel"``) or the Department for Education's (``"dfe"``, which continues Ofsted's series of local
+authority notifications). It is **dated** by the date the notification was received (DfE) or the
+date the incident happened (the Panel: "482 serious incident notifications which occurred in
+2020"). Components use both: a share measured on one base is converted before it is applied to a
+count on the other, and the timing component applies only to counts dated by receipt.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from sinstats.errors import ParameterError
 from sinstats.stats._validation import is_number, whole_pair
+
+#: Bases a count or a share can be measured on: the Panel's count and DfE's (with Ofsted's).
+BASES: Final = ("panel", "dfe")
+#: How a count is dated: by the date a notification was received, or the date of the incident.
+DATINGS: Final = ("receipt", "incident")
+#: The base and dating of each series of the shipped data (``series`` column).
+SERIES_BASES: Final = {
+    "Panel": ("panel", "incident"),
+    "DfE": ("dfe", "receipt"),
+    "Ofsted": ("dfe", "receipt"),
+    "Ofsted (earlier definition)": ("dfe", "receipt"),
+}
+
+
+#: The base and dating of each shipped dataset's counts.
+DATASET_BASES: Final = {"panel_notifications": ("panel", "incident")}
+
+
+def figure_base(dataset: str) -> tuple[str, str]:
+    """Return the base and dating of a count from ``dataset`` (DfE's unless the Panel's).
+
+    Parameters
+    ----------
+    dataset : str
+        A dataset name of :func:`sinstats.data.list_datasets`.
+
+    Returns
+    -------
+    tuple of str
+        ``(base, dated_by)``: ``("panel", "incident")`` for the Panel's annual-report figures,
+        else ``("dfe", "receipt")``.
+    """
+    return DATASET_BASES.get(dataset, ("dfe", "receipt"))
 
 
 @dataclass(frozen=True)
@@ -32,12 +73,18 @@ class Observed:
         component's ``suppressed_range`` is used.
     label : str, default ""
         A description used in tables, e.g. ``"2025-26 child death notifications"``.
+    base : {"dfe", "panel"}, default "dfe"
+        Whose count it is: DfE's national series (with Ofsted's earlier years) or the Panel's.
+    dated_by : {"receipt", "incident"}, default "receipt"
+        DfE counts notifications when received; the Panel's annual reports count incidents that
+        occurred in the period.
 
     Raises
     ------
     ParameterError
         For a negative, fractional or infinite value, an unknown qualifier, a negative
-        ``rounded_to``, a rounded lower bound or a bad ``suppressed_range``.
+        ``rounded_to``, a rounded lower bound, a bad ``suppressed_range``, or an unknown base or
+        dating.
     """
 
     value: float | None
@@ -45,8 +92,14 @@ class Observed:
     qualifier: str = ""
     suppressed_range: tuple[int, int] | None = None
     label: str = ""
+    base: str = "dfe"
+    dated_by: str = "receipt"
 
     def __post_init__(self) -> None:
+        if self.base not in BASES:
+            raise ParameterError(f"base {self.base!r} must be one of {', '.join(BASES)}")
+        if self.dated_by not in DATINGS:
+            raise ParameterError(f"dated_by {self.dated_by!r} must be one of {', '.join(DATINGS)}")
         value = self.value
         if value is not None and isinstance(value, float) and math.isnan(value):
             object.__setattr__(self, "value", None)
@@ -107,7 +160,8 @@ def observed_from_row(row: Mapping[str, Any] | pd.Series, label: str | None = No
     ----------
     row : mapping or pandas.Series
         Needs ``value``; uses ``rounded_to`` and ``qualifier`` when present (NaN and empty
-        strings mean exact). A NaN value is a suppressed cell.
+        strings mean exact). A NaN value is a suppressed cell. ``series`` gives the base and
+        dating (:data:`SERIES_BASES`; DfE's when absent).
     label : str, optional
         Defaults to ``"<period_label> <category>"`` when those columns are present.
 
@@ -130,7 +184,16 @@ def observed_from_row(row: Mapping[str, Any] | pd.Series, label: str | None = No
     if label is None:
         parts = [str(get(k)) for k in ("period_label", "category") if get(k) not in (None, "")]
         label = " ".join(p for p in parts if p != "nan")
-    return Observed(value, rounded_to=rounded_to, qualifier=qualifier.strip(), label=label)
+    series = get("series")
+    base, dated_by = SERIES_BASES.get(str(series), ("dfe", "receipt"))
+    return Observed(
+        value,
+        rounded_to=rounded_to,
+        qualifier=qualifier.strip(),
+        label=label,
+        base=base,
+        dated_by=dated_by,
+    )
 
 
 def as_observed(observed: Observed | float | int) -> Observed:

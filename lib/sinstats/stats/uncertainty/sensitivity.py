@@ -18,6 +18,7 @@ from sinstats.stats.uncertainty._model import Plan, check_n_draws, check_seed, p
 from sinstats.stats.uncertainty.assumptions import DEFAULT_SEED, Target
 from sinstats.stats.uncertainty.components import Component, Rounding
 from sinstats.stats.uncertainty.observed import Observed
+from sinstats.stats.uncertainty.shares import Base
 from sinstats.stats.uncertainty.simulation import total_draws
 
 
@@ -32,9 +33,18 @@ def _scenario_plans(plan: Plan, comp: Component) -> tuple[Plan, Plan, float, flo
     assert rng_ is not None
     plans = []
     for value in rng_:
-        swapped = tuple(comp.at(value) if f is comp else f for f in plan.factors)
-        plans.append(dataclasses.replace(plan, factors=swapped))
+        new = comp.at(value)
+        swapped = tuple(new if f is comp else f for f in plan.factors)
+        base = new if comp is plan.base and isinstance(new, Base) else plan.base
+        swapped = tuple(_relink(f, base) for f in swapped)
+        plans.append(dataclasses.replace(plan, factors=swapped, base=base))
     return plans[0], plans[1], rng_[0], rng_[1], comp.range_parameter
+
+
+def _relink(comp: Component, base: Component | None) -> Component:
+    """Return a hierarchical share told the (moved) base component's centre and support."""
+    with_base = getattr(comp, "with_base", None)
+    return with_base(base) if with_base is not None else comp
 
 
 def tornado(
@@ -43,6 +53,7 @@ def tornado(
     n_draws: int = 100_000,
     seed: int = DEFAULT_SEED,
     conf_level: float = 0.95,
+    quantity: str = "rate",
 ) -> pd.DataFrame:
     """How the central value and interval move as each assumption crosses its plausible range.
 
@@ -56,6 +67,8 @@ def tornado(
         The same seed is used for every scenario (common random numbers), so differences between
         rows are due to the assumptions, not to sampling noise.
     conf_level : float, default 0.95
+    quantity : {"rate", "realised"}, default "rate"
+        The underlying yearly rate or this year's realised number (see :func:`simulate`).
 
     Returns
     -------
@@ -86,7 +99,7 @@ def tornado(
     .. [1] Saltelli A, et al. Global Sensitivity Analysis: The Primer. Wiley, 2008 (ch. 1).
     .. [2] HM Treasury. The Aqua Book. 2015.
     """
-    target, plan = prepare(observed, components)
+    target, plan = prepare(observed, components, quantity)
     n = check_n_draws(n_draws)
     seed = check_seed(seed)
     level = check_conf_level(conf_level)

@@ -25,10 +25,18 @@ from sinstats.stats.uncertainty.assumptions import DEFAULT_CONF_LEVELS, DEFAULT_
 from sinstats.stats.uncertainty.closed_form import closed_form_result
 from sinstats.stats.uncertainty.components import COMPONENT_KINDS, Component
 from sinstats.stats.uncertainty.observed import Observed
+from sinstats.stats.uncertainty.shares import HierarchicalShare
 
 # One independent random stream per kind (plus one for chance with the count held at its central
 # value), so that switching a component on or off leaves the other components' draws unchanged.
-_STREAMS: Final = {kind: i for i, kind in enumerate((*COMPONENT_KINDS, "chance_alone"))}
+_STREAMS: Final = {
+    kind: i
+    for i, kind in enumerate(
+        (*COMPONENT_KINDS, "chance_alone", "split", "unnotified", "split_alone", "unnotified_alone")
+    )
+}
+#: Parts of a realised count that are not components: the split by cause, the unnotified deaths.
+REALISED_PARTS: Final = ("split", "unnotified")
 # Half-width (in probability) of the window used to estimate the density at a quantile for its
 # Monte Carlo standard error.
 _SE_WINDOW: Final = 0.005
@@ -166,8 +174,26 @@ def _count_draws(
     if plan.rounding is not None and hi > lo:
         x = streams["rounding"].integers(lo, hi + 1, size=n).astype(np.float64)
     base = x if x is not None else np.full(n, plan.count_central)
-    lam = garwood_draws(base, streams["chance"]) if plan.chance is not None else base
+    use_chance = plan.chance is not None and plan.quantity == "rate"
+    lam = garwood_draws(base, streams["chance"]) if use_chance else base
     return lam, x
+
+
+def _factor_draws(
+    plan: Plan, streams: Mapping[str, np.random.Generator], n: int
+) -> tuple[dict[str, FloatArray], FloatArray | None]:
+    """Draws of every factor by kind, and of the base factor ``m`` (None if no base)."""
+    m = plan.base.draw(streams["base"], n) if plan.base is not None else None
+    out: dict[str, FloatArray] = {}
+    for c in plan.factors:
+        if c.kind == "base":
+            assert m is not None
+            out["base"] = m
+        elif isinstance(c, HierarchicalShare):
+            out[c.kind] = c.draw(streams[c.kind], n, m=m)
+        else:
+            out[c.kind] = c.draw(streams[c.kind], n)
+    return out, m
 
 
 def _combine(count: FloatArray | float, factors: Mapping[str, FloatArray | float]) -> FloatArray:
@@ -178,13 +204,100 @@ def _combine(count: FloatArray | float, factors: Mapping[str, FloatArray | float
     return np.asarray(out, dtype=np.float64)
 
 
+def _stochastic_round(values: FloatArray, rng: np.random.Generator) -> npt.NDArray[np.int64]:
+    """Round to a whole number up with probability equal to the fraction (mean preserved)."""
+    low = np.floor(values)
+    up = rng.random(values.size) < (values - low)
+    return (low + up).astype(np.int64)
+
+
+def realised_counts(
+    count: FloatArray,
+    multiplier: FloatArray | float,
+    share: FloatArray | float,
+    ascertainment: FloatArray | float,
+    split_rng: np.random.Generator,
+    unnotified_rng: np.random.Generator,
+) -> FloatArray:
+    r"""Draw this year's number: notified deaths split by cause, plus those never notified.
+
+    Parameters
+    ----------
+    count : ndarray
+        True count of notifications ``X`` per draw.
+    multiplier : ndarray or float
+        Timing and revision factors (``X`` times it is stochastically rounded to a whole
+        number of notifications in the year, by incident date, final figures).
+    share : ndarray or float
+        Probability that a notified death is a target death (the definition share, times the
+        base factor where the share is converted).
+    ascertainment : ndarray or float
+        Probability that a target death is notified and classified as one.
+    split_rng, unnotified_rng : numpy.random.Generator
+        Streams of the two draws.
+
+    Returns
+    -------
+    ndarray
+        ``K + U`` per draw, with ``K ~ Binomial(X', share)`` the notified target deaths and
+        ``U ~ NegBin(K, p)`` (failures before the ``K``-th success) those never notified.
+
+    Notes
+    -----
+    If each target death is notified independently with probability ``p``, the number never
+    notified given ``K`` notified is ``NegBin(K, p)`` under the scale-invariant prior
+    ``P(N) ~ 1/N`` on the total ``N`` (Haldane's inverse sampling): ``P(N = K + u | K) =
+    C(K + u - 1, u) p^K (1 - p)^u``. Equivalently, with ``N ~ Poisson(L)``, ``K`` and ``U`` are
+    independent Poisson counts and ``L p | K ~ Gamma(K, 1)`` under the prior ``1/L``, whose
+    Gamma-Poisson mixture is the same negative binomial. ``K = 0`` gives ``U = 0``.
+
+    References
+    ----------
+    .. [1] Haldane JBS. On a method of estimating frequencies. Biometrika 1945;33:222-225.
+    """
+    n_notified = _stochastic_round(np.asarray(count * multiplier, dtype=np.float64), split_rng)
+    prob = np.clip(np.broadcast_to(np.asarray(share, dtype=np.float64), count.shape), 0.0, 1.0)
+    k = split_rng.binomial(n_notified, prob)
+    p = np.broadcast_to(np.asarray(ascertainment, dtype=np.float64), k.shape)
+    u = np.zeros(k.size, dtype=np.int64)
+    mask = (k > 0) & (p < 1)
+    if np.any(mask):
+        u[mask] = unnotified_rng.negative_binomial(k[mask], p[mask])
+    return np.asarray(k + u, dtype=np.float64)
+
+
+def _realised_total(
+    plan: Plan,
+    streams: Mapping[str, np.random.Generator],
+    x: FloatArray | None,
+    factors: Mapping[str, FloatArray],
+    n: int,
+) -> FloatArray:
+    count = x if x is not None else np.full(n, plan.count_central)
+    mult = np.ones(n)
+    for kind in ("timing", "revision"):
+        if kind in factors:
+            mult = mult * factors[kind]
+    share = factors.get("definition", 1.0)
+    if "base" in factors:
+        share = share * factors["base"]
+    return realised_counts(
+        count,
+        mult,
+        share,
+        factors.get("ascertainment", 1.0),
+        streams["split"],
+        streams["unnotified"],
+    )
+
+
 def total_draws(plan: Plan, n: int, seed: int) -> FloatArray:
     """Draws of the target with every enabled component varying (used by the tornado too).
 
     Parameters
     ----------
     plan : Plan
-        The validated model.
+        The validated model (its ``quantity`` says rate or realised count).
     n : int
         Number of draws.
     seed : int
@@ -196,8 +309,10 @@ def total_draws(plan: Plan, n: int, seed: int) -> FloatArray:
         ``n`` draws of the target quantity.
     """
     streams = _streams(seed)
-    lam, _ = _count_draws(plan, streams, n)
-    factors = {c.kind: c.draw(streams[c.kind], n) for c in plan.factors}
+    lam, x = _count_draws(plan, streams, n)
+    factors, _ = _factor_draws(plan, streams, n)
+    if plan.quantity == "realised":
+        return _realised_total(plan, streams, x, factors, n)
     return _combine(lam, factors)
 
 
@@ -235,6 +350,11 @@ class UncertaintyResult:
         then ``interaction`` and ``total``.
     approximation : pandas.DataFrame
         :func:`closed_form` for the same inputs.
+    quantity : {"rate", "realised"}
+        The underlying yearly rate or this year's realised number.
+    skipped : tuple of (str, str)
+        Components of the target that do not apply to this figure, and why (e.g. timing for an
+        incident-dated Panel count).
     """
 
     target: str
@@ -252,6 +372,8 @@ class UncertaintyResult:
     intervals: pd.DataFrame
     decomposition: pd.DataFrame
     approximation: pd.DataFrame
+    quantity: str = "rate"
+    skipped: tuple[tuple[str, str], ...] = ()
 
     @property
     def central(self) -> float:
@@ -264,9 +386,11 @@ class UncertaintyResult:
         ``scope`` is ``"total"``, a component name or a component kind.
         """
         rows = self.intervals
-        names = {c.name: c.name for c in self.components} | {
-            c.kind: c.name for c in self.components
-        }
+        names = (
+            {c.name: c.name for c in self.components}
+            | {c.kind: c.name for c in self.components}
+            | {p: p for p in self.alone_draws if p in REALISED_PARTS}
+        )
         key = "total" if scope == "total" else names.get(scope)
         if key is None:
             raise ParameterError(
@@ -359,6 +483,7 @@ def simulate(
     n_draws: int = 200_000,
     seed: int = DEFAULT_SEED,
     conf_levels: Sequence[float] = DEFAULT_CONF_LEVELS,
+    quantity: str = "rate",
 ) -> UncertaintyResult:
     """Simulate the target quantity behind a published figure, with every source of doubt.
 
@@ -375,6 +500,11 @@ def simulate(
         Seed; the same seed and inputs give identical draws.
     conf_levels : sequence of float, default (0.8, 0.95)
         Confidence levels of the reported intervals, proportions in (0, 1).
+    quantity : {"rate", "realised"}, default "rate"
+        ``"rate"``: the underlying yearly rate (the number to expect in a year like this one,
+        for comparing years; chance included). ``"realised"``: the number in this one year
+        (:func:`realised_counts`: the notified deaths split by cause plus those never notified;
+        chance does not apply).
 
     Returns
     -------
@@ -426,7 +556,7 @@ def simulate(
     .. [3] Hyndman RJ, Fan Y. Sample quantiles in statistical packages. The American
        Statistician 1996;50:361-365.
     """
-    target, plan = prepare(observed, components)
+    target, plan = prepare(observed, components, quantity)
     obs = plan.observed
     n = check_n_draws(n_draws)
     seed = check_seed(seed)
@@ -434,30 +564,26 @@ def simulate(
 
     streams = _streams(seed)
     lam, x = _count_draws(plan, streams, n)
-    factor_draws = {c.kind: c.draw(streams[c.kind], n) for c in plan.factors}
-    total = _combine(lam, factor_draws)
-
-    centrals = {c.kind: c.central() for c in plan.factors}
-    alone: dict[str, FloatArray] = {}
-    if plan.rounding is not None:
-        count = x if x is not None else np.full(n, plan.count_central)
-        alone[plan.rounding.name] = _combine(count, centrals)
-    if plan.chance is not None:
-        if x is None:
-            lam_alone = lam
-        else:
-            lam_alone = garwood_draws(np.full(n, plan.count_central), streams["chance_alone"])
-        alone[plan.chance.name] = _combine(lam_alone, centrals)
-    for comp in plan.factors:
-        mixed: dict[str, FloatArray | float] = dict(centrals)
-        mixed[comp.kind] = factor_draws[comp.kind]
-        alone[comp.name] = _combine(plan.count_central, mixed)
+    factor_draws, m = _factor_draws(plan, streams, n)
+    realised = plan.quantity == "realised"
+    total = (
+        _realised_total(plan, streams, x, factor_draws, n)
+        if realised
+        else _combine(lam, factor_draws)
+    )
+    alone = _alone_draws(plan, streams, n, lam, x, factor_draws, m)
 
     name = target.name
+    what = "this year's realised number" if realised else "the underlying yearly rate"
     rows = _interval_rows(
-        name, "total", "total", total, levels, f"all enabled components; {n:,} draws, seed {seed}"
+        name,
+        "total",
+        "total",
+        total,
+        levels,
+        f"{what}: all enabled components; {n:,} draws, seed {seed}",
     )
-    kinds = {c.name: c.kind for c in plan.enabled}
+    kinds = {c.name: c.kind for c in plan.enabled} | {p: p for p in REALISED_PARTS}
     for cname, draws in alone.items():
         rows += _interval_rows(
             name,
@@ -487,7 +613,65 @@ def simulate(
         intervals=intervals,
         decomposition=decomposition,
         approximation=approx.table,
+        quantity=plan.quantity,
+        skipped=plan.skipped,
     )
+
+
+def _alone_draws(
+    plan: Plan,
+    streams: Mapping[str, np.random.Generator],
+    n: int,
+    lam: FloatArray,
+    x: FloatArray | None,
+    factor_draws: Mapping[str, FloatArray],
+    m: FloatArray | None,
+) -> dict[str, FloatArray]:
+    """For each part of the model, draws with only that part varying (others central)."""
+    centrals = {c.kind: c.central() for c in plan.factors}
+    alone: dict[str, FloatArray] = {}
+    if plan.rounding is not None:
+        count = x if x is not None else np.full(n, plan.count_central)
+        alone[plan.rounding.name] = _combine(count, centrals)
+    if plan.chance is not None and plan.quantity == "rate":
+        if x is None:
+            lam_alone = lam
+        else:
+            lam_alone = garwood_draws(np.full(n, plan.count_central), streams["chance_alone"])
+        alone[plan.chance.name] = _combine(lam_alone, centrals)
+    definition = plan.factor("definition")
+    for comp in plan.factors:
+        if comp.kind == "base":
+            continue
+        mixed: dict[str, FloatArray | float] = dict(centrals)
+        mixed[comp.kind] = factor_draws[comp.kind]
+        if comp.kind == "definition" and isinstance(comp, HierarchicalShare) and m is not None:
+            mixed["definition"] = comp.draw(streams["definition"], n, m=None)
+        alone[comp.name] = _combine(plan.count_central, mixed)
+    if plan.base is not None and m is not None:
+        mixed = dict(centrals)
+        if plan.converts:
+            mixed["base"] = m
+        if isinstance(definition, HierarchicalShare) and definition.needs_base():
+            mixed["definition"] = definition.mean_at(m)
+        alone[plan.base.name] = _combine(plan.count_central, mixed)
+    if plan.quantity == "realised":
+        share = centrals.get("definition", 1.0) * centrals.get("base", 1.0)
+        p = centrals.get("ascertainment", 1.0)
+        mult = centrals.get("timing", 1.0) * centrals.get("revision", 1.0)
+        count = np.full(n, plan.count_central)
+        k = streams["split_alone"].binomial(
+            _stochastic_round(count * mult, streams["split_alone"]), min(share, 1.0)
+        )
+        alone["split"] = k / p
+        expected = plan.count_central * mult * share
+        if p < 1 and expected > 0:
+            u = streams["unnotified_alone"].negative_binomial(expected, p, size=n)
+            alone["unnotified"] = np.asarray(expected + u, dtype=np.float64)
+        else:
+            alone["unnotified"] = np.full(n, expected / p)
+    order = {c.name: i for i, c in enumerate(plan.enabled)}
+    return dict(sorted(alone.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
 def _decompose(
@@ -503,19 +687,21 @@ def _decompose(
     rows: list[dict[str, object]] = []
     sum_var = 0.0
     sum_log = 0.0
-    for comp in plan.enabled:
-        var = _variance(alone[comp.name])
-        log_var = _log_variance(alone[comp.name])
+    kinds = {c.name: c.kind for c in plan.enabled}
+    for cname, draws in alone.items():
+        kind = kinds.get(cname, cname)
+        var = _variance(draws)
+        log_var = _log_variance(draws)
         sum_var += var
         sum_log += log_var
         rows.append(
             {
                 "target": target,
-                "component": comp.name,
-                "kind": comp.kind,
+                "component": cname,
+                "kind": kind,
                 "variance": var,
                 "log_variance": log_var,
-                "log_variance_closed_form": closed.get(comp.kind, math.nan),
+                "log_variance_closed_form": closed.get(kind, math.nan),
                 "method": "one_at_a_time",
                 "note": "variance with only this component varying, others at central values",
             }

@@ -96,6 +96,20 @@ def _delete(path: str) -> Callable[[dict[str, Any]], None]:
 
 
 ASC = "components.ascertainment_deaths"
+BASE = "components.base_panel_to_dfe"
+
+
+def _breakdown(index: int, key: str, value: object) -> Callable[[dict[str, Any]], None]:
+    """Set (or, with value None, delete) ``key`` of breakdown ``index`` of the share."""
+
+    def apply(cfg: dict[str, Any]) -> None:
+        entry = cfg["components"]["definition_maltreatment_or_assault"]["breakdowns"][index]
+        if value is None:
+            del entry[key]
+        else:
+            entry[key] = value
+
+    return apply
 
 
 DEF = "components.definition_maltreatment_or_assault"
@@ -103,8 +117,53 @@ DEF = "components.definition_maltreatment_or_assault"
 
 BAD_CONFIGS = [
     pytest.param(_set(f"{ASC}.range", [0.7, 1.2]), f"{ASC}.range", id="share-range-above-1"),
-    pytest.param(_set(f"{DEF}.percentages", [80, 30]), f"{DEF}.percentages", id="shares-sum>1"),
-    pytest.param(_set(f"{DEF}.percentages", [-5, 8]), f"{DEF}.percentages", id="negative-share"),
+    pytest.param(
+        _breakdown(0, "percentages", [80, 30]),
+        f"{DEF}.breakdowns.panel_2020.percentages",
+        id="shares-sum>1",
+    ),
+    pytest.param(
+        _breakdown(0, "percentages", [-5, 8]),
+        f"{DEF}.breakdowns.panel_2020.percentages",
+        id="negative-share",
+    ),
+    pytest.param(_delete(f"{DEF}.base"), f"{DEF}.base", id="share-without-base"),
+    pytest.param(_set(f"{DEF}.base", "ons"), f"{DEF}.base", id="share-unknown-base"),
+    pytest.param(
+        _breakdown(1, "base", None), f"{DEF}.breakdowns.ofsted_2014_15.base", id="breakdown-no-base"
+    ),
+    pytest.param(
+        _breakdown(0, "source", None),
+        f"{DEF}.breakdowns.panel_2020.source",
+        id="breakdown-without-source",
+    ),
+    pytest.param(
+        _breakdown(0, "source", "the Panel"),
+        f"{DEF}.breakdowns.panel_2020.source",
+        id="breakdown-source-not-url",
+    ),
+    pytest.param(
+        _breakdown(2, "denominator", 0),
+        f"{DEF}.breakdowns.ofsted_2015_16.denominator",
+        id="breakdown-impossible-denominator",
+    ),
+    pytest.param(
+        _breakdown(0, "colour", "red"), f"{DEF}.breakdowns.panel_2020.colour", id="breakdown-key"
+    ),
+    pytest.param(
+        _breakdown(0, "role", "maybe"), f"{DEF}.breakdowns.panel_2020.role", id="breakdown-role"
+    ),
+    pytest.param(_delete(f"{DEF}.narrow_mapping"), f"{DEF}.narrow_mapping", id="no-mapping"),
+    pytest.param(
+        _set(f"{DEF}.narrow_mapping.count", 40),
+        f"{DEF}.narrow_mapping.count",
+        id="mapping-count-above-base",
+    ),
+    pytest.param(_set(f"{DEF}.sd_scale", 0), f"{DEF}.sd_scale", id="hyperprior-scale-zero"),
+    pytest.param(_set(f"{BASE}.panel_count", 250), f"{BASE}.panel_count", id="panel>dfe"),
+    pytest.param(_set(f"{BASE}.extra_share", 1.5), f"{BASE}.extra_share", id="extra-share>1"),
+    pytest.param(_set(f"{BASE}.figure_base", "panel"), f"{BASE}.figure_base", id="base-same"),
+    pytest.param(_set(f"{BASE}.range", [0.2, 0.4]), f"{BASE}.range", id="base-range-no-default"),
     pytest.param(_set(f"{ASC}.alpha", 0), f"{ASC}.alpha", id="beta-alpha-zero"),
     pytest.param(_set(f"{ASC}.beta", -1.5), f"{ASC}.beta", id="beta-negative"),
     pytest.param(_set("simulation.n_draws", 999), "simulation.n_draws", id="n-draws-999"),
@@ -138,7 +197,7 @@ BAD_CONFIGS = [
         "components.timing.range",
         id="range-no-default",
     ),
-    pytest.param(_set(f"{DEF}.share", 1.5), f"{DEF}.percentages", id="share-and-percentages"),
+    pytest.param(_set(f"{DEF}.share", 0.3), f"{DEF}.share", id="share-and-breakdowns"),
     pytest.param(
         _set("targets.notified_deaths.components", ["chance", "ascertainment_deaths", "chance"]),
         "targets.notified_deaths.components",
@@ -173,7 +232,7 @@ def test_bad_config_names_key_and_file(
 def test_definition_share_outside_unit_interval(tmp_path: Path) -> None:
     cfg = _base_config()
     entry = cfg["components"]["definition_maltreatment_or_assault"]
-    for key in ("percentages", "denominator", "decimals", "prior", "range"):
+    for key in ("breakdowns", "narrow_mapping", "sd_scale", "range"):
         entry.pop(key)
     entry["share"] = 1.5
     path = tmp_path / "a.yml"

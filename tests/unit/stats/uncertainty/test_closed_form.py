@@ -27,7 +27,7 @@ def test_garwood_draws_moments_match_closed_form() -> None:
 
 def test_lognormal_approximation_for_factor_only_product() -> None:
     comps = [
-        u.Definition(name="d", percentages=(17, 8), denominator=206, rationale="r"),
+        u.Definition(name="d", base="dfe", percentages=(17, 8), denominator=206, rationale="r"),
         u.Ascertainment(name="a", alpha=27, beta=3, rationale="r"),
         u.Timing(name="t", sd_log=0.05, rationale="r"),
     ]
@@ -42,7 +42,7 @@ def test_lognormal_approximation_for_factor_only_product() -> None:
 def test_closed_form_exact_path_scales_garwood_by_fixed_factors() -> None:
     comps = [
         u.Chance(name="c", rationale="r"),
-        u.Definition(name="d", share=0.25, rationale="r"),
+        u.Definition(name="d", base="dfe", share=0.25, rationale="r"),
         u.Ascertainment(name="a", share=0.5, rationale="r"),
     ]
     table = u.closed_form(160, comps, conf_levels=(0.95,))
