@@ -1,9 +1,11 @@
 """The project's own matrix: ``reports.yml`` is valid and the annual report holds the headline.
 
 Issue 6, acceptance 1: every PDF opens, has the title page, and its text contains the year's
-headline figures as computed by the library; checked here for two years (2025-26 and 2024-25)
-with the real ``01-annual-overview`` notebook and the real data (read only; the reports go to a
-temporary folder).
+headline figures as computed by the library; checked here for three years (2025-26, 2024-25 and
+2020-21) with the real ``01-annual-overview`` notebook and the real data (read only; the reports
+go to a temporary folder). Issue 13, acceptance 2: the title page names the designation of the
+year's release, so the 2020-21 report (experimental statistics) and the 2025-26 report (official
+statistics) differ.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sinstats.build import load_config, pipeline, plan
 pytestmark = pytest.mark.slow
 
 ANNUAL = paths.NOTEBOOKS_DIR / "01-annual-overview.ipynb"
-YEARS = ("2025-26", "2024-25")
+YEARS = ("2025-26", "2024-25", "2020-21")
 
 
 def test_repository_reports_yml_is_valid_and_plans_the_default_matrix() -> None:
@@ -80,6 +82,31 @@ def test_annual_pdf_has_title_page_and_headline_figures(annual: Path, year: str)
         value = data.count(year, nature).value
         assert f"{value:,.0f}" in text, (year, nature, value)
     assert "How this report was produced" in reader.pages[-1].extract_text()
+
+
+@pytest.mark.parametrize(
+    ("year", "release", "designation"),
+    [
+        ("2020-21", "Serious incident notifications: financial year 2020-21",
+         "experimental statistics"),
+        ("2025-26", "Serious incident notifications: reporting year 2026", "official statistics"),
+    ],
+)  # fmt: skip
+def test_annual_title_page_shows_the_designation_of_its_release(
+    annual: Path, year: str, release: str, designation: str
+) -> None:
+    pdf = annual / year / "01-annual-overview" / f"01-annual-overview-{year}.pdf"
+    title_page = " ".join(pypdf.PdfReader(pdf).pages[0].extract_text().split())
+    assert f"Department for Education, {release}" in title_page
+    expected = data.designation(year)
+    assert expected.designation == designation
+    assert f"{expected.period_label}: {designation}." in title_page
+    assert " ".join(expected.quote.split()) in title_page
+    other = {"experimental statistics", "official statistics"} - {designation}
+    assert f"{expected.period_label}: {other.pop()}" not in title_page
+    assert "Where this report shows other years" in title_page
+    index = (annual / "index.html").read_text(encoding="utf-8")
+    assert f"Designation of the year's figures: {expected.period_label}: {designation}" in index
 
 
 def test_annual_key_figures_match_the_library(annual: Path) -> None:

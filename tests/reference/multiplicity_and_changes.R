@@ -92,14 +92,17 @@ cat("wrote tests/reference/p_adjust.csv and tests/reference/overdispersed_change
 # serious case reviews -- then adjusted together with p.adjust. Written to
 # tests/reference/verify_family.csv.
 register <- data.frame(
-  id = c("panel-2021-fall-21pc", "dfe-2020-21-up-87", "ofsted-2015-16-fall-2pc",
+  id = c("panel-2021-fall-21pc", "dfe-2020-21-up-87", "dfe-2024-down-93-since-2019",
+         "dfe-2024-down-51", "ofsted-2015-16-fall-2pc",
          "ofsted-2015-16-child-deaths-fall-10pc", "ofsted-2016-17-rise-14pc",
          "ofsted-2016-17-child-deaths-rise-23pc", "swt-2019-20-fall-49",
-         "fosterline-h1-child-deaths-rise", "fosterline-h1-serious-harm-rise",
-         "commcare-2013-14-scr-rise-54pc"),
-  x1 = c(379, 536, 379, 171, 433, 211, 449, 119, 153, 143),
-  x2 = c(482, 449, 385, 190, 379, 171, 498, 89, 132, 93),
-  scatter = c(FALSE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, FALSE)
+         "fosterline-h1-total-up-27pc", "fosterline-h1-child-deaths-rise",
+         "fosterline-h1-serious-harm-rise", "commcare-2013-14-scr-rise-54pc"),
+  # 2023-24 (405) against 2018-19 (498) and 2022-23 (456); the Fosterline total: 285 for April to
+  # September 2020 against 225 = 285 - 60 (the first-half rise DfE's 2020-21 release gives).
+  x1 = c(379, 536, 405, 405, 379, 171, 433, 211, 449, 285, 119, 153, 143),
+  x2 = c(482, 449, 498, 456, 385, 190, 379, 171, 498, 225, 89, 132, 93),
+  scatter = c(FALSE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, TRUE, FALSE)
 )
 used <- sapply(seq_len(nrow(register)), function(k) {
   r <- register[k, ]

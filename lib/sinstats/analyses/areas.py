@@ -33,7 +33,7 @@ from sinstats.stats import funnel, intervals
 
 #: Breakdown topics shown, in order, with a reader's label.
 TOPICS: dict[str, str] = {
-    "CLA (child looked after)": "Looked-after child",
+    "CLA": "Looked-after child",
     "Gender": "Sex/gender",
     "Age": "Age",
 }
@@ -702,11 +702,7 @@ def key_figures(breakdowns: pd.DataFrame, areas: Areas, period: str) -> list[Key
         interval) when published, and the number of areas with counts.
     """
     out: list[KeyFigure] = []
-    cla = (
-        breakdowns[breakdowns["topic"] == TOPICS["CLA (child looked after)"]]
-        if len(breakdowns)
-        else breakdowns
-    )
+    cla = breakdowns[breakdowns["topic"] == TOPICS["CLA"]] if len(breakdowns) else breakdowns
     if len(cla):
         r = cla.iloc[-1]
         out.append(

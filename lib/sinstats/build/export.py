@@ -4,7 +4,9 @@
 no external resources, every figure an ``<img>`` of its saved SVG with the notebook's alt text)
 and ``<name>.pdf`` (the same HTML through WeasyPrint with a print stylesheet: A4, title page,
 running header, page numbers, tables kept whole, a last page with the provenance in words
-(:func:`provenance_html`); tagged PDF/UA-1 with metadata). It runs in the build's worker
+(:func:`provenance_html`); tagged PDF/UA-1 with metadata). The title page names the release
+the year's figures come from and the designation the figures carried
+(:mod:`sinstats.build.designation`). It runs in the build's worker
 processes; nbconvert and WeasyPrint are imported inside the functions, so importing this module
 is cheap.
 """
@@ -21,6 +23,7 @@ from typing import Any
 
 from sinstats import paths
 from sinstats.build._helpers import cell_text, date_in_words, display_path, replacing
+from sinstats.build.designation import ReportDesignation, designation_of_run
 
 REPORT_TEMPLATE = paths.TEMPLATES_DIR / "report.html.j2"
 REPORT_CSS = paths.TEMPLATES_DIR / "report.css"
@@ -200,7 +203,11 @@ def _hash_items(files: Mapping[str, Any], show: Callable[[str], str]) -> str:
     )
 
 
-def provenance_html(meta: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
+def provenance_html(
+    meta: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    designation: ReportDesignation | None = None,
+) -> str:
     """Return the last page: what produced this report, in words (HTML fragments).
 
     Parameters
@@ -209,6 +216,8 @@ def provenance_html(meta: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
         The run's report metadata (made by :mod:`sinstats.build.pipeline`).
     inputs : mapping
         The run's ``inputs.json`` (``data_files``: ``{path: sha256}``).
+    designation : ReportDesignation, optional
+        The designation facts shown on the title page; their source is named here.
 
     Returns
     -------
@@ -254,7 +263,11 @@ def provenance_html(meta: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
     config = meta.get("config_files") or {}
     if config:
         items = _hash_items(config, str)
-        parts.append(f"<p>Assumption, claims and release files present:</p><ul>{items}</ul>")
+        parts.append(
+            f"<p>Assumption, claims, designation and release files present:</p><ul>{items}</ul>"
+        )
+    if designation is not None:
+        parts.append(_designation_source(designation))
     shown = []
     for name in sorted(params):
         value = params[name]
@@ -280,6 +293,23 @@ def provenance_html(meta: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
         "rebuilding from the same inputs gives the same text.</p>"
     )
     return "\n".join(parts)
+
+
+def _designation_source(designation: ReportDesignation) -> str:
+    """Say where the title page's designation comes from (HTML)."""
+    e = html.escape
+    rec = designation.year
+    text = (
+        "The designation on the title page is read from "
+        "<code>data/published/designation.csv</code> (one row per release, with the words "
+        "that state it and their address)"
+    )
+    if rec.known:
+        text += (
+            f"; for {e(rec.period_label)} it is {e(rec.designation)}, as stated at "
+            f'<span class="url">{e(rec.source_url)}</span>'
+        )
+    return f"<p>{text}.</p>"
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,6 +350,8 @@ def notebook_to_html(
     _drop_path_echoes(nb)
     prepare_figures(nb, run_dir)
     _drop_title_heading(nb, str(meta["title"]))
+    files = inputs.get("data_files") if isinstance(inputs, Mapping) else None
+    designation = designation_of_run(meta, files if isinstance(files, Mapping) else {})
     exporter = HTMLExporter(  # type: ignore[no-untyped-call]
         template_name="classic",
         template_file=str(REPORT_TEMPLATE),
@@ -336,7 +368,10 @@ def notebook_to_html(
             ),
             "build_date_text": date_in_words(str(meta["build_date"])),
             "css": REPORT_CSS.read_text(encoding="utf-8"),
-            "provenance_html": provenance_html(meta, inputs),
+            "provenance_html": provenance_html(meta, inputs, designation),
+            "release_text": (designation.release_text() if designation else None)
+            or meta["release"],
+            "designation": designation.lines() if designation else [],
             "index_href": "../../index.html",
         }
     }

@@ -1,9 +1,10 @@
 """The index page ``reports/index.html``: every report with its key figures and links.
 
 :func:`write_index` renders ``templates/index.html.j2`` from the manifest: the periods newest
-first, each report's HTML, PDF, notebook and CSV links (only to files that exist), its key figures
-and, for a failed run, whether the report shown is the previous good one. jinja2 is imported
-inside the function.
+first, each with the designation of its figures (:mod:`sinstats.build.designation`); each
+report's HTML, PDF, notebook and CSV links (only to files that exist), its key figures (a model's
+marked as model estimates) and, for a failed run, whether the report shown is the previous good
+one. jinja2 is imported inside the function.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ from typing import Any
 from sinstats import __version__, paths
 from sinstats.build._helpers import date_in_words, write_atomic
 from sinstats.build.cache import last_good
+from sinstats.build.designation import PANEL_NOTE, designation_of_run
 from sinstats.build.folder import FAILED, INDEX_NAME, table_csvs
 from sinstats.periods import parse_period
 
 INDEX_TEMPLATE = paths.TEMPLATES_DIR / "index.html.j2"
+
+# What the index says of a report that shows the uncertainty model's outputs.
+_MODEL_NOTE = "Its model estimates are not statistics of any designation."
 
 
 _LINKS: tuple[tuple[str, str], ...] = (
@@ -58,6 +63,10 @@ def _report(out_dir: Path, entry: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(k, dict)
     ]
     built = (good or entry).get("build_date") or (good or entry).get("finished") or ""
+    facts = designation_of_run(entry, (good or entry).get("data_files") or {})
+    designation_notes = [
+        note for flag, note in ((facts and facts.model, _MODEL_NOTE), (facts and facts.panel, PANEL_NOTE)) if flag
+    ]
     return {
         "title": str(entry.get("title") or entry.get("notebook")),
         "notebook": f"{entry.get('notebook')}.ipynb",
@@ -67,6 +76,7 @@ def _report(out_dir: Path, entry: Mapping[str, Any]) -> dict[str, Any]:
         "status_note": status_note,
         "failed_notebook": failed_nb if failed else None,
         "built": date_in_words(built) if built else "never",
+        "designation_notes": designation_notes,
     }
 
 
@@ -82,15 +92,22 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
     by_period: dict[str, list[dict[str, Any]]] = {}
     for entry in manifest.get("runs", []):
         by_period.setdefault(str(entry.get("period")), []).append(_report(out_dir, entry))
+    first_entry: dict[str, Mapping[str, Any]] = {}
+    for entry in manifest.get("runs", []):
+        first_entry.setdefault(str(entry.get("period")), entry)
     periods: list[dict[str, Any]] = []
     for period_id in sorted(by_period, reverse=True):
         workbook = f"{period_id}/tables.xlsx"
+        facts = designation_of_run(
+            {"period": period_id, "parameters": first_entry[period_id].get("parameters")}, ()
+        )
         periods.append(
             {
                 "id": period_id,
                 "label": _period_label(period_id),
                 "workbook": workbook if (out_dir / workbook).is_file() else None,
                 "reports": sorted(by_period[period_id], key=lambda r: r["notebook"]),
+                "designation": facts.year.describe() if facts else "",
             }
         )
     build = manifest.get("build", {})

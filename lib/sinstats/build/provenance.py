@@ -51,6 +51,7 @@ CONFIG_PATTERNS: tuple[str, ...] = (
     "breaks.yml",
     "claims/*.yml",
     "claims/*.yaml",
+    "published/designation.csv",
     "raw/*/SOURCE.json",
 )
 """Files of the data folder every run depends on besides the data files it reads."""
@@ -112,9 +113,10 @@ def config_files(data_dir: Path) -> dict[str, str]:
     """Return ``{path: sha256}`` of the files every run depends on besides what it reads.
 
     These are the uncertainty model's ``assumptions.yml``, the declared series breaks
-    ``breaks.yml``, the claims registers under ``claims/`` and the ``SOURCE.json`` of every
-    fetched official release under ``raw/``: the library may read them without recording it, and
-    a newly fetched release changes what ``load`` returns.
+    ``breaks.yml``, the claims registers under ``claims/``, ``published/designation.csv`` (every
+    title page shows it) and the ``SOURCE.json`` of every fetched official release under
+    ``raw/``: the library may read them without recording it, and a newly fetched release
+    changes what ``load`` returns.
 
     Parameters
     ----------

@@ -6,6 +6,8 @@ The public queries (:func:`load`, :func:`figure`, :func:`count`, :func:`series`,
 :mod:`sinstats.data.schema`; checksums and the files-read record in
 :mod:`sinstats.data.provenance`; transcribed files in :mod:`sinstats.data.published`; official EES
 files (one file, installed releases, the overlay) in the :mod:`sinstats.data.official` package;
+the releases' designations (experimental, official, not known) in
+:mod:`sinstats.data.statistics_designation`;
 fetching releases in the :mod:`sinstats.data.releases` package (not imported here: only
 ``sinstats fetch`` needs it). Inside the layer imports run one way: ``schema``/``provenance``/
 ``_reading`` -> ``published``/``official`` -> ``queries`` -> ``breaks`` -> this facade, and
@@ -43,6 +45,8 @@ from sinstats.data.queries import (
     summary,
 )
 from sinstats.data.schema import (
+    CANONICAL_HOSTS,
+    CHANGE_PREFIX,
     COLUMNS,
     GEOGRAPHIC_LEVELS,
     NATURE_ALIASES,
@@ -59,14 +63,30 @@ from sinstats.data.schema import (
     DatasetSchema,
     list_datasets,
     period_columns,
+    source_problem,
+)
+from sinstats.data.statistics_designation import (
+    DESIGNATIONS,
+    MODEL_ESTIMATE,
+    NOT_KNOWN,
+    Designation,
+    designation,
+    designations,
+    release,
+    summarise,
 )
 
 __all__ = [
+    "CANONICAL_HOSTS",
+    "CHANGE_PREFIX",
     "CHECKSUMS_FILE",
     "COLUMNS",
+    "DESIGNATIONS",
     "GEOGRAPHIC_LEVELS",
+    "MODEL_ESTIMATE",
     "NATURES",
     "NATURE_ALIASES",
+    "NOT_KNOWN",
     "PER",
     "QUALIFIERS",
     "REGIONS",
@@ -80,12 +100,15 @@ __all__ = [
     "Breaks",
     "Crossing",
     "DatasetSchema",
+    "Designation",
     "Figure",
     "Population",
     "checksum_targets",
     "breaks_path",
     "count",
     "decode_text",
+    "designation",
+    "designations",
     "figure",
     "files_read",
     "latest_period",
@@ -101,11 +124,14 @@ __all__ = [
     "read_checksums",
     "read_published",
     "record_read",
+    "release",
     "reset_files_read",
     "resolve_period",
     "schema_for_path",
     "series",
     "sha256_file",
+    "source_problem",
+    "summarise",
     "summary",
     "validate_file",
     "verify_checksums",

@@ -22,6 +22,7 @@ from sinstats.data._reading import (
 )
 from sinstats.data.provenance import check_one_checksum, record_read, sha256_bytes
 from sinstats.data.schema import (
+    CHANGE_PREFIX,
     COLUMNS,
     NATURE_ALIASES,
     QUALIFIERS,
@@ -34,8 +35,11 @@ from sinstats.data.schema import (
     not_a_value,
     parse_value,
     period_columns,
+    primary_publisher,
     record_key,
+    source_problem,
 )
+from sinstats.data.statistics_designation import DESIGNATION_FILE, validate_designation_file
 from sinstats.errors import DataError, ParameterError, PeriodError
 from sinstats.periods import from_ees
 
@@ -144,7 +148,7 @@ def _validate_row(row: CsvRow, schema: DatasetSchema, path: str) -> tuple[dict[s
     value, status = parsed
     if not status:
         if unit in ("count", "persons"):
-            if value < 0:
+            if value < 0 and not measure.startswith(CHANGE_PREFIX):
                 raise fail("value", f"a {unit} cannot be negative (got {c['value']})")
             if value != int(value):
                 raise fail("value", f"a {unit} must be a whole number (got {c['value']})")
@@ -170,6 +174,9 @@ def _validate_row(row: CsvRow, schema: DatasetSchema, path: str) -> tuple[dict[s
         raise fail("source_id", f"source_id {c['source_id']!r} has characters outside A-Z0-9_.-")
     if not _URL.match(c["source_url"]):
         raise fail("source_url", f"source_url {c['source_url']!r} is not an http(s) URL")
+    problem = source_problem(c["publisher"], c["source_url"])
+    if problem is not None:
+        raise fail(*problem)
     extras = _validate_evidence(c, schema, fail)
     breakdown = c["breakdown"]
     category = breakdown if breakdown != "Total" else (nature or "Total")
@@ -221,6 +228,13 @@ def _validate_evidence(
         raise fail("canonical_url", f"canonical_url {canonical!r} is not an http(s) URL")
     if c["source_type"] == "publisher" and canonical:
         raise fail("canonical_url", "a publisher's own page needs no canonical_url")
+    if (c["source_type"] == "publisher") != (primary_publisher(c["publisher"]) is not None):
+        raise fail(
+            "source_type",
+            f"source_type {c['source_type']!r} disagrees with publisher {c['publisher']!r}: a "
+            "publisher's own page names the publisher; a copy or secondary report is marked in "
+            "publisher as one",
+        )
     return {col: c[col] for col in schema.extra_columns}
 
 
@@ -320,6 +334,10 @@ def read_published(
 def validate_file(path: PathLike, schema: DatasetSchema | str | None = None) -> list[DataError]:
     """Validate one data file against its schema.
 
+    ``designation.csv`` (the releases' designations,
+    :mod:`sinstats.data.statistics_designation`) is validated by its own rules; every other file
+    by its dataset schema.
+
     Parameters
     ----------
     path : path-like
@@ -337,5 +355,7 @@ def validate_file(path: PathLike, schema: DatasetSchema | str | None = None) -> 
     ParameterError
         If ``schema`` names no known dataset.
     """
+    if schema is None and Path(path).name == DESIGNATION_FILE:
+        return validate_designation_file(path)
     _, errors = read_published(path, schema)
     return errors

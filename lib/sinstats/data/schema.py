@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -106,6 +107,9 @@ SERIES_START: str = "2014-15"
 UNITS: tuple[str, ...] = ("count", "percent", "persons")
 """Units of a transcribed figure (official files also have ``score`` for IDACI)."""
 
+CHANGE_PREFIX: str = "change_"
+"""Measures named ``change_...`` are published changes in a count (``-93``): whole, signed."""
+
 QUALIFIERS: tuple[str, ...] = ("", "over", "under", "about")
 """How a transcribed figure was worded ("over 150"); empty for an exact figure."""
 
@@ -124,6 +128,184 @@ KEY_COLUMNS: tuple[str, ...] = (
 """Columns of the tidy frame that identify one figure: a file holds each at most once."""
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+# ---------------------------------------------------------------------------------------------
+# Canonical sources: the one allow-list of publishers' own sites
+# ---------------------------------------------------------------------------------------------
+
+CANONICAL_HOSTS: dict[str, tuple[str, ...]] = {
+    "Department for Education": (
+        "explore-education-statistics.service.gov.uk",
+        "content.explore-education-statistics.service.gov.uk",
+        "www.gov.uk",
+        "gov.uk",
+    ),
+    "Ofsted": ("www.gov.uk", "gov.uk"),
+    "Child Safeguarding Practice Review Panel": (
+        "www.gov.uk",
+        "gov.uk",
+        "childsafeguarding.independent-panel.uk",
+    ),
+    "Office for National Statistics": ("www.ons.gov.uk", "ons.gov.uk", "cy.ons.gov.uk"),
+    "Home Office": ("www.gov.uk", "gov.uk"),
+    "UK Parliament": (
+        "questions-statements.parliament.uk",
+        "hansard.parliament.uk",
+        "publications.parliament.uk",
+    ),
+    "National Child Mortality Database": ("www.ncmd.info", "ncmd.info"),
+    "Archives of Disease in Childhood": ("adc.bmj.com",),
+    "Child Abuse & Neglect": ("www.sciencedirect.com",),
+}
+"""Publishers with a canonical site, and the hosts of that site (the one allow-list).
+
+A row whose ``publisher`` is one of these names (or ``NAME, PUBLICATION``, e.g. ``Archives of
+Disease in Childhood, Sidebotham et al. 2016;101(Suppl 1):A161``) is a primary row: its
+``source_url`` must be on one of the publisher's hosts (or a DOI, :data:`DOI_HOSTS`). Every other
+row is a secondary row and must say so in ``publisher`` (see :data:`SECONDARY_KINDS`), naming
+the primary it reports.
+"""
+
+DOI_HOSTS: tuple[str, ...] = ("doi.org", "dx.doi.org")
+"""Hosts of a DOI: the canonical address of a journal article, for any publisher."""
+
+MIRRORED_SITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("www.gov.uk", "gov.uk"), ("/government/",)),
+    (
+        ("explore-education-statistics.service.gov.uk",),
+        ("/find-statistics/", "/data-catalogue/"),
+    ),
+    (("www.ons.gov.uk", "ons.gov.uk", "cy.ons.gov.uk"), ("/peoplepopulationandcommunity/",)),
+)
+"""Canonical sites whose pages are copied by mirrors: (the site's hosts, its page paths).
+
+A mirror serves another site's pages at the same paths under its own host, so an address with
+one of these paths on any other host is a mirror and is never cited: the row cites the
+canonical address (the same path on the site's first host) and its note says where the text
+was read.
+"""
+
+SECONDARY_KINDS: tuple[str, ...] = ("secondary report", "summary", "copy")
+"""How a secondary row's ``publisher`` says what it is: ``NAME (KIND of PRIMARY, PUBLICATION)``.
+
+For example ``Community Care (secondary report of Ofsted, Serious incident notifications from
+local authority children's services 2013 to 2014)``: who published the page at ``source_url``,
+then that it reports (``secondary report``), summarises (``summary``) or reproduces (``copy``)
+a publication of a publisher in :data:`CANONICAL_HOSTS`, and which publication.
+"""
+
+_SECONDARY = re.compile(
+    r"^(?P<name>[^()]+?) \((?P<kind>" + "|".join(SECONDARY_KINDS) + r") of (?P<primary>.+)\)$"
+)
+_EES_HOST = "explore-education-statistics.service.gov.uk"
+_EES_CONTENT_HOST = "content.explore-education-statistics.service.gov.uk"
+# A release page (or a page under it: /explore, /data-guidance): the release slug starts with
+# its year, so the unversioned publication page (which always shows the latest release) and
+# its unversioned sub-pages (/data-guidance) do not match.
+_EES_RELEASE_PATH = re.compile(r"^/find-statistics/[a-z0-9-]+/\d{4}[a-z0-9-]*(/[a-z0-9-]*)*$")
+_UUID = r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+_EES_DATA_SET_PATH = re.compile(rf"^/data-catalogue/data-set/{_UUID}$")
+_EES_API_RELEASE_PATH = re.compile(rf"^/api/releases/{_UUID}/")
+
+
+def _ees_problem(host: str, path: str) -> str | None:
+    """Say why an EES address does not name one release or one data set (None when it does)."""
+    if host == _EES_HOST and (_EES_RELEASE_PATH.match(path) or _EES_DATA_SET_PATH.match(path)):
+        return None
+    if host == _EES_CONTENT_HOST and _EES_API_RELEASE_PATH.match(path):
+        return None
+    return (
+        "an explore-education-statistics address must name the release "
+        "(/find-statistics/<publication>/<release>, e.g. .../serious-incident-notifications/"
+        "2020-21) or a data set (/data-catalogue/data-set/<id>); the publication's own page "
+        "always shows its latest release, not the one the figure is from"
+    )
+
+
+def primary_publisher(publisher: str) -> str | None:
+    """Return the publisher with a canonical site that a ``publisher`` cell names, if any.
+
+    Parameters
+    ----------
+    publisher : str
+        A ``publisher`` cell: ``NAME`` or ``NAME, PUBLICATION`` for a primary row.
+
+    Returns
+    -------
+    str or None
+        The name in :data:`CANONICAL_HOSTS`, or None for a secondary (or unknown) publisher.
+    """
+    for name in CANONICAL_HOSTS:
+        if publisher == name or publisher.startswith(name + ", "):
+            return name
+    return None
+
+
+def source_problem(publisher: str, url: str) -> tuple[str, str] | None:
+    """Check a row's publisher and source address against the canonical-host allow-list.
+
+    Parameters
+    ----------
+    publisher : str
+        The row's ``publisher``: a name in :data:`CANONICAL_HOSTS`, alone or followed by
+        ``, PUBLICATION`` (a primary row), or
+        ``NAME (KIND of PRIMARY, PUBLICATION)`` with KIND in :data:`SECONDARY_KINDS` and
+        PRIMARY a name in :data:`CANONICAL_HOSTS` (a secondary row).
+    url : str
+        The row's ``source_url`` (an http(s) address).
+
+    Returns
+    -------
+    tuple of (str, str) or None
+        ``(column, message)`` naming the column at fault (``publisher`` or ``source_url``) and
+        what is wrong, or None when the row's source is acceptable.
+
+    Notes
+    -----
+    The rules, in order: a mirror (a canonical site's path on another host,
+    :data:`MIRRORED_SITES`) is never acceptable; an
+    explore-education-statistics address must name a release or a data set, never the
+    publication's "latest" page; a primary row's address must be on its publisher's own site
+    (or a DOI); any other row must be marked as secondary and name the primary it reports.
+    """
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError as err:  # e.g. an unbalanced "[" in the host
+        return "source_url", f"{url!r} is not a valid address: {err}"
+    for hosts, prefixes in MIRRORED_SITES:
+        if host not in hosts and parts.path.startswith(prefixes):
+            return (
+                "source_url",
+                f"{host} serves a copy of {hosts[0]}'s page at this path (a mirror); cite "
+                f"https://{hosts[0]}{parts.path} and say in note where the text was read",
+            )
+    if host in (_EES_HOST, _EES_CONTENT_HOST):
+        problem = _ees_problem(host, parts.path)
+        if problem is not None:
+            return "source_url", problem
+    name = primary_publisher(publisher)
+    if name is not None:
+        hosts = CANONICAL_HOSTS[name]
+        if host in hosts or host in DOI_HOSTS:
+            return None
+        return (
+            "source_url",
+            f"{host} is not a site of {name} (allowed: {', '.join(hosts)}, or a DOI); "
+            "cite the publisher's own page, or mark the row as secondary in publisher: "
+            f"'NAME ({SECONDARY_KINDS[0]} of {name}, PUBLICATION)'",
+        )
+    m = _SECONDARY.match(publisher)
+    primary = m.group("primary") if m else ""
+    if m and any(primary.startswith(name + ", ") for name in CANONICAL_HOSTS):
+        return None
+    return (
+        "publisher",
+        f"publisher {publisher!r} is neither a publisher with a canonical site "
+        f"({', '.join(CANONICAL_HOSTS)}) nor marked as secondary; write "
+        f"'NAME (KIND of PRIMARY, PUBLICATION)' with KIND one of {', '.join(SECONDARY_KINDS)} "
+        "and PRIMARY one of those publishers",
+    )
 
 
 @dataclass(frozen=True)
@@ -188,7 +370,7 @@ SCHEMAS: dict[str, DatasetSchema] = {
             description="DfE/Ofsted national notifications by April-March year and nature",
             measures=("number_notifications",),
             natures=NATURES,
-            series=("Ofsted (earlier definition)", "Ofsted", "DfE"),
+            series=("Ofsted (before 2014-15)", "Ofsted", "DfE"),
         ),
         DatasetSchema(
             name="panel_notifications",
@@ -204,6 +386,7 @@ SCHEMAS: dict[str, DatasetSchema] = {
                 "percentage_of_non_fatal_incidents",
                 "percentage_of_school_age_children",
                 "percentage_of_children_reviewed",
+                "percentage_of_rapid_reviews",
                 "pct_change_vs_previous_year",
             ),
             natures=NATURES,
@@ -224,7 +407,7 @@ SCHEMAS: dict[str, DatasetSchema] = {
             name="characteristics",
             file="characteristics.csv",
             description="Published breakdowns: looked-after children, sex, age, care leavers, "
-            "regions, half years",
+            "regions, half years, councils notifying, published changes",
             measures=(
                 "number_notifications",
                 "percentage_of_notifications",
@@ -234,11 +417,14 @@ SCHEMAS: dict[str, DatasetSchema] = {
                 "percentage_of_child_death_notifications",
                 "number_serious_case_reviews_planned",
                 "percentage_with_serious_case_review",
-                "number_reporting_councils",
+                "number_councils_notifying",
                 "number_serious_case_reviews",
+                "number_children",
+                "change_vs_previous_year",
+                "change_vs_reporting_year_2019",
             ),
             natures=(*NATURES, "Serious harm and other", ""),
-            series=("Ofsted (earlier definition)", "Ofsted", "DfE"),
+            series=("Ofsted (before 2014-15)", "Ofsted", "DfE"),
             levels=("National", "Regional"),
             period_kinds=(FINANCIAL_YEAR, "half_year"),
         ),

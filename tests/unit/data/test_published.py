@@ -166,3 +166,18 @@ def test_cli_process_prints_no_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "HTML page" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_evidence_source_type_must_agree_with_publisher(tmp_path: Path) -> None:
+    src = paths.published_dir() / "external_evidence.csv"
+    rows = list(csv.DictReader(src.open(encoding="utf-8", newline="")))
+    row = next(r for r in rows if r["source_type"] == "secondary report")
+    row["source_type"] = "publisher"
+    row["canonical_url"] = ""
+    bad = tmp_path / "external_evidence.csv"
+    with bad.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerow(row)
+    (err,) = data.validate_file(bad)
+    assert err.line == 2 and err.column == "source_type" and "disagrees with publisher" in str(err)

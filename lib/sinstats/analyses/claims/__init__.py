@@ -14,6 +14,11 @@ was published (half away from zero, in decimal arithmetic), and gives a verdict:
 ``cannot check``
     a figure the claim needs is not in the data (the note says which).
 
+A ``designation`` claim ("these are experimental statistics") names releases instead of
+figures and is checked against the designation each release was published with
+(``data/published/designation.csv``); it reproduces, differs, or cannot be checked when a
+release's designation is not known.
+
 Beside each verdict is the interval of the recomputed quantity: exact Poisson (Garwood) for a
 count, Wilson for a share of counts, the exact conditional rate ratio (as R's ``poisson.test``)
 for a change or a ratio, with its p-value and whether chance alone could explain the change, and
@@ -21,9 +26,9 @@ exact Poisson scaled for a rate. For a change between national counts of Ofsted'
 collection the verdict on chance allows for the series' own year-to-year scatter; the change
 claims verified together are adjusted for multiple testing (Holm by default); and a change that
 crosses a break declared in ``data/breaks.yml`` is flagged and never called more than chance. A
-claim can also ask for the experimental-statistics interval of :mod:`sinstats.stats.uncertainty`
+claim can also ask for the model estimate of :mod:`sinstats.stats.uncertainty`
 (``interval_model: uncertainty``), e.g. for deaths caused by maltreatment or assault behind "150
-children died of abuse".
+children died of abuse": a model, not a statistic of any designation.
 
 Nothing in a claims file is ever evaluated: it is read with a safe YAML loader that also refuses
 tags, anchors, aliases and duplicate keys, then checked against the JSON Schema and by
@@ -37,7 +42,8 @@ differs, and 2 for a bad claims file or bad data.
 The package, one job per module (every public name is re-exported here):
 
 :mod:`~sinstats.analyses.claims.register`
-    the claim records; reading claims files safely; the schema and its messages;
+    the claim records; reading claims files (safely, through the private ``_yaml``); the
+    schema and its messages;
 :mod:`~sinstats.analyses.claims.rounding`
     rounding half away from zero, and the number formats of the outputs;
 :mod:`~sinstats.analyses.claims.verify`
@@ -45,6 +51,8 @@ The package, one job per module (every public name is re-exported here):
 :mod:`~sinstats.analyses.claims.chance`
     for changes: the declared breaks crossed, the overdispersion-aware test and the adjustment
     of the changes tested together;
+:mod:`~sinstats.analyses.claims.designation`, :mod:`~sinstats.analyses.claims.designation_verdict`
+    designation claims: their fields, and their verdicts;
 :mod:`~sinstats.analyses.claims.records`
     the typed results (:class:`ClaimResult`, :class:`FigureUsed`, :class:`ModelInterval`);
 :mod:`~sinstats.analyses.claims.output`
@@ -54,6 +62,8 @@ The package, one job per module (every public name is re-exported here):
 from __future__ import annotations
 
 from sinstats.analyses.claims.chance import ADJUST_METHODS, DEFAULT_ADJUST, adjust_changes
+from sinstats.analyses.claims.designation import DESIGNATION_KIND
+from sinstats.analyses.claims.designation_verdict import DESIGNATION_METHOD, verify_designation
 from sinstats.analyses.claims.output import (
     FORMATS,
     TABLE_COLUMNS,
@@ -95,6 +105,8 @@ __all__ = [
     "DEFAULT_ADJUST",
     "DEFAULT_CONF_LEVEL",
     "DEFAULT_MODEL_TARGET",
+    "DESIGNATION_KIND",
+    "DESIGNATION_METHOD",
     "FORMATS",
     "INTERVAL_METHODS",
     "KINDS",
@@ -124,6 +136,7 @@ __all__ = [
     "to_markdown",
     "to_table",
     "verify",
+    "verify_designation",
     "verify_files",
     "verify_table",
     "write_atomic",

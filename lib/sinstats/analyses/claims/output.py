@@ -109,7 +109,7 @@ def _table_row(r: ClaimResult) -> dict[str, object]:
     m = r.model
     return {
         **c.provenance(),
-        "published": float(c.published),
+        "published": math.nan if c.designation is not None else float(c.published),
         "published_display": c.published_display(),
         "qualifier": c.qualifier or "",
         "decimals": c.decimals,
@@ -185,6 +185,8 @@ def _interval_text(r: ClaimResult) -> str:
 
 
 def _recomputed_text(r: ClaimResult) -> str:
+    if r.designations:  # a designation claim: what the data say the releases carry
+        return "; ".join(dict.fromkeys(d.designation for d in r.designations))
     if r.recomputed is None:
         return "-"
     text = brief(r.recomputed, r.claim.decimals + 2)

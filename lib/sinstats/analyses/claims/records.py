@@ -23,6 +23,16 @@ __all__ = ["VERDICTS", "ClaimResult", "FigureUsed", "ModelInterval", "VerdictCou
 #: Verdicts, in the order summaries list them.
 VERDICTS: Final = ("reproduces", "differs", "cannot check")
 
+# The fields of a release's designation that the JSON output gives.
+_DESIGNATION_KEYS: Final = (
+    "release_id",
+    "release_title",
+    "period",
+    "designation",
+    "quote",
+    "source_url",
+)
+
 # The fields of a figure that the JSON output leaves out (``value`` it writes rounded).
 _NOT_IN_JSON: Final = ("value", "publisher", "note", "origin")
 
@@ -71,7 +81,7 @@ class FigureUsed:
 
 @dataclass(frozen=True)
 class ModelInterval:
-    """The experimental-statistics interval from :mod:`sinstats.stats.uncertainty` for a claim."""
+    """The model estimate from :mod:`sinstats.stats.uncertainty` for a claim (not a statistic)."""
 
     target: str
     description: str
@@ -151,6 +161,8 @@ class ClaimResult:
         The arithmetic, e.g. ``100 * (379 - 482) / 482 = -21.369``.
     figures : tuple of FigureUsed
     model : ModelInterval or None
+    designations : tuple of sinstats.data.Designation
+        For a ``designation`` claim: the releases named, as the designation file holds them.
 
     Notes
     -----
@@ -181,6 +193,7 @@ class ClaimResult:
     computation: str = ""
     figures: tuple[FigureUsed, ...] = ()
     model: ModelInterval | None = None
+    designations: tuple[data.Designation, ...] = ()
 
     @property
     def expect_met(self) -> bool:
@@ -192,7 +205,7 @@ class ClaimResult:
         c = self.claim
         return {
             **c.provenance(),
-            "published": json_number(c.published),
+            "published": c.designation if c.designation is not None else json_number(c.published),
             "published_display": c.published_display(),
             "qualifier": c.qualifier,
             "decimals": c.decimals,
@@ -228,6 +241,9 @@ class ClaimResult:
             "reason": c.reason,
             "figures": [f.to_dict() for f in self.figures],
             "model_interval": self.model.to_dict() if self.model else None,
+            "designations": [
+                {k: getattr(d, k) for k in _DESIGNATION_KEYS} for d in self.designations
+            ],
         }
 
 

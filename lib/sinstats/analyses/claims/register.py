@@ -21,10 +21,22 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import jsonschema
-import yaml
 
 from sinstats import data
 from sinstats._typing import PathLike
+from sinstats.analyses.claims._yaml import (
+    check_size,
+    decode,
+    file_error,
+    parse_yaml,
+    read_file,
+)
+from sinstats.analyses.claims.designation import (
+    DESIGNATION_KIND,
+    designation_fields_refused,
+    designation_text,
+    release_ids,
+)
 from sinstats.analyses.claims.rounding import display, places_of, to_decimal
 from sinstats.errors import ClaimsError, PeriodError, Problem
 from sinstats.periods import parse_period
@@ -50,6 +62,7 @@ KINDS: Final[Mapping[str, str]] = MappingProxyType(
         "difference": "n - d (n is the later figure, d the earlier)",
         "ratio": "n / d",
         "rate": "n per 100,000 of the population d",
+        "designation": "the designation of the releases named (no numerator or denominator)",
     }
 )
 
@@ -58,11 +71,12 @@ KINDS: Final[Mapping[str, str]] = MappingProxyType(
 DEFAULT_MODEL_TARGET: Final = "deaths_maltreatment_or_assault"
 
 _MAX_DECIMALS: Final = 6
-_MAX_FILE_BYTES: Final = 1_000_000
 _MAX_DEPTH: Final = 16
 # Published numbers are counts, percentages and rates; anything this large is a typo.
 _MAX_PUBLISHED: Final = Decimal(10) ** 12
 _SCHEMA_FILE: Final = "claims.schema.json"
+# Kinds whose denominator may be derived from a published change (``derive: earlier``).
+_CHANGE_KINDS: Final = ("percent_change", "difference", "ratio")
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,9 @@ class FigureRef:
         Narrow the match when the category alone is ambiguous.
     area : str
         ``"England"``, a region name or an area code.
+    derive : str or None
+        ``"earlier"`` (denominators only): the figure is a published change, and the figure
+        used is the earlier count it implies, the numerator minus the change.
     """
 
     dataset: str
@@ -90,6 +107,7 @@ class FigureRef:
     breakdown_topic: str | None = None
     nature: str | None = None
     area: str = "England"
+    derive: str | None = None
 
     def describe(self) -> str:
         """Return e.g. ``panel_notifications 2021 'Child death'``."""
@@ -104,6 +122,8 @@ class FigureRef:
         ]
         if self.area != "England":
             extra.append(f"area {self.area}")
+        if self.derive:
+            extra.append(f"derive {self.derive}")
         tail = f" ({', '.join(extra)})" if extra else ""
         return f"{self.dataset} {self.period} '{self.category}'{tail}"
 
@@ -138,8 +158,13 @@ class Claim:
         Decimal places it was rounded to (0 to 6).
     kind : str
         One of :data:`KINDS`.
-    numerator : FigureRef
+    numerator : FigureRef or None
+        None for a ``designation`` claim, which names releases instead.
     denominator : FigureRef, PopulationRef or None
+    designation : str or None
+        For a ``designation`` claim: the designation the statement gives.
+    releases : tuple of str
+        For a ``designation`` claim: the release ids it is about.
     qualifier : str or None
         ``"over"``, ``"under"`` or ``"about"`` when the statement gave a bound.
     expect, reason : str or None
@@ -165,8 +190,10 @@ class Claim:
     published: Decimal
     decimals: int
     kind: str
-    numerator: FigureRef
+    numerator: FigureRef | None = None
     denominator: FigureRef | PopulationRef | None = None
+    designation: str | None = None
+    releases: tuple[str, ...] = ()
     qualifier: str | None = None
     expect: str | None = None
     reason: str | None = None
@@ -190,6 +217,8 @@ class Claim:
 
     def published_display(self) -> str:
         """Return the number as published, with its unit: ``-21%``, ``over 150``, ``+87``."""
+        if self.designation is not None:
+            return self.designation
         return display(self.published, self.kind, self.qualifier)
 
 
@@ -204,26 +233,6 @@ def schema() -> dict[str, Any]:
     text = resources.files("sinstats.analyses.claims").joinpath(_SCHEMA_FILE).read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
-
-
-class _ClaimsLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing duplicate keys (the last would silently win)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[str, int] = {}
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                line = key_node.start_mark.line + 1
-                if key_node.value in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"duplicate key '{key_node.value}' (first on line "
-                        f"{seen[key_node.value]}); each field may appear once",
-                        key_node.start_mark,
-                    )
-                seen[key_node.value] = line
-        return super().construct_mapping(node, deep=deep)
 
 
 def load_claims(path: PathLike) -> list[Claim]:
@@ -246,7 +255,7 @@ def load_claims(path: PathLike) -> list[Claim]:
         problem is listed with the claim, field and line.
     """
     spath = str(path)
-    return loads_claims(_read_file(Path(path), spath), path=spath)
+    return loads_claims(read_file(Path(path), spath), path=spath)
 
 
 def loads_claims(text: str | bytes, path: str = "<claims>") -> list[Claim]:
@@ -270,117 +279,12 @@ def loads_claims(text: str | bytes, path: str = "<claims>") -> list[Claim]:
         For any problem in the text; it never raises another exception.
     """
     if isinstance(text, bytes):
-        text = _decode(text, path)
-    _check_size(len(text), path)
+        text = decode(text, path)
+    check_size(len(text), path)
     if not text.strip():
-        raise _file_error(path, "the file is empty; expected a list of claims (see docs/claims.md)")
-    obj, lines = _parse_yaml(text, path)
+        raise file_error(path, "the file is empty; expected a list of claims (see docs/claims.md)")
+    obj, lines = parse_yaml(text, path)
     return parse_claims(obj, path=path, lines=lines)
-
-
-def _file_error(path: str, message: str, line: int | None = None) -> ClaimsError:
-    """Return the error for a problem with the whole file (not one claim)."""
-    return ClaimsError([Problem(message, line=line)], path)
-
-
-def _check_size(size: int, path: str, *, on_disk: bool = False) -> None:
-    """Refuse more than 1 MB (a claims file is a few kilobytes; more is not one)."""
-    if size > _MAX_FILE_BYTES:
-        what = f"file is {size:,} bytes; a" if on_disk else "a"
-        raise _file_error(path, f"{what} claims file may hold at most 1 MB")
-
-
-def _read_file(file: Path, path: str) -> bytes:
-    """Return a claims file's bytes, refusing a missing, unreadable or too large file."""
-    if not file.is_file():
-        raise _file_error(path, "file not found (give a YAML claims file)")
-    try:
-        _check_size(file.stat().st_size, path, on_disk=True)
-        return file.read_bytes()
-    except OSError as err:
-        raise _file_error(path, f"cannot read the file: {err.strerror or err}") from None
-
-
-def _decode(raw: bytes, path: str) -> str:
-    """Decode UTF-8 (with or without a byte-order mark), naming the line of a bad byte."""
-    _check_size(len(raw), path)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise _file_error(path, "bytes that are not UTF-8; save the file as UTF-8", line) from None
-
-
-def _yaml_problem(err: yaml.YAMLError) -> Problem:
-    mark = getattr(err, "problem_mark", None)
-    problem = getattr(err, "problem", None) or str(err)
-    context = getattr(err, "context", None)
-    message = f"not valid YAML: {problem}"
-    if context:
-        message += f" ({context})"
-    line = mark.line + 1 if mark is not None else None
-    if mark is not None:
-        message += f" at column {mark.column + 1}"
-    return Problem(message, line=line)
-
-
-def _parse_yaml(text: str, path: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """Load YAML safely; return the object and a map from (index, field, ...) to line."""
-    try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            kind = {
-                yaml.TagToken: "a YAML tag",
-                yaml.AnchorToken: "a YAML anchor",
-                yaml.AliasToken: "a YAML alias",
-            }.get(type(token))
-            if kind is not None:
-                raise _file_error(
-                    path,
-                    f"{kind} ('{_token_text(token)}') is not allowed in a claims file: "
-                    "write plain values (nothing in a claims file is ever evaluated)",
-                    token.start_mark.line + 1,
-                )
-        loader = _ClaimsLoader(text)
-        try:
-            node = loader.get_single_node()
-            obj = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except ClaimsError:
-        raise
-    except yaml.YAMLError as err:
-        raise ClaimsError([_yaml_problem(err)], path) from None
-    except RecursionError:
-        raise _file_error(path, "the YAML is nested too deeply to be a claims file") from None
-    except (ValueError, OverflowError) as err:  # e.g. an integer with thousands of digits
-        raise _file_error(path, f"a value cannot be read: {err}") from None
-    return obj, _line_map(node)
-
-
-def _token_text(token: Any) -> str:
-    value = getattr(token, "value", "")
-    if isinstance(value, tuple):
-        return "".join(v or "" for v in value)
-    return str(value)
-
-
-def _line_map(node: yaml.Node | None) -> dict[tuple[Any, ...], int]:
-    lines: dict[tuple[Any, ...], int] = {}
-    if not isinstance(node, yaml.SequenceNode):
-        return lines
-    for i, item in enumerate(node.value):
-        lines[(i,)] = item.start_mark.line + 1
-        if not isinstance(item, yaml.MappingNode):
-            continue
-        for key, value in item.value:
-            if not isinstance(key, yaml.ScalarNode):
-                continue
-            lines[(i, key.value)] = key.start_mark.line + 1
-            if isinstance(value, yaml.MappingNode):
-                for sub_key, _ in value.value:
-                    if isinstance(sub_key, yaml.ScalarNode):
-                        lines[(i, key.value, sub_key.value)] = sub_key.start_mark.line + 1
-    return lines
 
 
 def _type_name(value: object) -> str:
@@ -487,13 +391,7 @@ def _translate(
         name = extra[0] if extra else "?"
         return [(".".join([*path, name]), f"unknown field; allowed: {', '.join(allowed)}")]
     if v == "not" and not path:
-        return [
-            (
-                "denominator",
-                "kind 'count' takes no denominator (a count is the numerator alone); use kind "
-                "'share', 'ratio' or another kind that divides",
-            )
-        ]
+        return [_refused_field(err.validator_value, claim)]
     if v == "oneOf" and path and path[-1] == "denominator" and isinstance(inst, dict):
         sub: jsonschema.protocols.Validator
         if "population" in inst:
@@ -531,6 +429,26 @@ def _translate(
             )
         ]
     return [(fld, err.message)]
+
+
+def _refused_field(subschema: object, claim: Mapping[str, Any]) -> tuple[str, str]:
+    """Translate a schema ``not`` (a field the claim's kind does not take) into its message."""
+    refused = subschema.get("required", []) if isinstance(subschema, Mapping) else []
+    if refused == ["denominator"]:
+        return (
+            "denominator",
+            "kind 'count' takes no denominator (a count is the numerator alone); use kind "
+            "'share', 'ratio' or another kind that divides",
+        )
+    if refused == ["releases"]:
+        return ("releases", "releases are for kind 'designation' only")
+    present = [k for k in designation_fields_refused() if k in claim]
+    return (
+        present[0] if present else "kind",
+        "kind 'designation' takes no "
+        + ", ".join(present or designation_fields_refused())
+        + "; it names releases and gives the designation as published",
+    )
 
 
 def _short(value: object) -> str:
@@ -596,18 +514,18 @@ def parse_claims(
 def _claim_list(obj: object, path: str) -> list[Any]:
     """Return the document as a non-empty list, or raise the problem with the whole file."""
     if obj is None:
-        raise _file_error(
+        raise file_error(
             path, "the file holds no claims; expected a list of claims (see docs/claims.md)"
         )
     if not isinstance(obj, list):
-        raise _file_error(
+        raise file_error(
             path,
             "the top level must be a list of claims, each starting with '- id: ...'; "
             f"got {_type_name(obj)}",
             1,
         )
     if not obj:
-        raise _file_error(path, "the list of claims is empty")
+        raise file_error(path, "the list of claims is empty")
     return obj
 
 
@@ -671,6 +589,9 @@ def _ref(raw: Mapping[str, Any], fld: str, problems: list[tuple[str | None, str]
         parse_period(period)
     except (PeriodError, ValueError) as err:
         problems.append((f"{fld}.period", f"cannot be read as a period: {err}"))
+    derive = raw.get("derive")
+    if derive is not None and fld != "denominator":
+        problems.append((f"{fld}.derive", "derive is for the denominator only"))
     return FigureRef(
         dataset=dataset,
         period=period,
@@ -679,6 +600,7 @@ def _ref(raw: Mapping[str, Any], fld: str, problems: list[tuple[str | None, str]
         breakdown_topic=raw.get("breakdown_topic"),
         nature=raw.get("nature"),
         area=str(raw.get("area", "England")),
+        derive=derive,
     )
 
 
@@ -739,11 +661,17 @@ def _build_claim(
     """Check a schema-valid entry's meaning and build its claim (None if any problem)."""
     problems: _Found = []
     kind = str(entry["kind"])
-    published = _published(entry, problems)
     url = str(entry["url"])
     _check_url(url, problems)
+    if kind == DESIGNATION_KIND:
+        return _designation_claim(entry, path, index, line, problems)
+    published = _published(entry, problems)
     numerator = _ref(entry["numerator"], "numerator", problems)
     denominator = _denominator(entry.get("denominator"), kind, problems)
+    if isinstance(denominator, FigureRef) and denominator.derive and kind not in _CHANGE_KINDS:
+        problems.append(
+            ("denominator.derive", f"derive is for kinds {', '.join(_CHANGE_KINDS)} only")
+        )
     interval_model = entry.get("interval_model")
     if interval_model is not None and kind != "count":
         problems.append(
@@ -771,6 +699,35 @@ def _build_claim(
         tolerance_note=_clean(entry.get("tolerance_note")),
         interval_model=interval_model,
         model_target=str(model_target or DEFAULT_MODEL_TARGET),
+        file=path,
+        index=index,
+        line=line,
+    )
+    return claim, problems
+
+
+def _designation_claim(
+    entry: Mapping[str, Any], path: str, index: int, line: int | None, problems: _Found
+) -> tuple[Claim | None, _Found]:
+    """Build a ``designation`` claim: the designation as published and the releases named."""
+    text = designation_text(entry["published"], problems)
+    releases = release_ids(entry["releases"], problems)
+    if problems:
+        return None, problems
+    claim = Claim(
+        id=str(entry["id"]),
+        statement=str(entry["statement"]),
+        source=str(entry["source"]),
+        url=str(entry["url"]),
+        published=Decimal(0),
+        decimals=0,
+        kind=DESIGNATION_KIND,
+        designation=text,
+        releases=releases,
+        expect=entry.get("expect"),
+        reason=entry.get("reason"),
+        explanation=_clean(entry.get("explanation")),
+        tolerance_note=_clean(entry.get("tolerance_note")),
         file=path,
         index=index,
         line=line,

@@ -10,14 +10,15 @@ Beside each verdict is the interval of the recomputed quantity (:data:`INTERVAL_
 exact Poisson (Garwood) for a count, Wilson for a share of counts, the exact conditional rate
 ratio (as R's ``poisson.test``) for a change or a ratio, with its p-value and whether chance
 alone could explain the change, and exact Poisson scaled for a rate. A claim can also ask for
-the experimental-statistics interval of :mod:`sinstats.stats.uncertainty`
-(``interval_model: uncertainty``).
+the model estimate of :mod:`sinstats.stats.uncertainty` (``interval_model: uncertainty``),
+labelled as a model, not as a statistic of any designation. A ``designation`` claim is checked
+against the releases' designations (:mod:`~sinstats.analyses.claims.designation_verdict`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, localcontext
 from types import MappingProxyType
 from typing import Any, Final
@@ -33,6 +34,8 @@ from sinstats.analyses.claims.chance import (
     adjust_changes,
     series_test,
 )
+from sinstats.analyses.claims.designation import DESIGNATION_KIND
+from sinstats.analyses.claims.designation_verdict import verify_designation
 from sinstats.analyses.claims.records import (
     VERDICTS,
     ClaimResult,
@@ -49,7 +52,7 @@ from sinstats.analyses.claims.rounding import (
 )
 from sinstats.data import PER
 from sinstats.errors import ClaimsError, NoDataError, ParameterError, PeriodError, Problem
-from sinstats.periods import Period
+from sinstats.periods import Period, parse_period
 from sinstats.present.words import trimmed
 from sinstats.stats import intervals
 
@@ -87,6 +90,9 @@ DEFAULT_CONF_LEVEL: Final = 0.95
 _CHANGE_KINDS: Final = ("percent_change", "difference", "ratio")
 
 _DIVIDING_KINDS: Final = ("share", "percent_change", "ratio", "rate")
+
+# How the note of a derived figure starts (``derive: earlier``).
+_DERIVED: Final = "The denominator is derived, not published:"
 
 # The category of the ONS estimate in ``population_0_17`` (a ``{population: AREA}`` denominator).
 _POPULATION_CATEGORY: Final = "Children aged 0 to 17 years"
@@ -203,14 +209,55 @@ def _figures(
     claim: Claim, ctx: _Context
 ) -> tuple[FigureUsed | _Missing, FigureUsed | _Missing | None]:
     """Resolve the numerator, then the denominator (a population needs the numerator's period)."""
+    assert claim.numerator is not None  # every kind but 'designation' has one
     num = _resolve(claim, "numerator", claim.numerator, ctx)
     den: FigureUsed | _Missing | None = None
     if isinstance(claim.denominator, FigureRef):
         got = _resolve(claim, "denominator", claim.denominator, ctx)
         den = got if isinstance(got, _Missing) else got[0]
+        if claim.denominator.derive and isinstance(den, FigureUsed) and isinstance(num, tuple):
+            den = _earlier_count(claim, num[0], den)
     elif isinstance(claim.denominator, PopulationRef) and not isinstance(num, _Missing):
         den = _resolve_population(claim.denominator, num[1], ctx)
     return (num if isinstance(num, _Missing) else num[0]), den
+
+
+def _earlier_count(claim: Claim, num: FigureUsed, change: FigureUsed) -> FigureUsed:
+    """Return the earlier count a published change implies: the numerator minus the change.
+
+    Derived arithmetic from two published figures (the later count and the change on the same
+    period a year earlier), never a figure taken from the claim being checked; the figure's
+    note says so and names both.
+    """
+    c, n = change.figure, num.figure
+    if not (c.measure.startswith(data.CHANGE_PREFIX) and c.unit == n.unit == "count"):
+        raise _claim_error(
+            claim,
+            "denominator.derive",
+            f"derive: earlier needs a published change in a count (a change_... measure) and a "
+            f"count numerator; got {c.measure} ({c.unit}) and {n.measure} ({n.unit})",
+        )
+    if not (change.available and num.available):
+        return change
+    earlier = replace(parse_period(n.period), start_year=parse_period(n.period).start_year - 1)
+    value = n.value - c.value
+    note = (
+        f"{_DERIVED} {num.value_text()} - ({c.value:+.0f}) = {value:.0f}, the {n.period_label} "
+        f"count ({n.source_id}) minus the published change on the same period a year earlier "
+        f"({c.source_id}: {c.measure})."
+    )
+    return FigureUsed(
+        "denominator",
+        c._replace(
+            period=earlier.id,
+            period_label=earlier.label,
+            category=n.category,
+            measure=n.measure,
+            value=value,
+            qualifier="",
+            note=note,
+        ),
+    )
 
 
 def _unavailable(f: FigureUsed) -> _Missing:
@@ -315,6 +362,8 @@ def _figure_notes(figures: Sequence[FigureUsed]) -> list[str]:
     notes = []
     for f in figures:
         fig = f.figure
+        if fig.note.startswith(_DERIVED):
+            notes.append(fig.note)
         if fig.qualifier:
             notes.append(
                 f"The {f.role} is held as a bound ('{fig.qualifier} {f.value_text()}', "
@@ -513,8 +562,8 @@ def _model_interval(claim: Claim, num: FigureUsed, ctx: _Context) -> ModelInterv
         ) from None
     lower, upper = result.interval(ctx.conf_level)
     note = (
-        f"Experimental statistics: {target.description.strip()} Central estimate "
-        f"{result.median:.0f} {target.unit} in that year (its realised number), "
+        f"Model estimate (not a statistic of any designation): {target.description.strip()} "
+        f"Central estimate {result.median:.0f} {target.unit} in that year (its realised number), "
         f"{trimmed(ctx.conf_level * 100)}% interval "
         f"{lower:.0f} to {upper:.0f}, from the published figure {observed.describe()} "
         f"(sinstats.stats.uncertainty target '{target_name}', {result.n_draws:,} draws, seed "
@@ -680,7 +729,13 @@ def verify(
     if method not in ADJUST_METHODS:
         raise ParameterError(f"adjust must be one of {', '.join(ADJUST_METHODS)}; got {adjust!r}")
     ctx = _Context(conf_level=level, data_dir=data_dir)
-    return adjust_changes([_verify_one(c, ctx) for c in claims], level, method)
+    results = [
+        verify_designation(c, level, data_dir)
+        if c.kind == DESIGNATION_KIND
+        else _verify_one(c, ctx)
+        for c in claims
+    ]
+    return adjust_changes(results, level, method)
 
 
 def verify_files(

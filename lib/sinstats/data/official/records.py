@@ -35,10 +35,10 @@ from sinstats.periods import FINANCIAL_YEAR, Period, from_ees, parse_period
 
 TOPIC_ALIASES: Final[dict[str, str]] = {
     "total": "Total",
-    "cla": "CLA (child looked after)",
-    "cla (child looked after)": "CLA (child looked after)",
-    "child looked after": "CLA (child looked after)",
-    "looked after": "CLA (child looked after)",
+    "cla": "CLA",
+    "cla (child looked after)": "CLA",
+    "child looked after": "CLA",
+    "looked after": "CLA",
     "gender": "Gender",
     "sex": "Sex",
     "age": "Age",
@@ -47,7 +47,11 @@ TOPIC_ALIASES: Final[dict[str, str]] = {
     "disability": "Disability",
     "quarter": "Quarter",
 }
-"""Lower-cased breakdown topics -> the label used in ``data/published`` (others kept as written)."""
+"""Lower-cased breakdown topics -> the label used in ``data/published`` (others kept as written).
+
+The labels are the official files' own (``CLA``, ``Gender``, ``Age group``): the transcribed files
+use them too, so a fetched release and the shipped figures name a breakdown the same way.
+"""
 
 NATURE_TOPICS: Final = frozenset(
     {"nature", "nature of notification", "nature of incident", "nature_of_notification"}
@@ -274,8 +278,9 @@ def _filters(c: dict[str, str], lay: Layout, notes: list[str]) -> tuple[str, str
                 topic, breakdown = f"{topic} x Quarter", f"{breakdown} x {q}"
     if lay.era == "care_leaver":
         nature = ""
-        if topic == "Age group" and AGE_RANGE.match(breakdown):
-            breakdown = f"Age {breakdown}"
+        m = AGE_RANGE.match(breakdown) if topic == "Age group" else None
+        if m:
+            breakdown = f"{m.group(1)} to {m.group(2)}"  # "22-24" as the files write "22 to 24"
         notes.append("voluntary notifications: treat their representativeness with caution")
     return topic, breakdown, nature
 

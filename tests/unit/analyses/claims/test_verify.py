@@ -40,6 +40,10 @@ def test_register_refers_only_to_figures_the_data_hold(
         if r.verdict == "cannot check":
             assert r.claim.expect == "cannot check", f"{r.claim.id}: {r.note}"
             assert r.claim.reason and len(r.claim.reason) > 20, r.claim.id
+        elif r.claim.kind == "designation":
+            # Checked against the releases it names, not against figures.
+            assert r.recomputed is None and r.figures == ()
+            assert [d.release_id for d in r.designations] == list(r.claim.releases)
         else:
             assert r.recomputed is not None, r.claim.id
             assert {f.role for f in r.figures} == (
@@ -197,14 +201,14 @@ def test_expect_mismatch_is_reported(make_claim: Factory, write_claims: Writer) 
 
 
 def test_verdict_rounds_ties_away_from_zero(make_claim: Factory, write_claims: Writer) -> None:
-    # 97 reporting councils / 20 'Other' notifications = 4.85 exactly: a tie at 1 decimal.
+    # 97 councils notifying / 20 'Other' notifications = 4.85 exactly: a tie at 1 decimal.
     base = {
         "kind": "ratio",
         "decimals": 1,
         "numerator": {
             "dataset": "characteristics",
             "period": "2012-13",
-            "measure": "number_reporting_councils",
+            "measure": "number_councils_notifying",
         },
         "denominator": {"dataset": "sin_national", "period": "2023-24", "category": "Other"},
     }

@@ -42,7 +42,7 @@ def test_official_and_transcribed_national_totals_agree(data_copy: Path, install
     assert (from_ees["value_pub"] == from_ees["value_off"]).all()
     assert from_ees["note_off"].str.contains("agrees with the transcribed figure").all()
     assert from_ees["origin_off"].str.startswith("ees:2026/").all()
-    # Figures not in any official file stay transcribed (Ofsted's earlier definition).
+    # Figures not in any official file stay transcribed (Ofsted's years before 2014-15).
     early = official[official["period"] == "2012-13"]
     assert set(early["origin"]) == {"published"}
     # Rows only in the official files are added, e.g. natures for 2018-19.
@@ -92,7 +92,7 @@ def test_characteristics_overlay_adds_areas_and_context(
     # A region not in the fixture keeps its transcribed row.
     yh = one(df, period="2025-26", area_code="E12000003", measure="number_notifications")
     assert yh["origin"] == "published"
-    cla = one(df, period="2025-26", breakdown_topic="CLA (child looked after)", nature="Total")
+    cla = one(df, period="2025-26", breakdown_topic="CLA", nature="Total")
     assert cla["origin"].startswith("ees:2026/") and "113" in cla["note"]
     assert df["value"].dtype == float and df["rounded_to"].dtype.kind == "i"
     # National April-March totals by nature stay in sin_national only.
