@@ -123,12 +123,12 @@ def _verdict(r: ClaimResult, p_used: float, p_adj: float, n: int, method: str, a
     """Say the verdict on chance of one tested change, with every p-value it rests on."""
     poisson = f"exact conditional test of no change p = {p_number(float(r.p_value or 0))}"
     chance = p_adj >= alpha
-    adjusted = (
-        f", {multiplicity.ADJUST_WORDS[method].split(' (')[0]}-adjusted over {n} changes "
-        f"p = {p_number(p_adj)}"
-        if method != "none"
-        else ""
-    )
+    adjusted = ""
+    if method != "none" and n > 1:
+        name = multiplicity.ADJUST_WORDS[method].split(" (")[0]
+        adjusted = f", {name}-adjusted over {n} changes p = {p_number(p_adj)}"
+    elif method != "none":
+        adjusted = ", the only change tested (nothing to adjust)"
     threshold = f"{'>=' if chance else '<'} {trimmed(alpha)}"
     if r.p_overdispersed is not None:
         head = (

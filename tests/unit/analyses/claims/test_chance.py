@@ -154,3 +154,10 @@ def test_the_registers_adjusted_p_values_match_r(method: str) -> None:
         assert used == pytest.approx(float(row["used"]), abs=1e-6), claim_id
         assert r.p_adjusted == pytest.approx(float(row[method]), abs=1e-6), claim_id
         assert r.n_adjusted == len(expected)
+
+
+def test_a_lone_change_says_there_is_nothing_to_adjust(write_claims: Any) -> None:
+    (result,) = claims.verify_files([write_claims([DEATHS_2016_17])])
+    assert result.n_adjusted == 1 and result.p_adjusted == result.p_overdispersed
+    assert "the only change tested (nothing to adjust)" in result.note
+    assert "over 1 changes" not in result.note
