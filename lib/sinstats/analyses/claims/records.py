@@ -18,7 +18,15 @@ from sinstats import data
 from sinstats.analyses.claims.register import Claim
 from sinstats.analyses.claims.rounding import json_number, plain, significant, to_decimal
 
-__all__ = ["VERDICTS", "ClaimResult", "FigureUsed", "ModelInterval", "VerdictCounts"]
+__all__ = [
+    "VERDICTS",
+    "ClaimResult",
+    "FigureUsed",
+    "ModelInterval",
+    "VerdictCounts",
+    "exit_status",
+    "summary",
+]
 
 #: Verdicts, in the order summaries list them.
 VERDICTS: Final = ("reproduces", "differs", "cannot check")
@@ -270,3 +278,35 @@ class VerdictCounts:
         """Return ``{"claims": n, "reproduces": a, "differs": b, "cannot check": c}``."""
         by_verdict = (self.reproduces, self.differs, self.cannot_check)
         return {"claims": self.claims, **dict(zip(VERDICTS, by_verdict, strict=True))}
+
+
+def exit_status(results: Sequence[ClaimResult]) -> int:
+    """Return the exit status of ``sinstats verify`` for these results.
+
+    Parameters
+    ----------
+    results : sequence of ClaimResult
+        What :func:`~sinstats.analyses.claims.verify.verify` or
+        :func:`~sinstats.analyses.claims.verify.verify_files` returned.
+
+    Returns
+    -------
+    int
+        1 if any claim differs, else 0 (claims that cannot be checked are listed, not failed).
+    """
+    return 1 if any(r.verdict == "differs" for r in results) else 0
+
+
+def summary(results: Sequence[ClaimResult]) -> VerdictCounts:
+    """Count the verdicts.
+
+    Parameters
+    ----------
+    results : sequence of ClaimResult
+
+    Returns
+    -------
+    VerdictCounts
+        The number of claims, and of each verdict (:data:`VERDICTS`).
+    """
+    return VerdictCounts.of(results)

@@ -42,6 +42,8 @@ from sinstats.analyses.claims.records import (
     FigureUsed,
     ModelInterval,
     VerdictCounts,
+    exit_status,
+    summary,
 )
 from sinstats.analyses.claims.register import Claim, FigureRef, PopulationRef, load_claims
 from sinstats.analyses.claims.rounding import (
@@ -795,34 +797,3 @@ def verify_files(
     if problems:
         raise ClaimsError(problems, str(chosen[-1]))
     return verify(claims, conf_level=conf_level, data_dir=data_dir, adjust=adjust)
-
-
-def exit_status(results: Sequence[ClaimResult]) -> int:
-    """Return the exit status of ``sinstats verify`` for these results.
-
-    Parameters
-    ----------
-    results : sequence of ClaimResult
-        What :func:`verify` or :func:`verify_files` returned.
-
-    Returns
-    -------
-    int
-        1 if any claim differs, else 0 (claims that cannot be checked are listed, not failed).
-    """
-    return 1 if any(r.verdict == "differs" for r in results) else 0
-
-
-def summary(results: Sequence[ClaimResult]) -> VerdictCounts:
-    """Count the verdicts.
-
-    Parameters
-    ----------
-    results : sequence of ClaimResult
-
-    Returns
-    -------
-    VerdictCounts
-        The number of claims, and of each verdict (:data:`VERDICTS`).
-    """
-    return VerdictCounts.of(results)
