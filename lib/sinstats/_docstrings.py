@@ -95,7 +95,8 @@ SECTIONS: Final[Mapping[str, str]] = {
     ),
     "trend_family": _section(
         "y : ndarray\n    Counts.\n"
-        "x : ndarray\n    Design matrix: a column of ones and the centred time in years.\n"
+        "x : ndarray\n    Design matrix: a column of ones, the time in years, then any step or "
+        "event indicators.\n"
         "offset : ndarray\n    log exposure (zeros without an exposure).",
         "_Fit",
     ),
@@ -147,9 +148,9 @@ SECTIONS: Final[Mapping[str, str]] = {
         "    :data:`sinstats.stats.intervals.POISSON_METHODS`)."
     ),
     "sensitivity_table": "long : pandas.DataFrame\n    The output of :func:`method_sensitivity`.",
-    "trend_fits": "fits : dict of str to TrendResult\n    The output of :func:`trend_fits`.",
+    "trend_fits": "fits : dict of str to SegmentedResult\n    The output of :func:`trend_fits`.",
     "fits_and_series": (
-        "fits : dict of str to TrendResult\n    The output of :func:`trend_fits`.\n"
+        "fits : dict of str to SegmentedResult\n    The output of :func:`trend_fits`.\n"
         "series : pandas.DataFrame\n    The output of :func:`series_intervals`."
     ),
     "areas_table": "areas : Areas\n    The output of :func:`area_table`.",

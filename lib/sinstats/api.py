@@ -25,6 +25,7 @@ from sinstats.analyses.claims import (
     verify_table,
 )
 from sinstats.data import (
+    Breaks,
     Figure,
     Population,
     count,
@@ -32,6 +33,7 @@ from sinstats.data import (
     latest_period,
     list_datasets,
     load,
+    load_breaks,
     periods,
     population,
     series,
@@ -51,6 +53,7 @@ from sinstats.errors import (
     SinstatsError,
 )
 from sinstats.periods import Period, parse_period
+from sinstats.stats.changes import overdispersed_rate_ratio
 from sinstats.stats.funnel import funnel_limits, funnel_overdispersion, funnel_table
 from sinstats.stats.intervals import (
     Interval,
@@ -66,6 +69,8 @@ from sinstats.stats.intervals import (
     rate_ratio_ci_table,
     rate_ratio_test,
 )
+from sinstats.stats.multiplicity import adjust_p_values
+from sinstats.stats.segmented import SegmentedResult, fit_segmented, segmented_table
 from sinstats.stats.trends import TrendResult, fit_trend, trend_table
 from sinstats.stats.uncertainty import (
     Assumptions,
@@ -80,6 +85,7 @@ from sinstats.stats.uncertainty import (
 __all__ = [
     "ArchiveError",
     "Assumptions",
+    "Breaks",
     "BuildLockedError",
     "Claim",
     "ClaimResult",
@@ -98,13 +104,16 @@ __all__ = [
     "PeriodError",
     "Population",
     "RateRatio",
+    "SegmentedResult",
     "SinstatsError",
     "TrendResult",
     "UncertaintyResult",
+    "adjust_p_values",
     "check_conf_level",
     "closed_form",
     "count",
     "figure",
+    "fit_segmented",
     "fit_trend",
     "funnel_limits",
     "funnel_overdispersion",
@@ -113,8 +122,10 @@ __all__ = [
     "list_datasets",
     "load",
     "load_assumptions",
+    "load_breaks",
     "load_claims",
     "loads_claims",
+    "overdispersed_rate_ratio",
     "parse_period",
     "periods",
     "poisson_ci",
@@ -128,6 +139,7 @@ __all__ = [
     "rate_ratio_ci_table",
     "rate_ratio_test",
     "render",
+    "segmented_table",
     "series",
     "simulate",
     "tornado",

@@ -54,6 +54,22 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_breaks_file(path: str) -> bool:
+    return Path(path).suffix in (".yml", ".yaml") and Path(path).stem.startswith("breaks")
+
+
+def _breaks_errors(path: str) -> list[Exception]:
+    """Check a breaks file against the data folder it sits in (or the project's data)."""
+    from sinstats import data
+
+    folder = Path(path).resolve().parent
+    try:
+        data.load_breaks(folder if (folder / "published").is_dir() else None, path=path)
+    except SinstatsError as err:
+        return [err]
+    return []
+
+
 def _not_a_data_file(path: str) -> str | None:
     """Why ``path`` cannot be validated (missing, a folder, a FIFO...), or None for a file."""
     try:
@@ -79,7 +95,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             failed += 1
             print(f"invalid: {problem}", file=sys.stderr)
             continue
-        errors = data.validate_file(path, args.schema)
+        errors = (
+            _breaks_errors(path) if _is_breaks_file(path) else data.validate_file(path, args.schema)
+        )
         if errors:
             failed += 1
             for err in errors:
@@ -115,7 +133,10 @@ def _add_data_commands(sub: Subparsers[argparse.ArgumentParser]) -> None:
     p.add_argument("--data-dir", default=None, help="data folder (default: data/)")
     p.set_defaults(handler=_cmd_list)
 
-    p = sub.add_parser("validate", help="check data files against their schema (exit 2 if not)")
+    p = sub.add_parser(
+        "validate",
+        help="check data files against their schema, or a breaks.yml file (exit 2 if not)",
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument(
         "--schema",
@@ -236,7 +257,9 @@ def _add_build(sub: Subparsers[argparse.ArgumentParser]) -> None:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from sinstats.analyses import claims
 
-    results = claims.verify_files(args.claims, conf_level=args.conf_level, data_dir=args.data_dir)
+    results = claims.verify_files(
+        args.claims, conf_level=args.conf_level, data_dir=args.data_dir, adjust=args.adjust
+    )
     text = claims.render(results, args.format, strict=args.strict)
     if args.output:
         out = claims.write_atomic(args.output, text)
@@ -271,7 +294,9 @@ def _add_verify(sub: Subparsers[argparse.ArgumentParser]) -> None:
         "differs, 2 bad claims file, 3 --strict and a claim not fully checked)",
         description="Recompute every claim in the claims file(s) from the data, compare it with "
         "the published number after rounding as published, and give the interval of the "
-        "recomputed quantity. Exit status: 0 when every claim reproduces (claims that cannot "
+        "recomputed quantity; for changes, whether chance alone could explain them (the series' "
+        "own scatter allowed for, the changes tested together adjusted, a change across a "
+        "declared break flagged). Exit status: 0 when every claim reproduces (claims that cannot "
         "be checked are listed but do not fail), 1 when any claim differs, 2 for a bad claims "
         "file (an unknown name among them: the message suggests the nearest) or bad data, 3 "
         "with --strict when nothing differs but a claim cannot be checked, rests on an "
@@ -305,6 +330,13 @@ def _add_verify(sub: Subparsers[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="for CI: exit 3 (when nothing differs) if a claim cannot be checked, rests on an "
         "ambiguous bare year without 'reading', or misdescribes what its figure counts",
+    )
+    p.add_argument(
+        "--adjust",
+        choices=claims.ADJUST_METHODS,
+        default=claims.DEFAULT_ADJUST,
+        help="adjust the change claims' p-values for multiple tests: holm (default; family-wise "
+        "error rate), bh (Benjamini-Hochberg, false discovery rate) or none",
     )
     p.add_argument("--data-dir", default=None, help="data folder (default: data/)")
     p.set_defaults(handler=_cmd_verify)

@@ -69,3 +69,8 @@ def assumptions_file(data: str | os.PathLike[str] | None = None) -> Path:
 def claims_file(data: str | os.PathLike[str] | None = None) -> Path:
     """Return ``<data>/claims/published.yml``, the project's claims register."""
     return data_dir(data) / "claims" / "published.yml"
+
+
+def breaks_file(data: str | os.PathLike[str] | None = None) -> Path:
+    """Return ``<data>/breaks.yml``, the declared breaks and events of the national series."""
+    return data_dir(data) / "breaks.yml"

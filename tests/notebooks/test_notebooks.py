@@ -36,13 +36,17 @@ EXPECTED = {
     "02": (["series", "trend"], ["series", "series-rate", "trend"]),
     "03": (["assumptions", "estimate", "decomposition", "tornado"], ["estimate", "tornado"]),
     "04": (["reconciliation"], ["comparison"]),
-    "05": (["breakdowns", "care-leavers", "areas", "funnel"], ["funnel"]),
+    "05": (["breakdowns", "care-leavers", "areas", "funnel", "funnel-overdispersion"], ["funnel"]),
     "06": (["claims"], []),
 }
+
+# The first comparable year: its previous year is across the earlier Ofsted definition.
+FIRST = "2014-15"
 
 GOOD_RUNS = [
     ("01", LATEST),
     ("01", EARLY),
+    ("01", FIRST),
     ("02", LATEST),
     ("03", LATEST),
     ("03", EARLY),
@@ -56,6 +60,7 @@ BAD_RUNS = {
     "conf_level": ("01", {"conf_level": 95}),
     "method": ("01", {"method": "magic"}),
     "target": ("03", {"target": "everything"}),
+    "earlier": ("01", {"year": "2013-14"}),
 }
 
 
@@ -191,6 +196,44 @@ def test_measure_key_figure_is_the_published_child_deaths(
 def test_trend_key_figure_is_the_latest_total(runs: dict[str, dict[str, Any]]) -> None:
     key = _key_figures(runs[f"02:{LATEST}"])
     assert key["latest_total"]["value"] == data.count(LATEST).value
+    # The trend comes from the segmented model: the slope within DfE's collection and the step.
+    assert key["trend_per_year"]["text"].startswith("Within DfE's collection")
+    assert key["dfe_step"]["flags"] == ["dfe-collection"]
+
+
+def _markdown_outputs(path: str) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(
+        str(o["data"]["text/markdown"])
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "data" in o and "text/markdown" in o["data"]
+    )
+
+
+def test_first_comparable_year_never_calls_the_rise_from_2013_14_more_than_chance(
+    runs: dict[str, dict[str, Any]],
+) -> None:
+    run = runs[f"01:{FIRST}"]
+    assert run["error"] == "", run["error"]
+    text = _markdown_outputs(run["executed"])
+    assert "a rise of 87, 29% from 2013-14" in text
+    assert "earlier Ofsted definition, not comparable" in text
+    assert "more than chance alone would usually produce" not in text
+    assert "more than the series' usual" not in text
+    key = _key_figures(run)
+    assert key["change_total"]["flags"] == ["earlier-ofsted-definition"]
+    assert "not a like-for-like comparison" in key["change_total"]["text"]
+
+
+def test_a_year_of_the_earlier_definition_says_so(runs: dict[str, dict[str, Any]]) -> None:
+    """`papermill ... -p year 2013-14`: not comparable, never "no published national total"."""
+    run = runs["bad:earlier"]
+    assert run["error"].startswith("ParameterError: year '2013-14'"), run["error"]
+    assert "earlier Ofsted definition, not comparable" in run["error"]
+    assert "its total (298) is held for context" in run["error"]
+    assert "no published national total" not in run["error"]
 
 
 def test_executed_figures_carry_alt_text_for_html(runs: dict[str, dict[str, Any]]) -> None:

@@ -87,8 +87,9 @@ def method_sensitivity(
     compared (conclusion: does the interval exclude last year's count? a rough reading many
     readers make); for each share the proportion methods of :data:`SENSITIVITY_SHARE_METHODS`
     (does it exclude last year's share?); for each change the rate-ratio methods of
-    :data:`SENSITIVITY_RATIO_METHODS` (does the interval for the ratio exclude 1? the proper
-    test of a change).
+    :data:`SENSITIVITY_RATIO_METHODS` (does the interval for the ratio exclude 1? the Poisson
+    test of a change). When last year lies across a break declared in ``data/breaks.yml`` it is
+    no reference: the counts and shares have none and no change is tested.
 
     Parameters
     ----------
@@ -110,6 +111,9 @@ def method_sensitivity(
     frame = data.load("sin_national", data_dir)
     now = {n: published_count(p, n, frame)[0] for n in data.NATURES}
     before = {n: published_count(prev, n, frame)[0] for n in data.NATURES}
+    if not data.load_breaks(data_dir).compare(prev, p).comparable:
+        # Last year is across a declared break: no figure of it is a reference for this year.
+        before = dict.fromkeys(data.NATURES, math.nan)
     rows: list[dict[str, object]] = []
     for nature in data.NATURES:
         x = now[nature]

@@ -5,9 +5,11 @@ regions in some years, rounded to the nearest 10 (a shown 30 lies in 25 to 34). 
 EES sub-national files are installed (``sinstats fetch``;
 :func:`sinstats.data.official.load_areas`) the local-authority counts are used instead. Either
 way the funnel plot compares each area's rate per 100,000 children with England's rate, with 95%
-and 99.8% limits
-(:func:`sinstats.stats.funnel.funnel_table`), and the overdispersion check says whether the
-areas vary more than chance allows.
+and 99.8% limits (:func:`sinstats.stats.funnel.funnel_table`: exact limits to flag an area,
+Spiegelhalter's interpolated limits to draw the funnel), and the overdispersion check says whether
+the areas vary more than chance allows (on k degrees of freedom: England's rate is a target given
+from outside the k areas). :func:`overdispersion_table` sets the flags under multiplicative
+(phi-scaled) and additive (random-effects) limits beside the Poisson ones.
 """
 
 from __future__ import annotations
@@ -415,8 +417,104 @@ def funnel_result(
     check = None
     if len(t) >= 3:
         expected = t["population"].astype(float).to_numpy() * target / data.PER
-        check = funnel.funnel_overdispersion(t["count"].astype(int).to_numpy(), expected)
+        check = funnel.funnel_overdispersion(
+            t["count"].astype(int).to_numpy(), expected, target_estimated=False
+        )
     return table, check
+
+
+_OVERDISPERSION_COLUMNS = [
+    "area", "adjustment", "observed", "expected", "lower_99.8", "upper_99.8", "flag", "phi",
+    "tau2", "df", "method", "conf_level", "note",
+]  # fmt: skip
+
+#: The overdispersion adjustments :func:`overdispersion_table` compares, with a reader's label.
+ADJUSTMENTS: dict[str | None, str] = {
+    None: "Poisson (exact limits)",
+    "multiplicative": "multiplicative (limits widened by sqrt(phi))",
+    "additive": "additive random effects (tau2)",
+}
+
+
+@fill_doc
+def overdispersion_table(areas: Areas, period: object, *, data_dir: DataDir = None) -> pd.DataFrame:
+    """Return each area's flag under Poisson, multiplicative and additive overdispersion limits.
+
+    Parameters
+    ----------
+    %(areas_table)s
+    period : str, int or Period
+        The April-March year (for England's rate, the target).
+    %(data_folder)s
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area and adjustment (:data:`ADJUSTMENTS`): ``area``, ``adjustment``,
+        ``observed``, ``expected``, ``lower_99.8``/``upper_99.8`` (count limits), ``flag``,
+        ``phi``, ``tau2``, ``df``, ``method``, ``conf_level`` and ``note``; empty with fewer than
+        three areas (the check needs three).
+
+    Notes
+    -----
+    England's rate is the target, given from outside the areas, so the check has k degrees of
+    freedom for k areas. Multiplicative limits assume every area's variance is phi times the
+    Poisson one (the funnel keeps its shape); additive limits assume a spread of the areas'
+    underlying rates (tau2), which large areas feel most. With a handful of rounded regional
+    counts both are rough: they show how much the verdicts depend on the model of the extra
+    variation, not which model is right.
+    """
+    t = areas.table[areas.table["count"].notna()]
+    if len(t) < 3:
+        return pd.DataFrame(columns=_OVERDISPERSION_COLUMNS)
+    target = england_rate(period, data_dir)
+    frames = []
+    for adjustment, label in ADJUSTMENTS.items():
+        ft = funnel.funnel_table(
+            t["count"].astype(int).to_numpy(),
+            t["population"].astype(float).to_numpy(),
+            names=t["area_name"].astype(str).tolist(),
+            rate_per=data.PER,
+            conf_levels=(0.95, 0.998),
+            method="exact",
+            overdispersion=adjustment,
+            target=target,
+        )
+        settings = ft.attrs["funnel"]
+        check = funnel.funnel_overdispersion(
+            ft["observed"].to_numpy(), ft["expected"].to_numpy(), target_estimated=False
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "area": ft["name"],
+                    "adjustment": label,
+                    "observed": ft["observed"],
+                    "expected": ft["expected"],
+                    "lower_99.8": ft["count_lower_99.8"],
+                    "upper_99.8": ft["count_upper_99.8"],
+                    "flag": ft["flag"],
+                    "phi": check.phi,
+                    "tau2": check.tau2,
+                    "df": check.df,
+                    "method": settings["method"],
+                    "conf_level": ft["conf_level"],
+                    "note": ft["note"],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+overdispersion_display = Display(
+    "overdispersion_table",
+    Column("Area", "area"),
+    Column("Limits", "adjustment"),
+    Column("Notifications", "observed", "count"),
+    Column("Expected at England's rate", "expected", "number", 1),
+    Column("99.8% limits (count)", ("lower_99.8", "upper_99.8"), "interval", 1),
+    Column("Flag", "flag"),
+)
 
 
 def funnel_chart(table: pd.DataFrame, areas: Areas, period: str) -> plots.Chart:
@@ -448,12 +546,16 @@ def funnel_chart(table: pd.DataFrame, areas: Areas, period: str) -> plots.Chart:
                     fontsize=8,
                     color=plots.GREY,
                 )
+        shown = _shown_note(areas, len(table))
+        ax.text(0.99, 0.02, shown.replace("; ", ";\n"), transform=ax.transAxes, ha="right",
+                va="bottom", fontsize=8, color=plots.GREY)  # fmt: skip
     unit = "regions" if areas.level == "Regional" else "local authorities"
     flags = [f"{n} {str(f)}" for n, f in zip(table["name"], table["flag"], strict=True)]
     alt = (
         f"Funnel plot of notifications per 100,000 children in {period} for {len(table)} {unit} "
         f"against England's rate of {float(table['target'].iloc[0]):.2f}, with 95% and 99.8% "
-        f"limits: {'; '.join(flags)}."
+        f"limits (drawn interpolated, areas flagged with the exact limits): {'; '.join(flags)}. "
+        f"{shown}"
     )
     return plots.decorate(
         fig,
@@ -462,6 +564,16 @@ def funnel_chart(table: pd.DataFrame, areas: Areas, period: str) -> plots.Chart:
         xlabel="Children aged 0 to 17 (ONS mid-year estimate)",
         ylabel="Notifications per 100,000 children",
         source=plots.SOURCE_SIN,
+    )
+
+
+def _shown_note(areas: Areas, n: int) -> str:
+    """Say which areas the funnel shows and how their counts were published."""
+    if areas.official:
+        return f"{n} local authorities with counts in the installed official files (not rounded)."
+    return (
+        f"Only the {n} of England's {N_REGIONS} regions with published counts are shown; "
+        "every count was rounded to the nearest 10 by DfE."
     )
 
 
@@ -501,7 +613,9 @@ def areas_sentence(areas: Areas, period: str) -> str:
     )
 
 
-def funnel_sentence(table: pd.DataFrame, check: funnel.OverdispersionCheck | None) -> str:
+def funnel_sentence(
+    table: pd.DataFrame, check: funnel.OverdispersionCheck | None, areas: Areas | None = None
+) -> str:
     """Say which areas lie outside the limits and what the overdispersion check found.
 
     Parameters
@@ -510,6 +624,9 @@ def funnel_sentence(table: pd.DataFrame, check: funnel.OverdispersionCheck | Non
         The funnel table of :func:`funnel_result`.
     check : OverdispersionCheck or None
         The overdispersion check of :func:`funnel_result`.
+    areas : Areas, optional
+        The areas shown: the paragraph then starts by saying which (only the regions with
+        published counts, each rounded to 10, for the shipped data).
 
     Returns
     -------
@@ -518,6 +635,11 @@ def funnel_sentence(table: pd.DataFrame, check: funnel.OverdispersionCheck | Non
         whatever the rounding.
     """
     outside = table[table["flag"] != "within"]
+    lead = f"{_shown_note(areas, len(table))} " if areas is not None else ""
+    lead += (
+        "The limits are drawn with Spiegelhalter's interpolated (smooth) limits; an area is "
+        "flagged with the exact Poisson limits. "
+    )
     if outside.empty:
         text = (
             "Every area lies within the 95% limits: none differs from England's rate by more "
@@ -543,6 +665,7 @@ def funnel_sentence(table: pd.DataFrame, check: funnel.OverdispersionCheck | Non
             f"Outside the limits: {'; '.join(parts)}. With many areas about 1 in 20 lies outside "
             "the 95% limits by chance alone."
         )
+    text = lead + text
     if check is None:
         text += " Too few areas for the overdispersion check (it needs three)."
     else:
@@ -553,8 +676,9 @@ def funnel_sentence(table: pd.DataFrame, check: funnel.OverdispersionCheck | Non
         )
         text += (
             f" Overdispersion check (Spiegelhalter 2005): the areas vary {verdict} "
-            f"(phi = {check.phi:.2f}, {p_text(check.p_value)}, {check.n} areas); with few areas "
-            "the check has little power."
+            f"(phi = {check.phi:.2f}, chi-square on {check.df} df because England's rate is a "
+            f"target from outside the areas, {p_text(check.p_value)}, {check.n} areas); with few "
+            "areas the check has little power."
         )
     return text
 

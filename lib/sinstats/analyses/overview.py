@@ -3,22 +3,33 @@
 These functions build the tables notebook ``01-annual-overview`` shows and the build pipeline
 saves. Every table is tidy, one row per figure, with ``method``, ``conf_level`` and ``note``
 columns saying what was done; a figure that was not published is a row with a missing value and a
-note, never a zero and never a dropped row. The method-sensitivity tables are computed in
-:mod:`sinstats.analyses._sensitivity` and re-exported here, so the notebook calls
-``overview.method_sensitivity`` like every other function of this module.
+note, never a zero and never a dropped row. The change from the previous year (Poisson and
+overdispersion-aware tests, multiplicity, declared breaks) is computed in
+:mod:`sinstats.analyses._changes` and the method-sensitivity tables in
+:mod:`sinstats.analyses._sensitivity`; both are re-exported here, so the notebook calls
+``overview.change_table`` and ``overview.method_sensitivity`` like every other function of this
+module.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import pandas as pd
 
 from sinstats import data
 from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
+from sinstats.analyses._changes import (
+    VERDICTS,
+    Change,
+    change_display,
+    change_from_previous,
+    change_in_words,
+    change_table,
+    year_changes,
+)
 from sinstats.analyses._helpers import count_and_rate, previous_year, published_count
 from sinstats.analyses._sensitivity import (
     SENSITIVITY_CAPTIONS,
@@ -38,9 +49,7 @@ from sinstats.present.words import (
     interval_text,
     join_words,
     level_text,
-    number_text,
     ordinal,
-    p_text,
 )
 from sinstats.stats import intervals
 
@@ -51,6 +60,7 @@ __all__ = [
     "SENSITIVITY_COUNT_METHODS",
     "SENSITIVITY_RATIO_METHODS",
     "SENSITIVITY_SHARE_METHODS",
+    "VERDICTS",
     "Change",
     "change_display",
     "change_from_previous",
@@ -69,6 +79,7 @@ __all__ = [
     "series_position",
     "shares_display",
     "shares_table",
+    "year_changes",
 ]
 
 #: Natures of notification shown in the overview, total first (the data layer's natures).
@@ -198,259 +209,6 @@ def shares_table(
 
 
 # ---------------------------------------------------------------------------------------------
-# Change from the previous year
-# ---------------------------------------------------------------------------------------------
-
-
-class Change(NamedTuple):
-    """The change in a count from the previous April-March year.
-
-    Attributes
-    ----------
-    period, previous : str
-        Canonical ids of the two years.
-    nature : str
-        The nature of notification (``"Total"`` for the rate per child too).
-    current, before : float
-        The two counts (``before`` is NaN when the previous year was not published).
-    difference, percent : float
-        ``current - before`` and ``100 * difference / before``; NaN without a ratio.
-    ratio : intervals.RateRatio or None
-        Rate ratio current/previous with interval and two-sided p-value; None when not
-        available.
-    conf_level : float
-        Level of the ratio's interval.
-    method : str
-        The rate-ratio method.
-    text : str
-        The change in words.
-    """
-
-    period: str
-    previous: str
-    nature: str
-    current: float
-    before: float
-    difference: float
-    percent: float
-    ratio: intervals.RateRatio | None
-    conf_level: float
-    method: str
-    text: str
-
-    @property
-    def significant(self) -> bool | None:
-        """True when the interval for the ratio excludes 1; None when there is no ratio."""
-        if self.ratio is None:
-            return None
-        return bool(self.ratio.lower > 1.0 or self.ratio.upper < 1.0)
-
-
-def _change(
-    years: tuple[str, str],
-    nature: str,
-    values: tuple[float, float],
-    ratio: intervals.RateRatio | None,
-    conf_level: float,
-    method: str,
-    text: str,
-) -> Change:
-    """Make a :class:`Change` of ``values`` (current, before): the difference and percentage."""
-    current, before = values
-    difference = math.nan if ratio is None else current - before
-    percent = math.nan if ratio is None else 100 * difference / before
-    return Change(
-        *years, nature, current, before, difference, percent, ratio, conf_level, method, text
-    )
-
-
-def change_in_words(
-    current: float,
-    before: float,
-    ratio: intervals.RateRatio,
-    conf_level: float = 0.95,
-    decimals: int = 0,
-    unit: str = "",
-) -> str:
-    """Say a year-on-year change in words with the ratio's interval and p-value.
-
-    Parameters
-    ----------
-    current, before : float
-        This year's and last year's counts.
-    ratio : intervals.RateRatio
-        From :func:`sinstats.stats.intervals.rate_ratio_ci` (current over previous).
-    conf_level : float
-        The ratio interval's confidence level.
-    decimals : int, default 0
-        Decimals for the difference (0 for counts, 2 for rates).
-    unit : str, default ""
-        Written after the difference, e.g. ``" per 100,000"``.
-
-    Returns
-    -------
-    str
-        E.g. ``"a rise of 19, 6%; 95% CI for the ratio 0.91-1.23 (p = 0.48): consistent with
-        no change"``.
-
-    Notes
-    -----
-    "Consistent with no change" means the interval includes a ratio of 1: chance alone could
-    easily produce a difference this size. It does not show that nothing changed.
-    """
-    diff = current - before
-    pct = 100 * diff / before if before else math.inf
-    if diff == 0:
-        head = "no change"
-    else:
-        word = "rise" if diff > 0 else "fall"
-        pct_words = "less than 1%" if abs(pct) < 0.5 else f"{abs(pct):.0f}%"
-        head = f"a {word} of {number_text(abs(diff), decimals)}{unit}, {pct_words}"
-    ci = interval_text(float(ratio.lower), float(ratio.upper), 2, sep="-")
-    if ratio.lower > 1.0 or ratio.upper < 1.0:
-        verdict = "more than chance alone would usually produce"
-    else:
-        verdict = "consistent with no change"
-    return (
-        f"{head}; {level_text(conf_level)} CI for the ratio {ci} "
-        f"({p_text(float(ratio.p_value))}): {verdict}"
-    )
-
-
-@fill_doc
-def change_from_previous(
-    period: object,
-    nature: str = "Total",
-    *,
-    conf_level: float = 0.95,
-    method: str = "exact",
-    data_dir: DataDir = None,
-) -> Change:
-    """Return the change in a count from the previous April-March year.
-
-    Parameters
-    ----------
-    %(year)s
-    nature : str, default "Total"
-        One of :data:`NATURES`.
-    conf_level : float, default 0.95
-        Confidence level of the ratio interval.
-    method : str, default "exact"
-        Rate ratio method (:data:`sinstats.stats.intervals.RATE_RATIO_METHODS`); ``"exact"`` is R's
-        ``poisson.test(c(current, previous))``.
-    %(data_folder)s
-
-    Returns
-    -------
-    Change
-        When either year has no published figure the ratio is None and ``text`` says which
-        year is missing (2018-19's previous year, 2017-18, was not published).
-    """
-    p = parse_period(period)
-    prev = previous_year(p)
-    frame = data.load("sin_national", data_dir)
-    values = published_count(p, nature, frame)[0], published_count(prev, nature, frame)[0]
-    label = nature.lower() if nature != "Total" else "notifications"
-    current, before = values
-    if math.isnan(current) or math.isnan(before):
-        missing = prev.id if math.isnan(before) else p.id
-        text = (
-            f"{label}: {missing} has no published figure, so no change from the previous year "
-            "can be given"
-        )
-        return _change((p.id, prev.id), nature, values, None, conf_level, method, text)
-    ratio = intervals.rate_ratio_ci(int(current), int(before), conf_level=conf_level, method=method)
-    ratio = intervals.RateRatio(*(float(v) for v in ratio))
-    text = f"{label}: {change_in_words(current, before, ratio, conf_level)}"
-    return _change((p.id, prev.id), nature, values, ratio, conf_level, method, text)
-
-
-@fill_doc
-def change_table(
-    period: object, *, conf_level: float = 0.95, method: str = "exact", data_dir: DataDir = None
-) -> pd.DataFrame:
-    """Return the change from the previous year for every nature, plus the rate per child.
-
-    Each count's change is :func:`change_from_previous`; the rate's ratio uses each year's
-    child population as the exposure.
-
-    Parameters
-    ----------
-    %(year)s
-    conf_level : float, default 0.95
-        Level of the rate-ratio intervals.
-    method : str, default "exact"
-        Rate-ratio method (see :data:`sinstats.stats.intervals.RATE_RATIO_METHODS`).
-    %(data_folder)s
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per nature (counts) and one for the total rate per 100,000 children (the ratio
-        of rates, with each year's child population as exposure): ``period``, ``previous``,
-        ``measure``, ``current``, ``before``, ``difference``, ``percent_change``, ``ratio``,
-        ``lower``, ``upper``, ``p_value``, ``excludes_no_change``, ``text``, ``method``,
-        ``conf_level``, ``note``.
-    """
-    p = parse_period(period)
-    rows = []
-    for nature in NATURES:
-        ch = change_from_previous(
-            p, nature, conf_level=conf_level, method=method, data_dir=data_dir
-        )
-        rows.append(_change_row(ch, f"{nature} (count)", ""))
-    total = change_from_previous(p, conf_level=conf_level, method=method, data_dir=data_dir)
-    if total.ratio is not None:
-        pop_now = data.population(p, data_dir=data_dir)
-        pop_before = data.population(previous_year(p), data_dir=data_dir)
-        rr = intervals.rate_ratio_ci(
-            int(total.current),
-            int(total.before),
-            pop_now.value,
-            pop_before.value,
-            conf_level,
-            method,
-        )
-        rr = intervals.RateRatio(*(float(v) for v in rr))
-        rates = total.current / pop_now.value * data.PER, total.before / pop_before.value * data.PER
-        words = change_in_words(*rates, rr, conf_level, 2, " per 100,000")
-        rate_change = _change(
-            (p.id, total.previous),
-            "Total",
-            rates,
-            rr,
-            conf_level,
-            method,
-            f"rate per 100,000 children: {words}",
-        )
-        note = f"populations: mid-{pop_now.mid_year} and mid-{pop_before.mid_year}"
-        rows.append(_change_row(rate_change, "Total (rate per 100,000 children)", note))
-    return pd.DataFrame(rows)
-
-
-def _change_row(ch: Change, measure: str, note: str) -> dict[str, object]:
-    ratio = ch.ratio
-    return {
-        "period": ch.period,
-        "previous": ch.previous,
-        "measure": measure,
-        "current": ch.current,
-        "before": ch.before,
-        "difference": ch.difference,
-        "percent_change": ch.percent,
-        "ratio": math.nan if ratio is None else ratio.estimate,
-        "lower": math.nan if ratio is None else ratio.lower,
-        "upper": math.nan if ratio is None else ratio.upper,
-        "p_value": math.nan if ratio is None else ratio.p_value,
-        "excludes_no_change": ch.significant,
-        "text": ch.text,
-        "method": ch.method,
-        "conf_level": ch.conf_level,
-        "note": note if ratio is not None else "previous or current year not published",
-    }
-
-
-# ---------------------------------------------------------------------------------------------
 # The year in the long series
 # ---------------------------------------------------------------------------------------------
 
@@ -479,7 +237,8 @@ def series_position(
     -------
     str
         E.g. ``"2025-26 (357) is the 9th highest of the 11 published years from 2014-15 to
-        2025-26; highest 536 in 2020-21, lowest 338 in 2024-25. 2017-18 was not published."``
+        2025-26; highest 536 in 2020-21, lowest 338 in 2024-25. 2017-18 was not published."``,
+        followed by a warning when the years ranked run across a declared step (2018-19).
     """
     p = parse_period(period)
     s = data.published_series(nature, start=start, data_dir=data_dir)
@@ -502,6 +261,14 @@ def series_position(
     gaps = s.loc[s["count"].isna(), "period"].tolist()
     if gaps:
         text += f" {', '.join(gaps)} {'was' if len(gaps) == 1 else 'were'} not published."
+    crossed = data.load_breaks(data_dir).compare(first, last)
+    steps = [b for b in crossed.blocking if b.kind == "step"]
+    if steps:
+        what = "; ".join(f"{b.span}: {b.meaning}" for b in steps)
+        text += (
+            f" The ranks run across a declared step in the series ({what}), so years on either "
+            "side are not like-for-like."
+        )
     return text
 
 
@@ -566,23 +333,6 @@ shares_display = Display(
 )
 
 
-def _count_or_rate(value: float, measure: str, *, decimals: int = 0) -> str:
-    """Write a count with no decimals, a rate (its measure says so) with two."""
-    return number_text(value, 2 if "rate" in measure else 0)
-
-
-change_display = Display(
-    "change_table",
-    Column("Measure", "measure"),
-    Column("{previous}", ("before", "measure"), _count_or_rate),
-    Column("{period}", ("current", "measure"), _count_or_rate),
-    Column("Change (%)", "percent_change", "number", 1),
-    Column("Ratio", "ratio", "number", 2),
-    Column("{level} interval", ("lower", "upper"), "interval", 2),
-    Column("p-value", "p_value", "p"),
-)
-
-
 _KEY_NAMES: dict[str, tuple[str, str]] = {
     "Total": ("total", "Serious incident notifications"),
     "Child death": ("child_deaths", "Child death notifications"),
@@ -605,8 +355,10 @@ def key_figures(headline: pd.DataFrame, change: Change | None = None) -> list[Ke
     -------
     list of KeyFigure
         One per nature (the count with its interval; no value when not published), the rate
-        per 100,000 children and, when given, the change: its difference in count as the value
-        and its rate ratio with the ratio's interval in the ratio fields.
+        per 100,000 children and, when given, the change: its difference in count as the value,
+        its rate ratio with the interval allowing for the series' scatter in the ratio fields (the
+        sentence's verdict rests on it), and the ids of any declared break it crosses in
+        ``flags``.
     """
     out: list[KeyFigure] = []
     level = float(headline["conf_level"].iloc[0])
@@ -657,7 +409,9 @@ def key_figures(headline: pd.DataFrame, change: Change | None = None) -> list[Ke
         )
     )
     if change is not None:
-        ratio = change.ratio
+        od = change.overdispersed
+        use_od = od is not None and not math.isnan(od.p_value)
+        has_ratio = change.ratio is not None
         out.append(
             KeyFigure(
                 name="change_total",
@@ -665,13 +419,20 @@ def key_figures(headline: pd.DataFrame, change: Change | None = None) -> list[Ke
                 value=change.difference,
                 text=change.text[0].upper() + change.text[1:],
                 unit="difference in count",
-                conf_level=change.conf_level if ratio is not None else None,
-                ratio=None if ratio is None else float(ratio.estimate),
-                ratio_lower=None if ratio is None else float(ratio.lower),
-                ratio_upper=None if ratio is None else float(ratio.upper),
+                conf_level=change.conf_level if has_ratio else None,
+                ratio=_ratio_field(change, "estimate", use_od),
+                ratio_lower=_ratio_field(change, "lower", use_od),
+                ratio_upper=_ratio_field(change, "upper", use_od),
+                flags=change.flags if has_ratio else (),
             )
         )
     return out
+
+
+def _ratio_field(change: Change, which: str, use_od: bool) -> float | None:
+    """Return a rate ratio field of the change: the overdispersion-aware one when computed."""
+    source = change.overdispersed if use_od else change.ratio
+    return None if source is None else float(getattr(source, which))
 
 
 def key_figures_display(records: Sequence[KeyFigure]) -> pd.DataFrame:

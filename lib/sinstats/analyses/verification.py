@@ -23,6 +23,7 @@ from sinstats.analyses import claims
 from sinstats.errors import ParameterError
 from sinstats.present.key_figures import KeyFigure
 from sinstats.present.tables import Column, Display
+from sinstats.present.words import p_sig_text
 from sinstats.stats import intervals
 
 #: The claim whose explanation the notebook sets out in full.
@@ -66,6 +67,7 @@ def verify(
     *,
     conf_level: float = claims.DEFAULT_CONF_LEVEL,
     method: str = "exact",
+    adjust: str = claims.DEFAULT_ADJUST,
     data_dir: DataDir = None,
 ) -> pd.DataFrame:
     """Verify every claim and return :func:`sinstats.analyses.claims.verify_table`'s tidy table.
@@ -81,6 +83,8 @@ def verify(
         :data:`sinstats.stats.intervals.POISSON_METHODS`); the verdicts never depend on it.
         Other kinds keep the register's methods (Wilson for shares, exact rate ratio for
         changes).
+    adjust : str, default "holm"
+        How the change claims tested together are adjusted (``"holm"``, ``"bh"``, ``"none"``).
     data_dir : path-like, optional
 
     Returns
@@ -97,7 +101,9 @@ def verify(
     """
     path = claims_path(claims_file, data_dir)
     # load_claims records the file's SHA-256 as read (the report's provenance page names it).
-    results = claims.verify(claims.load_claims(path), conf_level=conf_level, data_dir=data_dir)
+    results = claims.verify(
+        claims.load_claims(path), conf_level=conf_level, data_dir=data_dir, adjust=adjust
+    )
     table = claims.verify_table(results)
     if method != "exact":
         counts = (table["kind"] == "count") & table["recomputed"].notna()
@@ -125,6 +131,16 @@ def _verdict(verdict: str, meaning: str, not_a_test: object, *, decimals: int = 
 
 _CHANCE: dict[object, str] = {True: "yes", False: "no"}
 
+
+def _p(value: float, *, decimals: int = 0) -> str:
+    return "-" if math.isnan(float(value)) else p_sig_text(float(value))
+
+
+def _chance(value: object, flag: str, *, decimals: int = 0) -> str:
+    """Write the verdict on chance: yes/no, or the break a flagged change crosses."""
+    return str(flag) if flag else _CHANCE.get(value, "-")
+
+
 register_display = Display(
     "verify",
     Column("Claim", "id"),
@@ -134,7 +150,10 @@ register_display = Display(
     Column("Recomputed", "recomputed_text", lambda v, decimals: str(v) or "-"),
     Column("Verdict", ("verdict", "meaning", "consistent_not_a_test"), _verdict),
     Column("Interval", ("lower", "upper", "decimals", "kind"), _claim_interval),
-    Column("Chance alone?", "chance_alone", lambda v, decimals: _CHANCE.get(v, "-")),
+    Column("p, chance alone (Poisson)", "p_value", _p),
+    Column("p, series' scatter", "p_overdispersed", _p),
+    Column("p, adjusted", "p_adjusted", _p),
+    Column("Chance alone?", ("chance_alone", "break_flag"), _chance),
 )
 
 
@@ -205,6 +224,45 @@ def meanings_section(table: pd.DataFrame) -> str:
             text += " Figures used: " + "; ".join(_md(f) for f in figures) + "."
         items.append(text)
     return "## What the figures count\n\n" + "\n".join(items)
+
+
+def multiplicity_sentence(table: pd.DataFrame) -> str:
+    """Say how many change claims were tested together, how they were adjusted, and which were not.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The verified register (:func:`verify`).
+
+    Returns
+    -------
+    str
+        One paragraph (Markdown): the number adjusted together and the method, that "chance
+        alone?" rests on the adjusted p-value, and the changes across a declared break; ``""``
+        when the claims hold no change.
+    """
+    tested = table[table["p_adjusted"].notna()]
+    flagged = table[(table["break_flag"] != "") & table["p_value"].notna()]
+    if tested.empty and flagged.empty:
+        return ""
+    method = str(tested["adjust"].iloc[0]) if len(tested) else "holm"
+    words = {
+        "holm": "Holm's method (it controls the chance of any false 'more than chance' among them)",
+        "bh": "the Benjamini-Hochberg method (it controls the expected share of false ones)",
+        "none": "no adjustment",
+    }[method]
+    text = (
+        f"**{len(tested)} change claims were tested together**, so their p-values are adjusted "
+        f"with {words}; the *chance alone?* column rests on the adjusted p-value, which for "
+        "national counts of Ofsted's and DfE's collection also allows for the series' own "
+        "year-to-year scatter (the raw Poisson p-value is shown beside it)."
+    )
+    for flag, ids in flagged.groupby("break_flag")["id"]:
+        text += (
+            f" Not tested, flagged *{flag}* because the comparison crosses a break declared in "
+            f"`data/breaks.yml`: {', '.join(ids)}."
+        )
+    return text
 
 
 def summary_sentence(table: pd.DataFrame) -> str:

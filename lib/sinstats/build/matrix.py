@@ -50,10 +50,29 @@ class Run:
         return f"{self.period.id}/{self.notebook.name}"
 
 
+def _not_comparable(p: Period, data_dir: Path) -> str:
+    """Say why a year of the earlier collection has no report ("" for any other year)."""
+    from sinstats import data
+
+    entry = data.load_breaks(data_dir).not_comparable(p)
+    if entry is None:
+        return ""
+    return f"{p.id} is in {entry.span}: {entry.meaning} (data/breaks.yml, '{entry.id}')"
+
+
 def _years_with_data(config: BuildConfig, data_dir: Path) -> tuple[list[Period], Period]:
     """Return (April-March years with data from ``first_year`` on, the latest year)."""
     from sinstats import data
 
+    earlier = _not_comparable(config.first_year, data_dir)
+    if earlier:
+        first = data.load_breaks(data_dir).first_comparable()
+        raise ConfigError(
+            f"{earlier}: a year-specific report would invite a comparison the series does not "
+            f"allow; first_year must be {first.id if first else 'a comparable year'} or later",
+            path=str(config.path),
+            key="first_year",
+        )
     with_data = [
         p
         for p in (parse_period(x) for x in data.periods("sin_national", data_dir=data_dir))
@@ -69,6 +88,7 @@ def _resolve_years(
     key: str,
     eligible: Sequence[Period],
     latest: Period,
+    data_dir: Path,
 ) -> list[Period]:
     """Turn a ``years`` value into periods (checked against the data), always with the latest."""
     if spec == "all":
@@ -78,9 +98,11 @@ def _resolve_years(
         for i, year_id in enumerate(spec):
             p = parse_period(year_id)
             if p not in eligible:
+                earlier = _not_comparable(p, data_dir)
                 raise ConfigError(
-                    f"{p.id} is not an April-March year with data from {config.first_year.id} on; "
-                    f"years with data: {', '.join(x.id for x in eligible)}",
+                    (f"{earlier}; " if earlier else "")
+                    + f"{p.id} is not an April-March year with data from {config.first_year.id} "
+                    f"on; years with data: {', '.join(x.id for x in eligible)}",
                     path=str(config.path),
                     key=f"{key}[{i}]",
                 )
@@ -108,10 +130,11 @@ def notebook_years(config: BuildConfig, data_dir: Path) -> tuple[dict[str, list[
     Raises
     ------
     ConfigError
-        If a listed year has no data or comes before ``first_year``.
+        If a listed year has no data or comes before ``first_year``, or ``first_year`` lies in
+        years declared not comparable in ``breaks.yml``.
     """
     eligible, latest = _years_with_data(config, data_dir)
-    top = _resolve_years(config, config.years, "years", eligible, latest)
+    top = _resolve_years(config, config.years, "years", eligible, latest, data_dir)
     out: dict[str, list[Period]] = {}
     for nb in config.notebooks:
         if not nb.year_specific:
@@ -120,7 +143,7 @@ def notebook_years(config: BuildConfig, data_dir: Path) -> tuple[dict[str, list[
             out[nb.name] = top
         else:
             out[nb.name] = _resolve_years(
-                config, nb.years, f"notebooks.{nb.name}.years", eligible, latest
+                config, nb.years, f"notebooks.{nb.name}.years", eligible, latest, data_dir
             )
     return out, latest
 
@@ -144,6 +167,7 @@ def _selected_years(
     selected_nbs: Sequence[NotebookConfig],
     years_of: Mapping[str, list[Period]],
     latest: Period,
+    data_dir: Path,
 ) -> list[Period]:
     """Check ``--year`` values against the chosen notebooks and the configured years."""
     config_years = sorted({p for nb in selected_nbs for p in years_of[nb.name]})
@@ -165,8 +189,10 @@ def _selected_years(
             )
     for text, p in zip(years, selected, strict=True):
         if p not in config_years:
+            earlier = _not_comparable(p, data_dir)
+            why = f" ({earlier}; no report compares it with later years)" if earlier else ""
             raise ParameterError(
-                f"--year {text!r}: no report is configured for {p.label}; valid years: "
+                f"--year {text!r}: no report is configured for {p.label}{why}; valid years: "
                 f"{', '.join(x.id for x in config_years)} (reports.yml `years`/`first_year`)"
             )
     return selected
@@ -228,6 +254,13 @@ def _notebook_parameters(
     return params
 
 
+def _check_breaks(data_dir: Path) -> None:
+    """Validate ``breaks.yml`` before anything runs (every notebook consults it)."""
+    from sinstats import data
+
+    data.load_breaks(data_dir)
+
+
 def plan(
     config: BuildConfig,
     *,
@@ -272,17 +305,18 @@ def plan(
         Unknown year or notebook, or a parameter no selected notebook declares or of the wrong
         type; the message lists the valid choices.
     ConfigError
-        A notebook without the contract's parameters, or a ``reports.yml`` value of the wrong
-        type for the notebook.
+        A notebook without the contract's parameters, a ``reports.yml`` value of the wrong
+        type for the notebook, or an invalid ``breaks.yml`` (before any kernel starts).
     """
     data = paths.data_dir(data_dir)
+    _check_breaks(data)
     years_of, latest = notebook_years(config, data)
     chosen = [_resolve_notebook(config, n) for n in notebooks] if notebooks else None
     selected_nbs = (
         list({nb.name: nb for nb in chosen}.values()) if chosen else list(config.notebooks)
     )
     selected_years = (
-        _selected_years(years, chosen, selected_nbs, years_of, latest) if years else None
+        _selected_years(years, chosen, selected_nbs, years_of, latest, data) if years else None
     )
     cache = ParameterCache(cache_dir / "parameters.json" if cache_dir is not None else None)
     for note in cache.notes:

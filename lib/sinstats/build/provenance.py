@@ -48,6 +48,7 @@ PACKAGES: tuple[str, ...] = (
 
 CONFIG_PATTERNS: tuple[str, ...] = (
     "assumptions.yml",
+    "breaks.yml",
     "claims/*.yml",
     "claims/*.yaml",
     "published/designation.csv",
@@ -111,10 +112,11 @@ def library_hash() -> str:
 def config_files(data_dir: Path) -> dict[str, str]:
     """Return ``{path: sha256}`` of the files every run depends on besides what it reads.
 
-    These are the uncertainty model's ``assumptions.yml``, the claims registers under ``claims/``,
-    ``published/designation.csv`` (every title page shows it) and the ``SOURCE.json`` of every
-    fetched official release under ``raw/``: the library may read them without recording it,
-    and a newly fetched release changes what ``load`` returns.
+    These are the uncertainty model's ``assumptions.yml``, the declared series breaks
+    ``breaks.yml``, the claims registers under ``claims/``, ``published/designation.csv`` (every
+    title page shows it) and the ``SOURCE.json`` of every fetched official release under
+    ``raw/``: the library may read them without recording it, and a newly fetched release
+    changes what ``load`` returns.
 
     Parameters
     ----------

@@ -1,7 +1,8 @@
 """The data layer: validated tidy frames of the published figures, with their provenance.
 
 The public queries (:func:`load`, :func:`figure`, :func:`count`, :func:`series`,
-:func:`population`) live in :mod:`sinstats.data.queries`; the schema in
+:func:`population`) live in :mod:`sinstats.data.queries`; the declared series breaks
+(:func:`load_breaks`) in :mod:`sinstats.data.breaks`; the schema in
 :mod:`sinstats.data.schema`; checksums and the files-read record in
 :mod:`sinstats.data.provenance`; transcribed files in :mod:`sinstats.data.published`; official EES
 files (one file, installed releases, the overlay) in the :mod:`sinstats.data.official` package;
@@ -9,12 +10,13 @@ the releases' designations (experimental, official, not known) in
 :mod:`sinstats.data.statistics_designation`;
 fetching releases in the :mod:`sinstats.data.releases` package (not imported here: only
 ``sinstats fetch`` needs it). Inside the layer imports run one way: ``schema``/``provenance``/
-``_reading`` -> ``published``/``official`` -> ``queries`` -> this facade, and ``releases`` ->
-``official``; no module of the layer imports this facade.
+``_reading`` -> ``published``/``official`` -> ``queries`` -> ``breaks`` -> this facade, and
+``releases`` -> ``official``; no module of the layer imports this facade.
 """
 
 from __future__ import annotations
 
+from sinstats.data.breaks import Break, Breaks, Crossing, breaks_path, load_breaks, parse_breaks
 from sinstats.data.official import load_ees
 from sinstats.data.provenance import (
     CHECKSUMS_FILE,
@@ -94,11 +96,15 @@ __all__ = [
     "SYMBOLS",
     "TIDY_COLUMNS",
     "UNITS",
+    "Break",
+    "Breaks",
+    "Crossing",
     "DatasetSchema",
     "Designation",
     "Figure",
     "Population",
     "checksum_targets",
+    "breaks_path",
     "count",
     "decode_text",
     "designation",
@@ -108,8 +114,10 @@ __all__ = [
     "latest_period",
     "list_datasets",
     "load",
+    "load_breaks",
     "load_ees",
     "period_columns",
+    "parse_breaks",
     "periods",
     "population",
     "published_series",

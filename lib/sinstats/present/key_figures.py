@@ -8,7 +8,9 @@ with :meth:`KeyFigure.from_json` (a file the project wrote earlier is input too:
 One unit for ``value``, ``lower`` and ``upper``: the interval is always an interval for the value,
 in the value's unit. A change from the previous year carries its difference as the value (unit
 ``"difference in count"``, no interval) and its rate ratio with the ratio's interval in the
-separate ``ratio``, ``ratio_lower`` and ``ratio_upper`` fields. This module is light (no pandas) so
+separate ``ratio``, ``ratio_lower`` and ``ratio_upper`` fields. A figure that compares across a
+break declared in ``data/breaks.yml`` names the break in ``flags`` (a record without the field,
+written before it existed, reads as unflagged). This module is light (no pandas) so
 that the build's parent process can read key figures cheaply.
 """
 
@@ -34,6 +36,7 @@ _NUMBER_FIELDS: Final = (
     "ratio_upper",
 )
 _TEXT_FIELDS: Final = ("name", "label", "text", "unit")
+_FLAG: Final = re.compile(r"^[a-z0-9][a-z0-9\-]{0,59}$")
 
 
 def json_number(value: float | None) -> float | int | None:
@@ -79,12 +82,16 @@ class KeyFigure:
         The interval's confidence level (of ``lower``/``upper``, or of the ratio's interval).
     ratio, ratio_lower, ratio_upper : float or None
         For a change: the rate ratio (current / previous) and its interval; None otherwise.
+    flags : tuple of str
+        The ids of the breaks in ``data/breaks.yml`` the figure compares across (e.g.
+        ``("earlier-ofsted-definition",)``): such a figure is not a like-for-like comparison, and
+        its ``text`` says so. Empty for every other figure.
 
     Raises
     ------
     ParameterError
         For a bad name, an interval without its level, an interval that does not contain its
-        value, or ratio fields given without the ratio.
+        value, ratio fields given without the ratio, or a flag that is not a break id.
     """
 
     name: str
@@ -98,6 +105,7 @@ class KeyFigure:
     ratio: float | None = None
     ratio_lower: float | None = None
     ratio_upper: float | None = None
+    flags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -118,6 +126,16 @@ class KeyFigure:
                         f"key figure {self.name!r}: {f} must be a number or None; got {v!r}"
                     ) from None
             object.__setattr__(self, f, None if v is None else float(v))
+        flags = self.flags
+        if isinstance(flags, str) or not isinstance(flags, (tuple, list)):
+            raise ParameterError(f"key figure {self.name!r}: flags must be a list of break ids")
+        for flag in flags:
+            if not isinstance(flag, str) or not _FLAG.match(flag):
+                raise ParameterError(
+                    f"key figure {self.name!r}: flag {flag!r} is not a break id (lower-case "
+                    "letters, digits and '-')"
+                )
+        object.__setattr__(self, "flags", tuple(flags))
         self._check_interval("lower", "upper", "value")
         self._check_interval("ratio_lower", "ratio_upper", "ratio")
         if (self.ratio_lower is not None or self.ratio_upper is not None) and self.ratio is None:
@@ -154,7 +172,12 @@ class KeyFigure:
         out: dict[str, Any] = {}
         for f in fields(self):
             v = getattr(self, f.name)
-            out[f.name] = json_number(v) if f.name in _NUMBER_FIELDS else v
+            if f.name in _NUMBER_FIELDS:
+                out[f.name] = json_number(v)
+            elif f.name == "flags":
+                out[f.name] = list(v)
+            else:
+                out[f.name] = v
         return out
 
     @classmethod

@@ -28,7 +28,8 @@ from sinstats.periods import FINANCIAL_YEAR, Period, parse_period
 from sinstats.stats import intervals
 from sinstats.stats.intervals import POISSON_METHODS, PROPORTION_METHODS, RATE_RATIO_METHODS
 
-#: Earliest April-March year whose definition matches the later series (Ofsted from 2014-15).
+#: Earliest April-March year whose definition matches the later series (Ofsted from 2014-15),
+#: when ``data/breaks.yml`` declares no ``not_comparable`` years; the file decides otherwise.
 FIRST_COMPARABLE_YEAR: Final = "2014-15"
 
 #: Interval methods for counts and rates accepted by the ``method`` parameter.
@@ -258,7 +259,7 @@ def _published_years(
 ) -> list[Period]:
     """April-March years with a published national figure for ``nature``, from 2014-15."""
     frame = data.load("sin_national", data_dir)
-    first = parse_period(FIRST_COMPARABLE_YEAR)
+    first = data.load_breaks(data_dir).first_comparable() or parse_period(FIRST_COMPARABLE_YEAR)
     totals = frame[
         (frame["category"] == nature)
         & (frame["measure"] == "number_notifications")
@@ -520,6 +521,21 @@ def check_output_dir(output_dir: object) -> str | None:
     return str(folder.resolve())
 
 
+def _not_comparable_reason(period: Period, entry: data.Break, data_dir: object) -> str:
+    """Say why a year of the earlier collection has no report: not comparable, not missing."""
+    try:
+        held = data.count(period, "Total", data_dir=data_dir).value  # type: ignore[arg-type]
+        what = f"its total ({held:,.0f}) is held for context"
+    except NoDataError:
+        what = "it is shown for context only"
+    first = parse_period(entry.last.id if entry.last else entry.first.id).start_year + 1
+    return (
+        f"is in {entry.span}: {entry.meaning}; {what}, but no report is made for it, so that it "
+        f"is never compared with {first}-{(first + 1) % 100:02d} on (data/breaks.yml, "
+        f"'{entry.id}')"
+    )
+
+
 def check_year(
     year: object,
     notebook: object = "01",
@@ -567,8 +583,13 @@ def check_year(
         ) from None
     if period.id not in choices:
         reason = "has no published national total"
-        if period.id == "2017-18":
-            reason += " (Ofsted's 2017-18 figures are not held, so the year is left missing)"
+        breaks = data.load_breaks(data_dir)
+        earlier = breaks.not_comparable(period)
+        gap = next((b for b in breaks.of_kind("gap") if b.covers(period)), None)
+        if earlier is not None:
+            reason = _not_comparable_reason(period, earlier, data_dir)
+        elif gap is not None:
+            reason = f"is a gap in the series ({gap.meaning}), so the year is left missing"
         elif "target" in spec.extra and period.id in valid_years("01", data_dir):
             target = target or DEFAULT_TARGET
             nature = TARGET_NATURES[target].lower()

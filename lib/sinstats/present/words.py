@@ -46,6 +46,21 @@ def p_text(p_value: float) -> str:
     return f"p = {p_value:.2f}"
 
 
+def p_sig_text(p_value: float) -> str:
+    """Write a p-value to two significant digits below 0.1: ``"p = 0.046"``, ``"p = 0.36"``.
+
+    For p-values read against a 5% threshold, where :func:`p_text`'s ``p = 0.05`` for 0.046
+    would blur which side of it the value lies.
+    """
+    if math.isnan(p_value):
+        return "p not available"
+    if p_value < 0.001:
+        return "p < 0.001"
+    if p_value < 0.1:
+        return f"p = {p_value:.2g}"
+    return f"p = {min(p_value, 1.0):.2f}"
+
+
 def trimmed(value: float, places: int = 4) -> str:
     """Write a number with at most ``places`` decimals, trailing zeros dropped.
 

@@ -23,6 +23,7 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
+from sinstats.stats.intervals import Interval
 
 __all__ = [
     "FAMILIES",
@@ -31,6 +32,7 @@ __all__ = [
     "cameron_trivedi_test",
     "nb2_theta_score",
     "pearson_dispersion_test",
+    "wald",
 ]
 
 # GLM iteratively reweighted least squares: converged when the coefficients change by less than
@@ -74,11 +76,15 @@ class OverdispersionTest(NamedTuple):
 
 
 class _Fit(NamedTuple):
-    """What a family function returns to :func:`sinstats.stats.trends.fit_trend`."""
+    """What a family function returns to :mod:`sinstats.stats.trends`.
 
-    coef: float
-    se: float
-    intercept: float
+    ``params`` and ``bse`` hold every coefficient and its standard error in the columns' order
+    of the design matrix (intercept first); ``mu`` the fitted means.
+    """
+
+    params: FloatArray
+    bse: FloatArray
+    mu: FloatArray
     deviance: float
     pearson_chi2: float
     loglik: float
@@ -87,6 +93,58 @@ class _Fit(NamedTuple):
     t_df: int | None  # None: normal reference; else Student t with this many df
     description: str
     notes: tuple[str, ...]
+
+    @property
+    def coef(self) -> float:
+        """The second coefficient (the slope of a design ``[1, t]``)."""
+        return float(self.params[1])
+
+    @property
+    def se(self) -> float:
+        """The standard error of :attr:`coef`."""
+        return float(self.bse[1])
+
+    @property
+    def intercept(self) -> float:
+        """The first coefficient."""
+        return float(self.params[0])
+
+
+def wald(coef: float, se: float, t_df: int | None, level: float) -> tuple[Interval, float, str]:
+    r"""Return the Wald rate ratio of one log-scale coefficient, its p-value and its reference.
+
+    Parameters
+    ----------
+    coef, se : float
+        The coefficient and its standard error.
+    t_df : int or None
+        None for the standard normal reference, else Student t with this many degrees of freedom.
+    level : float
+        Validated confidence level.
+
+    Returns
+    -------
+    rate_ratio : Interval
+        :math:`\exp(b \pm c\,\mathrm{se})` with c the two-sided quantile of the reference.
+    p_value : float
+        Two-sided, for a coefficient of 0 (1 or 0 when the standard error is 0: a quasi-Poisson
+        fit through every point).
+    reference : str
+        ``"normal"`` or ``"t(df)"``.
+    """
+    if t_df is None:
+        crit = float(stats.norm.ppf(0.5 + level / 2.0))
+        reference = "normal"
+    else:
+        crit = float(stats.t.ppf(0.5 + level / 2.0, t_df))
+        reference = f"t({t_df})"
+    if se > 0.0:
+        z = abs(coef) / se
+        p_value = float(2.0 * (stats.norm.sf(z) if t_df is None else stats.t.sf(z, t_df)))
+    else:
+        p_value = 1.0 if coef == 0.0 else 0.0
+    rr = Interval(math.exp(coef), math.exp(coef - crit * se), math.exp(coef + crit * se))
+    return rr, p_value, reference
 
 
 Family: TypeAlias = Callable[[FloatArray, FloatArray, FloatArray], _Fit]
@@ -110,7 +168,7 @@ def _glm(y: FloatArray, x: FloatArray, offset: FloatArray, family: object) -> ob
 def _from_glm(
     res: object, *, theta: float | None = None, description: str, notes: tuple[str, ...] = ()
 ) -> _Fit:
-    """Read a fitted statsmodels GLM into a :class:`_Fit` (normal reference, slope second).
+    """Read a fitted statsmodels GLM into a :class:`_Fit` (normal reference).
 
     With ``theta`` (negative binomial) the AIC counts theta as a parameter; otherwise it is
     statsmodels' AIC.
@@ -119,9 +177,9 @@ def _from_glm(
     bse = np.asarray(res.bse)  # type: ignore[attr-defined]
     loglik = float(res.llf)  # type: ignore[attr-defined]
     return _Fit(
-        coef=float(params[1]),
-        se=float(bse[1]),
-        intercept=float(params[0]),
+        params=params.astype(np.float64),
+        bse=bse.astype(np.float64),
+        mu=np.asarray(res.fittedvalues, dtype=np.float64),  # type: ignore[attr-defined]
         deviance=float(res.deviance),  # type: ignore[attr-defined]
         pearson_chi2=float(res.pearson_chi2),  # type: ignore[attr-defined]
         loglik=loglik,
@@ -169,14 +227,14 @@ def _fit_quasipoisson(y: FloatArray, x: FloatArray, offset: FloatArray) -> _Fit:
 
     %(trend_family)s
         The Poisson estimates with the standard error multiplied by :math:`\sqrt{\hat\phi}`,
-        :math:`\hat\phi = X^2/(n-2)`; Wald inference uses Student's t on n - 2 df (as R's
-        ``summary.glm`` for quasi families). Log-likelihood and AIC are ``nan``.
+        :math:`\hat\phi = X^2/(n-p)` (p coefficients); Wald inference uses Student's t on
+        n - p df (as R's ``summary.glm`` for quasi families). Log-likelihood and AIC are ``nan``.
 
     Notes
     -----
     The point estimate is the Poisson one; only the uncertainty changes. Appropriate when the
     scatter is larger than Poisson by a roughly constant factor. With few points
-    :math:`\hat\phi` is itself imprecise (it has n - 2 df), which the t reference partly allows
+    :math:`\hat\phi` is itself imprecise (it has n - p df), which the t reference partly allows
     for. :math:`\hat\phi < 1` (underdispersion) narrows the interval, as in R; with very few
     points that can be chance, so compare with the Poisson fit. There is no likelihood, hence no
     AIC.
@@ -192,7 +250,7 @@ def _fit_quasipoisson(y: FloatArray, x: FloatArray, offset: FloatArray) -> _Fit:
     df_resid = len(y) - x.shape[1]
     phi = pois.pearson_chi2 / df_resid
     return pois._replace(
-        se=pois.se * math.sqrt(phi),
+        bse=pois.bse * math.sqrt(phi),
         loglik=math.nan,
         aic=math.nan,
         t_df=df_resid,

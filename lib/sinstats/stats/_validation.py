@@ -27,11 +27,13 @@ import pandas as pd
 
 from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
-from sinstats.errors import ParameterError
+from sinstats.errors import ParameterError, PeriodError
+from sinstats.periods import Period, parse_period
 
 __all__ = [
     "as_counts",
     "as_finite_array",
+    "as_list",
     "as_positive",
     "broadcast",
     "check_conf_level",
@@ -44,6 +46,9 @@ __all__ = [
     "one_dim",
     "positive_numbers",
     "real_numbers",
+    "series_counts",
+    "series_exposure",
+    "time_axis",
     "whole_counts",
     "whole_pair",
 ]
@@ -474,3 +479,80 @@ def check_conf_levels(conf_levels: object, name: str = "conf_levels") -> tuple[f
     if len(set(levels)) != len(levels):
         raise ParameterError(f"{name} repeats a level: {levels!r}")
     return tuple(sorted(levels))
+
+
+# ---------------------------------------------------------------------------------------------
+# Series: one value per period (trends and segmented models)
+# ---------------------------------------------------------------------------------------------
+
+
+def as_list(value: object, name: str) -> list[object]:
+    """Return a sequence argument (one value per period) as a list."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ParameterError(f"{name} must be a sequence of values, one per period; got {value!r}")
+    arr = value.to_numpy() if isinstance(value, (pd.Series, pd.Index)) else value
+    if isinstance(arr, np.ndarray) and arr.ndim != 1:
+        raise ParameterError(f"{name} must be one-dimensional; got an array of shape {arr.shape}")
+    return list(arr)
+
+
+def time_axis(periods: object) -> FloatArray:
+    """Turn period ids or plain numbers into decimal years."""
+    items = as_list(periods, "periods")
+    times: list[float] = []
+    kinds: set[str] = set()
+    for i, item in enumerate(items):
+        if isinstance(item, Period):
+            kinds.add("period")
+            times.append(item.midpoint)
+        elif isinstance(item, str):
+            kinds.add("period")
+            try:
+                times.append(parse_period(item).midpoint)
+            except PeriodError as exc:
+                raise ParameterError(f"periods[{i}] = {item!r} is not a period: {exc}") from exc
+        elif is_number(item):
+            value = float(item)  # type: ignore[arg-type]
+            if not math.isfinite(value):
+                raise ParameterError(f"periods[{i}] = {item!r} is not a finite number")
+            kinds.add("number")
+            times.append(value)
+        else:
+            raise ParameterError(
+                f"periods[{i}] = {item!r} is neither a period id (such as '2025-26') nor a number"
+            )
+    if len(kinds) > 1:
+        raise ParameterError(
+            "periods mixes period ids (such as '2025-26') with plain numbers; "
+            "use one or the other so that the time axis is unambiguous"
+        )
+    t = np.asarray(times, dtype=np.float64)
+    uniq, counts = np.unique(t, return_counts=True)
+    if np.any(counts > 1):
+        dup = [items[i] for i in range(len(items)) if t[i] in set(uniq[counts > 1].tolist())]
+        raise ParameterError(
+            f"periods must not repeat a period; repeated: {dup!r} (a series has one count per "
+            "period; missing periods are simply left out)"
+        )
+    return t
+
+
+def series_counts(counts: object) -> FloatArray:
+    """Validate the counts: one whole number >= 0 per period."""
+    items = as_list(counts, "counts")
+    return one_dim(whole_counts(items, "counts", missing="leave the period out"), "counts")
+
+
+def series_exposure(exposure: object, n: int) -> FloatArray | None:
+    """Validate the exposure: one positive number per period, or one for every period."""
+    if exposure is None:
+        return None
+    if is_number(exposure):
+        items: list[object] = [exposure] * n
+    else:
+        items = as_list(exposure, "exposure")
+        if len(items) != n:
+            raise ParameterError(
+                f"exposure has {len(items)} values but counts has {n}; give one per period"
+            )
+    return one_dim(positive_numbers(items, "exposure", " (e.g. a population)"), "exposure")

@@ -8,10 +8,14 @@ distribution, drawn against the population (or :math:`E`) they form a funnel.
 
 * :func:`funnel_limits` gives the limits for the count, by a method from :data:`LIMIT_METHODS`:
   ``"exact"`` (Poisson quantiles) or ``"interpolated"`` (Spiegelhalter's continuous limits).
-* :func:`funnel_overdispersion` checks whether the units vary more than Poisson chance allows and
-  estimates the between-unit variance :math:`\tau^2` (Spiegelhalter's additive random effects).
-* :func:`funnel_table` flags each unit and reports what was done;
-  :func:`sinstats.present.plots.funnel_plot` draws it.
+* :func:`funnel_overdispersion` checks whether the units vary more than Poisson chance allows
+  (on n - 1 degrees of freedom when the target is estimated from the units, n when it is given
+  from outside, such as England's rate) and estimates the overdispersion factor :math:`\hat\phi`
+  and the between-unit variance :math:`\tau^2`; :func:`multiplicative_limits` widen the limits
+  by :math:`\sqrt{\hat\phi}`, :func:`additive_limits` by :math:`\tau^2` (Spiegelhalter 2005).
+* :func:`funnel_table` flags each unit with the exact limits (or the overdispersion-adjusted
+  ones) and records the interpolated limits for drawing:
+  :func:`sinstats.present.plots.funnel_plot` draws smooth curves, not the exact step function.
 
 The formulae, when to use each method and when it breaks down are in
 ``docs/methods.md`` (section "Trends and funnel plots").
@@ -46,7 +50,7 @@ DEFAULT_CONF_LEVELS: Final = (0.95, 0.998)
 #: Denominator kinds accepted by :func:`funnel_table`.
 DENOMINATORS: Final = ("population", "expected")
 #: Overdispersion adjustments accepted by :func:`funnel_table` (None: no adjustment).
-OVERDISPERSION_METHODS: Final = (None, "additive")
+OVERDISPERSION_METHODS: Final = (None, "additive", "multiplicative")
 #: Share of z-scores winsorised at each end before estimating the overdispersion.
 WINSOR: Final = 0.10
 
@@ -224,13 +228,13 @@ class OverdispersionCheck(NamedTuple):
     phi : float
         Overdispersion ratio :math:`\hat\phi`: the mean of the squared winsorised z-scores.
     statistic : float
-        :math:`n\hat\phi`, referred to :math:`\chi^2_{n-1}`.
+        :math:`n\hat\phi`, referred to :math:`\chi^2_{df}`.
     df : int
-        n - 1.
+        n - 1 when the target was estimated from the units, n when it was given from outside.
     p_value : float
-        :math:`P(\chi^2_{n-1} \ge n\hat\phi)`: small values indicate overdispersion.
+        :math:`P(\chi^2_{df} \ge n\hat\phi)`: small values indicate overdispersion.
     tau2 : float
-        Between-unit variance on the square-root scale (0 when :math:`n\hat\phi \le n - 1`).
+        Between-unit variance on the square-root scale (0 when :math:`n\hat\phi \le df`).
     n : int
         Number of units.
     n_winsorised : int
@@ -281,7 +285,11 @@ def sqrt_z_scores(observed: npt.ArrayLike, expected: npt.ArrayLike) -> FloatArra
 
 
 def funnel_overdispersion(
-    observed: npt.ArrayLike, expected: npt.ArrayLike, winsor: float = WINSOR
+    observed: npt.ArrayLike,
+    expected: npt.ArrayLike,
+    winsor: float = WINSOR,
+    *,
+    target_estimated: bool = True,
 ) -> OverdispersionCheck:
     r"""Check for overdispersion and estimate the additive random-effects variance tau².
 
@@ -293,6 +301,10 @@ def funnel_overdispersion(
         Expected counts under the target, > 0.
     winsor : float, default 0.1
         Share of z-scores winsorised at each end, in [0, 0.5).
+    target_estimated : bool, default True
+        True when the target was estimated from these units (a pooled rate): the test has
+        n - 1 degrees of freedom. False for a target given from outside (e.g. England's rate
+        for regions): n degrees of freedom, as nothing was estimated from the units.
 
     Returns
     -------
@@ -314,15 +326,18 @@ def funnel_overdispersion(
     2. winsorise: z-scores below the 10th percentile are set to it, above the 90th likewise
        (percentiles by linear interpolation between order statistics, R's ``quantile`` type 7);
     3. :math:`\hat\phi = n^{-1}\sum z_{w,i}^2`; under no overdispersion :math:`n\hat\phi` is
-       roughly :math:`\chi^2_{n-1}`;
+       roughly :math:`\chi^2_{n-1}` for a target estimated from the units, :math:`\chi^2_n` for
+       a target given from outside (no degree of freedom is spent on it);
     4. :math:`\hat\tau^2 = \max\{0, (n\hat\phi - (n-1)) /
        (\sum w_i - \sum w_i^2/\sum w_i)\}` with :math:`w_i = 1/s_i^2 = 4E_i` (the
-       DerSimonian-Laird moment estimator).
+       DerSimonian-Laird moment estimator) for an estimated target; for a given target
+       :math:`\hat\tau^2 = \max\{0, (n\hat\phi - n) / \sum w_i\}`, from
+       :math:`E[z_i^2] = 1 + w_i\tau^2` (the same moment argument without the estimated mean).
 
-    :math:`\hat\tau^2` is positive whenever :math:`n\hat\phi > n - 1`, whether or not the test
-    is significant. With fewer than about 10 units winsorising at 10% still moves the two extreme
-    z-scores towards their neighbours, and :math:`\hat\tau^2` is very imprecise. The chi-square
-    reference ignores both the winsorising and the estimation of the target. The check measures
+    :math:`\hat\tau^2` is positive whenever :math:`n\hat\phi` exceeds the degrees of freedom,
+    whether or not the test is significant. With fewer than about 10 units winsorising at 10%
+    still moves the two extreme z-scores towards their neighbours, and :math:`\hat\tau^2` is
+    very imprecise. The chi-square reference ignores the winsorising. The check measures
     variation around the target: a target far from the units' overall rate shows up as
     overdispersion.
 
@@ -355,21 +370,75 @@ def funnel_overdispersion(
     phi = float(np.mean(z_w**2))
     statistic = n * phi
     w = 4.0 * e
-    denom = float(np.sum(w) - np.sum(w**2) / np.sum(w))
-    if statistic > n - 1 and denom > 0:
-        tau2 = (statistic - (n - 1)) / denom
+    df = n - 1 if target_estimated else n
+    denom = float(np.sum(w) - np.sum(w**2) / np.sum(w)) if target_estimated else float(np.sum(w))
+    if statistic > df and denom > 0:
+        tau2 = (statistic - df) / denom
     else:
         tau2 = 0.0
     return OverdispersionCheck(
         phi=phi,
         statistic=statistic,
-        df=n - 1,
-        p_value=float(stats.chi2.sf(statistic, n - 1)),
+        df=df,
+        p_value=float(stats.chi2.sf(statistic, df)),
         tau2=float(tau2),
         n=n,
         n_winsorised=n_winsorised,
         winsor=float(winsor),
     )
+
+
+def multiplicative_limits(
+    expected: npt.ArrayLike, phi: float, conf_level: float = 0.998
+) -> tuple[FloatArray, FloatArray]:
+    r"""Count limits widened for overdispersion by a multiplicative factor :math:`\sqrt\phi`.
+
+    Parameters
+    ----------
+    expected : float or array_like
+        Expected counts, > 0.
+    phi : float
+        The overdispersion factor, > 0 (from :func:`funnel_overdispersion`); values below 1 are
+        taken as 1 (never narrower than Poisson).
+    conf_level : float, default 0.998
+        Two-sided level strictly between 0 and 1.
+
+    Returns
+    -------
+    lower, upper : ndarray
+        :math:`E\,(1 \mp z\sqrt{\phi}\,s)^2` with :math:`s = 1/(2\sqrt E)` and z the standard
+        normal quantile; the lower limit is 0 where :math:`1 - z\sqrt\phi\,s < 0`.
+
+    Raises
+    ------
+    ParameterError
+        (a ``ValueError``) for a non-positive expected count or phi, or a level outside (0, 1).
+
+    Notes
+    -----
+    The multiplicative model takes every unit's variance as :math:`\phi` times the Poisson one,
+    so the z-scores are divided by :math:`\sqrt\phi` and the limits on the square-root scale
+    widen by that factor: the funnel keeps its shape (it still narrows to the target for large
+    units), unlike the additive limits of :func:`additive_limits`, which become parallel lines.
+    It suits variation that grows with the unit's size; additive random effects suit a
+    between-unit spread of the underlying rates. The square-root scale's normal approximation is
+    poor below about 5 expected.
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Funnel plots for comparing institutional performance. Statistics in
+       Medicine 2005;24:1185-1202, section 5.2 (multiplicative overdispersion).
+    .. [2] Spiegelhalter DJ. Handling over-dispersion of performance indicators. Quality and
+       Safety in Health Care 2005;14:347-351.
+    """
+    e = positive_numbers(expected, "expected")
+    level = check_conf_level(conf_level)
+    factor = float(positive_numbers(phi, "phi"))
+    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    half = z * math.sqrt(max(factor, 1.0)) / (2.0 * np.sqrt(e))
+    lower = e * np.maximum(1.0 - half, 0.0) ** 2
+    upper = e * (1.0 + half) ** 2
+    return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
 
 
 def additive_limits(
@@ -489,9 +558,11 @@ def funnel_table(
         Two-sided levels of the limits; each strictly between 0 and 1.
     method : str, default "exact"
         Limit method from :data:`LIMIT_METHODS` (``"exact"`` or ``"interpolated"``).
-    overdispersion : {None, "additive"}, default None
+    overdispersion : {None, "additive", "multiplicative"}, default None
         ``"additive"``: estimate :math:`\tau^2` (:func:`funnel_overdispersion`) and, if it is
-        positive, use :func:`additive_limits` instead of ``method``.
+        positive, use :func:`additive_limits` instead of ``method``; ``"multiplicative"``: if
+        :math:`\hat\phi > 1`, use :func:`multiplicative_limits`. The check's degrees of
+        freedom follow ``target``: n - 1 for the pooled default, n for a given target.
     target : float, optional
         The target rate per ``rate_per`` (population) or the target ratio to expected
         (expected). Default: the pooled rate :math:`\sum O / \sum P` times ``rate_per``, or 1.
@@ -509,7 +580,9 @@ def funnel_table(
         ``lower_L``/``upper_L`` on the rate (or ratio) scale and ``count_lower_L``/
         ``count_upper_L`` on the count scale, ``flag``, ``method``, ``conf_level`` (the levels as
         text, e.g. ``"0.95, 0.998"``) and ``note``. ``table.attrs["funnel"]`` keeps what
-        :func:`sinstats.present.plots.funnel_plot` needs to draw smooth limits.
+        :func:`sinstats.present.plots.funnel_plot` needs to draw smooth limits: ``draw_method``
+        is ``"interpolated"`` when the flags use the exact limits (the exact ones are a step
+        function of the expected count, a sawtooth when drawn), otherwise the adjusted method.
 
     Raises
     ------
@@ -519,6 +592,11 @@ def funnel_table(
 
     Notes
     -----
+    Flags use the exact (whole-number) limits, so each tail has probability at most
+    :math:`(1 - L)/2`; the drawn curves use Spiegelhalter's interpolated limits, which join the
+    exact ones smoothly (a point on the curve's wrong side is always flagged by the exact limits
+    too, but a point just inside a drawn curve may still be flagged when the interpolated limit
+    lies between two whole counts).
     The flag is the outermost level whose limits the observed count lies strictly outside:
     ``"above 99.8%"``, ``"above 95%"``, ``"within"``, ``"below 95%"`` or ``"below 99.8%"`` (for
     other levels the labels follow, e.g. ``"above 90%"``). The limits are for a single unit:
@@ -580,10 +658,10 @@ def funnel_table(
 
     z = sqrt_z_scores(o, e)
     check: OverdispersionCheck | None = None
-    tau2 = 0.0
-    if overdispersion == "additive":
-        check = funnel_overdispersion(o, e)
-        tau2 = check.tau2
+    tau2, phi = 0.0, 1.0
+    if overdispersion is not None:
+        check = funnel_overdispersion(o, e, target_estimated=target is None)
+        tau2, phi = check.tau2, check.phi
 
     columns: dict[str, Any] = {"name": unit_names, "observed": o.astype(np.int64)}
     if by_population:
@@ -594,15 +672,20 @@ def funnel_table(
     columns["expected"] = e
     columns["target"] = np.full(n, target_value)
     columns["z_score"] = z
-    if check is not None:
+    if check is not None and overdispersion == "additive":
         columns["z_adjusted"] = z / np.sqrt(1.0 + 4.0 * e * tau2)
+    elif check is not None:
+        columns["z_adjusted"] = z / math.sqrt(max(phi, 1.0))
 
-    use_additive = check is not None and tau2 > 0
+    use_additive = overdispersion == "additive" and check is not None and tau2 > 0
+    use_multiplicative = overdispersion == "multiplicative" and check is not None and phi > 1
     flag = np.full(n, "within", dtype=object)
     limits: dict[str, FloatArray] = {}
     for level in levels:
         if use_additive:
             lo, hi = additive_limits(e, tau2, level)
+        elif use_multiplicative:
+            lo, hi = multiplicative_limits(e, phi, level)
         else:
             lo, hi = LIMIT_METHODS[limit_method](e, (1.0 - level) / 2.0)
         lab = level_label(level)
@@ -622,13 +705,17 @@ def funnel_table(
         columns[f"count_upper_{lab}"] = limits[f"count_upper_{lab}"]
     columns["flag"] = flag
 
-    used_method = "additive" if use_additive else limit_method
+    used_method = (
+        "additive" if use_additive else "multiplicative" if use_multiplicative else limit_method
+    )
     level_text = ", ".join(f"{level:g}" for level in levels)
     method_text = {
         "exact": "exact Poisson limits (quantiles of Poisson(expected))",
         "interpolated": "interpolated Poisson limits (Spiegelhalter 2005, appendix A.1.1)",
         "additive": "limits widened by additive random effects on the square-root scale "
         "(Spiegelhalter 2005, QSHC)",
+        "multiplicative": "limits widened by sqrt(phi) on the square-root scale (multiplicative "
+        "overdispersion, Spiegelhalter 2005)",
     }[used_method]
     notes = [
         target_text,
@@ -643,9 +730,14 @@ def funnel_table(
             f"({check.n_winsorised} winsorised), chi-square {check.statistic:.4g} on "
             f"{check.df} df, p = {check.p_value:.3g}; tau2 = {check.tau2:.4g}"
         )
-        if not use_additive:
-            od += f"; no overdispersion (n*phi <= n-1): {limit_method} limits not adjusted"
+        if overdispersion == "additive" and not use_additive:
+            od += f"; no overdispersion (n*phi <= df): {limit_method} limits not adjusted"
+        if overdispersion == "multiplicative" and not use_multiplicative:
+            od += f"; phi <= 1: {limit_method} limits not adjusted"
         notes.append(od)
+    draw_method = "interpolated" if used_method == "exact" else used_method
+    if draw_method != used_method:
+        notes.append("drawn with the interpolated limits (smooth), flagged with the exact ones")
     columns["method"] = used_method
     columns["conf_level"] = level_text
     columns["note"] = "; ".join(notes)
@@ -656,7 +748,9 @@ def funnel_table(
         "scale": scale,
         "target": target_value,
         "method": used_method,
+        "draw_method": draw_method,
         "conf_levels": levels,
         "tau2": tau2,
+        "phi": phi,
     }
     return table

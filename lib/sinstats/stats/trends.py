@@ -30,11 +30,9 @@ from typing import Final, NamedTuple
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
 from sinstats._typing import FloatArray
-from sinstats.errors import ParameterError, PeriodError
-from sinstats.periods import Period, parse_period
+from sinstats.errors import ParameterError
 from sinstats.stats._glm import (
     FAMILIES,
     Family,
@@ -43,14 +41,14 @@ from sinstats.stats._glm import (
     cameron_trivedi_test,
     nb2_theta_score,
     pearson_dispersion_test,
+    wald,
 )
 from sinstats.stats._validation import (
     check_conf_level,
     check_name,
-    is_number,
-    one_dim,
-    positive_numbers,
-    whole_counts,
+    series_counts,
+    series_exposure,
+    time_axis,
 )
 from sinstats.stats.intervals import Interval
 
@@ -160,78 +158,6 @@ class TrendResult:
 # ---------------------------------------------------------------------------------------------
 
 
-def _as_list(value: object, name: str) -> list[object]:
-    """Return a sequence argument (one value per period) as a list."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ParameterError(f"{name} must be a sequence of values, one per period; got {value!r}")
-    arr = value.to_numpy() if isinstance(value, (pd.Series, pd.Index)) else value
-    if isinstance(arr, np.ndarray) and arr.ndim != 1:
-        raise ParameterError(f"{name} must be one-dimensional; got an array of shape {arr.shape}")
-    return list(arr)
-
-
-def _time_axis(periods: object) -> FloatArray:
-    """Turn period ids or plain numbers into decimal years."""
-    items = _as_list(periods, "periods")
-    times: list[float] = []
-    kinds: set[str] = set()
-    for i, item in enumerate(items):
-        if isinstance(item, Period):
-            kinds.add("period")
-            times.append(item.midpoint)
-        elif isinstance(item, str):
-            kinds.add("period")
-            try:
-                times.append(parse_period(item).midpoint)
-            except PeriodError as exc:
-                raise ParameterError(f"periods[{i}] = {item!r} is not a period: {exc}") from exc
-        elif is_number(item):
-            value = float(item)  # type: ignore[arg-type]
-            if not math.isfinite(value):
-                raise ParameterError(f"periods[{i}] = {item!r} is not a finite number")
-            kinds.add("number")
-            times.append(value)
-        else:
-            raise ParameterError(
-                f"periods[{i}] = {item!r} is neither a period id (such as '2025-26') nor a number"
-            )
-    if len(kinds) > 1:
-        raise ParameterError(
-            "periods mixes period ids (such as '2025-26') with plain numbers; "
-            "use one or the other so that the time axis is unambiguous"
-        )
-    t = np.asarray(times, dtype=np.float64)
-    uniq, counts = np.unique(t, return_counts=True)
-    if np.any(counts > 1):
-        dup = [items[i] for i in range(len(items)) if t[i] in set(uniq[counts > 1].tolist())]
-        raise ParameterError(
-            f"periods must not repeat a period; repeated: {dup!r} (a series has one count per "
-            "period; missing periods are simply left out)"
-        )
-    return t
-
-
-def _counts(counts: object) -> FloatArray:
-    """Validate the counts: one whole number >= 0 per period."""
-    items = _as_list(counts, "counts")
-    return one_dim(whole_counts(items, "counts", missing="leave the period out"), "counts")
-
-
-def _exposure(exposure: object, n: int) -> FloatArray | None:
-    """Validate the exposure: one positive number per period, or one for every period."""
-    if exposure is None:
-        return None
-    if is_number(exposure):
-        items: list[object] = [exposure] * n
-    else:
-        items = _as_list(exposure, "exposure")
-        if len(items) != n:
-            raise ParameterError(
-                f"exposure has {len(items)} values but counts has {n}; give one per period"
-            )
-    return one_dim(positive_numbers(items, "exposure", " (e.g. a population)"), "exposure")
-
-
 # ---------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------
@@ -250,40 +176,8 @@ class _Wald(NamedTuple):
 
 
 def _wald(fit: _Fit, level: float) -> _Wald:
-    r"""Return the Wald interval of the rate ratio per year and the two-sided test of no trend.
-
-    Parameters
-    ----------
-    fit : _Fit
-        The fitted family: slope, its standard error and the reference distribution (``t_df``:
-        None for the normal, else Student t with that many degrees of freedom).
-    level : float
-        Validated confidence level.
-
-    Returns
-    -------
-    _Wald
-        ``rate_ratio``: :math:`\exp(\hat\beta_1 \pm c\,\mathrm{se})` with :math:`c` the
-        two-sided quantile of the reference; ``p_value``: two-sided, for slope 0; ``reference``:
-        ``"normal"`` or ``"t(df)"``.
-    """
-    if fit.t_df is None:
-        crit = float(stats.norm.ppf(0.5 + level / 2.0))
-        reference = "normal"
-    else:
-        crit = float(stats.t.ppf(0.5 + level / 2.0, fit.t_df))
-        reference = f"t({fit.t_df})"
-    if fit.se > 0.0:
-        z = abs(fit.coef) / fit.se
-        sf = stats.norm.sf(z) if fit.t_df is None else stats.t.sf(z, fit.t_df)
-        p_value = float(2.0 * sf)
-    else:
-        # Quasi-Poisson with counts exactly on the fitted line: dispersion 0, interval of width 0.
-        p_value = 1.0 if fit.coef == 0.0 else 0.0
-    rate_ratio = Interval(
-        math.exp(fit.coef), math.exp(fit.coef - crit * fit.se), math.exp(fit.coef + crit * fit.se)
-    )
-    return _Wald(rate_ratio, p_value, reference)
+    """Return the Wald interval of the rate ratio per year and the two-sided test of no trend."""
+    return _Wald(*wald(fit.coef, fit.se, fit.t_df, level))
 
 
 def fit_trend(
@@ -350,8 +244,8 @@ def fit_trend(
     """
     family = check_name(family, FAMILIES, "family")
     level = check_conf_level(conf_level)
-    t = _time_axis(periods)
-    y = _counts(counts)
+    t = time_axis(periods)
+    y = series_counts(counts)
     if len(y) != len(t):
         raise ParameterError(
             f"counts has {len(y)} values but periods has {len(t)}; give one count per period"
@@ -360,7 +254,7 @@ def fit_trend(
         raise ParameterError(
             f"counts has {len(y)} values; a trend needs at least {MIN_POINTS} periods"
         )
-    e = _exposure(exposure, len(y))
+    e = series_exposure(exposure, len(y))
     if float(y.sum()) == 0.0:
         raise ParameterError("counts are all zero; a trend in zero counts cannot be estimated")
     positive_t = t[y > 0]

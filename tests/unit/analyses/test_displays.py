@@ -35,7 +35,7 @@ def test_timeseries_display() -> None:
     display = timeseries.series_display(s)
     assert display.loc[display["Year"] == "2017-18", "Notifications"].iloc[0] == "not published"
     fits = timeseries.trend_fits(s)
-    _check_display(timeseries.trend_display(timeseries.trend_table(fits)), 9)
+    _check_display(timeseries.trend_display(timeseries.trend_table(fits)), 7)
 
 
 def test_measure_displays_and_charts() -> None:

@@ -89,7 +89,7 @@ def test_change_from_previous_matches_poisson_test() -> None:
 def test_change_when_previous_year_not_published() -> None:
     change = overview.change_from_previous("2018-19")
     assert change.ratio is None and change.significant is None
-    assert "2017-18 has no published figure" in change.text
+    assert "2017-18 has no figure held (not held; Ofsted published 2017-18" in change.text
 
 
 def test_change_table_has_rate_row() -> None:
@@ -103,7 +103,9 @@ def test_change_table_has_rate_row() -> None:
 def test_series_position_says_rank_and_gap() -> None:
     text = overview.series_position("2020-21")
     assert text.startswith("2020-21 (536) is the 1st highest of the 11 published years")
-    assert text.endswith("2017-18 was not published.")
+    assert "2017-18 was not published." in text
+    assert text.endswith("so years on either side are not like-for-like.")
+    assert "from 2018-19: the move to DfE's collection" in text
     assert overview.series_position("2017-18") == "2017-18 has no published figure for total."
 
 
@@ -183,4 +185,100 @@ def test_change_without_a_ratio_has_no_difference() -> None:
     change = overview.change_from_previous("2018-19")  # 2017-18 was not published
     assert change.ratio is None and change.significant is None
     assert math.isnan(change.difference) and math.isnan(change.percent)
-    assert "2017-18 has no published figure" in change.text
+    assert "2017-18 has no figure held (not held; Ofsted published 2017-18" in change.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Changes: both tests, multiplicity, breaks (issue: inference that respects the series)
+# ---------------------------------------------------------------------------------------------
+
+PHI = 4.43873146689957  # tests/reference/segmented_trends.csv, segmented_quasipoisson dispersion
+
+
+def _measure(table: pd.DataFrame, measure: str) -> pd.Series:
+    return table[table["measure"] == measure].iloc[0]
+
+
+def test_child_death_rise_of_2016_17_shows_both_p_values_and_says_the_overdispersed_one() -> None:
+    table = overview.change_table("2016-17")
+    deaths = _measure(table, "Child death (count)")
+    assert (deaths["before"], deaths["current"]) == (171, 211)
+    # R: poisson.test(c(211, 171))$p.value = binom.test(211, 382)$p.value
+    assert deaths["p_value"] == pytest.approx(stats.binomtest(211, 382, 0.5).pvalue, rel=1e-6)
+    assert deaths["p_value"] == pytest.approx(0.0459, abs=1e-4)
+    # Wald on t(8): log(211/171) / sqrt(phi (1/211 + 1/171)), computed here.
+    t = math.log(211 / 171) / math.sqrt(PHI * (1 / 211 + 1 / 171))
+    assert deaths["p_overdispersed"] == pytest.approx(2 * stats.t.sf(t, 8), rel=1e-6)
+    assert deaths["p_overdispersed"] == pytest.approx(0.36, abs=0.005)
+    assert deaths["phi"] == pytest.approx(PHI, rel=1e-6) and deaths["phi_df"] == 8
+    text = deaths["text"]
+    assert "p = 0.36" in text and "within the series' usual year-to-year movement" in text
+    assert "Chance alone (Poisson) gives p = 0.046" in text
+    assert "more than" not in text
+    assert deaths["excludes_no_change"] is False
+
+
+def test_changes_tested_together_are_holm_adjusted() -> None:
+    table = overview.change_table("2021-22")
+    tested = table[table["p_overdispersed"].notna()]
+    assert len(tested) == 5 and set(tested["n_adjusted"]) == {5}
+    raw = tested["p_overdispersed"].to_numpy()
+    order = raw.argsort(kind="stable")
+    # Holm written out: running maximum of (m - i) p_(i), capped at 1.
+    expected = [0.0] * len(raw)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(raw) - rank) * raw[i]))
+        expected[i] = running
+    assert tested["p_adjusted"].to_numpy() == pytest.approx(expected, rel=1e-12)
+    assert (tested["p_adjusted"] >= tested["p_overdispersed"]).all()
+    assert all("Holm-adjusted over 5 changes" in text for text in tested["text"])
+    # Chance alone (Poisson) would call the fall in notifications more than chance; the verdict,
+    # on the series' scatter and adjusted, does not.
+    total = _measure(table, "Total (count)")
+    assert total["p_value"] < 0.05 and total["verdict"].startswith("within")
+    bh = overview.change_table("2021-22", adjust="bh")
+    assert set(bh["adjust"]) == {"bh"}
+
+
+def test_change_across_the_earlier_ofsted_definition_is_flagged_never_more_than_chance() -> None:
+    table = overview.change_table("2014-15")
+    total = _measure(table, "Total (count)")
+    assert (total["before"], total["current"]) == (298, 385)
+    assert total["break_flag"] == "not comparable"
+    assert total["breaks"] == "earlier-ofsted-definition"
+    assert math.isnan(total["p_adjusted"]) and total["excludes_no_change"] is None
+    assert total["verdict"].startswith("not comparable")
+    for text in table["text"]:
+        assert "more than chance alone would usually produce" not in text
+        assert "more than the series' usual" not in text
+    assert "earlier Ofsted definition, not comparable" in total["text"]
+    change = overview.change_from_previous("2014-15")
+    record = overview.key_figures(overview.headline_table("2014-15"), change)[-1]
+    assert record.name == "change_total" and record.flags == ("earlier-ofsted-definition",)
+    assert "not a like-for-like comparison" in record.text
+    assert record.as_json()["flags"] == ["earlier-ofsted-definition"]
+
+
+def test_sensitivity_has_no_reference_across_a_break() -> None:
+    long = overview.method_sensitivity("2014-15")
+    assert (long["kind"] != "ratio").all()
+    assert long["excludes_reference"].isna().all()
+
+
+def test_rate_with_a_carried_forward_population_says_so() -> None:
+    table = overview.change_table("2026")
+    rate = _measure(table, "Total (rate per 100,000 children)")
+    assert "both years use the ONS mid-2024 estimate" in rate["note"]
+    assert "does not allow for any change in the number of children" in rate["note"]
+    assert rate["ratio"] == pytest.approx(_measure(table, "Total (count)")["ratio"])
+
+
+def test_pandemic_year_changes_carry_the_event_note() -> None:
+    change = overview.change_from_previous("2020-21")
+    assert "COVID-19 pandemic year" in change.text and change.flags == ()
+
+
+def test_unknown_nature_is_refused() -> None:
+    with pytest.raises(ValueError, match="nature must be one of"):
+        overview.change_from_previous("2026", "Deaths")

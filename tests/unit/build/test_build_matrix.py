@@ -48,3 +48,32 @@ def test_plan_refusals(config_factory: ConfigFactory) -> None:
     with pytest.raises(ConfigError, match="no notebook declares this parameter") as err:
         plan(bad)
     assert err.value.key == "defaults.zzz"
+
+
+def test_years_before_the_comparable_series_say_why(config_factory: ConfigFactory) -> None:
+    """2012-13 and 2013-14: the earlier Ofsted definition, not comparable (never "no total")."""
+    config = config_factory(MATRIX)
+    with pytest.raises(ParameterError, match="no report is configured for 2013-14") as err:
+        plan(config, years=["2013-14"])
+    assert "earlier Ofsted definition, not comparable" in str(err.value)
+    early = config_factory(MATRIX.replace("years: ['2024-25', '2025-26']", "years: ['2013-14']"))
+    with pytest.raises(ConfigError, match="earlier Ofsted definition, not comparable") as bad:
+        plan(early)
+    assert bad.value.key == "years[0]"
+    first = config_factory(MATRIX.replace("version: 1\n", "version: 1\nfirst_year: '2013-14'\n"))
+    with pytest.raises(ConfigError, match="first_year must be 2014-15 or later") as why:
+        plan(first)
+    assert why.value.key == "first_year"
+
+
+def test_an_invalid_breaks_file_stops_the_plan(config_factory: ConfigFactory, tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    (folder / "published").mkdir(parents=True)
+    for f in paths.published_dir().iterdir():
+        (folder / "published" / f.name).write_bytes(f.read_bytes())
+    (folder / "SHA256SUMS").write_bytes((paths.data_dir() / "SHA256SUMS").read_bytes())
+    text = paths.breaks_file().read_text(encoding="utf-8").replace("kind: step", "kind: stepp")
+    (folder / "breaks.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown kind 'stepp'") as err:
+        plan(config_factory(MATRIX), data_dir=folder)
+    assert "breaks.yml" in str(err.value) and "field 'kind'" in str(err.value)

@@ -69,3 +69,4 @@ def test_config_files_are_found_by_pattern(tmp_path: Path) -> None:
     assert all(re.fullmatch(r"[0-9a-f]{64}", sha) for sha in found.values())
     real = provenance.config_files(paths.data_dir())
     assert "data/assumptions.yml" in real  # shown relative to the project root
+    assert "data/breaks.yml" in real  # every run consults the declared breaks

@@ -60,6 +60,7 @@ def test_files_are_written_with_an_output_folder(tmp_path: Path) -> None:
         assert (tmp_path / "figures" / f"series{ext}").stat().st_size > 0
     key = json.loads((tmp_path / "key_figures.json").read_text())
     empty = dict.fromkeys(("lower", "upper", "conf_level", "ratio", "ratio_lower", "ratio_upper"))
+    empty["flags"] = []
     assert key == [
         {**empty, "name": "total", "label": "Notifications", "value": 357,
          "text": "357 notifications", "unit": "count", "lower": 321, "upper": 396,
@@ -195,6 +196,20 @@ def test_key_figure_from_a_table_row() -> None:
     assert other.conf_level == 0.9 and other.lower == 5.0
     with pytest.raises(ParameterError, match="does not contain"):
         KeyFigure.from_row({**row90, "count": 20}, "count", name="n", label="N", text="", unit="")
+
+
+def test_key_figure_flags_name_declared_breaks_and_old_records_still_read() -> None:
+    flagged = KeyFigure("change_total", "Change", 87, "Not comparable", "difference in count",
+                        flags=["earlier-ofsted-definition"])  # fmt: skip
+    assert flagged.flags == ("earlier-ofsted-definition",)
+    assert flagged.as_json()["flags"] == ["earlier-ofsted-definition"]
+    assert KeyFigure.from_json(flagged.as_json()) == flagged
+    # A key_figures.json written before the field existed reads as unflagged.
+    old = {k: v for k, v in flagged.as_json().items() if k != "flags"}
+    assert KeyFigure.from_json(old).flags == ()
+    for bad in ("earlier-ofsted-definition", ["Not An Id"], [3]):
+        with pytest.raises(ParameterError, match="flag"):
+            KeyFigure("x", "X", 1, "x", flags=bad)  # type: ignore[arg-type]
 
 
 def test_table_html_escapes_cells_and_headers() -> None:

@@ -240,3 +240,27 @@ def test_every_check_raises_only_parameter_errors(value: object) -> None:
             check(value)
         except SinstatsError as err:
             assert isinstance(err, ParameterError)
+
+
+@pytest.mark.parametrize("year", ["2013-14", "2012-13", "201314", "2014"])
+@pytest.mark.parametrize("notebook", ["01", "02", "03"])
+def test_years_of_the_earlier_definition_are_not_comparable_not_missing(
+    year: str, notebook: str
+) -> None:
+    with pytest.raises(ParameterError) as err:
+        params.validate(notebook, year=year, **_EXTRAS.get(notebook, {}))
+    text = str(err.value)
+    assert "earlier Ofsted definition, not comparable" in text
+    assert "no published national total" not in text
+    held = data.count(year, "Total").value
+    assert f"its total ({held:,.0f}) is held for context" in text
+
+
+def test_the_gap_year_is_named_from_the_breaks_file() -> None:
+    with pytest.raises(ParameterError, match=r"is a gap in the series \(not held"):
+        params.validate("01", year="2017-18")
+
+
+_EXTRAS: dict[str, dict[str, object]] = {
+    "03": {"seed": 1, "n_draws": 5000, "target": "notified_deaths"}
+}

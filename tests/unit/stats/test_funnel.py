@@ -438,7 +438,7 @@ def test_funnel_limits_bad_inputs(kwargs: dict[str, object], match: str) -> None
         ({"names": "abc"}, r"names must be a list"),
         ({"denominator": "people"}, r"unknown denominator 'people'.*'population', 'expected'"),
         ({"method": "byar"}, r"unknown method 'byar'"),
-        ({"overdispersion": "multiplicative"}, r"unknown overdispersion 'multiplicative'"),
+        ({"overdispersion": "random"}, r"unknown overdispersion 'random'"),
         ({"target": -1.0}, r"target = -1 must be a positive"),
         ({"rate_per": 0}, r"rate_per = 0 must be a positive"),
         ({"conf_levels": [0.95, 99.8]}, r"conf_levels\[1\] must be .* got 99.8"),

@@ -22,10 +22,13 @@ release's designation is not known.
 Beside each verdict is the interval of the recomputed quantity: exact Poisson (Garwood) for a
 count, Wilson for a share of counts, the exact conditional rate ratio (as R's ``poisson.test``)
 for a change or a ratio, with its p-value and whether chance alone could explain the change, and
-exact Poisson scaled for a rate. A claim can also ask for the model estimate of
-:mod:`sinstats.stats.uncertainty` (``interval_model: uncertainty``), e.g. for deaths caused by
-maltreatment or assault behind "150 children died of abuse": a model, not a statistic of any
-designation.
+exact Poisson scaled for a rate. For a change between national counts of Ofsted's and DfE's
+collection the verdict on chance allows for the series' own year-to-year scatter; the change
+claims verified together are adjusted for multiple testing (Holm by default); and a change that
+crosses a break declared in ``data/breaks.yml`` is flagged and never called more than chance. A
+claim can also ask for the model estimate of :mod:`sinstats.stats.uncertainty`
+(``interval_model: uncertainty``), e.g. for deaths caused by maltreatment or assault behind "150
+children died of abuse": a model, not a statistic of any designation.
 
 Nothing in a claims file is ever evaluated: it is read with a safe YAML loader that also refuses
 tags, anchors, aliases and duplicate keys, then checked against the JSON Schema and by
@@ -61,6 +64,9 @@ The package, one job per module (every public name is re-exported here):
     what each figure counts, and the second (meaning) verdict;
 :mod:`~sinstats.analyses.claims.verify`
     recomputing, the intervals, the verdicts and the exit statuses;
+:mod:`~sinstats.analyses.claims.chance`
+    for changes: the declared breaks crossed, the overdispersion-aware test and the adjustment
+    of the changes tested together;
 :mod:`~sinstats.analyses.claims.designation`, :mod:`~sinstats.analyses.claims.designation_verdict`
     designation claims: their fields, and their verdicts;
 :mod:`~sinstats.analyses.claims.records`
@@ -71,6 +77,7 @@ The package, one job per module (every public name is re-exported here):
 
 from __future__ import annotations
 
+from sinstats.analyses.claims.chance import ADJUST_METHODS, DEFAULT_ADJUST, adjust_changes
 from sinstats.analyses.claims.designation import DESIGNATION_KIND
 from sinstats.analyses.claims.designation_verdict import DESIGNATION_METHOD, verify_designation
 from sinstats.analyses.claims.meaning import COUNTED, MEANING_VERDICTS, meaning_verdict
@@ -117,8 +124,10 @@ from sinstats.data import PER
 from sinstats.errors import ClaimsError, Problem
 
 __all__ = [
+    "ADJUST_METHODS",
     "AMBIGUOUS",
     "COUNTED",
+    "DEFAULT_ADJUST",
     "DEFAULT_CONF_LEVEL",
     "DEFAULT_MODEL_TARGET",
     "DESIGNATION_KIND",
@@ -140,6 +149,7 @@ __all__ = [
     "PopulationRef",
     "Problem",
     "VerdictCounts",
+    "adjust_changes",
     "exit_status",
     "limits_text",
     "load_claims",

@@ -39,6 +39,7 @@ from sinstats.analyses.claims.verify import (
 )
 from sinstats.errors import EXPECTED_OS_ERRORS, OutputError, ParameterError
 from sinstats.present.words import p_number, trimmed
+from sinstats.stats.multiplicity import ADJUST_WORDS
 
 __all__ = [
     "FORMATS",
@@ -77,7 +78,14 @@ TABLE_COLUMNS: Final = (
     "conf_level",
     "method",
     "p_value",
+    "p_overdispersed",
+    "p_adjusted",
+    "adjust",
+    "n_adjusted",
     "chance_alone",
+    "break_flag",
+    "breaks",
+    "break_warning",
     "computation",
     "note",
     "explanation",
@@ -135,7 +143,14 @@ def _table_row(r: ClaimResult) -> dict[str, object]:
         "conf_level": r.conf_level,
         "method": r.method,
         "p_value": _nan(r.p_value),
+        "p_overdispersed": _nan(r.p_overdispersed),
+        "p_adjusted": _nan(r.p_adjusted),
+        "adjust": r.adjust if r.p_adjusted is not None else "",
+        "n_adjusted": r.n_adjusted,
         "chance_alone": r.chance_alone,
+        "break_flag": r.break_flag,
+        "breaks": ", ".join(r.breaks),
+        "break_warning": r.break_warning,
         "computation": r.computation,
         "note": r.note,
         "explanation": c.explanation or "",
@@ -184,15 +199,18 @@ def to_json(results: Sequence[ClaimResult], strict: bool = False) -> str:
     Returns
     -------
     str
-        One JSON object (``sinstats_version``, ``conf_level``, ``summary``, ``exit_status``,
-        ``strict``, ``claims``) and a final newline. Keys are sorted, numbers rounded to 6
-        decimal places (p-values to 4 significant digits), missing or infinite values are
+        One JSON object (``sinstats_version``, ``conf_level``, ``adjustment``, ``summary``,
+        ``exit_status``, ``strict``, ``claims``) and a final newline; each claim's ``break`` is
+        null or the declared break its change crosses (flag, ids, warning). Keys are sorted,
+        numbers rounded to 6 decimal places (p-values to 4 significant digits), missing or
+        infinite values are
         ``null``; the same inputs give byte-identical output.
     """
     conf = results[0].conf_level if results else DEFAULT_CONF_LEVEL
     doc = {
         "sinstats_version": __version__,
         "conf_level": conf,
+        "adjustment": _adjustment(results),
         "summary": summary(results).to_dict(),
         "exit_status": exit_status(results, strict),
         "strict": strict,
@@ -239,11 +257,44 @@ def _recomputed_text(r: ClaimResult) -> str:
     return signed(text, r.recomputed, r.claim.kind) + unit_suffix(r.claim.kind)
 
 
+def _adjustment(results: Sequence[ClaimResult]) -> dict[str, object]:
+    """Return how the change claims were adjusted together: method and family size."""
+    tested = [r for r in results if r.p_adjusted is not None]
+    method = tested[0].adjust if tested else next((r.adjust for r in results if r.p_value), "none")
+    return {"method": method, "n": len(tested)}
+
+
 def _chance_text(r: ClaimResult) -> str:
+    if r.break_flag and r.p_value is not None:
+        return r.break_flag
     if r.chance_alone is None:
         return "-"
-    assert r.p_value is not None
-    return f"{'yes' if r.chance_alone else 'no'} (p={p_number(r.p_value)})"
+    return "yes" if r.chance_alone else "no"
+
+
+_ADJUST_HEADER: Final = {"holm": "Holm", "bh": "BH", "none": "unadjusted"}
+
+
+def _p_text(value: float | None) -> str:
+    return "-" if value is None else p_number(value)
+
+
+def _adjust_line(results: Sequence[ClaimResult]) -> str:
+    """Say how many change claims were tested together and how they were adjusted."""
+    adj = _adjustment(results)
+    flagged = sum(1 for r in results if r.breaks and r.p_value is not None)
+    text = f"Change claims tested together: {adj['n']}"
+    if adj["method"] != "none":
+        text += f", p-values adjusted by {ADJUST_WORDS[str(adj['method'])]}"
+    else:
+        text += ", p-values not adjusted for multiple tests"
+    text += "; 'chance alone' rests on the adjusted p-value"
+    if flagged:
+        text += (
+            f"; {flagged} change{'s' if flagged != 1 else ''} across a declared break "
+            "(breaks.yml) flagged and not tested"
+        )
+    return text + "."
 
 
 def _level_text(results: Sequence[ClaimResult]) -> str:
@@ -330,7 +381,11 @@ def to_table(results: Sequence[ClaimResult], strict: bool = False) -> str:
         and source, warnings, arithmetic, note, explanation, model interval).
     """
     level = _level_text(results)
-    header = ("id", "published", "recomputed", "verdict", f"{level} interval", "chance alone")
+    adjusted = _ADJUST_HEADER[str(_adjustment(results)["method"])]
+    header = (
+        "id", "published", "recomputed", "verdict", f"{level} interval", "p Poisson",
+        "p scatter", f"p {adjusted}", "chance alone",
+    )  # fmt: skip
     rows = [
         (
             r.claim.id,
@@ -338,6 +393,9 @@ def to_table(results: Sequence[ClaimResult], strict: bool = False) -> str:
             _recomputed_text(r),
             r.short_label(),
             _interval_text(r),
+            _p_text(r.p_value),
+            _p_text(r.p_overdispersed),
+            _p_text(r.p_adjusted),
             _chance_text(r),
         )
         for r in results
@@ -363,7 +421,9 @@ def to_table(results: Sequence[ClaimResult], strict: bool = False) -> str:
             lines.append(f"    What the figure counts, from: {'; '.join(r.meaning_sources)}")
         if r.model is not None:
             lines.append(f"    {r.model.note}")
-    lines += ["", summary_line(results, strict)]
+        if r.break_warning:
+            lines.append(f"    BREAK: {r.break_warning}")
+    lines += ["", _adjust_line(results), summary_line(results, strict)]
     return "\n".join(lines) + "\n"
 
 
@@ -442,10 +502,12 @@ def to_markdown(results: Sequence[ClaimResult], strict: bool = False) -> str:
         summary line.
     """
     level = _level_text(results)
+    adjusted = _ADJUST_HEADER[str(_adjustment(results)["method"])]
     lines = [
         "| Claim | Statement | Published | Recomputed | Verdict | "
-        f"{level} interval | Chance alone? | Figures used | Note |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"{level} interval | p (Poisson) | p (series' scatter) | p ({adjusted}) | Chance alone? "
+        "| Break | Figures used | Note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         c = r.claim
@@ -460,7 +522,11 @@ def to_markdown(results: Sequence[ClaimResult], strict: bool = False) -> str:
                     _md(_recomputed_text(r)),
                     _md_verdict(r),
                     _md(_interval_text(r)),
+                    _p_text(r.p_value),
+                    _p_text(r.p_overdispersed),
+                    _p_text(r.p_adjusted),
                     _md(_chance_text(r)),
+                    _md(r.break_warning) if r.break_warning else "-",
                     "; ".join(_md(f.describe()) for f in r.figures) or "-",
                     _md(" ".join((*(f"Warning: {w}" for w in r.warnings), r.note))),
                 ]
@@ -483,7 +549,7 @@ def to_markdown(results: Sequence[ClaimResult], strict: bool = False) -> str:
             )
             parts = (meaning, r.claim.explanation, r.model.note if r.model else None, sources)
             lines.append(f"- `{_code(r.claim.id)}`: {_md(' '.join(t for t in parts if t))}")
-    lines += ["", summary_line(results, strict)]
+    lines += ["", _adjust_line(results), "", summary_line(results, strict)]
     return "\n".join(lines) + "\n"
 
 

@@ -20,7 +20,18 @@ from sinstats.analyses.claims.register import Claim
 from sinstats.analyses.claims.rounding import json_number, plain, significant, to_decimal
 from sinstats.periods import CALENDAR_YEAR, Period, parse_period
 
-__all__ = ["NOT_A_TEST", "VERDICTS", "ClaimResult", "FigureUsed", "ModelInterval", "VerdictCounts"]
+__all__ = [
+    "NOT_A_TEST",
+    "STRICT_STATUS",
+    "VERDICTS",
+    "ClaimResult",
+    "FigureUsed",
+    "ModelInterval",
+    "VerdictCounts",
+    "exit_status",
+    "strict_failures",
+    "summary",
+]
 
 #: Verdicts, in the order summaries list them.
 VERDICTS: Final = ("reproduces", "differs", "cannot check")
@@ -180,9 +191,30 @@ class ClaimResult:
     method : str
         The interval method used, or ``"none"``.
     p_value : float or None
-        Exact conditional test of "no change" (rate ratio 1), for changes and ratios.
+        Chance alone (Poisson): the exact conditional test of "no change" (rate ratio 1), for
+        changes and ratios.
     chance_alone : bool or None
-        True when chance alone could explain the change (``p_value >= 1 - conf_level``).
+        True when chance alone could explain the change: the adjusted p-value (of the
+        overdispersion-aware test where it applies) is at least ``1 - conf_level``. None when
+        there is no test, or the change crosses a declared break.
+    p_overdispersed : float or None
+        The overdispersion-aware p-value (phi-scaled Wald, phi from the segmented model), for
+        changes between national counts of Ofsted's and DfE's collection.
+    phi : float or None
+        The dispersion it used.
+    p_adjusted : float or None
+        The p-value the verdict used, adjusted with the other change claims tested together.
+    adjust : str
+        The adjustment (``"holm"``, ``"bh"``, ``"none"``).
+    n_adjusted : int
+        How many change claims were adjusted together.
+    break_flag : str
+        ``"not comparable"``, ``"step change"`` or ``""``: what the change crosses in
+        ``breaks.yml``.
+    breaks : tuple of str
+        The ids of the breaks it crosses.
+    break_warning : str
+        The sentence every flagged change carries ("" when like-for-like).
     computation : str
         The arithmetic, e.g. ``100 * (379 - 482) / 482 = -21.369``.
     figures : tuple of FigureUsed
@@ -221,6 +253,14 @@ class ClaimResult:
     method: str = "none"
     p_value: float | None = None
     chance_alone: bool | None = None
+    p_overdispersed: float | None = None
+    phi: float | None = None
+    p_adjusted: float | None = None
+    adjust: str = "none"
+    n_adjusted: int = 0
+    break_flag: str = ""
+    breaks: tuple[str, ...] = ()
+    break_warning: str = ""
     computation: str = ""
     figures: tuple[FigureUsed, ...] = ()
     model: ModelInterval | None = None
@@ -288,7 +328,19 @@ class ClaimResult:
                 "method": self.method,
             },
             "p_value": significant(self.p_value),
+            "p_overdispersed": significant(self.p_overdispersed),
+            "p_adjusted": significant(self.p_adjusted),
+            "adjustment": (
+                {"method": self.adjust, "n": self.n_adjusted}
+                if self.p_adjusted is not None
+                else None
+            ),
             "chance_alone": self.chance_alone,
+            "break": (
+                {"flag": self.break_flag, "ids": list(self.breaks), "warning": self.break_warning}
+                if self.breaks
+                else None
+            ),
             "computation": self.computation,
             "note": self.note,
             "explanation": c.explanation,
@@ -326,3 +378,77 @@ class VerdictCounts:
         """Return ``{"claims": n, "reproduces": a, "differs": b, "cannot check": c}``."""
         by_verdict = (self.reproduces, self.differs, self.cannot_check)
         return {"claims": self.claims, **dict(zip(VERDICTS, by_verdict, strict=True))}
+
+
+#: The exit status of ``sinstats verify --strict`` when nothing differs but a claim was not
+#: fully checked (cannot check, an ambiguous period, a meaning that misdescribes or was not
+#: compared).
+STRICT_STATUS: Final = 3
+
+
+def strict_failures(results: Sequence[ClaimResult]) -> dict[str, list[str]]:
+    """Return the claims that ``--strict`` fails on, by reason (ids in order).
+
+    Parameters
+    ----------
+    results : sequence of ClaimResult
+
+    Returns
+    -------
+    dict
+        ``{"cannot be checked": [...], "rest on an ambiguous period": [...], "misdescribe what
+        the figure counts": [...], "declare a meaning that could not be compared": [...]}``,
+        only the reasons with claims.
+    """
+    reasons = {
+        "cannot be checked": [r.claim.id for r in results if r.verdict == "cannot check"],
+        "rest on an ambiguous period": [r.claim.id for r in results if r.warnings],
+        "misdescribe what the figure counts": [
+            r.claim.id for r in results if r.meaning == "misdescribes"
+        ],
+        "declare a meaning that could not be compared": [
+            r.claim.id for r in results if r.meaning == "not compared"
+        ],
+    }
+    return {k: v for k, v in reasons.items() if v}
+
+
+def exit_status(results: Sequence[ClaimResult], strict: bool = False) -> int:
+    """Return the exit status of ``sinstats verify`` for these results.
+
+    Parameters
+    ----------
+    results : sequence of ClaimResult
+        What :func:`verify` or :func:`verify_files` returned.
+    strict : bool, default False
+        ``--strict``: also fail when a claim cannot be checked, rests on an ambiguous period
+        without a stated ``reading``, or misdescribes (or could not compare) what its figure
+        counts (:func:`strict_failures`).
+
+    Returns
+    -------
+    int
+        1 if any claim differs; else, with ``strict``, :data:`STRICT_STATUS` (3) if any claim
+        is in :func:`strict_failures`; else 0 (claims that cannot be checked, warnings and
+        meaning verdicts are listed, not failed).
+    """
+    if any(r.verdict == "differs" for r in results):
+        return 1
+    if strict and strict_failures(results):
+        return STRICT_STATUS
+    return 0
+
+
+def summary(results: Sequence[ClaimResult]) -> VerdictCounts:
+    """Count the verdicts.
+
+    Parameters
+    ----------
+    results : sequence of ClaimResult
+
+    Returns
+    -------
+    VerdictCounts
+        The number of claims, and of each verdict (:data:`VERDICTS`).
+    """
+    return VerdictCounts.of(results)

@@ -27,6 +27,13 @@ import pandas as pd
 
 from sinstats import data, paths
 from sinstats._typing import DataDir, PathLike
+from sinstats.analyses._series_model import Dispersion, series_dispersion
+from sinstats.analyses.claims.chance import (
+    ADJUST_METHODS,
+    DEFAULT_ADJUST,
+    adjust_changes,
+    series_test,
+)
 from sinstats.analyses.claims.designation import DESIGNATION_KIND
 from sinstats.analyses.claims.designation_verdict import verify_designation
 from sinstats.analyses.claims.figures import (
@@ -40,11 +47,15 @@ from sinstats.analyses.claims.figures import (
 )
 from sinstats.analyses.claims.meaning import meaning_verdict
 from sinstats.analyses.claims.records import (
+    STRICT_STATUS,
     VERDICTS,
     ClaimResult,
     FigureUsed,
     ModelInterval,
     VerdictCounts,
+    exit_status,
+    strict_failures,
+    summary,
 )
 from sinstats.analyses.claims.register import Claim, load_claims
 from sinstats.analyses.claims.rounding import (
@@ -55,10 +66,12 @@ from sinstats.analyses.claims.rounding import (
 )
 from sinstats.data import PER
 from sinstats.errors import ClaimsError, ParameterError, Problem
-from sinstats.present.words import p_number, trimmed
+from sinstats.present.words import trimmed
 from sinstats.stats import intervals
 
 __all__ = [
+    "ADJUST_METHODS",
+    "DEFAULT_ADJUST",
     "DEFAULT_CONF_LEVEL",
     "INTERVAL_METHODS",
     "STRICT_STATUS",
@@ -89,6 +102,8 @@ INTERVAL_METHODS: Final[Mapping[str, str]] = MappingProxyType(
 
 DEFAULT_CONF_LEVEL: Final = 0.95
 
+_CHANGE_KINDS: Final = ("percent_change", "difference", "ratio")
+
 
 @dataclass
 class _Context:
@@ -98,12 +113,28 @@ class _Context:
     data_dir: DataDir
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     assumptions: Any = None
+    _breaks: data.Breaks | None = None
+    _dispersion: Dispersion | None = None
 
     def frame(self, dataset: str) -> pd.DataFrame:
         """Return a dataset's tidy frame, loading it once."""
         if dataset not in self.frames:
             self.frames[dataset] = data.load(dataset, self.data_dir)
         return self.frames[dataset]
+
+    @property
+    def breaks(self) -> data.Breaks:
+        """The declared breaks (``breaks.yml`` of the data folder), loaded once."""
+        if self._breaks is None:
+            self._breaks = data.load_breaks(self.data_dir)
+        return self._breaks
+
+    @property
+    def dispersion(self) -> Dispersion:
+        """The national series' scatter around its segmented trend, fitted once."""
+        if self._dispersion is None:
+            self._dispersion = series_dispersion(self.data_dir)
+        return self._dispersion
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +286,9 @@ class _IntervalInfo:
     p_value: float | None = None
     chance_alone: bool | None = None
     notes: list[str] = field(default_factory=list)
+    p_overdispersed: float | None = None
+    phi: float | None = None
+    crossing: data.Crossing | None = None
 
 
 def _no_interval(note: str) -> _IntervalInfo:
@@ -351,15 +385,9 @@ def _change_interval(
     lo, hi = float(rr.lower), float(rr.upper)
     scale = {"percent_change": 100.0, "difference": d.value}.get(kind)
     p_value = float(rr.p_value)
-    alpha = 1 - level
-    out = _IntervalInfo(lo, hi, INTERVAL_METHODS[kind], p_value, chance_alone=p_value >= alpha)
+    out = _IntervalInfo(lo, hi, INTERVAL_METHODS[kind], p_value)
     if scale is not None:
         out.lower, out.upper = scale * (lo - 1), scale * (hi - 1)
-    test = f"exact conditional test of no change p = {p_number(p_value)}"
-    if out.chance_alone:
-        out.notes.append(f"Chance alone could explain this change: {test} (>= {trimmed(alpha)}).")
-    else:
-        out.notes.append(f"More than chance alone: {test} (< {trimmed(alpha)}).")
     if kind == "difference":
         out.notes.append(
             f"Interval: the rate-ratio limits times the earlier count ({den.value_text()})."
@@ -511,6 +539,10 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
         notes.append("Published as approximate ('about'); compared as published.")
     notes += _figure_notes(figures)
     info = _interval(claim, num, den, level)
+    if claim.kind in _CHANGE_KINDS and den is not None:
+        found = series_test(num, den, info.p_value, ctx.breaks, ctx.dispersion, level)
+        info.crossing, info.p_overdispersed, info.phi = found.crossing, found.p_value, found.phi
+        info.notes.extend(found.notes)
     if claim.kind == "count" and num.figure.qualifier and info.lower is not None:
         info.notes.append(
             f"The interval is for a count of exactly {num.value_text()}; the true count "
@@ -538,6 +570,11 @@ def _verify_one(claim: Claim, ctx: _Context) -> ClaimResult:
         method=info.method,
         p_value=info.p_value,
         chance_alone=info.chance_alone,
+        p_overdispersed=info.p_overdispersed,
+        phi=info.phi,
+        break_flag=info.crossing.flag if info.crossing is not None else "",
+        breaks=info.crossing.flags if info.crossing is not None else (),
+        break_warning=info.crossing.warning() if info.crossing is not None else "",
         computation=_computation(claim, recomputed, arithmetic),
         note=" ".join(notes),
         figures=figures,
@@ -577,6 +614,7 @@ def verify(
     *,
     conf_level: float = DEFAULT_CONF_LEVEL,
     data_dir: DataDir = None,
+    adjust: str = DEFAULT_ADJUST,
 ) -> list[ClaimResult]:
     """Recompute every claim from the data and give its verdict and interval.
 
@@ -585,10 +623,16 @@ def verify(
     claims : sequence of Claim
         From :func:`load_claims` or :func:`parse_claims`.
     conf_level : float, default 0.95
-        Confidence level of every interval; a change is "consistent with chance alone" when the
-        exact test's p-value is at least ``1 - conf_level`` (0.05 by default).
+        Confidence level of every interval; a change is "consistent with chance alone" when its
+        adjusted p-value is at least ``1 - conf_level`` (0.05 by default). For national counts
+        of Ofsted's and DfE's collection the p-value allows for the series' year-to-year
+        scatter (phi from the segmented model); for other figures it is the exact Poisson one.
     data_dir : path-like, optional
         The data folder (default ``data/``).
+    adjust : str, default "holm"
+        How the change claims tested together are adjusted: ``"holm"``, ``"bh"`` or ``"none"``
+        (:data:`ADJUST_METHODS`). A change across a break declared in ``breaks.yml`` is not
+        tested: it carries the break warning and no verdict on chance.
 
     Returns
     -------
@@ -605,19 +649,25 @@ def verify(
         figures, a rate over something that is not a population, an unknown model target.
         Raised before anything is returned.
     ParameterError
-        For a ``conf_level`` outside (0, 1).
+        For a ``conf_level`` outside (0, 1) or an unknown ``adjust``.
+    ConfigError
+        If ``breaks.yml`` is invalid.
     DataError
         If the data files fail validation.
     """
     level = intervals.check_conf_level(conf_level)
+    method = adjust
+    if method not in ADJUST_METHODS:
+        raise ParameterError(f"adjust must be one of {', '.join(ADJUST_METHODS)}; got {adjust!r}")
     ctx = _Context(conf_level=level, data_dir=data_dir)
     _check_names(claims, ctx)
-    return [
+    results = [
         verify_designation(c, level, data_dir)
         if c.kind == DESIGNATION_KIND
         else _verify_one(c, ctx)
         for c in claims
     ]
+    return adjust_changes(results, level, method)
 
 
 def verify_files(
@@ -625,6 +675,7 @@ def verify_files(
     *,
     conf_level: float = DEFAULT_CONF_LEVEL,
     data_dir: DataDir = None,
+    adjust: str = DEFAULT_ADJUST,
 ) -> list[ClaimResult]:
     """Read one or more claims files and verify every claim in them.
 
@@ -637,6 +688,8 @@ def verify_files(
         As for :func:`verify`.
     data_dir : path-like, optional
         The data folder (default ``data/``); also where the default claims file is.
+    adjust : str, default "holm"
+        As for :func:`verify`.
 
     Returns
     -------
@@ -673,78 +726,4 @@ def verify_files(
             claims.append(c)
     if problems:
         raise ClaimsError(problems, str(chosen[-1]))
-    return verify(claims, conf_level=conf_level, data_dir=data_dir)
-
-
-#: The exit status of ``sinstats verify --strict`` when nothing differs but a claim was not
-#: fully checked (cannot check, an ambiguous period, a meaning that misdescribes or was not
-#: compared).
-STRICT_STATUS: Final = 3
-
-
-def strict_failures(results: Sequence[ClaimResult]) -> dict[str, list[str]]:
-    """Return the claims that ``--strict`` fails on, by reason (ids in order).
-
-    Parameters
-    ----------
-    results : sequence of ClaimResult
-
-    Returns
-    -------
-    dict
-        ``{"cannot be checked": [...], "rest on an ambiguous period": [...], "misdescribe what
-        the figure counts": [...], "declare a meaning that could not be compared": [...]}``,
-        only the reasons with claims.
-    """
-    reasons = {
-        "cannot be checked": [r.claim.id for r in results if r.verdict == "cannot check"],
-        "rest on an ambiguous period": [r.claim.id for r in results if r.warnings],
-        "misdescribe what the figure counts": [
-            r.claim.id for r in results if r.meaning == "misdescribes"
-        ],
-        "declare a meaning that could not be compared": [
-            r.claim.id for r in results if r.meaning == "not compared"
-        ],
-    }
-    return {k: v for k, v in reasons.items() if v}
-
-
-def exit_status(results: Sequence[ClaimResult], strict: bool = False) -> int:
-    """Return the exit status of ``sinstats verify`` for these results.
-
-    Parameters
-    ----------
-    results : sequence of ClaimResult
-        What :func:`verify` or :func:`verify_files` returned.
-    strict : bool, default False
-        ``--strict``: also fail when a claim cannot be checked, rests on an ambiguous period
-        without a stated ``reading``, or misdescribes (or could not compare) what its figure
-        counts (:func:`strict_failures`).
-
-    Returns
-    -------
-    int
-        1 if any claim differs; else, with ``strict``, :data:`STRICT_STATUS` (3) if any claim
-        is in :func:`strict_failures`; else 0 (claims that cannot be checked, warnings and
-        meaning verdicts are listed, not failed).
-    """
-    if any(r.verdict == "differs" for r in results):
-        return 1
-    if strict and strict_failures(results):
-        return STRICT_STATUS
-    return 0
-
-
-def summary(results: Sequence[ClaimResult]) -> VerdictCounts:
-    """Count the verdicts.
-
-    Parameters
-    ----------
-    results : sequence of ClaimResult
-
-    Returns
-    -------
-    VerdictCounts
-        The number of claims, and of each verdict (:data:`VERDICTS`).
-    """
-    return VerdictCounts.of(results)
+    return verify(claims, conf_level=conf_level, data_dir=data_dir, adjust=adjust)

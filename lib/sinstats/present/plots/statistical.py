@@ -56,7 +56,9 @@ def funnel_plot(
     Points are units (circles within the limits, triangles up or down when flagged); the target
     is a solid line and each level's limits share a line style (dashed 95%, dotted 99.8%), so the
     plot reads in greyscale. Limits are drawn as smooth curves over the range of the
-    denominators from the settings in ``table.attrs["funnel"]``; without them (e.g. after
+    denominators from the settings in ``table.attrs["funnel"]``, with its ``draw_method``:
+    Spiegelhalter's interpolated limits when the units are flagged with the exact ones (the
+    exact limits are a step function, a sawtooth when drawn). Without those settings (e.g. after
     filtering in a way that drops attrs) the per-unit limits are joined instead. Colours are the
     Analysis Function palette (afcharts).
     """
@@ -106,10 +108,13 @@ def funnel_plot(
             else:
                 e_grid = settings["target"] * grid
                 denom_grid = grid
-            if settings["method"] == "additive":
+            drawn = settings.get("draw_method", settings["method"])
+            if drawn == "additive":
                 lo, hi = funnel.additive_limits(e_grid, settings["tau2"], level)
+            elif drawn == "multiplicative":
+                lo, hi = funnel.multiplicative_limits(e_grid, settings["phi"], level)
             else:
-                lo, hi = funnel.LIMIT_METHODS[settings["method"]](e_grid, (1.0 - level) / 2.0)
+                lo, hi = funnel.LIMIT_METHODS[drawn](e_grid, (1.0 - level) / 2.0)
             gx, glo, ghi = grid, lo / denom_grid * scale, hi / denom_grid * scale
         else:
             order = np.argsort(x)

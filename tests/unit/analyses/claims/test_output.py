@@ -5,6 +5,7 @@ Mirrors :mod:`sinstats.analyses.claims.output`.
 
 from __future__ import annotations
 
+import csv
 import html as html_module
 import json
 import math
@@ -20,6 +21,7 @@ import pytest
 
 from sinstats.analyses import claims
 from sinstats.errors import OutputError, ParameterError
+from sinstats.present.words import p_number
 
 Factory = Callable[..., dict[str, Any]]
 Writer = Callable[..., Path]
@@ -110,9 +112,9 @@ def test_output_replaces_an_existing_file_atomically(tmp_path: Path) -> None:
 CLAIM_KEYS = {
     "id", "statement", "source", "url", "kind", "published", "published_display", "qualifier",
     "decimals", "recomputed", "rounded", "verdict", "difference", "interval", "p_value",
-    "chance_alone", "computation", "note", "explanation", "expect", "expect_met", "reason",
-    "figures", "model_interval", "designations", "verdict_label", "consistent_not_a_test",
-    "meaning", "warnings",
+    "p_overdispersed", "p_adjusted", "adjustment", "chance_alone", "break", "computation", "note",
+    "explanation", "expect", "expect_met", "reason", "figures", "model_interval", "designations",
+    "verdict_label", "consistent_not_a_test", "meaning", "warnings",
 }  # fmt: skip
 DESIGNATION_KEYS = {
     "release_id", "release_title", "period", "designation", "quote", "source_url",
@@ -130,7 +132,8 @@ MODEL_KEYS = {
 def test_json_keys_are_those_of_the_documented_format(results: Results) -> None:
     doc = json.loads(claims.to_json(results))
     assert set(doc) == {
-        "sinstats_version", "conf_level", "summary", "exit_status", "strict", "claims",
+        "sinstats_version", "conf_level", "adjustment", "summary", "exit_status", "strict",
+        "claims",
     }  # fmt: skip
     assert set(doc["summary"]) == {"claims", "reproduces", "differs", "cannot check"}
     assert sum(doc["summary"][v] for v in claims.VERDICTS) == doc["summary"]["claims"]
@@ -174,8 +177,14 @@ def test_text_outputs_write_the_level_interval_and_chance(results: Results) -> N
     assert "95% interval" in table.splitlines()[0]
     fall = next(line for line in table.splitlines() if line.startswith("panel-2021-fall-21pc "))
     # Recomputed to two places more than published, limits to one more.
-    assert fall.split()[1:] == ["-21%", "-21.37%", "reproduces", "-31.5", "to", "-9.9%", "no",
-                                "(p=0.0005)"]  # fmt: skip
+    # Then the Poisson p, no scatter p (the Panel's counts), the Holm-adjusted p, the verdict.
+    # The Holm-adjusted p is R's (tests/reference/verify_family.csv, p.adjust over the register's
+    # tested change claims), shown to two significant figures as every p-value of the table.
+    reference = Path(__file__).resolve().parents[3] / "reference" / "verify_family.csv"
+    with reference.open(encoding="utf-8") as fh:
+        holm = next(r for r in csv.DictReader(fh) if r["id"] == "panel-2021-fall-21pc")["holm"]
+    assert fall.split()[1:] == ["-21%", "-21.37%", "reproduces", "-31.5", "to", "-9.9%",
+                                "0.0005", "-", p_number(float(holm)), "no"]  # fmt: skip
     md = claims.to_markdown(results)
     assert "| 95% interval |" in md and "`panel-2021-fall-21pc`" in md
 
@@ -250,4 +259,5 @@ def test_markdown_output_escapes_claims_text(make_claim: Any) -> None:
     assert not re.search(r"(?<!\\)\]\(javascript", md), "no live javascript: link"
     assert "](<https://example.org/source>)" in md, "the claim's own url is the only link"
     row = next(line for line in md.splitlines() if line.startswith("| `user-claim`"))
-    assert row.count(" | ") == 8, "an escaped '|' does not add a column (9 columns)"
+    header = md.splitlines()[0]
+    assert row.count(" | ") == header.count(" | "), "an escaped '|' does not add a column"
