@@ -21,6 +21,7 @@ import pandas as pd
 from sinstats import data, paths
 from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
+from sinstats.analyses._triangulation import breakdown_words
 from sinstats.analyses._triangulation import evidence_table as evidence_table
 from sinstats.analyses._triangulation import implied_ascertainment as implied_ascertainment
 from sinstats.analyses._triangulation import leave_one_out as leave_one_out
@@ -235,7 +236,7 @@ def breakdowns_table(model: Model) -> pd.DataFrame:
 
 breakdowns_display = Display(
     "breakdowns_table",
-    Column("Breakdown", "breakdown"),
+    Column("Breakdown", "breakdown", breakdown_words),
     Column("Base", "base"),
     Column("Definition", "definition"),
     Column("Role", "role"),
@@ -262,7 +263,7 @@ assumptions_display = Display(
     Column("Base", "base"),
     Column("Applies to", "applies_to"),
     Column("This figure", "applies_here"),
-    Column("Default", "default", "general"),
+    Column("Default", "default", "trimmed", 4),
     Column("Plausible range", "range"),
     Column("Rating", "rag", lambda r, decimals: r.upper()),
     Column("Source", "source", lambda s, decimals: _breakable(str(s))),
@@ -313,7 +314,8 @@ def comparison_table(
             "scope": "published",
             "method": method,
             "conf_level": conf_level,
-            "note": f"{fig.publisher}, {fig.source_id}; Poisson interval for the count itself",
+            "note": f"published by {fig.publisher} ({fig.source_url}); Poisson interval for the "
+            "count itself",
         }
     ]
     table = result.intervals
@@ -332,7 +334,8 @@ def comparison_table(
                 "scope": scope,
                 "method": str(r.method),
                 "conf_level": conf_level,
-                "note": str(r.note),
+                # A component's name in words ("base panel to dfe"), as in its label.
+                "note": str(r.note).replace(scope, scope.replace("_", " ")),
             }
         )
     if realised is not None:
@@ -409,7 +412,7 @@ def _target_words(model: Model) -> str:
 
 _DECOMPOSITION = Display(
     "UncertaintyResult.decomposition",
-    Column("Component", "component"),
+    Column("Component", "component", lambda c, decimals: str(c).replace("_", " ")),
     Column("Kind", "kind"),
     Column("Variance", "variance", "number", 1),
     Column("Share of variance (%)", "share_of_variance", "percent_of_one", 1),

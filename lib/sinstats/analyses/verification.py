@@ -8,6 +8,7 @@ explanation a reader most needs (above all "150 children died of abuse"), and su
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -187,12 +188,30 @@ def explanation(table: pd.DataFrame, claim_id: str = HEADLINE_CLAIM) -> str:
     return text
 
 
+DATASET_WORDS: dict[str, str] = {
+    "sin_national": "the DfE national series",
+    "panel_notifications": "the Panel's annual-report series",
+    "population_0_17": "the ONS population series",
+    "characteristics": "the DfE breakdowns",
+    "external_evidence": "the external evidence file",
+}
+"""The datasets' names in words, for the reasons a reader sees (the ids stay in the CSV)."""
+
+
+def _why(note: object, *, decimals: int = 0) -> str:
+    """Write a verdict's reason for readers: dataset ids in words."""
+    text = str(note) if note is not None else ""
+    for dataset, words in DATASET_WORDS.items():
+        text = re.sub(rf"\b{dataset}\b", words, text)
+    return text
+
+
 differs_display = Display(
     "verify",
     Column("Claim", "id"),
     Column("Verdict", "verdict"),
     Column("Published", "published_display"),
-    Column("Why", "note", lambda n, decimals: n if str(n) else ""),
+    Column("Why", "note", _why),
     where=lambda t: t["verdict"] != "reproduces",
 )
 
