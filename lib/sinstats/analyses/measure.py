@@ -602,7 +602,7 @@ def key_figures(
             name="published_count",
             label=f"Published {_nature_words(fig)}",
             value=fig.value,
-            text=f"{fig.describe()}",
+            text=f"{count_text(fig.value)} in {fig.period} (published by {fig.publisher})",
             unit="count",
         ),
         KeyFigure(
@@ -617,5 +617,6 @@ def key_figures(
             lower=lo,
             upper=hi,
             conf_level=conf_level,
+            model=True,
         ),
     ]

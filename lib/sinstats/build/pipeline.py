@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sinstats import __version__, paths
-from sinstats.build import cache, execute, provenance
+from sinstats.build import cache, execute, provenance, variants
 from sinstats.build._helpers import display_path, iso, read_json, sha256_file, utc_now, write_atomic
 from sinstats.build.cache import Decision, SharedInputs
 from sinstats.build.config import BuildConfig, load_config
@@ -222,6 +222,8 @@ def _jobs(to_run: Sequence[Run], facts: BuildFacts, out: Path) -> list[Job]:
                     if k not in run.parameters and k != "output_dir"
                 },
                 "base_name": f"{run.notebook.name}-{run.period.id}",
+                "glossary_href": "../../glossary.html",
+                "glossary_uri": (out / "glossary.html").resolve().as_uri(),
             }
         )
         jobs.append(
@@ -239,14 +241,20 @@ def _jobs(to_run: Sequence[Run], facts: BuildFacts, out: Path) -> list[Job]:
 
 
 def _data_files_read(run: Run, outcome: RunOutcome) -> dict[str, str]:
-    """``{path: sha256}`` the run recorded in ``inputs.json``, else every published file."""
+    """``{path: sha256}`` the run recorded in ``inputs.json`` (data, assumptions and claims files).
+
+    Without a record: every published file and every assumptions and claims file.
+    """
     inputs = outcome.inputs or {}
     read = inputs.get("data_files") if isinstance(inputs, dict) else None
     if isinstance(read, dict) and read:
         return {display_path(p): str(sha) for p, sha in read.items()}
-    # No record of what was read: depend on every published file (conservative).
+    # No record of what was read: depend on every published file and every assumptions and
+    # claims file (conservative).
     data = Path(run.parameters["data_dir"])
-    return {display_path(p): sha256_file(p) for p in sorted((data / "published").glob("*.csv"))}
+    files = {display_path(p): sha256_file(p) for p in sorted((data / "published").glob("*.csv"))}
+    files.update({display_path(p): sha for p, sha in provenance.recorded_files(data).items()})
+    return files
 
 
 def _finish_run(
@@ -420,6 +428,18 @@ def build(
     data = paths.data_dir(data_dir)
     when, from_sde = provenance.build_time()
     log = stream if stream is not None else sys.stderr
+    per_run, changed = _non_default(config, data, out, years, notebooks, parameters)
+    variant_root: Path | None = None
+    if changed and out == paths.reports_dir():
+        # Never over the default reports: a build with other parameters gets its own folder.
+        variant_root = out
+        out = out / variants.VARIANTS_NAME / variants.variant_name(changed)
+        listed = ", ".join(f"{k}={v}" for k, v in changed.items())
+        print(
+            f"parameters other than the defaults ({listed}): the reports go to "
+            f"{display_path(out)}; the default reports are left as they are",
+            file=log,
+        )
     plan_runs = functools.partial(
         plan,
         config,
@@ -450,6 +470,7 @@ def build(
             if d.skip
         }
         results: dict[str, RunOutcome] = {}
+        _print_to_build(to_run, len(runs), log)
         if to_run:
             job_list = _jobs([run for run, _ in to_run], facts, out)
             results = execute.execute_all(job_list, n_jobs, progress, log)
@@ -463,6 +484,8 @@ def build(
             }
             entries[run.id] = _finish_run(run, outcome, facts, out, prev_runs.get(run.id))
             entries[run.id]["reason"] = reason
+        for run in runs:
+            entries[run.id]["non_default"] = per_run.get(run.id, {})
         changed_periods = {
             run.period.id for run, _ in to_run if entries[run.id]["status"] == OK
         } | {run.period.id for run in runs if not (out / run.period.id / "tables.xlsx").is_file()}
@@ -500,6 +523,7 @@ def build(
                     status: sum(1 for e in entries.values() if e["status"] == status)
                     for status in (OK, SKIPPED, FAILED)
                 },
+                "non_default": changed,
             },
             "runs": all_entries,
         }
@@ -511,6 +535,8 @@ def build(
             errors.append(f"index.html: {type(err).__name__}: {err}")
         write_atomic(out / MANIFEST_NAME, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         shutil.rmtree(out / TMP_NAME, ignore_errors=True)
+    if variant_root is not None:
+        errors.extend(_list_variant_in_default_index(variant_root, wait))
     result = BuildResult(
         out_dir=out,
         runs=[entries[run.id] for run in runs],
@@ -520,6 +546,55 @@ def build(
     )
     _print_summary(result, stream if stream is not None else sys.stdout)
     return result
+
+
+def _non_default(
+    config: BuildConfig,
+    data: Path,
+    out: Path,
+    years: Sequence[str] | None,
+    notebooks: Sequence[str] | None,
+    parameters: Mapping[str, str] | None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Return each run's parameters that differ from ``reports.yml``'s, and all of them."""
+    if not parameters:
+        return {}, {}
+    select = functools.partial(
+        plan,
+        config,
+        data_dir=data,
+        years=years,
+        notebooks=notebooks,
+        save_cache=False,
+        cache_dir=out / CACHE_NAME,
+    )
+    return variants.changed_parameters(select(parameters=parameters), select())
+
+
+def _list_variant_in_default_index(root: Path, wait: float) -> list[str]:
+    """Rewrite the default reports' index so that it lists the variants; return any problem."""
+    from sinstats.build.index import write_index
+
+    manifest = read_json(root / MANIFEST_NAME)
+    if not isinstance(manifest, dict):
+        return []  # no default build yet: its first index will list the variants
+    try:
+        with build_lock(root, wait):
+            write_index(root, manifest)
+    except Exception as err:
+        return [f"{display_path(root / INDEX_NAME)} (listing the variant): {err}"]
+    return []
+
+
+def _print_to_build(to_run: Sequence[tuple[Run, str]], total: int, stream: IO[str]) -> None:
+    """Print which runs will execute and why (the rest are up to date), before any kernel."""
+    if not to_run:
+        print(f"all {total} run(s) up to date", file=stream, flush=True)
+        return
+    print(f"{len(to_run)} of {total} run(s) to build:", file=stream)
+    for run, reason in to_run:
+        print(f"  {run.id:<45} {reason}", file=stream)
+    stream.flush()
 
 
 def _print_summary(result: BuildResult, stream: IO[str]) -> None:
@@ -535,7 +610,7 @@ def _print_summary(result: BuildResult, stream: IO[str]) -> None:
             note = one_line_error(r["error"])
             if r.get("failed_notebook"):
                 note += f" [executed copy: {r['failed_notebook']}]"
-        elif r["status"] == SKIPPED:
+        else:  # why it was built, or "up to date"
             note = r.get("reason") or ""
         print(f"{r['id']:<{width}}  {r['status']:<8} {secs:>8}  {note}", file=stream)
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in (OK, SKIPPED, FAILED)}

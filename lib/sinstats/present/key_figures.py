@@ -79,6 +79,9 @@ class KeyFigure:
         The interval's confidence level (of ``lower``/``upper``, or of the ratio's interval).
     ratio, ratio_lower, ratio_upper : float or None
         For a change: the rate ratio (current / previous) and its interval; None otherwise.
+    model : bool, default False
+        True for a model's estimate (not a published statistic): the index labels it
+        "model estimate".
 
     Raises
     ------
@@ -98,8 +101,11 @@ class KeyFigure:
     ratio: float | None = None
     ratio_lower: float | None = None
     ratio_upper: float | None = None
+    model: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.model, bool):
+            raise ParameterError(f"key figure {self.name!r}: model must be true or false")
         if not isinstance(self.name, str) or not _NAME.match(self.name):
             raise ParameterError(
                 f"key figure name {self.name!r} is not allowed; use lower-case letters, digits, "

@@ -38,6 +38,7 @@ from sinstats.analyses.claims.designation import (
     release_ids,
 )
 from sinstats.analyses.claims.rounding import display, places_of, to_decimal
+from sinstats.data.provenance import record_read, sha256_bytes
 from sinstats.errors import ClaimsError, PeriodError, Problem
 from sinstats.periods import parse_period
 
@@ -253,9 +254,16 @@ def load_claims(path: PathLike) -> list[Claim]:
     ClaimsError
         If the file is missing, unreadable, not UTF-8, not YAML, or any claim is invalid; every
         problem is listed with the claim, field and line.
+
+    Notes
+    -----
+    The file is recorded as read (:func:`sinstats.data.files_read`), as data files are.
     """
     spath = str(path)
-    return loads_claims(read_file(Path(path), spath), path=spath)
+    raw = read_file(Path(path), spath)
+    # Recorded like a data file, so a build rebuilds only the runs that read this file.
+    record_read(path, sha256_bytes(raw))
+    return loads_claims(raw, path=spath)
 
 
 def loads_claims(text: str | bytes, path: str = "<claims>") -> list[Claim]:
