@@ -155,7 +155,10 @@ def test_html_hides_code_and_every_image_has_alt_text(
         for img in images:
             alt = re.search(r'alt="([^"]*)"', img)
             assert alt and alt.group(1).strip(), img
-        assert not re.search(r'(src|href)="(https?:)?//', page), "no external resources"
+        # No external resources (nothing is loaded from elsewhere); links to sources are <a>s.
+        assert not re.search(r'src="(https?:)?//', page), "no external resources"
+        assert not re.search(r'<link\b[^>]*href="(https?:)?//', page), "no external resources"
+        assert 'href="../../glossary.html">glossary</a>' in page
         assert "<script" not in page
     alt_file = _run_dir(built, "2025-26/01-fixture-annual") / "figures" / "natures.alt.txt"
     page = (

@@ -436,11 +436,11 @@ def export_run(
     html_path = run_dir / f"{meta['base_name']}.html"
     pdf_path = run_dir / f"{meta['base_name']}.pdf"
     html_path.write_text(document, encoding="utf-8")
-    # In the PDF a relative link would point into this temporary folder: the glossary's link
-    # gives the page's final address instead (not compared between builds: PDF text is).
-    final = meta.get("glossary_uri")
+    # In the PDF a relative link would resolve into this temporary folder (and an absolute one
+    # would differ between reports folders): the glossary is named there, not linked.
     href = meta.get("glossary_href") or "../../glossary.html"
-    if final:
-        document = document.replace(f'href="{href}"', f'href="{final}"')
+    document = document.replace(
+        f'<a href="{href}">glossary</a>', "glossary (glossary.html in the reports folder)"
+    )
     html_to_pdf(document, run_dir, pdf_path)
     return [html_path, pdf_path]

@@ -223,7 +223,6 @@ def _jobs(to_run: Sequence[Run], facts: BuildFacts, out: Path) -> list[Job]:
                 },
                 "base_name": f"{run.notebook.name}-{run.period.id}",
                 "glossary_href": "../../glossary.html",
-                "glossary_uri": (out / "glossary.html").resolve().as_uri(),
             }
         )
         jobs.append(
