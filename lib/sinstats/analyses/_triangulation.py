@@ -466,6 +466,16 @@ def leave_one_out(
     return pd.DataFrame(rows)
 
 
+implied_ascertainment_display = Display(
+    "implied_ascertainment",
+    Column("Sources compared", "comparison"),
+    Column("Notified", "notified"),
+    Column("All such deaths", "all_deaths"),
+    Column("Implied ascertainment", ("low", "high"), "interval", 2),
+    notes="note",
+)
+
+
 _PUBLISHER_WORDS: Final[dict[str, str]] = {"panel": "Panel", "ofsted": "Ofsted", "dfe": "DfE"}
 
 

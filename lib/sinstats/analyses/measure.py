@@ -24,6 +24,9 @@ from sinstats._typing import DataDir
 from sinstats.analyses._triangulation import breakdown_words
 from sinstats.analyses._triangulation import evidence_table as evidence_table
 from sinstats.analyses._triangulation import implied_ascertainment as implied_ascertainment
+from sinstats.analyses._triangulation import (
+    implied_ascertainment_display as implied_ascertainment_display,
+)
 from sinstats.analyses._triangulation import leave_one_out as leave_one_out
 from sinstats.analyses._triangulation import leave_one_out_display as leave_one_out_display
 from sinstats.analyses._triangulation import triangulation_chart as triangulation_chart
@@ -400,6 +403,22 @@ def comparison_chart(table: pd.DataFrame, model: Model, conf_level: float) -> pl
     )
 
 
+@fill_doc
+def target_words(model: Model) -> str:
+    """Return the model's target in words, for captions and sentences.
+
+    Parameters
+    ----------
+    %(uncertainty_model)s
+
+    Returns
+    -------
+    str
+        E.g. "Children who died of maltreatment or assault" (never the target's id).
+    """
+    return _target_words(model)
+
+
 def _target_words(model: Model) -> str:
     words = {
         "deaths_maltreatment_or_assault": "Children who died of maltreatment or assault",
@@ -540,7 +559,8 @@ def conclusion(
     comps = d[~d["component"].isin(["interaction", "total"])]
     comps = comps.sort_values("share_of_variance", ascending=False)
     top = [
-        f"{r.component} ({100 * float(r.share_of_variance):.0f}% of the variance)"  # type: ignore[arg-type]
+        f"{str(r.component).replace('_', ' ')} "
+        f"({100 * float(r.share_of_variance):.0f}% of the variance)"  # type: ignore[arg-type]
         for r in comps.head(2).itertuples(index=False)
         if float(r.share_of_variance) > 0  # type: ignore[arg-type]
     ]

@@ -59,6 +59,10 @@ def shown() -> dict[str, pd.DataFrame]:
     frames["triangulation_display"] = measure.triangulation_display(
         measure.triangulation_table(model, measure.evidence_table(), n_draws=DRAWS, seed=2)
     )
+    frames["implied_ascertainment_display"] = measure.implied_ascertainment_display(
+        measure.implied_ascertainment()
+    )
+    frames["conclusion[03]"] = pd.DataFrame({"Sentence": [measure.conclusion(model, result, 0.95)]})
     frames["reconciliation_display"] = panel.reconciliation_display(panel.reconciliation())
     frames["reasons_display"] = panel.reasons_display()
     area_result = areas.area_table("2025")
