@@ -251,9 +251,9 @@ def footnotes(notes: Iterable[object]) -> tuple[list[str], list[str]]:
     Examples
     --------
     >>> footnotes(["mid-2024 population", "mid-2024 population"])
-    (['', ''], ['Note: mid-2024 population'])
+    (['', ''], ['Note: Mid-2024 population'])
     >>> footnotes(["a", "", "b", "a"])
-    (['[note 1]', '', '[note 2]', '[note 1]'], ['Note 1: a', 'Note 2: b'])
+    (['[note 1]', '', '[note 2]', '[note 1]'], ['Note 1: A', 'Note 2: B'])
     """
     texts = ["" if _missing(n) else str(n).strip() for n in notes]
     distinct = list(dict.fromkeys(t for t in texts if t))
