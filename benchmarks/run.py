@@ -161,10 +161,20 @@ def no_change(out: Path, years: list[str], repeats: int = 3) -> dict[str, Any]:
 
 def uncertainty() -> dict[str, Any] | None:
     """Run ``bench_uncertainty.run()`` when the file exists."""
-    path = HERE / "bench_uncertainty.py"
+    return _bench_module("bench_uncertainty")
+
+
+def nesting() -> dict[str, Any] | None:
+    """Run ``bench_nesting.run()`` (refusing deeply nested claims files and run matrices)."""
+    return _bench_module("bench_nesting")
+
+
+def _bench_module(name: str) -> dict[str, Any] | None:
+    """Load ``benchmarks/<name>.py`` and return its ``run()`` (None when the file is absent)."""
+    path = HERE / f"{name}.py"
     if not path.is_file():
         return None
-    spec = importlib.util.spec_from_file_location("bench_uncertainty", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -221,6 +231,16 @@ def _markdown(results: dict[str, Any]) -> str:
     else:
         lines.append(
             "| uncertainty model | not measured (benchmarks/bench_uncertainty.py absent) | |"
+        )
+    nest = results.get("nesting")
+    if nest:
+        worst = max(v["cpu_s"] for v in nest["claims"].values())
+        deep = nest["claims"]["999,999 '['"]
+        lines.append(
+            f"| refusing a claims file of 999,999 '[' | "
+            f"{deep['cpu_s']:.4f} s CPU (worst hostile "
+            f"form {worst:.3f} s; the whole `sinstats verify` {nest['command']['wall_s']:.2f} s, "
+            f"of which start-up {nest['command_startup']['wall_s']:.2f} s) | < 1 s |"
         )
     lines += [
         "",
@@ -290,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("bench: uncertainty model ...", flush=True)
     unc = uncertainty()
+    print("bench: refusing deep nesting ...", flush=True)
+    nest = nesting()
     kernel = {k: v["peak_rss_kernel_mb"] for k, v in full["per_run"].items()}
     worker = [v["peak_rss_worker_mb"] for v in full["per_run"].values()]
     max_run = max(kernel, key=lambda k: kernel[k]) if kernel else ""
@@ -310,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             "worker_max_mb": max(worker) if worker else 0.0,
         },
         "uncertainty": unc,
+        "nesting": nest,
         "targets": {"ratio": TARGET_RATIO, "no_change_seconds": TARGET_NO_CHANGE_S},
     }
     (HERE / "results.json").write_text(
