@@ -35,6 +35,7 @@ _PATH = re.compile(
 # Written by a build, not kept in the repository.
 _BUILD_OUTPUTS = frozenset({"reports/manifest.json", "reports/index.html"})
 _PATTERN = re.compile(r"NN|<|\*|\{")
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
 
 
 def _documents() -> list[Path]:
@@ -61,7 +62,8 @@ def _text_of(path: Path) -> str:
 def dead_references(text: str, folder: Path) -> list[str]:
     """Return every dead link or missing-file reference in ``text`` (a document in ``folder``)."""
     problems = []
-    for match in _LINK.finditer(text):
+    # A link written inside a code span (`[text](url)`) is an example, not a link.
+    for match in _LINK.finditer(_CODE_SPAN.sub("``", text)):
         target = match.group(1)
         if target.startswith(("http://", "https://", "mailto:", "#", "doi:")):
             continue
@@ -94,7 +96,8 @@ def test_no_dead_link_or_missing_file(document: Path) -> None:
 def test_a_planted_dead_link_and_missing_file_are_found(tmp_path: Path) -> None:
     (tmp_path / "there.md").write_text("# There\n", encoding="utf-8")
     text = (
-        "See [the glossary](there.md#top), [gone](missing.md), [web](https://example.org/x) "
+        "See [the glossary](there.md#top), [gone](missing.md), [web](https://example.org/x), "
+        "`[text](url)` (an example in code) "
         "and `docs/no-such-doc.md`; `docs/methods.md` exists, `reports/manifest.json` is "
         "written by a build and `notebooks/NN-verb-noun.ipynb` is a pattern."
     )
