@@ -172,6 +172,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         force=args.force,
         wait=args.wait,
         dry_run=args.dry_run,
+        progress=not args.no_progress,
     )
     if result.disk_full:
         print(
@@ -220,6 +221,11 @@ def _add_build(sub: Subparsers[argparse.ArgumentParser]) -> None:
         "--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPUs)"
     )
     p.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no live progress bar on a terminal (each run's line still starts with k/N)",
+    )
     p.add_argument("--out", default=None, metavar="DIR", help="reports folder (default reports/)")
     p.add_argument(
         "-p",

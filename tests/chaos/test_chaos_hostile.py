@@ -157,7 +157,7 @@ def test_no_formula_cell_and_no_foreign_link_in_any_workbook(hostile: dict[str, 
 
 def test_no_script_in_any_html_output(hostile: dict[str, Any]) -> None:
     pages = sorted(hostile["out"].rglob("*.html"))
-    assert len(pages) == 3  # the index and two reports
+    assert len(pages) == 4  # the index, the glossary and two reports
     texts = {p.name: _check_html(p) for p in pages}
     report_06 = texts["06-verify-published-figures-2025-26.html"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report_06, "the claims text is shown, escaped"

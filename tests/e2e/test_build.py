@@ -18,8 +18,8 @@ import pypdf
 import pytest
 
 from sinstats import cli, data
-from sinstats.build import build_lock, load_config, plan, provenance
-from sinstats.errors import ConfigError
+from sinstats.build import build_lock, load_config, pipeline, plan, provenance
+from sinstats.errors import ConfigError, ParameterError
 
 if TYPE_CHECKING:
     from .conftest import Project
@@ -99,7 +99,7 @@ def test_manifest_records_provenance(built: Project, run_ids: tuple[str, ...]) -
         for output in entry["outputs"]:
             assert (built.out / output).is_file()
     readers = {r["id"]: {Path(p).name for p in r["data_files"]} for r in manifest["runs"]}
-    assert readers["2025-26/01-fixture-annual"] == {"sin_national.csv"}
+    assert readers["2025-26/01-fixture-annual"] == {"sin_national.csv", "assumptions.yml"}
     assert readers["2025-26/02-fixture-population"] == {"population_0_17.csv"}
 
 
@@ -155,7 +155,10 @@ def test_html_hides_code_and_every_image_has_alt_text(
         for img in images:
             alt = re.search(r'alt="([^"]*)"', img)
             assert alt and alt.group(1).strip(), img
-        assert not re.search(r'(src|href)="(https?:)?//', page), "no external resources"
+        # No external resources (nothing is loaded from elsewhere); links to sources are <a>s.
+        assert not re.search(r'src="(https?:)?//', page), "no external resources"
+        assert not re.search(r'<link\b[^>]*href="(https?:)?//', page), "no external resources"
+        assert 'href="../../glossary.html">glossary</a>' in page
         assert "<script" not in page
     alt_file = _run_dir(built, "2025-26/01-fixture-annual") / "figures" / "natures.alt.txt"
     page = (
@@ -190,7 +193,11 @@ def test_index_links_every_report_with_key_figures(
     assert hrefs
     for href in hrefs:
         assert not href.startswith(("http:", "https:", "/", "file:")), href
-        assert (built.out / href).is_file(), href
+        if href.startswith("#"):  # the navigation's links to the years and reports
+            assert f'id="{href[1:]}"' in page, href
+        else:
+            assert (built.out / href).is_file(), href
+    assert 'href="glossary.html"' in page
     for run_id in run_ids:
         assert f'href="{run_id}/{_base(run_id)}.pdf"' in page
     assert ">357<" in page and ">338<" in page  # the key figures of the two years
@@ -249,6 +256,104 @@ def test_changing_one_data_file_rebuilds_exactly_the_runs_that_read_it(
     rebuilt = next(r for r in result.runs if r["status"] == "ok")
     assert rebuilt["reason"] == "data changed: population_0_17.csv"
     assert project.build(jobs=1).runs[1]["status"] == "skipped"
+
+
+def test_editing_a_component_in_assumptions_rebuilds_only_the_runs_that_read_it(
+    project_factory: Callable[..., Project],
+) -> None:
+    project = project_factory("assume")
+    assert project.build(jobs=2).exit_code == 0
+    readers = {"2025-26/01-fixture-annual", "2024-25/01-fixture-annual"}  # read assumptions.yml
+    for run_id in readers:
+        assert any(p.endswith("assumptions.yml") for p in _entry(project.out, run_id)["data_files"])
+    assert not any(
+        p.endswith("assumptions.yml")
+        for p in _entry(project.out, "2025-26/02-fixture-population")["data_files"]
+    )
+    path = project.data / "assumptions.yml"
+    text = path.read_text(encoding="utf-8")
+    # Edit one component's rationale (the chance component's), keeping the file valid.
+    edited = text.replace("    rationale: ", "    rationale: (reviewed) ", 1)
+    assert edited != text
+    path.write_text(edited, encoding="utf-8")
+    log = io.StringIO()
+    result = project.build(jobs=1, stream=log)
+    reason = "assumptions/claims changed: assumptions.yml"
+    statuses = {r["id"]: (r["status"], r["reason"]) for r in result.runs}
+    assert statuses == {
+        "2025-26/01-fixture-annual": ("ok", reason),
+        "2024-25/01-fixture-annual": ("ok", reason),
+        "2025-26/02-fixture-population": ("skipped", "up to date"),
+    }
+    # The list is on the console before any kernel starts, and in the manifest.
+    console = log.getvalue()
+    assert "2 of 3 run(s) to build:" in console
+    for run_id in readers:
+        assert re.search(rf"^  {re.escape(run_id)} +{re.escape(reason)}$", console, re.M)
+    manifest = {r["id"]: r for r in _manifest(project.out)["runs"]}
+    assert {i for i, r in manifest.items() if r["reason"] == reason} == readers
+    assert manifest["2025-26/02-fixture-population"]["reason"] == "up to date"
+
+
+def test_non_default_parameters_go_to_their_own_folder(
+    built_copy: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = built_copy
+    # The project's reports folder is the default one (no --out), as reports/ is for a user.
+    monkeypatch.setenv("SINSTATS_REPORTS_DIR", str(project.out))
+
+    def snapshot() -> dict[str, bytes]:
+        return {
+            p.relative_to(project.out).as_posix(): p.read_bytes()
+            for p in sorted(project.out.rglob("*"))
+            if p.is_file() and "variants" not in p.parts and p.name not in ("index.html", ".lock")
+        }
+
+    before = snapshot()
+    assert any(name.endswith(".pdf") for name in before)
+    log = io.StringIO()
+    result = pipeline.build(
+        config_path=project.config,
+        notebooks_dir=project.notebooks,
+        data_dir=project.data,
+        notebooks=["01"],
+        years=["2025-26"],
+        parameters={"conf_level": "0.9"},
+        jobs=1,
+        progress=False,
+        stream=log,
+    )
+    assert result.exit_code == 0, result.errors
+    variant = project.out / "variants" / "conf_level-0.9"
+    assert result.out_dir == variant
+    assert "the reports go to" in log.getvalue() and "conf_level=0.9" in log.getvalue()
+    assert (variant / "2025-26" / "01-fixture-annual" / "01-fixture-annual-2025-26.pdf").is_file()
+    # Every default report is byte-identical (and the default manifest too).
+    assert snapshot() == before
+    # The variant's index marks it with its parameters; the default index lists the variant.
+    own = (variant / "index.html").read_text(encoding="utf-8")
+    assert "Not the default reports." in own
+    assert "Built with parameters other than the defaults: conf_level = 0.9." in own
+    default_index = (project.out / "index.html").read_text(encoding="utf-8")
+    assert 'href="variants/conf_level-0.9/index.html"' in default_index
+    assert "conf_level = 0.9</a> (1 report; not the defaults)" in default_index
+    manifest = _manifest(variant)
+    assert manifest["build"]["non_default"] == {"conf_level": 0.9}
+    assert manifest["runs"][0]["non_default"] == {"conf_level": 0.9}
+    # The same parameters as reports.yml's are the default build, in the default folder.
+    same = pipeline.build(
+        config_path=project.config,
+        notebooks_dir=project.notebooks,
+        data_dir=project.data,
+        notebooks=["01"],
+        years=["2025-26"],
+        parameters={"conf_level": "0.95"},
+        jobs=1,
+        progress=False,
+        stream=io.StringIO(),
+    )
+    assert same.out_dir == project.out.resolve()
+    assert [r["status"] for r in same.runs] == ["skipped"]
 
 
 def test_force_and_parameter_change_rebuild(built_copy: Project, run_ids: tuple[str, ...]) -> None:
@@ -336,18 +441,21 @@ def test_broken_notebook_keeps_previous_good_report(
     assert _entry(project.out, "2025-26/01-fixture-annual")["key"] == good_entry["key"]
 
 
-def test_bad_parameter_value_fails_in_the_kernel_and_exits_non_zero(built_copy: Project) -> None:
+def test_bad_parameter_value_is_refused_before_any_kernel(
+    built_copy: Project, no_kernel: None
+) -> None:
     project = built_copy
     good = _pdf(project, "2024-25/01-fixture-annual").read_bytes()
-    result = project.build(
-        notebooks=["01-fixture-annual"], years=["2024-25"], parameters={"conf_level": "95"}, jobs=1
-    )
-    assert result.exit_code == 1
-    (entry,) = result.runs
-    assert entry["status"] == "failed"
-    assert entry["error"]["ename"] == "ValueError" and "conf_level" in entry["error"]["evalue"]
+    manifest = (project.out / "manifest.json").read_bytes()
+    with pytest.raises(ParameterError, match=r"-p conf_level=95: .*0\.95, not 95"):
+        project.build(
+            notebooks=["01-fixture-annual"],
+            years=["2024-25"],
+            parameters={"conf_level": "95"},
+            jobs=1,
+        )
     assert _pdf(project, "2024-25/01-fixture-annual").read_bytes() == good
-    assert _manifest(project.out)["build"]["counts"]["failed"] == 1
+    assert (project.out / "manifest.json").read_bytes() == manifest
 
 
 def test_interrupted_move_is_recovered(built_copy: Project) -> None:

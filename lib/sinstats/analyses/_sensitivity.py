@@ -20,7 +20,7 @@ from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
 from sinstats.analyses._helpers import previous_year, published_count
 from sinstats.periods import parse_period
-from sinstats.present.words import interval_text, join_words, p_text
+from sinstats.present.words import interval_text, join_words, method_words, number_text, p_text
 from sinstats.stats import intervals
 
 __all__ = [
@@ -198,42 +198,49 @@ def sensitivity_summary(
     Returns
     -------
     pandas.DataFrame
-        One row per quantity: the estimate, one column per method holding ``"lower to upper"``
-        (marked ``*`` where the interval excludes the reference), ``compared with``, and
-        ``conclusion``: ``"same under every method"`` or ``"CHANGES WITH METHOD: ..."``.
+        For readers: one row per quantity, ``Quantity``, ``Estimate``, one column per method
+        (headed in words, :func:`~sinstats.present.words.method_words`) holding
+        ``"lower to upper"`` (marked ``*`` where the interval excludes the reference),
+        ``Compared with``, and ``Conclusion``: ``"same under every method"`` or
+        ``"CHANGES WITH METHOD: ..."``.
     """
     rows = []
     if kind is not None:
         long = long[long["kind"] == kind]
     for quantity, grp in long.groupby("quantity", sort=False):
         dec = decimals + 2 if str(grp["kind"].iloc[0]) == "ratio" else decimals
+        estimate = float(grp["estimate"].iloc[0])
+        whole = str(grp["kind"].iloc[0]) == "count" and estimate.is_integer()
         row: dict[str, object] = {
-            "quantity": quantity,
-            "estimate": f"{float(grp['estimate'].iloc[0]):,.{dec}f}",
+            "Quantity": quantity,
+            # A count is a whole number; a rate, share or ratio keeps its decimals.
+            "Estimate": number_text(estimate, 0 if whole else dec),
         }
         for method, lo, hi, excl in zip(
             grp["method"], grp["lower"], grp["upper"], grp["excludes_reference"], strict=True
         ):
             mark = " *" if excl is True else ""
-            row[str(method)] = interval_text(float(lo), float(hi), dec) + mark
+            row[method_words(str(method))] = interval_text(float(lo), float(hi), dec) + mark
         flags = [v for v in grp["excludes_reference"] if v is not None and not pd.isna(v)]
-        row["compared with"] = str(grp["reference_label"].iloc[0])
+        row["Compared with"] = str(grp["reference_label"].iloc[0])
         if not flags:
-            row["conclusion"] = "nothing to compare with"
+            row["Conclusion"] = "nothing to compare with"
         elif all(flags) or not any(flags):
-            row["conclusion"] = "same under every method" + (
+            row["Conclusion"] = "same under every method" + (
                 " (excludes it)" if all(flags) else " (includes it)"
             )
         else:
             ex = [
-                str(m) for m, v in zip(grp["method"], grp["excludes_reference"], strict=True) if v
+                method_words(str(m))
+                for m, v in zip(grp["method"], grp["excludes_reference"], strict=True)
+                if v
             ]
             inc = [
-                str(m)
+                method_words(str(m))
                 for m, v in zip(grp["method"], grp["excludes_reference"], strict=True)
                 if not v
             ]
-            row["conclusion"] = (
+            row["Conclusion"] = (
                 f"CHANGES WITH METHOD: excluded by {', '.join(ex)}; included by {', '.join(inc)}"
             )
         rows.append(row)

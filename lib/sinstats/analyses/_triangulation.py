@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import pandas as pd
 
@@ -466,9 +466,36 @@ def leave_one_out(
     return pd.DataFrame(rows)
 
 
+implied_ascertainment_display = Display(
+    "implied_ascertainment",
+    Column("Sources compared", "comparison"),
+    Column("Notified", "notified"),
+    Column("All such deaths", "all_deaths"),
+    Column("Implied ascertainment", ("low", "high"), "interval", 2),
+    notes="note",
+)
+
+
+_PUBLISHER_WORDS: Final[dict[str, str]] = {"panel": "Panel", "ofsted": "Ofsted", "dfe": "DfE"}
+
+
+def breakdown_words(breakdown: object, *, decimals: int = 0) -> str:
+    """Write a breakdown's id for readers: ``ofsted_2014_15`` -> ``"Ofsted 2014-15"``.
+
+    The first part names the publisher (:data:`_PUBLISHER_WORDS`), the rest the period: two
+    numbers are an April-March year (``2014-15``), one a calendar year (``2020``); ``none``
+    (the leave-one-out table's baseline) is the fit with every breakdown.
+    """
+    if str(breakdown).lower() in ("none", "", "nan"):
+        return "None (every breakdown in the fit)"
+    first, *rest = str(breakdown).split("_")
+    who = _PUBLISHER_WORDS.get(first.lower(), first[:1].upper() + first[1:])
+    return " ".join([who, "-".join(rest)]) if rest else who
+
+
 leave_one_out_display = Display(
     "leave_one_out",
-    Column("Breakdown left out", "left_out"),
+    Column("Breakdown left out", "left_out", breakdown_words),
     Column("Mean share", "share_mean", "number", 3),
     Column("Central", "central", "number", 0),
     Column("{level} interval", ("lower", "upper"), "interval", 0),

@@ -167,6 +167,16 @@ def care_leaver_table(
     )
 
 
+care_leaver_display = Display(
+    "care_leaver_table",
+    Column("Year", "period", "year"),
+    Column("Group", "group"),
+    Column("Notifications", "count", "count"),
+    Column("{level} interval", ("lower", "upper"), "interval", 1),
+    notes="note",
+)
+
+
 class Areas(NamedTuple):
     """Sub-national counts for one year and where they come from.
 

@@ -21,8 +21,12 @@ import pandas as pd
 from sinstats import data, paths
 from sinstats._docstrings import fill_doc
 from sinstats._typing import DataDir
+from sinstats.analyses._triangulation import breakdown_words
 from sinstats.analyses._triangulation import evidence_table as evidence_table
 from sinstats.analyses._triangulation import implied_ascertainment as implied_ascertainment
+from sinstats.analyses._triangulation import (
+    implied_ascertainment_display as implied_ascertainment_display,
+)
 from sinstats.analyses._triangulation import leave_one_out as leave_one_out
 from sinstats.analyses._triangulation import leave_one_out_display as leave_one_out_display
 from sinstats.analyses._triangulation import triangulation_chart as triangulation_chart
@@ -235,7 +239,7 @@ def breakdowns_table(model: Model) -> pd.DataFrame:
 
 breakdowns_display = Display(
     "breakdowns_table",
-    Column("Breakdown", "breakdown"),
+    Column("Breakdown", "breakdown", breakdown_words),
     Column("Base", "base"),
     Column("Definition", "definition"),
     Column("Role", "role"),
@@ -262,7 +266,7 @@ assumptions_display = Display(
     Column("Base", "base"),
     Column("Applies to", "applies_to"),
     Column("This figure", "applies_here"),
-    Column("Default", "default", "general"),
+    Column("Default", "default", "trimmed", 4),
     Column("Plausible range", "range"),
     Column("Rating", "rag", lambda r, decimals: r.upper()),
     Column("Source", "source", lambda s, decimals: _breakable(str(s))),
@@ -313,7 +317,8 @@ def comparison_table(
             "scope": "published",
             "method": method,
             "conf_level": conf_level,
-            "note": f"{fig.publisher}, {fig.source_id}; Poisson interval for the count itself",
+            "note": f"published by {fig.publisher} ({fig.source_url}); Poisson interval for the "
+            "count itself",
         }
     ]
     table = result.intervals
@@ -332,7 +337,8 @@ def comparison_table(
                 "scope": scope,
                 "method": str(r.method),
                 "conf_level": conf_level,
-                "note": str(r.note),
+                # A component's name in words ("base panel to dfe"), as in its label.
+                "note": str(r.note).replace(scope, scope.replace("_", " ")),
             }
         )
     if realised is not None:
@@ -397,6 +403,22 @@ def comparison_chart(table: pd.DataFrame, model: Model, conf_level: float) -> pl
     )
 
 
+@fill_doc
+def target_words(model: Model) -> str:
+    """Return the model's target in words, for captions and sentences.
+
+    Parameters
+    ----------
+    %(uncertainty_model)s
+
+    Returns
+    -------
+    str
+        E.g. "Children who died of maltreatment or assault" (never the target's id).
+    """
+    return _target_words(model)
+
+
 def _target_words(model: Model) -> str:
     words = {
         "deaths_maltreatment_or_assault": "Children who died of maltreatment or assault",
@@ -409,7 +431,7 @@ def _target_words(model: Model) -> str:
 
 _DECOMPOSITION = Display(
     "UncertaintyResult.decomposition",
-    Column("Component", "component"),
+    Column("Component", "component", lambda c, decimals: str(c).replace("_", " ")),
     Column("Kind", "kind"),
     Column("Variance", "variance", "number", 1),
     Column("Share of variance (%)", "share_of_variance", "percent_of_one", 1),
@@ -537,7 +559,8 @@ def conclusion(
     comps = d[~d["component"].isin(["interaction", "total"])]
     comps = comps.sort_values("share_of_variance", ascending=False)
     top = [
-        f"{r.component} ({100 * float(r.share_of_variance):.0f}% of the variance)"  # type: ignore[arg-type]
+        f"{str(r.component).replace('_', ' ')} "
+        f"({100 * float(r.share_of_variance):.0f}% of the variance)"  # type: ignore[arg-type]
         for r in comps.head(2).itertuples(index=False)
         if float(r.share_of_variance) > 0  # type: ignore[arg-type]
     ]
@@ -599,7 +622,7 @@ def key_figures(
             name="published_count",
             label=f"Published {_nature_words(fig)}",
             value=fig.value,
-            text=f"{fig.describe()}",
+            text=f"{count_text(fig.value)} in {fig.period} (published by {fig.publisher})",
             unit="count",
         ),
         KeyFigure(
@@ -614,5 +637,6 @@ def key_figures(
             lower=lo,
             upper=hi,
             conf_level=conf_level,
+            model=True,
         ),
     ]

@@ -63,6 +63,24 @@ RECONCILIATION_REASONS: Final[Mapping[str, str]] = {
     ),
 }
 
+REASON_WORDS: Final[Mapping[str, str]] = {
+    "period_basis": "Different periods",
+    "counting_basis": "Different counting",
+    "rapid_reviews": "Rapid reviews",
+    "extraction_date": "Extraction dates",
+    "lower_bound": "Lower bound",
+    "children_not_notifications": "Children, not notifications",
+    "estimate": "Pro-rata estimate",
+}
+"""The reasons' short names for readers (the codes stay in the CSV's ``reason_codes``)."""
+
+
+def _reason_words(codes: object, *, decimals: int = 0) -> str:
+    """Write a row's comma-separated reason codes as their short names."""
+    found = [c.strip() for c in str(codes or "").split(",") if c.strip()]
+    return "; ".join(REASON_WORDS.get(c, c.replace("_", " ")) for c in found) or "-"
+
+
 #: The Panel's figures compared: the natures of notification, total first.
 _RECONCILE_CATEGORIES: Final = data.NATURES
 _NEEDED_COLUMNS: Final = ("period", "period_kind", "measure", "value")
@@ -363,22 +381,23 @@ reconciliation_display = Display(
     Column("DfE figure", "dfe_value", _dfe_figure),
     Column("Panel minus DfE", "difference", "number", 1),
     Column("Difference (%)", "percent_difference", "number", 0),
-    Column("Reasons (codes)", "reason_codes"),
+    Column("Reasons", "reason_codes", _reason_words),
     Column("Note", "note"),
 )
 
 
 def reasons_display() -> pd.DataFrame:
-    """Return the reason codes and what each means (:data:`RECONCILIATION_REASONS`).
+    """Return the reasons and what each means (:data:`RECONCILIATION_REASONS`).
 
     Returns
     -------
     pandas.DataFrame
-        ``Code`` and ``What it means``, one row per documented reason.
+        ``Reason`` (its short name, :data:`REASON_WORDS`) and ``What it means``, one row per
+        documented reason.
     """
     return pd.DataFrame(
         {
-            "Code": list(RECONCILIATION_REASONS),
+            "Reason": [REASON_WORDS[code] for code in RECONCILIATION_REASONS],
             "What it means": list(RECONCILIATION_REASONS.values()),
         }
     )

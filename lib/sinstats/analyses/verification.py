@@ -367,13 +367,31 @@ def differs_section(table: pd.DataFrame) -> str:
     )
 
 
+DATASET_WORDS: dict[str, str] = {
+    "sin_national": "the DfE national series",
+    "panel_notifications": "the Panel's annual-report series",
+    "population_0_17": "the ONS population series",
+    "characteristics": "the DfE breakdowns",
+    "external_evidence": "the external evidence file",
+}
+"""The datasets' names in words, for the reasons a reader sees (the ids stay in the CSV)."""
+
+
+def _why(note: object, *, decimals: int = 0) -> str:
+    """Write a verdict's reason for readers: dataset ids in words."""
+    text = str(note) if note is not None else ""
+    for dataset, words in DATASET_WORDS.items():
+        text = re.sub(rf"\b{dataset}\b", words, text)
+    return text
+
+
 differs_display = Display(
     "verify",
     Column("Claim", "id"),
     Column("Verdict", "verdict"),
     Column("Published", "published_display"),
     Column("Recomputed", "recomputed_text", lambda v, decimals: str(v) or "-"),
-    Column("Why", "note", lambda n, decimals: n if str(n) else ""),
+    Column("Why", "note", _why),
     where=lambda t: t["verdict"] != "reproduces",
 )
 

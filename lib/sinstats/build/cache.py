@@ -1,10 +1,10 @@
 """Incremental builds: the hash of what a run depends on, and whether a run is up to date.
 
 A run is skipped when the hash of its inputs (:func:`run_key`: the notebook's bytes, the library's
-sources, the parameters, the package versions, every data file it read and that file's line in
-``SHA256SUMS``, and the assumptions/claims/release files) equals the hash recorded for its last
-good build in ``manifest.json``, and that build's outputs are all still there, each with the size
-the manifest records (:func:`decide`).
+sources, the parameters, the package versions, every data, assumptions and claims file it read
+(recorded as it ran) and a data file's line in ``SHA256SUMS``, and the designation and release
+files) equals the hash recorded for its last good build in ``manifest.json``, and that build's
+outputs are all still there, each with the size the manifest records (:func:`decide`).
 """
 
 from __future__ import annotations
@@ -328,14 +328,18 @@ def why_changed(
     Returns
     -------
     str
-        The first difference found, in the order notebook, parameters, data, config files,
-        packages; ``"library changed"`` when it is none of those.
+        The first difference found, in the order notebook, parameters, assumptions or claims
+        files read, data files read, designation and release files, packages;
+        ``"library changed"`` when it is none of those.
     """
     if good.get("notebook_sha256") != sha256_file(run.notebook.path):
         return "notebook changed"
     if good.get("parameters") != run.parameters:
         return "parameters changed"
     changed = [p for p, sha in data_files.items() if sha != good.get("data_files", {}).get(p)]
+    configs = [p for p in changed if Path(p).suffix in (".yml", ".yaml")]
+    if configs:
+        return "assumptions/claims changed: " + ", ".join(Path(p).name for p in configs)
     if changed:
         return "data changed: " + ", ".join(Path(p).name for p in changed)
     if good.get("config_files") != dict(shared.config):

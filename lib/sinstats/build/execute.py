@@ -33,6 +33,7 @@ from typing import IO, Any
 from sinstats import paths
 from sinstats.build._helpers import iso, kill_point, utc_now
 from sinstats.build.folder import FAILED, OK
+from sinstats.build.progress import Progress
 
 KERNEL_NAME = "python3"
 """The kernel every run uses: the venv's own ``python3`` kernel (jupyter_client starts it with
@@ -485,14 +486,6 @@ def _stop_workers(pool: Any) -> None:
             process.join(timeout=5)
 
 
-def _progress_bar(total: int, enabled: bool) -> Any:
-    if not enabled or not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="run", desc="building", file=sys.stderr, leave=False)
-
-
 def execute_all(
     jobs: Sequence[Job],
     n_jobs: int,
@@ -510,7 +503,9 @@ def execute_all(
         Worker processes; with 1 (or a single job) the runs execute one after another in this
         process.
     progress : bool
-        Show a progress bar (only on a terminal).
+        Show the live progress bar when ``log`` is a terminal
+        (:class:`~sinstats.build.progress.Progress`); elsewhere each run's line starts with
+        its place, ``[k/N]``.
     log : file
         Where the per-run lines go.
     on_finished : callable, optional
@@ -526,18 +521,14 @@ def execute_all(
     if not jobs:
         return results
     env = kernel_environment()
-    bar = _progress_bar(len(jobs), progress)
+    bar = Progress(len(jobs), log, bar=progress)
 
     def finished(outcome: RunOutcome) -> None:
         results[outcome.id] = outcome
         line = f"{outcome.id:<45} {outcome.duration_s:7.1f} s  {outcome.status}"
         if outcome.status == FAILED and outcome.error:
             line += f"  ({one_line_error(outcome.error)})"
-        if bar is not None:
-            bar.write(line, file=log)
-            bar.update(1)
-        else:
-            print(line, file=log, flush=True)
+        bar.finished(line)
         kill_point("run-executed")
         if on_finished is not None:
             on_finished(outcome)
@@ -550,6 +541,5 @@ def execute_all(
         else:
             _execute_pool(jobs, min(n_jobs, len(jobs)), env, finished)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     return results

@@ -29,6 +29,8 @@ from typing import Any
 
 from sinstats import paths
 from sinstats.build._helpers import cell_text, date_in_words, display_path, replacing
+from sinstats.build.glossary import glossary_link
+from sinstats.build.links import link_addresses
 from sinstats.errors import OutputError
 from sinstats.build.designation import ReportDesignation, designation_of_run
 
@@ -262,7 +264,8 @@ def provenance_html(
     if isinstance(files, Mapping) and files:
         items = _hash_items(files, lambda p: display_path(p, data_dir))
         parts.append(
-            f"<p>It read {len(files)} data file{'s' if len(files) != 1 else ''} "
+            f"<p>It read {len(files)} data, assumptions or claims "
+            f"file{'s' if len(files) != 1 else ''} "
             f"(paths relative to the data folder):</p><ul>{items}</ul>"
         )
     else:
@@ -274,7 +277,7 @@ def provenance_html(
     if config:
         items = _hash_items(config, str)
         parts.append(
-            f"<p>Assumption, claims, designation and release files present:</p><ul>{items}</ul>"
+            f"<p>Designation and release files present:</p><ul>{items}</ul>"
         )
     if designation is not None:
         parts.append(_designation_source(designation))
@@ -407,10 +410,11 @@ def notebook_to_html(
             or meta["release"],
             "designation": designation.lines() if designation else [],
             "index_href": "../../index.html",
+            "glossary_link": glossary_link(meta.get("glossary_href") or "../../glossary.html"),
         }
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return str(body)
+    return link_addresses(str(body))
 
 
 _ACTIVE_TAGS = frozenset(
@@ -526,5 +530,11 @@ def export_run(
     html_path = run_dir / f"{meta['base_name']}.html"
     pdf_path = run_dir / f"{meta['base_name']}.pdf"
     html_path.write_text(document, encoding="utf-8")
+    # In the PDF a relative link would resolve into this temporary folder (and an absolute one
+    # would differ between reports folders): the glossary is named there, not linked.
+    href = meta.get("glossary_href") or "../../glossary.html"
+    document = document.replace(
+        f'<a href="{href}">glossary</a>', "glossary (glossary.html in the reports folder)"
+    )
     html_to_pdf(document, run_dir, pdf_path)
     return [html_path, pdf_path]

@@ -13,6 +13,7 @@ only to a plain relative path inside the reports folder that exists (never a ``s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from sinstats.build._helpers import date_in_words, inside, write_atomic
 from sinstats.build.cache import last_good
 from sinstats.build.designation import PANEL_NOTE, designation_of_run
 from sinstats.build.folder import FAILED, INDEX_NAME, table_csvs
+from sinstats.build.glossary import GLOSSARY_NAME, write_glossary
+from sinstats.build.variants import variants_of
 from sinstats.periods import parse_period
 
 INDEX_TEMPLATE = paths.TEMPLATES_DIR / "index.html.j2"
@@ -67,14 +70,23 @@ def _report(out_dir: Path, entry: Mapping[str, Any]) -> dict[str, Any]:
             else "The latest build of this report failed and there is no earlier good report."
         )
     failed_nb = _href(out_dir, entry.get("failed_notebook"))
+    period = str(entry.get("period") or "")
     key_figures = [
         {
             "label": str(k.get("label", k.get("name", ""))),
-            "text": str(k.get("text", k.get("value", ""))),
+            "text": figure_text(
+                str(k.get("label", "")), str(k.get("text", k.get("value", ""))), period
+            ),
+            "model": k.get("model") is True,
         }
         for k in ((good or {}).get("key_figures") or [])
         if isinstance(k, dict)
     ]
+    changed = entry.get("non_default")
+    parameters_note = ""
+    if isinstance(changed, dict) and changed:
+        listed = ", ".join(f"{k} = {v}" for k, v in sorted(changed.items()))
+        parameters_note = f"Built with parameters other than the defaults: {listed}."
     built = (good or entry).get("build_date") or (good or entry).get("finished") or ""
     facts = designation_of_run(entry, (good or entry).get("data_files") or {})
     designation_notes = [
@@ -90,7 +102,50 @@ def _report(out_dir: Path, entry: Mapping[str, Any]) -> dict[str, Any]:
         "failed_notebook": failed_nb if failed else None,
         "built": date_in_words(built) if built else "never",
         "designation_notes": designation_notes,
+        "parameters_note": parameters_note,
+        "id": str(entry.get("id") or "").replace("/", "-"),
     }
+
+
+_LEVEL_CI = re.compile(r"(\d+(?:\.\d+)?%) (?:CI|confidence interval)\b")
+_INTERNAL_ID = re.compile(r",? ?\b[A-Z]{2,}_[A-Za-z0-9_-]+\b")
+
+
+def figure_text(label: str, text: str, period: str = "") -> str:
+    """Return a key figure's sentence as the index shows it beside its label.
+
+    The label is said once (a sentence that starts with it drops it, and the year after it, as
+    the index shows both); intervals are worded one way ("95% interval", never "95% CI");
+    internal ids (``EES_RY2026_natchar``) are left out.
+
+    Parameters
+    ----------
+    label : str
+        The key figure's label.
+    text : str
+        Its sentence.
+    period : str
+        The year the index section is for.
+
+    Returns
+    -------
+    str
+        The sentence, with a capital first letter.
+
+    Examples
+    --------
+    >>> figure_text("Serious incident notifications",
+    ...             "Serious incident notifications, 2025-26: 357 (95% CI 321 to 396)", "2025-26")
+    '357 (95% interval 321 to 396)'
+    """
+    out = text.strip()
+    if label and out.lower().startswith(label.lower()):
+        out = out[len(label) :].lstrip(" ,:")
+    if period and out.startswith(period + ":"):
+        out = out[len(period) + 1 :].lstrip()
+    out = _LEVEL_CI.sub(r"\1 interval", out)
+    out = _INTERNAL_ID.sub("", out)
+    return out[:1].upper() + out[1:] if out else text
 
 
 def _period_label(period_id: str) -> str:
@@ -131,8 +186,26 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
         )
     build = manifest.get("build", {})
     built = str(build.get("build_date") or build.get("finished") or "")
+    changed = build.get("non_default") if isinstance(build, dict) else None
+    notebooks: dict[str, list[dict[str, str]]] = {}
+    for period in periods:
+        for r in period["reports"]:
+            notebooks.setdefault(r["notebook"], []).append(
+                {"period": period["id"], "href": f"#{r['id']}", "title": r["title"]}
+            )
     return {
         "periods": periods,
+        "notebooks": [
+            {"name": name, "title": runs[0]["title"], "runs": runs}
+            for name, runs in sorted(notebooks.items())
+        ],
+        "non_default": (
+            ", ".join(f"{k} = {v}" for k, v in sorted(changed.items()))
+            if isinstance(changed, dict) and changed
+            else ""
+        ),
+        "variants": variants_of(out_dir),
+        "glossary": GLOSSARY_NAME,
         "n_reports": sum(len(p["reports"]) for p in periods),
         "generator": str(manifest.get("generator", f"sinstats {__version__}")),
         "commit": build.get("git_commit"),
@@ -158,7 +231,7 @@ def write_index(out_dir: Path, manifest: Mapping[str, Any], target: Path | None 
     Returns
     -------
     Path
-        The index page.
+        The index page (``glossary.html``, which it links to, is written beside it).
     """
     import jinja2
 
@@ -170,4 +243,7 @@ def write_index(out_dir: Path, manifest: Mapping[str, Any], target: Path | None 
         lstrip_blocks=True,
     )
     text = env.get_template(INDEX_TEMPLATE.name).render(**_index_context(out_dir, manifest))
+    # The page the index and every report link to (derived from docs/glossary.md, so written
+    # in place rather than staged with the manifest).
+    write_glossary(out_dir)
     return write_atomic(target if target is not None else out_dir / INDEX_NAME, text)

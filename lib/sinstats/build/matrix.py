@@ -18,7 +18,12 @@ from typing import Any
 from sinstats import paths
 from sinstats.build._helpers import sha256_file
 from sinstats.build.config import RESERVED_PARAMETERS, BuildConfig, NotebookConfig
-from sinstats.build.parameters import DeclaredParameter, ParameterCache, coerce_parameter
+from sinstats.build.parameters import (
+    DeclaredParameter,
+    ParameterCache,
+    check_choice,
+    coerce_parameter,
+)
 from sinstats.errors import ConfigError, ParameterError, PeriodError
 from sinstats.periods import FINANCIAL_YEAR, Period, parse_period
 
@@ -219,12 +224,19 @@ def _declared_by(
 
 
 def _config_value(
-    config: BuildConfig, nb: NotebookConfig, declared: DeclaredParameter, value: object, key: str
+    config: BuildConfig,
+    nb: NotebookConfig,
+    declared: DeclaredParameter,
+    value: object,
+    key: str,
+    data_dir: Path | None,
 ) -> Any:
     try:
-        return coerce_parameter(nb.name, declared, value, from_text=False)
+        checked = coerce_parameter(nb.name, declared, value, from_text=False)
+        check_choice(nb.name, declared.name, checked, data_dir)
     except ParameterError as err:
         raise ConfigError(str(err), path=str(config.path), key=key) from None
+    return checked
 
 
 def _notebook_parameters(
@@ -232,12 +244,20 @@ def _notebook_parameters(
     nb: NotebookConfig,
     declared: Mapping[str, DeclaredParameter],
     cli: Mapping[str, str],
+    data_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Merge ``defaults``, the notebook's ``parameters`` and ``-p`` values, each checked."""
+    """Merge ``defaults``, the notebook's ``parameters`` and ``-p`` values, each checked.
+
+    Each value is checked against its declared type and then against the declared choices
+    (:func:`~sinstats.build.parameters.check_choice`): the valid methods, a level in (0, 1) and
+    so on, before any kernel starts.
+    """
     params: dict[str, Any] = {}
     for name, value in config.defaults.items():
         if name in declared:
-            params[name] = _config_value(config, nb, declared[name], value, f"defaults.{name}")
+            params[name] = _config_value(
+                config, nb, declared[name], value, f"defaults.{name}", data_dir
+            )
     for name, value in nb.parameters.items():
         key = f"notebooks.{nb.name}.parameters.{name}"
         if name not in declared:
@@ -247,10 +267,15 @@ def _notebook_parameters(
                 path=str(config.path),
                 key=key,
             )
-        params[name] = _config_value(config, nb, declared[name], value, key)
+        params[name] = _config_value(config, nb, declared[name], value, key, data_dir)
     for name, text in cli.items():
         if name in declared:
-            params[name] = coerce_parameter(nb.name, declared[name], text, from_text=True)
+            value = coerce_parameter(nb.name, declared[name], text, from_text=True)
+            try:
+                check_choice(nb.name, name, value, data_dir)
+            except ParameterError as err:
+                raise ParameterError(f"-p {name}={text}: {err}") from None
+            params[name] = value
     return params
 
 
@@ -379,7 +404,7 @@ def _runs(
     runs: list[Run] = []
     for nb in selected_nbs:
         declared = declared_by[nb.name]
-        params = _notebook_parameters(config, nb, declared, cli)
+        params = _notebook_parameters(config, nb, declared, cli, data)
         for p in years_of[nb.name]:
             if selected_years is not None and p not in selected_years:
                 continue

@@ -10,7 +10,7 @@ does not import papermill. :func:`coerce_parameter` checks a ``reports.yml`` val
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -315,6 +315,66 @@ def coerce_parameter(
     if isinstance(value, str):
         return value
     raise bad("text")
+
+
+def _choice_checks() -> dict[str, Callable[[object, Path | None], object]]:
+    """The declared choices of the notebooks' parameters (:mod:`sinstats.present.params`)."""
+    from sinstats.present import params
+
+    return {
+        "conf_level": lambda v, _: params.check_conf_level(v),
+        "method": lambda v, _: params.check_method(v),
+        "share_method": lambda v, _: params.check_share_method(v),
+        "ratio_method": lambda v, _: params.check_ratio_method(v),
+        "target": lambda v, data_dir: params.check_target(v, data_dir),
+        "seed": lambda v, _: params.check_seed(v),
+        "n_draws": lambda v, _: params.check_n_draws(v),
+        "claims_file": lambda v, _: params.check_claims_file(v),
+    }
+
+
+CHECKED_PARAMETERS: tuple[str, ...] = (
+    "conf_level",
+    "method",
+    "share_method",
+    "ratio_method",
+    "target",
+    "seed",
+    "n_draws",
+    "claims_file",
+)
+"""Parameters whose values are checked against the declared choices before any kernel starts."""
+
+
+def check_choice(notebook: str, name: str, value: object, data_dir: Path | None = None) -> None:
+    """Check a parameter value against the notebook collection's declared choices.
+
+    The notebooks validate their parameters in their first cell
+    (:func:`sinstats.present.params.validate`); the build makes the same checks before any
+    kernel starts, so a bad value costs no kernel and is refused with the valid values listed.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook name, for the message.
+    name : str
+        The parameter; names outside :data:`CHECKED_PARAMETERS` are not checked here.
+    value : object
+        The value, already converted to the declared type.
+    data_dir : Path, optional
+        The data folder (the targets are defined in its ``assumptions.yml``).
+
+    Raises
+    ------
+    ParameterError
+        Naming the notebook, the parameter, the value and the valid choices.
+    """
+    if name not in CHECKED_PARAMETERS:
+        return
+    try:
+        _choice_checks()[name](value, data_dir)
+    except ParameterError as err:
+        raise ParameterError(f"notebook {notebook}: {err}") from None
 
 
 def parse_parameter_options(options: Sequence[str] | None) -> dict[str, str]:

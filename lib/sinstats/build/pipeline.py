@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sinstats import __version__, paths
-from sinstats.build import cache, execute, provenance
+from sinstats.build import cache, execute, provenance, variants
 from sinstats.build._helpers import (
     display_path,
     iso,
@@ -260,6 +260,7 @@ def _jobs(to_run: Sequence[Run], facts: BuildFacts, out: Path) -> list[Job]:
                     if k not in run.parameters and k != "output_dir"
                 },
                 "base_name": f"{run.notebook.name}-{run.period.id}",
+                "glossary_href": "../../glossary.html",
             }
         )
         jobs.append(
@@ -277,14 +278,20 @@ def _jobs(to_run: Sequence[Run], facts: BuildFacts, out: Path) -> list[Job]:
 
 
 def _data_files_read(run: Run, outcome: RunOutcome) -> dict[str, str]:
-    """``{path: sha256}`` the run recorded in ``inputs.json``, else every published file."""
+    """``{path: sha256}`` the run recorded in ``inputs.json`` (data, assumptions and claims files).
+
+    Without a record: every published file and every assumptions and claims file.
+    """
     inputs = outcome.inputs or {}
     read = inputs.get("data_files") if isinstance(inputs, dict) else None
     if isinstance(read, dict) and read:
         return {display_path(p): str(sha) for p, sha in read.items()}
-    # No record of what was read: depend on every published file (conservative).
+    # No record of what was read: depend on every published file and every assumptions and
+    # claims file (conservative).
     data = Path(run.parameters["data_dir"])
-    return {display_path(p): sha256_file(p) for p in sorted((data / "published").glob("*.csv"))}
+    files = {display_path(p): sha256_file(p) for p in sorted((data / "published").glob("*.csv"))}
+    files.update({display_path(p): sha for p, sha in provenance.recorded_files(data).items()})
+    return files
 
 
 def _output_files(staged: Path, run_id: str) -> dict[str, dict[str, Any]]:
@@ -371,6 +378,7 @@ class _Ledger:
         self.build_info = build_info
         self.entries: dict[str, dict[str, Any]] = {}
         self.workbooks = dict(prev.workbooks)
+        self.non_default: dict[str, dict[str, Any]] = {}
 
     def counts(self) -> dict[str, int]:
         return {s: sum(1 for e in self.entries.values() if e["status"] == s) for s in STATUSES}
@@ -397,6 +405,7 @@ class _Ledger:
         tmp = Path(outcome.tmp_dir)
         entry = _run_entry(run, outcome, self.facts)
         entry["reason"] = reason
+        entry["non_default"] = self.non_default.get(run.id, {})
         failed_copy = failed_copy_path(run.period.id, run.notebook.name)
         moves: list[tuple[str, str]] = []
         removals = [failed_copy] if (out / failed_copy).exists() else []
@@ -579,14 +588,26 @@ def build(
     n_jobs = jobs or os.cpu_count() or 1
     config = load_config(config_path, notebooks_dir)
     out = paths.reports_dir(out_dir)
+    data = paths.data_dir(data_dir)
+    log = stream if stream is not None else sys.stderr
+    per_run, changed = _non_default(config, data, out, years, notebooks, parameters)
+    variant_root: Path | None = None
+    if changed and out == paths.reports_dir():
+        # Never over the default reports: a build with other parameters gets its own folder.
+        variant_root = out
+        out = out / variants.VARIANTS_NAME / variants.variant_name(changed)
+        listed = ", ".join(f"{k}={v}" for k, v in changed.items())
+        print(
+            f"parameters other than the defaults ({listed}): the reports go to "
+            f"{display_path(out)}; the default reports are left as they are",
+            file=log,
+        )
     if out.exists() and not out.is_dir():
         raise OutputError(
             "the reports folder must be a folder, but this is a file; choose a folder with --out",
             path=out,
         )
-    data = paths.data_dir(data_dir)
     when, from_sde = provenance.build_time()
-    log = stream if stream is not None else sys.stderr
     warnings: list[str] = []
 
     def warn(line: str) -> None:
@@ -649,17 +670,21 @@ def build(
                     "parameters": dict(parameters or {}),
                 },
                 "counts": dict(counts),
+                "non_default": changed,
             }
 
         ledger = _Ledger(out, facts, prev, build_info)
+        ledger.non_default = per_run
         to_run = [(run, d.reason) for run, d in zip(runs, decisions, strict=True) if not d.skip]
         stale_failed: list[str] = []
         for run, d in zip(runs, decisions, strict=True):
             if d.skip:
                 ledger.entries[run.id] = _skipped_entry(d.reason, prev.runs[run.id])
+                ledger.entries[run.id]["non_default"] = per_run.get(run.id, {})
                 if prev.runs[run.id].get("status") == FAILED:  # an earlier failure no longer applies
                     stale_failed.append(failed_copy_path(run.period.id, run.notebook.name))
         worker_stats: dict[str, dict[str, float]] = {}
+        _print_to_build(to_run, len(runs), log)
         if to_run:
             by_id = {run.id: (run, reason) for run, reason in to_run}
 
@@ -686,6 +711,8 @@ def build(
         all_entries.sort(key=lambda e: (e["period"], e["notebook"]))  # the report order
         errors = _finish(ledger, all_entries, stale_failed)
         shutil.rmtree(out / TMP_NAME, ignore_errors=True)
+    if variant_root is not None:
+        errors.extend(_list_variant_in_default_index(variant_root, wait))
     result = BuildResult(
         out_dir=out,
         runs=[ledger.entries[run.id] for run in runs],
@@ -696,6 +723,62 @@ def build(
     )
     _print_summary(result, stream if stream is not None else sys.stdout)
     return result
+
+
+def _non_default(
+    config: BuildConfig,
+    data: Path,
+    out: Path,
+    years: Sequence[str] | None,
+    notebooks: Sequence[str] | None,
+    parameters: Mapping[str, str] | None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Return each run's parameters that differ from ``reports.yml``'s, and all of them."""
+    if not parameters:
+        return {}, {}
+    select = functools.partial(
+        plan,
+        config,
+        data_dir=data,
+        years=years,
+        notebooks=notebooks,
+        save_cache=False,
+        cache_dir=out / CACHE_NAME,
+    )
+    return variants.changed_parameters(select(parameters=parameters), select())
+
+
+def _list_variant_in_default_index(root: Path, wait: float) -> list[str]:
+    """Rewrite the default reports' index so that it lists the variants; return any problem."""
+    from sinstats.build.index import write_index
+
+    try:
+        with build_lock(root, wait):
+            prev = read_manifest(root)  # checked, as every state file the build wrote
+            if not prev.runs:
+                return []  # no default build yet: its first index will list the variants
+            loaded = read_json(root / MANIFEST_NAME)
+            build = loaded.get("build") if isinstance(loaded, dict) else None
+            doc = {
+                "build": build if isinstance(build, dict) else {},
+                "runs": sorted(prev.runs.values(), key=lambda e: (e["period"], e["notebook"])),
+                "workbooks": dict(prev.workbooks),
+            }
+            write_index(root, doc)
+    except Exception as err:
+        return [f"{display_path(root / INDEX_NAME)} (listing the variant): {err}"]
+    return []
+
+
+def _print_to_build(to_run: Sequence[tuple[Run, str]], total: int, stream: IO[str]) -> None:
+    """Print which runs will execute and why (the rest are up to date), before any kernel."""
+    if not to_run:
+        print(f"all {total} run(s) up to date", file=stream, flush=True)
+        return
+    print(f"{len(to_run)} of {total} run(s) to build:", file=stream)
+    for run, reason in to_run:
+        print(f"  {run.id:<45} {reason}", file=stream)
+    stream.flush()
 
 
 def _repair_releases(data: Path, warn: Callable[[str], None]) -> None:
@@ -719,7 +802,7 @@ def _print_summary(result: BuildResult, stream: IO[str]) -> None:
             note = one_line_error(r["error"])
             if r.get("failed_notebook"):
                 note += f" [executed copy: {r['failed_notebook']}]"
-        elif r["status"] == SKIPPED:
+        else:  # why it was built, or "up to date"
             note = r.get("reason") or ""
         print(f"{r['id']:<{width}}  {r['status']:<8} {secs:>8}  {note}", file=stream)
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in STATUSES}

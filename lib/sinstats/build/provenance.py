@@ -47,14 +47,24 @@ PACKAGES: tuple[str, ...] = (
 """Packages whose versions enter every run's hash and the manifest."""
 
 CONFIG_PATTERNS: tuple[str, ...] = (
-    "assumptions.yml",
     "breaks.yml",
-    "claims/*.yml",
-    "claims/*.yaml",
     "published/designation.csv",
     "raw/*/SOURCE.json",
 )
 """Files of the data folder every run depends on besides the data files it reads."""
+
+RECORDED_PATTERNS: tuple[str, ...] = (
+    "assumptions.yml",
+    "claims/*.yml",
+    "claims/*.yaml",
+)
+"""Configuration files a run depends on only if it reads them.
+
+The library records reading them as it records data files
+(:func:`sinstats.data.files_read`: :func:`sinstats.stats.uncertainty.load_assumptions`,
+:func:`sinstats.analyses.claims.load_claims`), so they are in each run's ``data_files`` and an
+edit rebuilds only the runs that read the file. A run that recorded nothing depends on all of
+them (:func:`recorded_files`)."""
 
 
 @dataclass(frozen=True)
@@ -112,11 +122,11 @@ def library_hash() -> str:
 def config_files(data_dir: Path) -> dict[str, str]:
     """Return ``{path: sha256}`` of the files every run depends on besides what it reads.
 
-    These are the uncertainty model's ``assumptions.yml``, the declared series breaks
-    ``breaks.yml``, the claims registers under ``claims/``, ``published/designation.csv`` (every
-    title page shows it) and the ``SOURCE.json`` of every fetched official release under
-    ``raw/``: the library may read them without recording it, and a newly fetched release
-    changes what ``load`` returns.
+    These are ``breaks.yml`` (every run consults the declared breaks), ``published/designation.csv``
+    (every title page shows it) and the ``SOURCE.json`` of every fetched official release under
+    ``raw/`` (a newly fetched release changes what ``load`` returns). The assumptions and claims
+    files are not among them: a run depends on those only when it reads them
+    (:data:`RECORDED_PATTERNS`).
 
     Parameters
     ----------
@@ -132,6 +142,28 @@ def config_files(data_dir: Path) -> dict[str, str]:
     for pattern in CONFIG_PATTERNS:
         found.extend(p for p in data_dir.glob(pattern) if p.is_file())
     return {display_path(p): sha256_file(p) for p in sorted(found)}
+
+
+def recorded_files(data_dir: Path) -> dict[str, str]:
+    """Return ``{path: sha256}`` of the assumptions and claims files (:data:`RECORDED_PATTERNS`).
+
+    A run that recorded what it read depends on those it read; one that recorded nothing is
+    taken to depend on every one of these files, as on every published data file.
+
+    Parameters
+    ----------
+    data_dir : Path
+        The data folder.
+
+    Returns
+    -------
+    dict
+        Absolute paths, in sorted order.
+    """
+    found: list[Path] = []
+    for pattern in RECORDED_PATTERNS:
+        found.extend(p for p in data_dir.glob(pattern) if p.is_file())
+    return {str(p): sha256_file(p) for p in sorted(found)}
 
 
 def _git(root: Path, *args: str) -> str:

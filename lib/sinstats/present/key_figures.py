@@ -86,6 +86,9 @@ class KeyFigure:
         The ids of the breaks in ``data/breaks.yml`` the figure compares across (e.g.
         ``("earlier-ofsted-definition",)``): such a figure is not a like-for-like comparison, and
         its ``text`` says so. Empty for every other figure.
+    model : bool, default False
+        True for a model's estimate (not a published statistic): the index labels it
+        "model estimate".
 
     Raises
     ------
@@ -106,8 +109,11 @@ class KeyFigure:
     ratio_lower: float | None = None
     ratio_upper: float | None = None
     flags: tuple[str, ...] = ()
+    model: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.model, bool):
+            raise ParameterError(f"key figure {self.name!r}: model must be true or false")
         if not isinstance(self.name, str) or not _NAME.match(self.name):
             raise ParameterError(
                 f"key figure name {self.name!r} is not allowed; use lower-case letters, digits, "

@@ -185,7 +185,9 @@ def _is_numeric_column(values: pd.Series) -> bool:
 def table_html(frame: pd.DataFrame, caption: str | None = None, uid: str = "table") -> str:
     """Return a table as HTML without the index, with a caption and a stable element id.
 
-    Numeric columns are right-aligned and text columns left-aligned.
+    Numeric columns are right-aligned and text columns left-aligned. Notes the table's
+    :class:`~sinstats.present.tables.Display` said once (``frame.attrs["notes"]``) follow it as
+    footnotes, escaped, their web addresses as links.
     """
     styler = frame.style.hide(axis="index").set_uuid(uid)
     if caption:
@@ -200,7 +202,36 @@ def table_html(frame: pd.DataFrame, caption: str | None = None, uid: str = "tabl
             {c: [{"selector": "th", "props": [("text-align", "left")]}] for c in text_columns},
             overwrite=False,
         )
-    return str(styler.to_html())
+    notes = [str(n) for n in frame.attrs.get("notes", ())]
+    body = str(styler.to_html())
+    if not notes:
+        return body
+    items = "".join(f"<p>{linked_text(n)}</p>" for n in notes)
+    return f'<div class="sinstats-table">{body}<div class="table-notes">{items}</div></div>'
+
+
+_LINK = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:]")
+
+
+def linked_text(text: str) -> str:
+    """Return ``text`` escaped for HTML, with every web address in it as a link.
+
+    Examples
+    --------
+    >>> linked_text("DfE (https://example.org/a); <b>")
+    'DfE (<a href="https://example.org/a">https://example.org/a</a>); &lt;b&gt;'
+    """
+    import html
+
+    out = []
+    last = 0
+    for match in _LINK.finditer(text):
+        out.append(html.escape(text[last : match.start()]))
+        url = html.escape(match.group(0))
+        out.append(f'<a href="{url}">{url}</a>')
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
 
 
 def show_frame(frame: pd.DataFrame, caption: str | None = None, uid: str = "table") -> None:
@@ -210,7 +241,9 @@ def show_frame(frame: pd.DataFrame, caption: str | None = None, uid: str = "tabl
     display: Any = ipd.display
     bundle = {
         "text/html": table_html(frame, caption, uid),
-        "text/plain": (f"{caption}\n" if caption else "") + frame.to_string(index=False),
+        "text/plain": (f"{caption}\n" if caption else "")
+        + frame.to_string(index=False)
+        + "".join(f"\n{n}" for n in frame.attrs.get("notes", ())),
     }
     display(bundle, raw=True)
 

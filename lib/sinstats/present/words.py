@@ -95,3 +95,31 @@ def join_words(items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
     return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+METHOD_WORDS: dict[str, str] = {
+    "exact": "Exact",
+    "midp": "Mid-p",
+    "byar": "Byar",
+    "normal": "Normal approximation",
+    "wilson": "Wilson",
+    "clopper_pearson": "Clopper-Pearson",
+    "jeffreys": "Jeffreys",
+    "score": "Score",
+    "agresti_coull": "Agresti-Coull",
+    "wald": "Wald",
+}
+"""Interval methods' names in words, for headers and sentences (the ids stay in the CSVs)."""
+
+
+def method_words(method: str) -> str:
+    """Write an interval method's id in words: ``midp`` -> ``"Mid-p"``.
+
+    An id not in :data:`METHOD_WORDS` is written with spaces for underscores and a capital
+    first letter (``"some_method"`` -> ``"Some method"``).
+    """
+    name = str(method)
+    if name in METHOD_WORDS:
+        return METHOD_WORDS[name]
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]

@@ -10,11 +10,14 @@ when it can).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import pytest
+
+from sinstats import paths
 
 if TYPE_CHECKING:
     from ..conftest import Project
@@ -27,6 +30,8 @@ def _check_links_and_images(check: PageCheck, page: Path) -> None:
     assert check.errors == [], f"console errors on {page}: {check.errors}"
     for href in check.links:
         parts = urlsplit(href)
+        if parts.scheme == "https" and parts.netloc:
+            continue  # a source's own address, a link (the page loads nothing from elsewhere)
         assert parts.scheme == "file", f"{page}: link leaves the reports folder: {href}"
         target = Path(unquote(parts.path))
         assert target.is_file(), f"{page}: broken link {href}"
@@ -43,6 +48,15 @@ def test_index_and_a_report_open_cleanly(built_copy: Project, chromium: Chromium
     _check_links_and_images(result, index)
     report_links = [h for h in result.links if h.endswith(".html")]
     assert len(report_links) >= 3, result.links
+    # The index is a small site: navigation by year (latest first) and by notebook, a glossary.
+    years = [h.rsplit("#", 1)[1] for h in result.links if "#p-" in h]
+    assert years[:2] == ["p-2025-26", "p-2024-25"], result.links
+    assert any(h.endswith("#2024-25-01-fixture-annual") for h in result.links), result.links
+    assert (project.out / "glossary.html").as_uri() in result.links
+    # A copy of the screenshot where the project keeps its checks (git-ignored; look at it).
+    kept = paths.reports_dir() / "_checks" / "index.png"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(checks / "index.png", kept)
 
     report = project.out / "2025-26" / "01-fixture-annual" / "01-fixture-annual-2025-26.html"
     assert report.as_uri() in result.links

@@ -58,7 +58,9 @@ def test_measure_displays_and_charts() -> None:
 def test_panel_and_areas_displays() -> None:
     table = panel.reconciliation()
     _check_display(panel.reconciliation_display(table), len(table))
-    assert "period_basis" in set(panel.reasons_display()["Code"])
+    reasons = panel.reasons_display()
+    assert "Different periods" in set(reasons["Reason"])  # panel.REASON_WORDS["period_basis"]
+    assert len(reasons) == len(panel.RECONCILIATION_REASONS)
     assert panel.key_figures(table)[0].value == -63
     result = areas.area_table("2025")
     _check_display(areas.area_display(result.table), len(result.table))

@@ -144,8 +144,10 @@ def test_sensitivity_summary_flags_a_split_conclusion() -> None:
         }
     )
     summary = overview.sensitivity_summary(long)
-    assert summary.loc[0, "normal"] == "3.1 to 14.9 *"
-    assert summary.loc[0, "conclusion"].startswith("CHANGES WITH METHOD: excluded by normal")
+    assert summary.loc[0, "Normal approximation"] == "3.1 to 14.9 *"
+    assert summary.loc[0, "Conclusion"].startswith(
+        "CHANGES WITH METHOD: excluded by Normal approximation"
+    )
     assert overview.sensitive_conclusions(long) == ["Other (count)"]
 
 

@@ -96,7 +96,7 @@ def test_execute_all_prints_one_line_per_run(
     results = execute.execute_all([_job(tmp_path, tmp_path / "nb.ipynb")], 4, False, log)
     assert list(results) == ["2025-26/01-x"]
     line = log.getvalue()
-    assert line.startswith("2025-26/01-x ") and "    0.0 s  failed" in line
+    assert line.startswith("[1/1] 2025-26/01-x ") and "    0.0 s  failed" in line
     assert "(RuntimeError: the worker process failed: no kernel here)" in line
 
 

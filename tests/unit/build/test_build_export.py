@@ -105,7 +105,7 @@ META: dict[str, Any] = {
     "git_dirty": False,
     "from_source_date_epoch": True,
     "packages": {"python": "3.11.2", "pandas": "2.2"},
-    "config_files": {"data/assumptions.yml": "c" * 64},
+    "config_files": {"data/published/designation.csv": "c" * 64},
     "defaults": {"method": "'exact'"},
 }
 
@@ -113,14 +113,21 @@ META: dict[str, Any] = {
 def test_provenance_page_in_words(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     meta = {**META, "parameters": {"year": "2025-26", "data_dir": str(data_dir), "n": 3}}
-    inputs = {"data_files": {str(data_dir / "published" / "a.csv"): "b" * 64}}
+    inputs = {
+        "data_files": {
+            str(data_dir / "published" / "a.csv"): "b" * 64,
+            str(data_dir / "assumptions.yml"): "d" * 64,
+        }
+    }
     page = export.provenance_html(meta, inputs)
     assert "on 31 March 2026 (the date fixed by SOURCE_DATE_EPOCH)" in page
     assert f'git commit <span class="hash">{"a" * 40}</span>. ' in page
     assert "working tree matched that commit" in page
     assert f'<li>published/a.csv: SHA-256 <span class="hash">{"b" * 64}</span></li>' in page
-    assert "It read 1 data file (paths" in page
-    assert "<li>data/assumptions.yml: SHA-256" in page
+    assert "It read 2 data, assumptions or claims files (paths" in page
+    assert f'<li>assumptions.yml: SHA-256 <span class="hash">{"d" * 64}</span></li>' in page
+    assert "Designation and release files present" in page
+    assert "<li>data/published/designation.csv: SHA-256" in page
     assert "<li>year = &#x27;2025-26&#x27;</li>" in page and "<li>n = 3</li>" in page
     assert "left at the notebook's defaults: method = &#x27;exact&#x27;." in page
     assert "Software: Python 3.11.2; pandas 2.2." in page
@@ -132,7 +139,7 @@ def test_provenance_page_without_git_or_record_of_files() -> None:
     page = export.provenance_html(meta, {})
     assert "not a git checkout, so no commit can be named" in page
     assert "did not record which data files it read" in page
-    assert "Assumption, claims" not in page and "defaults" not in page
+    assert "Designation and release" not in page and "defaults" not in page
     dirty = export.provenance_html({**META, "git_dirty": True, "parameters": {}}, {})
     assert "had uncommitted changes" in dirty
 

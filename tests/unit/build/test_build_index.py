@@ -56,7 +56,7 @@ def test_index_shows_the_previous_good_report_of_a_failed_run(tmp_path: Path) ->
         "PDF report",
         "headline.csv (CSV)",
     ]
-    assert report["key_figures"] == [{"label": "Total", "text": "357"}]
+    assert report["key_figures"] == [{"label": "Total", "text": "357", "model": False}]
     assert "the report shown is the previous good one" in report["status_note"]
     assert report["failed_notebook"] == "_failed/2025-26/01-x-2025-26.ipynb"
     assert report["built"] == "30 March 2026"
@@ -65,6 +65,68 @@ def test_index_shows_the_previous_good_report_of_a_failed_run(tmp_path: Path) ->
     assert context["build_date"] == "31 March 2026" and context["n_reports"] == 2
     page = index.write_index(tmp_path, manifest).read_text(encoding="utf-8")
     assert "Annual X" in page and 'href="2025-26/01-x/01-x-2025-26.pdf"' in page
+
+
+def test_figure_text_says_the_label_once_and_one_wording_for_intervals() -> None:
+    assert (
+        index.figure_text(
+            "Serious incident notifications",
+            "Serious incident notifications, 2025-26: 357 (95% interval 321 to 396)",
+            "2025-26",
+        )
+        == "357 (95% interval 321 to 396)"
+    )
+    assert (
+        index.figure_text("Change from 2024-25", "a rise of 19; 95% CI for the ratio 0.91-1.23")
+        == "A rise of 19; 95% interval for the ratio 0.91-1.23"
+    )
+    assert (
+        index.figure_text("Published", "160 (Department for Education, EES_RY2026_natchar)")
+        == "160 (Department for Education)"
+    )
+
+
+def _site_manifest(non_default: dict) -> dict:
+    def run(period: str, notebook: str, **extra: object) -> dict:
+        return {
+            "id": f"{period}/{notebook}",
+            "period": period,
+            "notebook": notebook,
+            "title": notebook.split("-", 1)[1].title(),
+            "status": "ok",
+            **extra,
+        }
+
+    model = {"label": "Children who died", "text": "50 (95% interval 16 to 110)", "model": True}
+    return {
+        "build": {"build_date": "2026-03-31", "non_default": non_default},
+        "runs": [
+            run("2024-25", "01-annual", non_default=non_default),
+            run("2025-26", "01-annual", non_default=non_default),
+            run("2025-26", "03-measure", key_figures=[model]),
+        ],
+    }
+
+
+def test_index_is_a_small_site_latest_year_first(tmp_path: Path) -> None:
+    page = index.write_index(tmp_path, _site_manifest({})).read_text(encoding="utf-8")
+    nav = page[page.index('<nav class="site"') : page.index("</nav>")]
+    # By year, the latest first; by notebook, each with links to its years' entries.
+    assert nav.index("2025-26 (reporting year 2026)") < nav.index("2024-25 (reporting year 2025)")
+    assert 'href="#p-2025-26"' in nav and 'href="#2024-25-01-annual"' in nav
+    assert "Annual: " in nav and "Measure: " in nav
+    assert 'id="2025-26-03-measure"' in page
+    # A model's estimate is labelled as one, and is not in the bold of official counts.
+    assert '<span class="tag">model estimate</span></dt><dd class="model">' in page
+    assert "glossary</a>" in page and "Not the default reports" not in page
+    assert "CI" not in page.replace("CIT", "")
+
+
+def test_index_marks_reports_built_with_other_parameters(tmp_path: Path) -> None:
+    manifest = _site_manifest({"conf_level": 0.9})
+    page = index.write_index(tmp_path, manifest).read_text(encoding="utf-8")
+    assert "Not the default reports." in page and "defaults: conf_level = 0.9." in page
+    assert page.count("Built with parameters other than the defaults: conf_level = 0.9.") == 2
 
 
 def test_index_escapes_what_it_shows_and_links_only_files_inside(tmp_path: Path) -> None:
@@ -93,5 +155,13 @@ def test_index_escapes_what_it_shows_and_links_only_files_inside(tmp_path: Path)
     assert "<img" not in page and "&amp;" in page
     hrefs = re.findall(r'href="([^"]+)"', page)
     report = "2025-26/01-x/01-x-2025-26.html"
-    assert hrefs == ["manifest.json", report, report], hrefs  # the title and "HTML report"
+    # The glossary, the navigation (by year, by notebook), the title and "HTML report".
+    assert hrefs == [
+        "manifest.json",
+        "glossary.html",
+        "#p-2025-26",
+        "#2025-26-01-x",
+        report,
+        report,
+    ], hrefs
     assert "tables.xlsx" not in page, "no workbook is recorded for the period"

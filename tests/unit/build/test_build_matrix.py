@@ -77,3 +77,38 @@ def test_an_invalid_breaks_file_stops_the_plan(config_factory: ConfigFactory, tm
     with pytest.raises(ConfigError, match="unknown kind 'stepp'") as err:
         plan(config_factory(MATRIX), data_dir=folder)
     assert "breaks.yml" in str(err.value) and "field 'kind'" in str(err.value)
+
+
+def test_values_are_checked_against_the_declared_choices(config_factory: ConfigFactory) -> None:
+    config = config_factory(MATRIX)
+    # conf_level is a proportion (present.params.check_conf_level): 95 means 0.95.
+    with pytest.raises(ParameterError, match=r"-p conf_level=95: notebook 01-a: .*not 95"):
+        plan(config, parameters={"conf_level": "95"})
+    bad = config_factory(MATRIX.replace("conf_level: 0.8", "conf_level: 1.5"))
+    with pytest.raises(ConfigError, match="proportion in") as err:
+        plan(bad)
+    assert err.value.key == "notebooks.01-a.parameters.conf_level"
+
+
+def test_wilson_for_notebook_01_exits_2_before_any_kernel(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sinstats import cli
+    from sinstats.build import execute
+    from sinstats.present import params
+
+    def no_kernel(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(execute, "execute_all", no_kernel)
+    monkeypatch.setattr(execute, "execute_run", no_kernel)
+    argv = ["build", "--notebook", "01", "-p", "method=wilson", "--out", str(tmp_path / "r")]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "method 'wilson' is not a known interval method for counts" in err
+    # Every valid value is listed (the registry the notebook's own check uses).
+    assert "choose one of " + ", ".join(params.METHODS) in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "r" / "manifest.json").exists()

@@ -38,7 +38,12 @@ def test_key_figures(tmp_path: Path) -> None:
 
 def test_summary_and_exit_code(tmp_path: Path) -> None:
     runs = [
-        {"id": "2025-26/01-a", "status": "ok", "duration_s": 12.34},
+        {
+            "id": "2025-26/01-a",
+            "status": "ok",
+            "duration_s": 12.34,
+            "reason": "assumptions/claims changed: assumptions.yml",
+        },
         {"id": "2025-26/02-b", "status": "skipped", "duration_s": 3.0, "reason": "up to date"},
         {
             "id": "2024-25/01-a",
@@ -54,7 +59,7 @@ def test_summary_and_exit_code(tmp_path: Path) -> None:
     pipeline._print_summary(result, out)
     lines = out.getvalue().splitlines()
     assert lines[1] == "run           status    seconds  note"
-    assert lines[2] == "2025-26/01-a  ok           12.3  "
+    assert lines[2] == "2025-26/01-a  ok           12.3  assumptions/claims changed: assumptions.yml"
     assert lines[3] == "2025-26/02-b  skipped         -  up to date"
     assert lines[4] == (
         "2024-25/01-a  failed        1.0  cell 3: ValueError: bad "
@@ -66,3 +71,20 @@ def test_summary_and_exit_code(tmp_path: Path) -> None:
     pipeline._print_summary(BuildResult(out_dir=tmp_path, runs=[], duration_s=0.0), quiet)
     assert quiet.getvalue() == ""
     assert BuildResult(out_dir=tmp_path, runs=runs[:2], duration_s=1.0).exit_code == 0
+
+
+def test_the_runs_to_build_are_listed_with_their_reasons(
+    config_factory: Callable[..., Any], tmp_path: Path
+) -> None:
+    from sinstats.build.matrix import plan
+
+    runs = plan(config_factory("version: 1\nnotebooks:\n  01-a: {year_specific: false}\n"))
+    out = io.StringIO()
+    pipeline._print_to_build([(runs[0], "assumptions/claims changed: assumptions.yml")], 25, out)
+    assert out.getvalue().splitlines() == [
+        "1 of 25 run(s) to build:",
+        f"  {runs[0].id:<45} assumptions/claims changed: assumptions.yml",
+    ]
+    quiet = io.StringIO()
+    pipeline._print_to_build([], 25, quiet)
+    assert quiet.getvalue() == "all 25 run(s) up to date\n"

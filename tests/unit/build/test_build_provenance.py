@@ -64,9 +64,16 @@ def test_config_files_are_found_by_pattern(tmp_path: Path) -> None:
     (tmp_path / "claims" / "published.yml").write_text("[]\n", encoding="utf-8")
     (tmp_path / "raw" / "release-1" / "SOURCE.json").write_text("{}\n", encoding="utf-8")
     (tmp_path / "claims" / "notes.txt").write_text("not a register\n", encoding="utf-8")
+    (tmp_path / "published").mkdir()
+    (tmp_path / "published" / "designation.csv").write_text("x\n", encoding="utf-8")
     found = provenance.config_files(tmp_path)
-    assert [Path(p).name for p in found] == ["assumptions.yml", "published.yml", "SOURCE.json"]
+    # Every run depends on these; the assumptions and claims files only when it reads them.
+    assert [Path(p).name for p in found] == ["designation.csv", "SOURCE.json"]
     assert all(re.fullmatch(r"[0-9a-f]{64}", sha) for sha in found.values())
+    recorded = provenance.recorded_files(tmp_path)
+    assert [Path(p).name for p in recorded] == ["assumptions.yml", "published.yml"]
+    assert all(Path(p).is_absolute() for p in recorded)
     real = provenance.config_files(paths.data_dir())
-    assert "data/assumptions.yml" in real  # shown relative to the project root
+    assert "data/published/designation.csv" in real  # shown relative to the project root
     assert "data/breaks.yml" in real  # every run consults the declared breaks
+    assert "data/assumptions.yml" not in real

@@ -59,8 +59,11 @@ def test_files_are_written_with_an_output_folder(tmp_path: Path) -> None:
     for ext in (".png", ".svg", ".alt.txt"):
         assert (tmp_path / "figures" / f"series{ext}").stat().st_size > 0
     key = json.loads((tmp_path / "key_figures.json").read_text())
-    empty = dict.fromkeys(("lower", "upper", "conf_level", "ratio", "ratio_lower", "ratio_upper"))
-    empty["flags"] = []
+    empty = {
+        **dict.fromkeys(("lower", "upper", "conf_level", "ratio", "ratio_lower", "ratio_upper")),
+        "model": False,
+        "flags": [],
+    }
     assert key == [
         {**empty, "name": "total", "label": "Notifications", "value": 357,
          "text": "357 notifications", "unit": "count", "lower": 321, "upper": 396,

@@ -288,6 +288,8 @@ def load_claims(path: PathLike) -> list[Claim]:
     spath = str(path)
     raw = read_file(Path(path), spath)
     claims = loads_claims(raw, path=spath)
+    # Recorded like a data file (sinstats.data.files_read), so a build rebuilds only the runs
+    # that read this file.
     data.record_read(path, hashlib.sha256(raw).hexdigest())
     return claims
 

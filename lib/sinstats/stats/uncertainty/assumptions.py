@@ -18,6 +18,7 @@ from typing import Any, Final
 import pandas as pd
 import yaml
 
+from sinstats.data.provenance import record_read, sha256_bytes
 from sinstats.errors import ComponentError, ConfigError, ParameterError
 from sinstats.paths import assumptions_file
 from sinstats.stats._validation import check_conf_levels
@@ -436,14 +437,25 @@ def load_assumptions(path: str | os.PathLike[str] | None = None) -> Assumptions:
     -----
     Validation is complete before anything is returned, so no simulation starts on a bad file.
     The file format is described at the top of ``data/assumptions.yml`` and in
-    ``docs/uncertainty.md``.
+    ``docs/uncertainty.md``. The file is recorded as read
+    (:func:`sinstats.data.files_read`), as data files are, so that a build rebuilds only the
+    runs that read it.
     """
     file = Path(path) if path is not None else assumptions_file()
     where = str(file)
     try:
-        text = file.read_text(encoding="utf-8")
+        raw = file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read the assumptions file: {exc.strerror}", path=where) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"bytes that are not UTF-8 at line {at}; save the file as UTF-8", path=where
+        ) from None
+    # Recorded like a data file, so a build rebuilds only the runs that read this file.
+    record_read(file, sha256_bytes(raw))
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
