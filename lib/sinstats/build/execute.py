@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -97,6 +97,11 @@ class RunOutcome:
         Seconds the run took.
     peak_rss_kernel_mb, peak_rss_worker_mb : float
         Peak resident memory of the kernel and of the worker process.
+    stages : dict
+        Seconds per stage of the run, for the build's budget (``make bench``):
+        ``kernel_start_s`` (from asking for a kernel to its first cell starting),
+        ``cells_s`` (the cells' own durations, as papermill records them), ``html_s``,
+        ``pdf_s`` (the two exports).
     """
 
     id: str
@@ -110,6 +115,7 @@ class RunOutcome:
     duration_s: float = 0.0
     peak_rss_kernel_mb: float = 0.0
     peak_rss_worker_mb: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -123,6 +129,7 @@ class RunOutcome:
         duration_s: float = 0.0,
         peak_rss_kernel_mb: float = 0.0,
         peak_rss_worker_mb: float = 0.0,
+        stages: dict[str, float] | None = None,
     ) -> RunOutcome:
         """Return the outcome of ``job``.
 
@@ -138,6 +145,8 @@ class RunOutcome:
             Start and end, ISO.
         duration_s, peak_rss_kernel_mb, peak_rss_worker_mb : float
             The measurements (0 when not measured).
+        stages : dict, optional
+            Seconds per stage (see :class:`RunOutcome`).
 
         Returns
         -------
@@ -157,6 +166,7 @@ class RunOutcome:
             duration_s,
             peak_rss_kernel_mb,
             peak_rss_worker_mb,
+            dict(stages or {}),
         )
 
 
@@ -329,9 +339,12 @@ def execute_run(job: Job) -> RunOutcome:
     params = {**job.parameters, "output_dir": str(tmp)}
     status, error, inputs = FAILED, None, None
     sampler = _MemorySampler()
+    stages: dict[str, float] = {}
     try:
+        asked = time.time()
         with sampler:
             _papermill(job, executed, params)
+        stages.update(cell_stages(executed, asked))
         # A broken inputs.json fails the run (json raises), as any other error would.
         inputs_path = tmp / "inputs.json"
         loaded = (
@@ -341,7 +354,7 @@ def execute_run(job: Job) -> RunOutcome:
         try:
             from sinstats.build.export import export_run
 
-            export_run(tmp, executed, job.report, inputs)
+            export_run(tmp, executed, job.report, inputs, timings=stages)
         except Exception as err:
             error = error_summary(err, stage="export")
             error["traceback"] = traceback.format_exc(limit=8)[-4000:]
@@ -358,7 +371,46 @@ def execute_run(job: Job) -> RunOutcome:
         duration_s=round(time.perf_counter() - t0, 3),
         peak_rss_kernel_mb=round(sampler.peak / 2**20, 1),
         peak_rss_worker_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        stages=stages,
     )
+
+
+def cell_stages(executed: Path, asked: float) -> dict[str, float]:
+    """Return a run's kernel start-up and cell seconds from papermill's records in the notebook.
+
+    Parameters
+    ----------
+    executed : Path
+        The executed notebook (papermill writes ``metadata.papermill.start_time`` and
+        ``duration`` on every cell it runs).
+    asked : float
+        When the run asked papermill for its kernel (``time.time()``).
+
+    Returns
+    -------
+    dict
+        ``kernel_start_s``: from ``asked`` to the first cell's start (starting the kernel,
+        connecting to it, papermill's own preparation); ``cells_s``: the sum of the cells'
+        durations. Empty when the notebook has no such records (nothing is guessed).
+    """
+    import datetime as dt
+
+    try:
+        nb = json.loads(executed.read_text(encoding="utf-8"))
+        records = [c.get("metadata", {}).get("papermill", {}) for c in nb.get("cells", [])]
+        starts = [r["start_time"] for r in records if r.get("start_time")]
+        durations = [float(r["duration"]) for r in records if r.get("duration") is not None]
+        if not starts:
+            return {}
+        first = dt.datetime.fromisoformat(min(starts))
+        if first.tzinfo is None:  # papermill writes UTC without an offset
+            first = first.replace(tzinfo=dt.UTC)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return {
+        "kernel_start_s": round(max(first.timestamp() - asked, 0.0), 3),
+        "cells_s": round(sum(durations), 3),
+    }
 
 
 def _worker_init(env: dict[str, str]) -> None:

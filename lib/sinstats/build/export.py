@@ -408,7 +408,11 @@ def html_to_pdf(document: str, base_dir: Path, target: Path) -> None:
 
 
 def export_run(
-    run_dir: Path, executed: Path, meta: Mapping[str, Any], inputs: Mapping[str, Any]
+    run_dir: Path,
+    executed: Path,
+    meta: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    timings: dict[str, float] | None = None,
 ) -> list[Path]:
     """Write ``<base_name>.html`` and ``<base_name>.pdf`` for one executed run.
 
@@ -422,15 +426,25 @@ def export_run(
         Report metadata (see :func:`notebook_to_html`), including ``base_name``.
     inputs : mapping
         The run's ``inputs.json``.
+    timings : dict, optional
+        When given, receives the seconds spent on each export (``html_s``, ``pdf_s``), for the
+        build's per-stage budget (``make bench``).
 
     Returns
     -------
     list of Path
         The HTML and PDF files written.
     """
+    import time
+
+    t0 = time.perf_counter()
     document = notebook_to_html(executed, run_dir, meta, inputs)
     html_path = run_dir / f"{meta['base_name']}.html"
     pdf_path = run_dir / f"{meta['base_name']}.pdf"
     html_path.write_text(document, encoding="utf-8")
+    t1 = time.perf_counter()
     html_to_pdf(document, run_dir, pdf_path)
+    if timings is not None:
+        timings["html_s"] = round(t1 - t0, 3)
+        timings["pdf_s"] = round(time.perf_counter() - t1, 3)
     return [html_path, pdf_path]

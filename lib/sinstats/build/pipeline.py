@@ -460,6 +460,7 @@ def build(
                 "peak_rss_kernel_mb": float(outcome.peak_rss_kernel_mb),
                 "peak_rss_worker_mb": float(outcome.peak_rss_worker_mb),
                 "duration_s": float(outcome.duration_s),
+                **outcome.stages,
             }
             entries[run.id] = _finish_run(run, outcome, facts, out, prev_runs.get(run.id))
             entries[run.id]["reason"] = reason
