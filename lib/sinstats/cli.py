@@ -12,6 +12,7 @@ sentence and exit 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -110,7 +111,10 @@ def _add_data_commands(sub: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from sinstats.build import pipeline
+    from sinstats.build import kernels, pipeline
+
+    if args.cold_kernels:
+        os.environ[kernels.COLD_ENV] = "1"  # read by the workers (sinstats.build.kernels)
 
     result = pipeline.build(
         config_path=args.config,
@@ -165,6 +169,12 @@ def _add_build(sub: Subparsers[argparse.ArgumentParser]) -> None:
         "--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPUs)"
     )
     p.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    p.add_argument(
+        "--cold-kernels",
+        action="store_true",
+        help="start every kernel as a new interpreter rather than forking it from a pre-imported "
+        "template (same reports, slower; also SINSTATS_COLD_KERNELS=1)",
+    )
     p.add_argument("--out", default=None, metavar="DIR", help="reports folder (default reports/)")
     p.add_argument(
         "-p",

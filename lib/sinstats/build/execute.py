@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sinstats import paths
+from sinstats.build import kernels
 from sinstats.build._helpers import iso, utc_now
 from sinstats.build.folder import FAILED, OK
 
@@ -187,6 +188,12 @@ def kernel_environment() -> dict[str, str]:
         "MATPLOTLIBRC": str(paths.MATPLOTLIBRC),
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "TZ": "UTC",
+        # One BLAS/OpenMP thread per kernel: the build already runs one kernel per core, the
+        # numbers then do not depend on the machine's core count, and a kernel's template can
+        # fork (no thread exists before the fork; see sinstats.build.kernels).
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
     }
     if "SOURCE_DATE_EPOCH" in os.environ:
         env["SOURCE_DATE_EPOCH"] = os.environ["SOURCE_DATE_EPOCH"]
@@ -194,10 +201,15 @@ def kernel_environment() -> dict[str, str]:
 
 
 class _MemorySampler:
-    """Peak resident memory of this process's children (the kernel), sampled every 0.2 s."""
+    """Peak resident memory of this process's children (the kernel), sampled every 0.2 s.
 
-    def __init__(self) -> None:
+    ``exclude`` names processes not counted (a warm kernel's template, whose memory the kernel
+    shares; the kernel, its child, is counted).
+    """
+
+    def __init__(self, exclude: frozenset[int] = frozenset()) -> None:
         self.peak = 0
+        self.exclude = exclude
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -213,6 +225,8 @@ class _MemorySampler:
                 total = 0
                 with contextlib.suppress(Exception):
                     for child in me.children(recursive=True):
+                        if child.pid in self.exclude:
+                            continue
                         with contextlib.suppress(Exception):
                             total += child.memory_info().rss
                 self.peak = max(self.peak, total)
@@ -289,10 +303,18 @@ def one_line_error(error: Mapping[str, Any]) -> str:
     return f"{where}{error.get('ename', 'Error')}: {evalue}"
 
 
-def _papermill(job: Job, executed: Path, params: dict[str, Any]) -> None:
-    """Execute the job's notebook, retrying once the known kernel launch race."""
+def _papermill(job: Job, executed: Path, params: dict[str, Any], warm: bool = False) -> None:
+    """Execute the job's notebook, retrying once the known kernel launch race.
+
+    With ``warm``, the kernel is forked by this process's template
+    (:func:`sinstats.build.kernels.warm_kernel_manager_class`), or started cold if the
+    template cannot serve it.
+    """
     import papermill
 
+    extra: dict[str, Any] = {}
+    if warm:
+        extra["kernel_manager_class"] = kernels.warm_kernel_manager_class()
     for attempt in (1, 2):
         try:
             papermill.execute_notebook(
@@ -307,6 +329,7 @@ def _papermill(job: Job, executed: Path, params: dict[str, Any]) -> None:
                 log_output=False,
                 shutdown_kernel="immediate",
                 extra_arguments=list(KERNEL_ARGUMENTS),
+                **extra,
             )
             return
         except Exception as err:
@@ -340,11 +363,16 @@ def execute_run(job: Job) -> RunOutcome:
     status, error, inputs = FAILED, None, None
     sampler = _MemorySampler()
     stages: dict[str, float] = {}
+    warm = kernels.kernel_mode() == "warm"
+    if warm:
+        sampler.exclude = frozenset({kernels.template().process.pid})
     try:
         asked = time.time()
+        cold_before = len(kernels.fallbacks())
         with sampler:
-            _papermill(job, executed, params)
+            _papermill(job, executed, params, warm=warm)
         stages.update(cell_stages(executed, asked))
+        stages["warm_kernel"] = float(warm and len(kernels.fallbacks()) == cold_before)
         # A broken inputs.json fails the run (json raises), as any other error would.
         inputs_path = tmp / "inputs.json"
         loaded = (
@@ -416,6 +444,8 @@ def cell_stages(executed: Path, asked: float) -> dict[str, float]:
 def _worker_init(env: dict[str, str]) -> None:
     """Prepare a worker process: the kernels' environment, no needless imports."""
     os.environ.update(env)
+    if kernels.kernel_mode() == "warm":
+        kernels.template()  # start importing now, while the worker imports papermill
     # jsonschema (imported by nbformat) imports rfc3987_syntax when it is installed, which
     # compiles a grammar for 1.5 s of CPU; workers never check IRI formats, so skip it.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
@@ -520,8 +550,11 @@ def execute_all(
     try:
         if n_jobs == 1 or len(jobs) == 1:
             with _environment(env):
-                for job in jobs:
-                    finished(execute_run(job))
+                try:
+                    for job in jobs:
+                        finished(execute_run(job))
+                finally:
+                    kernels.close_template()  # a later build gets a template of its own
         else:
             _execute_pool(jobs, min(n_jobs, len(jobs)), env, finished)
     finally:

@@ -1,0 +1,114 @@
+"""Warm kernels (issue 19): a kernel that crashes or hangs fails only its own run.
+
+Kernels are forked from a pre-imported template (``sinstats.build.kernels``). These builds use
+a copy of the fixture notebooks in which one notebook kills its own kernel (SIGKILL) or sleeps
+past the cell timeout; the other runs of the same build, served by the same template, must
+succeed with warm kernels, the failed run's previous good report must be kept, and no kernel
+may be left running afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import nbformat
+import psutil
+import pytest
+
+from sinstats.build import kernels
+
+if TYPE_CHECKING:
+    from .conftest import Project
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not kernels.fork_available(), reason="warm kernels need Linux fork"),
+]
+
+CRASH = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
+HANG = "import time\ntime.sleep(600)"
+
+
+def _notebooks_with(project: Project, dest: Path, code: str) -> Path:
+    """A copy of the fixture notebooks in which 01-fixture-annual runs ``code`` early."""
+    shutil.copytree(project.notebooks, dest)
+    path = dest / "01-fixture-annual.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell(code))
+    for cell in nb.cells:
+        cell.pop("id", None)
+    nbformat.write(nb, path)
+    return dest
+
+
+def _entry(out: Path, run_id: str) -> dict:
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return next(r for r in manifest["runs"] if r["id"] == run_id)
+
+
+def _kernels_left() -> list[psutil.Process]:
+    """Processes still running below this one (kernels, templates, workers)."""
+    alive = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE:
+                alive.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return alive
+
+
+@pytest.mark.parametrize(
+    ("code", "ename"), [(CRASH, "DeadKernelError"), (HANG, "CellTimeoutError")]
+)
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_crashed_or_hung_warm_kernel_fails_only_its_run(
+    built_copy: Project,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    code: str,
+    ename: str,
+    jobs: int,
+) -> None:
+    project = built_copy
+    monkeypatch.delenv(kernels.COLD_ENV, raising=False)
+    bad = "2025-26/01-fixture-annual"
+    good_pdf = project.out / bad / "01-fixture-annual-2025-26.pdf"
+    good = good_pdf.read_bytes()
+    notebooks = _notebooks_with(project, tmp_path / "nb", code)
+    config = tmp_path / "reports.yml"
+    # A short cell timeout, so that the hanging cell is stopped after 20 s.
+    text = project.config.read_text(encoding="utf-8").replace("timeout: 180", "timeout: 20")
+    assert "timeout: 20" in text
+    config.write_text(text, encoding="utf-8")
+    from sinstats.build import pipeline
+
+    result = pipeline.build(
+        config_path=config,
+        notebooks_dir=notebooks,
+        data_dir=project.data,
+        out_dir=project.out,
+        years=["2025-26"],
+        force=True,
+        jobs=jobs,
+        progress=False,
+    )
+    assert result.exit_code == 1
+    by_id = {r["id"]: r for r in result.runs}
+    assert by_id[bad]["status"] == "failed"
+    error = _entry(project.out, bad)["error"]
+    assert error["ename"] == ename, error
+    # The previous good report is kept; the other run of the build succeeded, warm.
+    assert good_pdf.read_bytes() == good
+    other = "2025-26/02-fixture-population"
+    assert by_id[other]["status"] == "ok"
+    assert result.worker_stats[other]["warm_kernel"] == 1.0
+    assert result.worker_stats[bad]["warm_kernel"] == 1.0
+    # Nothing of the build is left running: no kernel, no template, no worker.
+    left = _kernels_left()
+    for proc in left:
+        proc.wait(timeout=10)  # a worker of the finished pool may take a moment to exit
+    assert not [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
