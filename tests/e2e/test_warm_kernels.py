@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,16 +50,30 @@ def _entry(out: Path, run_id: str) -> dict:
     return next(r for r in manifest["runs"] if r["id"] == run_id)
 
 
-def _kernels_left() -> list[psutil.Process]:
-    """Processes still running below this one (kernels, templates, workers)."""
-    alive = []
+def _below() -> set[int]:
+    """Processes running below this one (workers, templates, kernels; zombies excluded)."""
+    alive = set()
     for child in psutil.Process().children(recursive=True):
         try:
             if child.status() != psutil.STATUS_ZOMBIE:
-                alive.append(child)
+                alive.add(child.pid)
         except psutil.NoSuchProcess:
             continue
     return alive
+
+
+def _left_after(before: set[int], seconds: float = 10.0) -> set[int]:
+    """Processes started since ``before`` that are still running after up to ``seconds``.
+
+    (multiprocessing's resource tracker, started by the session's first pool, lives as long as
+    the test process: it was there before.)
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        left = _below() - before
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
 
 
 @pytest.mark.parametrize(
@@ -86,6 +101,7 @@ def test_a_crashed_or_hung_warm_kernel_fails_only_its_run(
     config.write_text(text, encoding="utf-8")
     from sinstats.build import pipeline
 
+    before = _below()
     result = pipeline.build(
         config_path=config,
         notebooks_dir=notebooks,
@@ -108,7 +124,4 @@ def test_a_crashed_or_hung_warm_kernel_fails_only_its_run(
     assert result.worker_stats[other]["warm_kernel"] == 1.0
     assert result.worker_stats[bad]["warm_kernel"] == 1.0
     # Nothing of the build is left running: no kernel, no template, no worker.
-    left = _kernels_left()
-    for proc in left:
-        proc.wait(timeout=10)  # a worker of the finished pool may take a moment to exit
-    assert not [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert _left_after(before) == set()

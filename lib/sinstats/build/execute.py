@@ -369,10 +369,12 @@ def execute_run(job: Job) -> RunOutcome:
     try:
         asked = time.time()
         cold_before = len(kernels.fallbacks())
-        with sampler:
-            _papermill(job, executed, params, warm=warm)
+        try:
+            with sampler:
+                _papermill(job, executed, params, warm=warm)
+        finally:
+            stages["warm_kernel"] = float(warm and len(kernels.fallbacks()) == cold_before)
         stages.update(cell_stages(executed, asked))
-        stages["warm_kernel"] = float(warm and len(kernels.fallbacks()) == cold_before)
         # A broken inputs.json fails the run (json raises), as any other error would.
         inputs_path = tmp / "inputs.json"
         loaded = (

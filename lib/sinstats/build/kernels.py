@@ -220,17 +220,18 @@ def serve(parent_pid: int, reply_fd: int) -> None:
         "not_imported": failed,
         "pid": os.getpid(),
     }
-    replies.write(json.dumps(ready) + "\n")
-    if problems:
-        return
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    for line in sys.stdin:
-        try:
-            request = json.loads(line)
-            reply = _fork_kernel(request, replies)
-        except Exception as err:  # a bad request is answered, never fatal
-            reply = {"error": f"{type(err).__name__}: {err}"}
-        replies.write(json.dumps(reply) + "\n")
+    with replies:
+        replies.write(json.dumps(ready) + "\n")
+        if problems:
+            return
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        for line in sys.stdin:
+            try:
+                request = json.loads(line)
+                reply = _fork_kernel(request, replies)
+            except Exception as err:  # a bad request is answered, never fatal
+                reply = {"error": f"{type(err).__name__}: {err}"}
+            replies.write(json.dumps(reply) + "\n")
 
 
 def _fork_kernel(request: dict[str, Any], replies: IO[str]) -> dict[str, Any]:
@@ -536,7 +537,6 @@ def warm_kernel_manager_class() -> type[Any]:
                 self.provisioner = provisioner(
                     kernel_id=self.kernel_id,
                     kernel_spec=self.kernel_spec,
-                    provisioner_config={},
                     parent=self,
                 )
             return await super()._async_pre_start_kernel(**kw)
