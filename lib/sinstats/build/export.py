@@ -317,6 +317,35 @@ def _designation_source(designation: ReportDesignation) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+_EXPORTERS: dict[str, Any] = {}
+
+
+def _html_exporter() -> Any:
+    """Return this process's HTML exporter, made on first use (one long-lived exporter per worker).
+
+    Making an ``HTMLExporter`` and compiling the report template on its first conversion costs
+    about 0.2-0.4 s; each worker process makes it once and reuses it for every report it
+    exports (issue 19, point 3). The exporter keeps no state from one notebook to the next
+    beyond the compiled template (everything per report comes in ``resources``); the
+    determinism test checks that reports are byte-identical however they are spread over
+    workers. Keyed by the template's path, so a test pointing at another template gets its own.
+    """
+    key = str(REPORT_TEMPLATE)
+    exporter = _EXPORTERS.get(key)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(  # type: ignore[no-untyped-call]
+            template_name="classic",
+            template_file=key,
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
+        _EXPORTERS[key] = exporter
+    return exporter
+
+
 def notebook_to_html(
     executed: Path, run_dir: Path, meta: Mapping[str, Any], inputs: Mapping[str, Any]
 ) -> str:
@@ -341,7 +370,6 @@ def notebook_to_html(
         A complete HTML document with no external resources.
     """
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(executed), as_version=4)  # type: ignore[no-untyped-call]
     # Stable element ids (papermill gives cells random ids, which would end up in the HTML).
@@ -352,13 +380,7 @@ def notebook_to_html(
     _drop_title_heading(nb, str(meta["title"]))
     files = inputs.get("data_files") if isinstance(inputs, Mapping) else None
     designation = designation_of_run(meta, files if isinstance(files, Mapping) else {})
-    exporter = HTMLExporter(  # type: ignore[no-untyped-call]
-        template_name="classic",
-        template_file=str(REPORT_TEMPLATE),
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+    exporter = _html_exporter()
     resources = {
         "sinstats": {
             **dict(meta),
