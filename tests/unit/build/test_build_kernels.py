@@ -7,12 +7,15 @@ refuse.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import io
 import json
 import os
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -115,7 +118,7 @@ def test_serve_answers_each_request_and_never_forks_a_refused_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(kernels, "_tie_to_parent", lambda pid: None)
-    monkeypatch.setattr(kernels, "PRELOAD", ("json", "no_such_module_for_the_test"))
+    monkeypatch.setattr(kernels, "_preload", lambda: ["sinstats: ImportError: for the test"])
     monkeypatch.setattr(kernels, "fork_blockers", lambda: [])
     monkeypatch.setattr(kernels.signal, "signal", lambda *args: None)
 
@@ -133,14 +136,14 @@ def test_serve_answers_each_request_and_never_forks_a_refused_one(
     with os.fdopen(read_fd, encoding="utf-8") as replies:
         out = [json.loads(line) for line in replies.read().splitlines()]
     assert out[0]["ready"] is True
-    assert out[0]["not_imported"] == ["no_such_module_for_the_test: ModuleNotFoundError"]
+    assert out[0]["not_imported"] == ["sinstats: ImportError: for the test"]
     assert "error" in out[1] and "error" in out[2]
     assert "not an ipykernel command line" in out[2]["error"]
 
 
 def test_serve_reports_not_ready_when_it_may_not_fork(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kernels, "_tie_to_parent", lambda pid: None)
-    monkeypatch.setattr(kernels, "PRELOAD", ())
+    monkeypatch.setattr(kernels, "_preload", list)
     monkeypatch.setattr(kernels, "fork_blockers", lambda: ["3 threads"])
     monkeypatch.setattr(kernels.signal, "signal", lambda *args: None)
     read_fd, write_fd = os.pipe()
@@ -215,3 +218,15 @@ def test_kernel_environment_pins_one_blas_thread() -> None:
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         assert env[name] == "1"
         assert name in kernels.STARTUP_VARIABLES
+
+
+def test_preload_imports_exactly_the_listed_modules() -> None:
+    source = textwrap.dedent(inspect.getsource(kernels._preload))
+    imported = {
+        alias.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert imported == set(kernels.PRELOAD)
+    assert not imported & set(kernels.NOT_PRELOADED)
