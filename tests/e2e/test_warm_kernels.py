@@ -9,8 +9,13 @@ may be left running afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,3 +130,72 @@ def test_a_crashed_or_hung_warm_kernel_fails_only_its_run(
     assert result.worker_stats[bad]["warm_kernel"] == 1.0
     # Nothing of the build is left running: no kernel, no template, no worker.
     assert _left_after(before) == set()
+
+
+def _tagged(tag: str) -> dict[int, str]:
+    """Processes whose environment holds ``I19_KILL_TAG=<tag>``: pid -> command line."""
+    found = {}
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            environ = Path(f"/proc/{proc.pid}/environ").read_bytes()
+            if f"I19_KILL_TAG={tag}".encode() in environ.split(b"\0"):
+                cmd = Path(f"/proc/{proc.pid}/cmdline").read_bytes().replace(b"\0", b" ")
+                if proc.status() != psutil.STATUS_ZOMBIE:
+                    found[proc.pid] = cmd.decode("utf-8", "replace")
+        except (OSError, psutil.Error):
+            continue
+    return found
+
+
+def test_sigkill_of_a_serial_warm_build_leaves_no_template_or_kernel(
+    built_copy: Project, tmp_path: Path
+) -> None:
+    # With --jobs 1 the build process itself owns the template, so this needs nothing from the
+    # workers: the template dies with the build, and the kernel with the template.
+    project = built_copy
+    notebooks = _notebooks_with(project, tmp_path / "nb", HANG)
+    args = project.cli_args()
+    args[args.index("--notebooks-dir") + 1] = str(notebooks)
+    tag = os.urandom(8).hex()
+    env = {k: v for k, v in os.environ.items() if k != kernels.COLD_ENV}
+    env["I19_KILL_TAG"] = tag
+    build = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sinstats.cli",
+            *args,
+            "--year",
+            "2025-26",
+            "--force",
+            "--jobs",
+            "1",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        seen: dict[int, str] = {}
+        while time.monotonic() < deadline and build.poll() is None:
+            seen = _tagged(tag)
+            # the build, its template and a kernel forked from it (both run kernels.serve)
+            if sum("sinstats.build.kernels" in cmd for cmd in seen.values()) >= 2:
+                break
+            time.sleep(0.2)
+        assert sum("sinstats.build.kernels" in cmd for cmd in seen.values()) >= 2, seen
+        build.send_signal(signal.SIGKILL)
+        build.wait(timeout=30)
+        wait_until = time.monotonic() + 5
+        alive = _tagged(tag)
+        while alive and time.monotonic() < wait_until:
+            time.sleep(0.2)
+            alive = _tagged(tag)
+    finally:
+        for pid in _tagged(tag):  # leave nothing behind, whatever the outcome
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if build.poll() is None:
+            build.kill()
+    assert alive == {}, f"alive 5 s after the build was killed: {alive}"
