@@ -67,17 +67,24 @@ async def _run_cells(
             msg = _message(code, session)
             await conn.write_message(json.dumps(msg))
             stdout = ""
-            while True:
+            done: dict[str, Any] | None = None
+            idle = False
+            # The reply comes on the shell channel and the output on iopub, in no fixed order
+            # between them; iopub's "idle" status follows the cell's last output.
+            while done is None or not idle:
                 raw = await asyncio.wait_for(conn.read_message(), timeout=300)
                 assert raw is not None, "the kernel's websocket closed"
                 reply = json.loads(raw)
                 if reply["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
                     continue
-                if reply.get("msg_type") == "stream" and reply["content"]["name"] == "stdout":
+                kind = reply.get("msg_type")
+                if kind == "stream" and reply["content"]["name"] == "stdout":
                     stdout += reply["content"]["text"]
-                if reply.get("msg_type") == "execute_reply":
-                    replies.append((reply, stdout))
-                    break
+                elif kind == "execute_reply":
+                    done = reply
+                elif kind == "status" and reply["content"]["execution_state"] == "idle":
+                    idle = True
+            replies.append((done, stdout))
     finally:
         conn.close()
     return replies
