@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml $(LOCK)
 ## venv: create or refresh the local virtual environment (.venv) from pyproject.toml
 venv: $(STAMP)
 
-## test: the whole gate: lint, format, types, unit+fuzz+doctests (README too), notebooks (papermill + nbval), end-to-end builds, coverage >= 90% (every module >= 80%)
+## test: the whole gate: lint, format, types, unit+fuzz+doctests (README too), notebooks (papermill + nbval), end-to-end builds, the reliability suite (tests/chaos), coverage >= 90% (every module >= 80%)
 test: $(STAMP)
 	$(BIN)/ruff check lib tests notebooks benchmarks
 	$(BIN)/ruff format --check lib tests notebooks benchmarks
@@ -41,6 +41,7 @@ test: $(STAMP)
 	$(BIN)/coverage erase
 	$(BIN)/python -m pytest --cov=sinstats --cov-report= --doctest-modules --doctest-glob=README.md lib/sinstats README.md tests/unit tests/fuzz
 	$(BIN)/python -m pytest --cov=sinstats --cov-append --cov-report= tests/notebooks tests/e2e
+	$(BIN)/python -m pytest --cov=sinstats --cov-append --cov-report= tests/chaos
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
 	$(BIN)/coverage report
 	$(BIN)/coverage json -q -o .coverage.json

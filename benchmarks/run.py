@@ -296,10 +296,20 @@ def no_change(out: Path, years: list[str], repeats: int = 3) -> dict[str, Any]:
 
 def uncertainty() -> dict[str, Any] | None:
     """Run ``bench_uncertainty.run()`` when the file exists."""
-    path = HERE / "bench_uncertainty.py"
+    return _bench_module("bench_uncertainty")
+
+
+def nesting() -> dict[str, Any] | None:
+    """Run ``bench_nesting.run()`` (refusing deeply nested claims files and run matrices)."""
+    return _bench_module("bench_nesting")
+
+
+def _bench_module(name: str) -> dict[str, Any] | None:
+    """Load ``benchmarks/<name>.py`` and return its ``run()`` (None when the file is absent)."""
+    path = HERE / f"{name}.py"
     if not path.is_file():
         return None
-    spec = importlib.util.spec_from_file_location("bench_uncertainty", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -384,6 +394,16 @@ def _markdown(results: dict[str, Any]) -> str:
             f"| (issue 6) full build (warm) / naive way | {results['ratio']:.2f} "
             f"({naive['seconds']:.1f} s naive) | < {TARGET_RATIO} "
             f"({_verdict(results['ratio'] < TARGET_RATIO)}) |"
+        )
+    nest = results.get("nesting")
+    if nest:
+        worst = max(v["cpu_s"] for v in nest["claims"].values())
+        deep = nest["claims"]["999,999 '['"]
+        lines.append(
+            f"| refusing a claims file of 999,999 '[' | "
+            f"{deep['cpu_s']:.4f} s CPU (worst hostile "
+            f"form {worst:.3f} s; the whole `sinstats verify` {nest['command']['wall_s']:.2f} s, "
+            f"of which start-up {nest['command_startup']['wall_s']:.2f} s) | < 1 s |"
         )
     imports = results["fresh_imports"]
     lines += [
@@ -503,6 +523,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("bench: uncertainty model ...", flush=True)
     unc = uncertainty()
+    print("bench: refusing deep nesting ...", flush=True)
+    nest = nesting()
 
     def kernel_peaks(build: dict[str, Any]) -> dict[str, float]:
         return {k: float(v["peak_rss_kernel_mb"]) for k, v in build["per_run"].items()}
@@ -533,6 +555,7 @@ def main(argv: list[str] | None = None) -> int:
             "cold_build_pss_mb": cold["peak_build_pss_mb"],
         },
         "uncertainty": unc,
+        "nesting": nest,
         "targets": {
             "warm_over_cold": TARGET_WARM_COLD,
             "build_over_floor": TARGET_FLOOR,

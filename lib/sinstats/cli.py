@@ -6,18 +6,25 @@ Subcommands: ``list`` (datasets, years, notebooks), ``validate FILE...``, ``chec
 calls one library function and prints its result. A subcommand's module is imported only when that
 subcommand runs (``sinstats verify`` imports jsonschema and SciPy, which ``sinstats build`` never
 needs, and a no-change rebuild should take well under a second). Expected errors print one
-sentence and exit 2, without a traceback.
+sentence and exit 2, without a traceback: sinstats' own errors, and the operating system's
+(a full disk, a read-only folder, a file where a folder is needed: the ``errno`` values of
+:data:`~sinstats.errors.EXPECTED_OS_ERRORS`). SIGTERM is handled like Ctrl-C (the build stops its
+workers and releases its lock; the exit status is 128 + the signal number).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import stat
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
 
 from sinstats import __version__, paths
-from sinstats.errors import ParameterError, SinstatsError
+from sinstats.errors import EXPECTED_OS_ERRORS, OutputError, ParameterError, SinstatsError
 
 Handler = Callable[[argparse.Namespace], int]
 Subparsers = argparse._SubParsersAction
@@ -48,11 +55,31 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _not_a_data_file(path: str) -> str | None:
+    """Why ``path`` cannot be validated (missing, a folder, a FIFO...), or None for a file."""
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        return f"{path}: file not found"
+    except OSError as err:
+        return f"{path}: cannot read it ({err.strerror or err})"
+    if stat.S_ISDIR(mode):
+        return f"{path}: is a folder, not a data file; give the CSV files inside it"
+    if not stat.S_ISREG(mode):
+        return f"{path}: is not a regular file (a pipe or a device?); give a CSV file"
+    return None
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from sinstats import data
 
     failed = 0
     for path in args.files:
+        problem = _not_a_data_file(path)
+        if problem is not None:
+            failed += 1
+            print(f"invalid: {problem}", file=sys.stderr)
+            continue
         errors = data.validate_file(path, args.schema)
         if errors:
             failed += 1
@@ -129,7 +156,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
         wait=args.wait,
         dry_run=args.dry_run,
     )
-    if result.failed:
+    if result.disk_full:
+        print(
+            f"error: {len(result.disk_full)} run(s) failed because the disk is full (no space "
+            "left on the device); free some space and build again; earlier good reports were "
+            "kept and the manifest describes what is on disk",
+            file=sys.stderr,
+        )
+    elif result.failed:
         print(
             f"error: {len(result.failed)} run(s) failed; earlier good reports were kept; "
             "see the notes above and the executed copies under "
@@ -434,20 +468,44 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+_SIGNALLED: list[int] = []
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM: stop like Ctrl-C (workers stopped, lock released, nothing half-committed)."""
+    _SIGNALLED.append(signum)
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(args_list)
     args = parser.parse_args(args_list)
     handler: Handler = args.handler
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:  # pragma: no cover - not the main thread (tests in a worker thread)
+        previous = None
     try:
         return handler(args)
     except SinstatsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        if err.errno not in EXPECTED_OS_ERRORS:
+            raise
+        print(
+            f"error: {OutputError.from_os_error(err, f'sinstats {args.command}')}", file=sys.stderr
+        )
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return 128 + (_SIGNALLED.pop() if _SIGNALLED else signal.SIGINT)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,11 +14,15 @@ hierarchy::
     │   └── ComponentError              one parameter of an uncertainty-model component
     ├── FetchError                      a download refused
     │   └── ArchiveError                an unsafe, corrupt or wrong archive
-    └── BuildLockedError                another build holds the reports folder
+    ├── BuildLockedError                another build holds the reports folder
+    └── OutputError                     a file or folder cannot be written (full disk, read-only,
+                                        permission) or is the wrong kind of path
 """
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -200,3 +204,61 @@ class ArchiveError(FetchError):
 
 class BuildLockedError(SinstatsError):
     """Another build holds the lock on the reports folder."""
+
+
+# What to do about the operating-system errors a user can meet when writing (by errno).
+_OS_ADVICE: dict[int, str] = {
+    errno.ENOSPC: "no space left on the device (the disk is full); free some space and run again",
+    errno.EDQUOT: "the disk quota is exhausted; free some space and run again",
+    errno.EROFS: "the file system is read-only; choose a writable folder",
+    errno.EACCES: "permission denied; choose a folder you may write to, or fix its permissions",
+    errno.EPERM: "operation not permitted (an immutable or protected file?); choose another folder",
+    errno.EISDIR: "is a folder where a file is needed; give a file name",
+    errno.ENOTDIR: "a file stands where a folder is needed; give a folder",
+    errno.EEXIST: "already exists and is not what was expected; remove it or choose another path",
+    errno.ENAMETOOLONG: "the path is too long; choose a shorter one",
+}
+
+#: The errno values of :class:`OSError` that are the user's to fix (full disk, read-only folder,
+#: permissions, wrong kind of path): reported as an :class:`OutputError`, never as a traceback.
+EXPECTED_OS_ERRORS: frozenset[int] = frozenset(_OS_ADVICE)
+
+
+class OutputError(SinstatsError):
+    """A file or folder cannot be written or is the wrong kind of path; nothing was half-written.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and what to do.
+    path : str, optional
+        The file or folder concerned.
+    """
+
+    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = None if path is None else os.fspath(path)
+        super().__init__(_located(message, ("{}", self.path)))
+
+    @classmethod
+    def from_os_error(
+        cls, err: OSError, doing: str, path: str | os.PathLike[str] | None = None
+    ) -> OutputError:
+        """Return the error for an :class:`OSError` met while ``doing`` something.
+
+        Parameters
+        ----------
+        err : OSError
+            The operating system's error.
+        doing : str
+            What was being done, e.g. ``"writing the manifest"``.
+        path : path-like, optional
+            The path concerned (default: the error's own file name).
+
+        Returns
+        -------
+        OutputError
+            With one sentence: what was being done, what went wrong, what to do.
+        """
+        where = path if path is not None else err.filename
+        advice = _OS_ADVICE.get(err.errno or 0) or (err.strerror or str(err))
+        return cls(f"cannot finish {doing}: {advice}", path=where)

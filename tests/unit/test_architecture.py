@@ -25,6 +25,7 @@ LAYERS: Mapping[str, int] = {
     "sinstats": 0,  # the package __init__: the version only
     "sinstats._typing": 0,
     "sinstats._docstrings": 0,
+    "sinstats._nesting": 0,
     "sinstats.errors": 0,
     "sinstats.periods": 0,
     "sinstats.paths": 0,

@@ -1,8 +1,12 @@
-"""The command line's parsers: options, types and the defaults their help shows."""
+"""The command line: parsers, option types and defaults, and how expected failures end (exit 2)."""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import signal
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +51,66 @@ def test_fetch_help_shows_each_default(capsys: pytest.CaptureFixture[str]) -> No
         ("--max-bytes", "N", f"largest download accepted (default {releases.DEFAULT_MAX_BYTES:,})"),
     ]:
         assert f"{option} {metavar}" in shown and text in shown
+
+
+def test_validate_names_a_folder_and_a_fifo_for_what_they_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 18, defect 8: both were "file not found" (and reading a FIFO would hang).
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    assert cli.main(["validate", str(folder), str(fifo), str(tmp_path / "none.csv")]) == 2
+    err = capsys.readouterr().err
+    assert f"invalid: {folder}: is a folder, not a data file" in err
+    assert f"invalid: {fifo}: is not a regular file" in err
+    assert f"invalid: {tmp_path / 'none.csv'}: file not found" in err
+    assert "3 of 3 file(s) invalid" in err
+
+
+@pytest.mark.parametrize(
+    ("code", "advice"),
+    [
+        (errno.ENOSPC, "no space left on the device"),
+        (errno.EROFS, "the file system is read-only"),
+        (errno.EACCES, "permission denied"),
+        (errno.EISDIR, "is a folder where a file is needed"),
+    ],
+)
+def test_expected_os_errors_exit_2_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], code: int, advice: str
+) -> None:
+    def fail(args: object) -> int:
+        raise OSError(code, os.strerror(code), "/some/where")
+
+    monkeypatch.setattr(cli, "_cmd_checksums", fail)
+    assert cli.main(["checksums", "--update"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: /some/where: cannot finish sinstats checksums: ")
+    assert advice in err
+
+
+def test_other_os_errors_are_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(args: object) -> int:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(cli, "_cmd_checksums", fail)
+    with pytest.raises(OSError, match="Input/output error"):
+        cli.main(["checksums", "--update"])
+
+
+def test_sigterm_stops_like_ctrl_c_with_its_own_status(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = signal.getsignal(signal.SIGTERM)
+
+    def terminated(args: object) -> int:
+        assert signal.getsignal(signal.SIGTERM) is cli._interrupt  # installed while running
+        cli._interrupt(signal.SIGTERM, None)  # what the handler does when SIGTERM arrives
+        return 0  # pragma: no cover - never reached
+
+    monkeypatch.setattr(cli, "_cmd_checksums", terminated)
+    assert cli.main(["checksums"]) == 128 + signal.SIGTERM
+    assert capsys.readouterr().err == "interrupted\n"
+    assert signal.getsignal(signal.SIGTERM) == before, "the previous handler is restored"

@@ -2,20 +2,36 @@
 
 Private to :mod:`sinstats.build` (statsmodels-style ``_helpers``): one atomic writer for every file
 the build writes whole (manifest, parameter cache, index page, PDF, workbook), one way to show a
-path, one file hash and one tolerant JSON reader.
+path, one file hash, one tolerant JSON reader, the check that a path from a state file stays
+inside the reports folder, the conversion of a full disk or a read-only folder into an
+:class:`~sinstats.errors.OutputError`, JSON Schema validation of state files, and the test hook
+``SINSTATS_TEST_KILL_AT`` (:func:`kill_point`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
-from collections.abc import Iterator
-from pathlib import Path
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sinstats import paths
+from sinstats.errors import EXPECTED_OS_ERRORS, OutputError
+
+KILL_AT_ENV = "SINSTATS_TEST_KILL_AT"
+"""Test hook: ``<stage>`` or ``<stage>#<n>`` makes the build kill itself at that stage."""
+KILL_SIGNAL_ENV = "SINSTATS_TEST_KILL_SIGNAL"
+"""Test hook: the signal :func:`kill_point` sends (``KILL``, ``TERM`` or ``INT``; default KILL)."""
+
+_KILL_COUNTS: Counter[str] = Counter()
 
 
 @contextlib.contextmanager
@@ -41,7 +57,8 @@ def replacing(target: Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, target)
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def write_atomic(target: Path, content: str | bytes) -> Path:
@@ -61,8 +78,157 @@ def write_atomic(target: Path, content: str | bytes) -> Path:
     """
     raw = content.encode("utf-8") if isinstance(content, str) else content
     with replacing(target) as tmp:
-        tmp.write_bytes(raw)
+        with open(tmp, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
     return target
+
+
+@contextlib.contextmanager
+def os_errors_as_output_errors(doing: str, path: Path | None = None) -> Iterator[None]:
+    """Turn a full disk, a read-only folder or a wrong kind of path into an ``OutputError``.
+
+    Parameters
+    ----------
+    doing : str
+        What the block does, for the message (``"writing the manifest"``).
+    path : Path, optional
+        The path to name (default: the one in the error).
+
+    Yields
+    ------
+    None
+        While the block runs.
+
+    Raises
+    ------
+    OutputError
+        For an :class:`OSError` whose ``errno`` is in
+        :data:`~sinstats.errors.EXPECTED_OS_ERRORS`; other errors pass through unchanged.
+    """
+    try:
+        yield
+    except OSError as err:
+        if err.errno in EXPECTED_OS_ERRORS:
+            raise OutputError.from_os_error(err, doing, path) from None
+        raise
+
+
+def inside(root: Path, rel: object) -> Path:
+    """Return ``root / rel`` when ``rel`` is a plain relative path that stays inside ``root``.
+
+    State files (the manifest, the commit journal) are input like any other: a path in them is
+    used only through this check.
+
+    Parameters
+    ----------
+    root : Path
+        The reports folder.
+    rel : object
+        The path as the state file gives it.
+
+    Returns
+    -------
+    Path
+        ``root / rel`` (not resolved).
+
+    Raises
+    ------
+    ValueError
+        If ``rel`` is not text, is empty, absolute, has a backslash, NUL, ``.`` or ``..``
+        component, or resolves (through symbolic links) outside ``root``.
+    """
+    if not isinstance(rel, str) or not rel or "\\" in rel or "\x00" in rel:
+        raise ValueError(f"{rel!r} is not a relative path")
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or any(part in ("", ".", "..") for part in rel.split("/")):
+        raise ValueError(f"{rel!r} is not a plain relative path inside the reports folder")
+    path = root / pure
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"{rel!r} leads outside the reports folder")
+    return path
+
+
+@functools.cache
+def validator(schema_json: str) -> Any:
+    """Return a JSON Schema validator (Draft 2020-12) for a schema given as JSON text.
+
+    jsonschema is imported here, with ``rfc3987_syntax`` kept out: it compiles a grammar for over
+    a second on import and is needed only for IRI format checks, which no state file uses (so
+    IRI formats are not checked in a process that imported jsonschema this way first).
+
+    Parameters
+    ----------
+    schema_json : str
+        The schema.
+
+    Returns
+    -------
+    jsonschema.protocols.Validator
+        Cached per schema.
+    """
+    blocked = "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    try:
+        import jsonschema
+    finally:
+        if blocked:
+            sys.modules.pop("rfc3987_syntax", None)
+    return jsonschema.Draft202012Validator(json.loads(schema_json))
+
+
+def schema_problem(schema: Mapping[str, Any], value: object) -> str | None:
+    """Return the first way ``value`` breaks ``schema`` as one line, or None when it is valid.
+
+    Parameters
+    ----------
+    schema : mapping
+        A JSON Schema.
+    value : object
+        The parsed state file (or one part of it).
+
+    Returns
+    -------
+    str or None
+        ``"runs/3/outputs/0: 'x' does not match ..."`` for the error deepest in the document.
+    """
+    check = validator(json.dumps(schema, sort_keys=True))
+    errors = sorted(check.iter_errors(value), key=lambda e: (-len(e.absolute_path), e.message))
+    if not errors:
+        return None
+    err = errors[0]
+    where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+    message = err.message if len(err.message) <= 200 else err.message[:197] + "..."
+    return f"{where}: {message}"
+
+
+def kill_point(stage: str) -> None:
+    """Test hook: kill this process at ``stage`` when ``$SINSTATS_TEST_KILL_AT`` names it.
+
+    ``SINSTATS_TEST_KILL_AT=<stage>`` kills the build the first time it reaches ``stage``,
+    ``<stage>#<n>`` the n-th time; ``SINSTATS_TEST_KILL_SIGNAL`` chooses the signal (``KILL``,
+    ``TERM``, ``INT``; default ``KILL``). Unset (always, outside the reliability tests), this does
+    nothing. The stages are listed in ``docs/pipeline.md``.
+
+    Parameters
+    ----------
+    stage : str
+        The stage reached.
+    """
+    wanted = os.environ.get(KILL_AT_ENV)
+    if not wanted:
+        return
+    name, _, nth = wanted.partition("#")
+    if name != stage:
+        return
+    _KILL_COUNTS[stage] += 1
+    if _KILL_COUNTS[stage] != (int(nth) if nth.isdigit() else 1):
+        return
+    sig = getattr(signal, "SIG" + os.environ.get(KILL_SIGNAL_ENV, "KILL").upper())
+    os.kill(os.getpid(), sig)
+    time.sleep(2)  # a handled signal (INT, TERM) raises in this thread meanwhile
 
 
 def display_path(path: str | os.PathLike[str], base: Path | None = None) -> str:

@@ -3,7 +3,8 @@
 A run is skipped when the hash of its inputs (:func:`run_key`: the notebook's bytes, the library's
 sources, the parameters, the package versions, every data file it read and that file's line in
 ``SHA256SUMS``, and the assumptions/claims/release files) equals the hash recorded for its last
-good build in ``manifest.json``, and that build's outputs are all still there (:func:`decide`).
+good build in ``manifest.json``, and that build's outputs are all still there, each with the size
+the manifest records (:func:`decide`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 
 from sinstats import paths
 from sinstats.build import provenance
-from sinstats.build._helpers import read_json, sha256_file
-from sinstats.build.folder import FAILED, MANIFEST_NAME, MANIFEST_SCHEMA, OK, SKIPPED
+from sinstats.build._helpers import sha256_file
+from sinstats.build.folder import FAILED, MANIFEST_SCHEMA, OK, SKIPPED
 from sinstats.build.matrix import Run
 
 
@@ -219,24 +220,6 @@ def key_of(
     )
 
 
-def previous_runs(out_dir: Path) -> dict[str, dict[str, Any]]:
-    """Return the entries of ``<out>/manifest.json`` by run id (none if it is missing or broken).
-
-    Parameters
-    ----------
-    out_dir : Path
-        The reports folder.
-
-    Returns
-    -------
-    dict
-        ``{run id: manifest entry}``.
-    """
-    loaded = read_json(out_dir / MANIFEST_NAME)
-    manifest = loaded if isinstance(loaded, dict) else {}
-    return {r["id"]: r for r in manifest.get("runs", []) if isinstance(r, dict)}
-
-
 def last_good(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Return (a copy of) the manifest entry of a run's last good build, or None.
 
@@ -272,9 +255,11 @@ def decide(
     runs : sequence of Run
         The planned runs.
     prev_runs : mapping
-        :func:`previous_runs` of the reports folder.
+        The checked entries of the reports folder's manifest
+        (:func:`sinstats.build.manifest.read_manifest`).
     out : Path
-        The reports folder (every recorded output must still exist there).
+        The reports folder (every recorded output must still exist there, with its recorded
+        size).
     shared : SharedInputs
         The build's library, packages and config files.
     force : bool
@@ -299,12 +284,26 @@ def decide(
         if not outputs or not all((out / o).is_file() for o in outputs):
             decisions.append(Decision("outputs missing", False))
             continue
+        if not _sizes_match(out, good.get("output_files") or {}):
+            decisions.append(Decision("outputs changed on disk", False))
+            continue
         data_files = {p: hashes.file(p) for p in (good.get("data_files") or {})}
         if key_of(run, shared, data_files, hashes) == good.get("key"):
             decisions.append(Decision("up to date", True))
         else:
             decisions.append(Decision(why_changed(good, run, data_files, shared), False))
     return decisions
+
+
+def _sizes_match(out: Path, files: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether every recorded output still has its recorded size (a cheap check: no hashing)."""
+    for rel, record in files.items():
+        try:
+            if (out / rel).stat().st_size != record.get("bytes"):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def why_changed(

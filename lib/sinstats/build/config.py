@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sinstats import paths
+from sinstats._nesting import too_deep
 from sinstats.errors import ConfigError, PeriodError
 from sinstats.periods import FINANCIAL_YEAR, Period, parse_period
 
@@ -30,6 +31,10 @@ CONFIG_KEYS: tuple[str, ...] = (
     "notebooks",
 )
 """The top-level keys ``reports.yml`` may have."""
+
+_MAX_CONFIG_BYTES = 1_000_000
+_MAX_CONFIG_DEPTH = 32
+"""Nesting refused before the YAML parser runs (:func:`sinstats._nesting.too_deep`)."""
 
 NOTEBOOK_KEYS: tuple[str, ...] = ("year_specific", "years", "parameters", "timeout")
 """The keys a notebook entry may have."""
@@ -208,7 +213,25 @@ def _read_yaml(cfg_path: Path) -> dict[str, Any]:
     if not cfg_path.is_file():
         raise ConfigError("the run matrix file does not exist", path=str(cfg_path))
     try:
-        raw = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+        size = cfg_path.stat().st_size
+        if size > _MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"the file is {size:,} bytes; a run matrix is a few hundred (at most 1 MB)",
+                path=str(cfg_path),
+            )
+        text = cfg_path.read_text(encoding="utf-8")
+        deep = too_deep(text, _MAX_CONFIG_DEPTH)
+        if deep is not None:
+            raise ConfigError(
+                f"nested more than {_MAX_CONFIG_DEPTH} levels deep at line {deep}; a run matrix "
+                "nests four",
+                path=str(cfg_path),
+            )
+        raw = yaml.safe_load(text)
+    except OSError as err:
+        raise ConfigError(f"cannot read the file: {err.strerror or err}", path=str(cfg_path)) from None
+    except RecursionError:
+        raise ConfigError("nested too deeply to be a run matrix", path=str(cfg_path)) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -6,6 +6,12 @@ a pool of ``spawn`` worker processes, printing one line per finished run; each w
 reports (:func:`sinstats.build.export.export_run`). What comes back is a :class:`RunOutcome`.
 Nothing here moves outputs into the reports folder: that is :mod:`sinstats.build.pipeline`'s job
 once a run has succeeded.
+
+No process outlives its build. Each worker asks the kernel to kill it when the build process dies
+(``PR_SET_PDEATHSIG`` through ``prctl`` on Linux; a watchdog thread watching the parent elsewhere),
+so a build killed with SIGKILL takes its workers with it; each kernel's own parent poller
+(ipykernel, from ``JPY_PARENT_PID``, which jupyter_client sets) ends the kernel within a second of
+its worker. A build stopped by an exception or a handled signal kills its workers at once.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -25,7 +32,7 @@ from typing import IO, Any
 
 from sinstats import paths
 from sinstats.build import kernels
-from sinstats.build._helpers import iso, utc_now
+from sinstats.build._helpers import iso, kill_point, utc_now
 from sinstats.build.folder import FAILED, OK
 
 KERNEL_NAME = "python3"
@@ -443,8 +450,51 @@ def cell_stages(executed: Path, asked: float) -> dict[str, float]:
     }
 
 
-def _worker_init(env: dict[str, str]) -> None:
-    """Prepare a worker process: the kernels' environment, no needless imports."""
+_PR_SET_PDEATHSIG = 1
+"""``prctl`` option: the signal this process gets when its parent dies (Linux)."""
+
+
+def die_with_parent(parent_pid: int) -> str:
+    """Make this process end when the process ``parent_pid`` (its parent) ends, however it ends.
+
+    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``), which
+    also covers a parent killed with SIGKILL; elsewhere a daemon thread checks the parent every
+    0.2 s. If the parent is already gone, the process exits at once.
+
+    Parameters
+    ----------
+    parent_pid : int
+        The build process.
+
+    Returns
+    -------
+    str
+        ``"prctl"`` or ``"watchdog"``: how the process is tied to its parent.
+    """
+    how = "watchdog"
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                how = "prctl"
+    if os.getppid() != parent_pid:  # the parent died before the tie was made
+        os._exit(1)
+    if how == "watchdog":
+
+        def watch() -> None:
+            while os.getppid() == parent_pid:
+                time.sleep(0.2)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="sinstats-parent-watchdog", daemon=True).start()
+    return how
+
+
+def _worker_init(env: dict[str, str], parent_pid: int) -> None:
+    """Prepare a worker process: tied to the build, the kernels' environment, no needless imports."""
+    die_with_parent(parent_pid)
     os.environ.update(env)
     if kernels.kernel_mode() == "warm":
         kernels.template()  # start importing now, while the worker imports papermill
@@ -487,7 +537,10 @@ def _execute_pool(
 
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(env,)
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_worker_init,
+        initargs=(env, os.getpid()),
     ) as pool:
         futures = {pool.submit(execute_run, job): job for job in jobs}
         try:
@@ -497,9 +550,23 @@ def _execute_pool(
                 except (BrokenProcessPool, Exception) as err:
                     outcome = _worker_failed(futures[fut], err)
                 finished(outcome)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
+        except BaseException:
+            # Ctrl-C, a handled SIGTERM, or an error committing a run: no queued run may start,
+            # and no worker (or its kernel) may go on writing into the reports folder.
+            _stop_workers(pool)
             raise
+
+
+def _stop_workers(pool: Any) -> None:
+    """Kill a pool's worker processes and cancel what is queued (their kernels follow)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.kill()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
@@ -511,7 +578,11 @@ def _progress_bar(total: int, enabled: bool) -> Any:
 
 
 def execute_all(
-    jobs: Sequence[Job], n_jobs: int, progress: bool, log: IO[str]
+    jobs: Sequence[Job],
+    n_jobs: int,
+    progress: bool,
+    log: IO[str],
+    on_finished: Callable[[RunOutcome], None] | None = None,
 ) -> dict[str, RunOutcome]:
     """Execute the jobs (in parallel when ``n_jobs`` > 1), one console line per finished run.
 
@@ -526,6 +597,9 @@ def execute_all(
         Show a progress bar (only on a terminal).
     log : file
         Where the per-run lines go.
+    on_finished : callable, optional
+        Called in this process with each outcome as soon as its run finishes (the pipeline
+        commits the run then); an exception from it stops every worker and is raised.
 
     Returns
     -------
@@ -548,6 +622,9 @@ def execute_all(
             bar.update(1)
         else:
             print(line, file=log, flush=True)
+        kill_point("run-executed")
+        if on_finished is not None:
+            on_finished(outcome)
 
     try:
         if n_jobs == 1 or len(jobs) == 1:

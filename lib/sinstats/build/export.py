@@ -9,6 +9,11 @@ the year's figures come from and the designation the figures carried
 (:mod:`sinstats.build.designation`). It runs in the build's worker
 processes; nbconvert and WeasyPrint are imported inside the functions, so importing this module
 is cheap.
+
+Text from data and claims files reaches a report only escaped (tables, sentences and alt text are
+escaped where they are made); as a last line of defence :func:`check_inert` refuses a report with
+active content (a script, frame or embedded object, an event-handler attribute, or a link that is
+not http(s), mailto, a fragment or a relative path), so the run fails rather than publish it.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ import html
 import os
 import re
 from collections.abc import Callable, Mapping
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from sinstats import paths
 from sinstats.build._helpers import cell_text, date_in_words, display_path, replacing
+from sinstats.errors import OutputError
 from sinstats.build.designation import ReportDesignation, designation_of_run
 
 REPORT_TEMPLATE = paths.TEMPLATES_DIR / "report.html.j2"
@@ -401,6 +408,65 @@ def notebook_to_html(
     return str(body)
 
 
+_ACTIVE_TAGS = frozenset(
+    {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base", "form"}
+)
+_URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "poster"})
+_SAFE_SCHEMES = re.compile(r"^(https?:|mailto:|#|data:image/(png|svg\+xml|jpeg|gif);)", re.I)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.I)
+
+
+class _ActiveContent(HTMLParser):
+    """Collect what could run in a browser: scripts, frames, handlers, script URLs."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _ACTIVE_TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}=...>")
+            elif name in _URL_ATTRIBUTES and value is not None:
+                url = "".join(value.split())
+                if _SCHEME.match(url) and not _SAFE_SCHEMES.match(url):
+                    self.found.append(f"<{tag} {name}={url[:40]!r}>")
+            elif tag == "meta" and name == "http-equiv" and (value or "").lower() == "refresh":
+                self.found.append("<meta http-equiv=refresh>")
+
+    handle_startendtag = handle_starttag
+
+
+def check_inert(document: str, what: str) -> None:
+    """Refuse an HTML document with active content (the escaping upstream failed).
+
+    Parameters
+    ----------
+    document : str
+        A report's HTML.
+    what : str
+        Its name, for the message.
+
+    Raises
+    ------
+    OutputError
+        Naming the first things found (``<script>``, an ``on...=`` attribute, a ``javascript:``
+        link...).
+    """
+    parser = _ActiveContent()
+    parser.feed(document)
+    parser.close()
+    if parser.found:
+        listed = ", ".join(dict.fromkeys(parser.found[:5]))
+        raise OutputError(
+            f"the report would contain active content ({listed}): text from the data or a claims "
+            "file was not escaped; the report is not published",
+            path=what,
+        )
+
+
 def html_to_pdf(document: str, base_dir: Path, target: Path) -> None:
     """Render report HTML to a tagged PDF/UA-1 file with WeasyPrint.
 
@@ -461,6 +527,7 @@ def export_run(
 
     t0 = time.perf_counter()
     document = notebook_to_html(executed, run_dir, meta, inputs)
+    check_inert(document, f"{meta['base_name']}.html")
     html_path = run_dir / f"{meta['base_name']}.html"
     pdf_path = run_dir / f"{meta['base_name']}.pdf"
     html_path.write_text(document, encoding="utf-8")

@@ -5,6 +5,10 @@ first, each with the designation of its figures (:mod:`sinstats.build.designatio
 report's HTML, PDF, notebook and CSV links (only to files that exist), its key figures (a model's
 marked as model estimates) and, for a failed run, whether the report shown is the previous good
 one. jinja2 is imported inside the function.
+
+Everything shown comes from the manifest and the notebooks, which the index did not write: the
+template escapes every value (jinja2 autoescaping, and an explicit ``| e``), and a link is made
+only to a plain relative path inside the reports folder that exists (never a ``scheme:`` URL).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sinstats import __version__, paths
-from sinstats.build._helpers import date_in_words, write_atomic
+from sinstats.build._helpers import date_in_words, inside, write_atomic
 from sinstats.build.cache import last_good
 from sinstats.build.designation import PANEL_NOTE, designation_of_run
 from sinstats.build.folder import FAILED, INDEX_NAME, table_csvs
@@ -33,10 +37,21 @@ _LINKS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _href(out_dir: Path, rel: object) -> str | None:
+    """``rel`` when it may be linked: a plain relative path to a file inside the reports folder."""
+    if not isinstance(rel, str) or ":" in rel.split("/", 1)[0]:
+        return None
+    try:
+        path = inside(out_dir, rel)
+    except ValueError:
+        return None
+    return rel if path.is_file() else None
+
+
 def _report(out_dir: Path, entry: Mapping[str, Any]) -> dict[str, Any]:
     """Return what the index shows of one run: title, links, key figures, note, build date."""
     good = last_good(entry)
-    outputs = [o for o in (good or {}).get("outputs", []) if (out_dir / o).is_file()]
+    outputs = [o for o in (good or {}).get("outputs", []) if _href(out_dir, o) is not None]
 
     def find(suffix: str) -> str | None:
         return next((o for o in outputs if o.endswith(suffix) and "/" in o), None)
@@ -51,9 +66,7 @@ def _report(out_dir: Path, entry: Mapping[str, Any]) -> dict[str, Any]:
             if good
             else "The latest build of this report failed and there is no earlier good report."
         )
-    failed_nb = entry.get("failed_notebook")
-    if failed_nb and not (out_dir / failed_nb).is_file():
-        failed_nb = None
+    failed_nb = _href(out_dir, entry.get("failed_notebook"))
     key_figures = [
         {
             "label": str(k.get("label", k.get("name", ""))),
@@ -89,6 +102,13 @@ def _period_label(period_id: str) -> str:
 
 def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
     """Return the template's variables: periods newest first, their reports by notebook."""
+    workbooks = manifest.get("workbooks")
+    if not isinstance(workbooks, Mapping):  # not recorded: link the workbooks that exist
+        workbooks = {
+            str(e.get("period")): {}
+            for e in manifest.get("runs", [])
+            if _href(out_dir, f"{e.get('period')}/tables.xlsx") is not None
+        }
     by_period: dict[str, list[dict[str, Any]]] = {}
     for entry in manifest.get("runs", []):
         by_period.setdefault(str(entry.get("period")), []).append(_report(out_dir, entry))
@@ -97,7 +117,6 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
         first_entry.setdefault(str(entry.get("period")), entry)
     periods: list[dict[str, Any]] = []
     for period_id in sorted(by_period, reverse=True):
-        workbook = f"{period_id}/tables.xlsx"
         facts = designation_of_run(
             {"period": period_id, "parameters": first_entry[period_id].get("parameters")}, ()
         )
@@ -105,7 +124,7 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
             {
                 "id": period_id,
                 "label": _period_label(period_id),
-                "workbook": workbook if (out_dir / workbook).is_file() else None,
+                "workbook": f"{period_id}/tables.xlsx" if period_id in workbooks else None,
                 "reports": sorted(by_period[period_id], key=lambda r: r["notebook"]),
                 "designation": facts.year.describe() if facts else "",
             }
@@ -122,15 +141,19 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
     }
 
 
-def write_index(out_dir: Path, manifest: Mapping[str, Any]) -> Path:
+def write_index(out_dir: Path, manifest: Mapping[str, Any], target: Path | None = None) -> Path:
     """Write ``<out>/index.html``: every report with its key figures and links.
 
     Parameters
     ----------
     out_dir : Path
-        The reports folder.
+        The reports folder (links are relative to it).
     manifest : mapping
-        The build's manifest (see :mod:`sinstats.build.pipeline`).
+        The build's manifest (see :mod:`sinstats.build.pipeline`); its ``workbooks`` say which
+        periods have a ``tables.xlsx``.
+    target : Path, optional
+        Where to write (default ``<out>/index.html``; the build writes to a staging folder and
+        moves the page into place with the manifest).
 
     Returns
     -------
@@ -141,10 +164,10 @@ def write_index(out_dir: Path, manifest: Mapping[str, Any]) -> Path:
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(INDEX_TEMPLATE.parent)),
-        autoescape=False,
+        autoescape=True,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     text = env.get_template(INDEX_TEMPLATE.name).render(**_index_context(out_dir, manifest))
-    return write_atomic(out_dir / INDEX_NAME, text)
+    return write_atomic(target if target is not None else out_dir / INDEX_NAME, text)

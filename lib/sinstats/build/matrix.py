@@ -10,7 +10,7 @@ notebook runs for the latest year.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,6 +237,7 @@ def plan(
     parameters: Mapping[str, str] | None = None,
     save_cache: bool = True,
     cache_dir: Path | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Run]:
     """Return the runs to consider, with their parameters checked against each notebook.
 
@@ -257,6 +258,8 @@ def plan(
         Write newly inspected cells to the cache (not in a dry run).
     cache_dir : Path, optional
         Where inspected parameter cells are cached (``reports/.cache``).
+    warn : callable, optional
+        Receives a warning about a parameter cache that was discarded or out of date.
 
     Returns
     -------
@@ -282,10 +285,46 @@ def plan(
         _selected_years(years, chosen, selected_nbs, years_of, latest) if years else None
     )
     cache = ParameterCache(cache_dir / "parameters.json" if cache_dir is not None else None)
-    declared_by = _declared_by(selected_nbs, cache)
+    for note in cache.notes:
+        (warn or _ignore)(note)
+    try:
+        runs = _runs(config, cache, selected_nbs, years_of, selected_years, dict(parameters or {}),
+                     bool(notebooks), data, latest)
+    except (ConfigError, ParameterError) as err:
+        # A cached parameters cell is input the build wrote earlier, and could have been edited:
+        # read the notebooks again before blaming reports.yml or the command line.
+        cached = {sha256_file(nb.path) for nb in selected_nbs} & cache.from_disk
+        if not cached:
+            raise
+        cache.forget(cached)
+        runs = _runs(config, cache, selected_nbs, years_of, selected_years, dict(parameters or {}),
+                     bool(notebooks), data, latest)
+        (warn or _ignore)(
+            f"warning: the cached parameters cell of a notebook was out of date ({err}); the "
+            "notebooks were read again"
+        )
     if save_cache:
         cache.save()
-    cli = dict(parameters or {})
+    return runs
+
+
+def _ignore(note: str) -> None:
+    """Drop a warning (when :func:`plan` is given nowhere to put it)."""
+
+
+def _runs(
+    config: BuildConfig,
+    cache: ParameterCache,
+    selected_nbs: Sequence[NotebookConfig],
+    years_of: Mapping[str, list[Period]],
+    selected_years: Sequence[Period] | None,
+    cli: Mapping[str, str],
+    some_notebooks: bool,
+    data: Path,
+    latest: Period,
+) -> list[Run]:
+    """The runs of the selection, every parameter checked against the declarations."""
+    declared_by = _declared_by(selected_nbs, cache)
     for name in cli:
         if not any(name in declared_by[nb.name] for nb in selected_nbs):
             valid = sorted(
@@ -297,7 +336,7 @@ def plan(
             )
     all_declared = {n for d in declared_by.values() for n in d}
     for name in config.defaults:
-        if name not in all_declared and not notebooks:
+        if name not in all_declared and not some_notebooks:
             raise ConfigError(
                 "no notebook declares this parameter",
                 path=str(config.path),

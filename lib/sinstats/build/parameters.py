@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sinstats.build._helpers import read_json, write_atomic
+from sinstats.build._helpers import os_errors_as_output_errors, schema_problem, write_atomic
 from sinstats.build.config import RESERVED_PARAMETERS
 from sinstats.errors import ConfigError, ParameterError
 
@@ -46,22 +46,84 @@ class DeclaredParameter:
     help: str
 
 
+CACHE_JSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "propertyNames": {"pattern": "^[0-9a-f]{64}$"},
+    "additionalProperties": {
+        "type": "object",
+        "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]{0,99}$"},
+        "additionalProperties": {
+            "type": "object",
+            "required": ["type", "default", "help"],
+            "additionalProperties": False,
+            "properties": {
+                "type": {"type": "string", "maxLength": 200},
+                "default": {"type": "string", "maxLength": 10000},
+                "help": {"type": "string", "maxLength": 10000},
+            },
+        },
+    },
+}
+"""JSON Schema of ``reports/.cache/parameters.json``."""
+
+
 class ParameterCache:
     """``{notebook sha256: declared parameters}`` kept in ``reports/.cache/`` across builds.
+
+    The file is input the build wrote earlier, so it is checked (:data:`CACHE_JSON_SCHEMA`) when
+    read: a file that fails is discarded with a warning (:attr:`notes`) and the notebooks are
+    inspected again. An entry can still be wrong in a way no schema sees (edited by hand); so a
+    parameter problem found with cached entries is checked again against the notebooks
+    themselves before anyone is blamed (:func:`sinstats.build.matrix.plan`).
 
     Parameters
     ----------
     path : Path or None
         The cache file; None keeps the cache in memory only.
+
+    Attributes
+    ----------
+    notes : list of str
+        Warnings about a cache file that was discarded.
+    from_disk : set of str
+        The notebook hashes whose entries came from the file (not inspected in this build).
     """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.entries: dict[str, dict[str, dict[str, str]]] = {}
         self.changed = False
-        loaded = read_json(path) if path is not None else None
-        if isinstance(loaded, dict):
-            self.entries = loaded
+        self.notes: list[str] = []
+        self.from_disk: set[str] = set()
+        if path is None or not path.exists():
+            return
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            problem = schema_problem(CACHE_JSON_SCHEMA, loaded)
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+            problem = f"not valid JSON: {type(err).__name__}"
+        if problem is not None:
+            self.notes.append(
+                f"warning: {path} is not a parameter cache this build wrote ({problem}); it is "
+                "discarded and the notebooks' parameters cells are read again"
+            )
+            self.changed = True
+            return
+        self.entries = loaded
+        self.from_disk = set(loaded)
+
+    def forget(self, shas: set[str]) -> None:
+        """Drop entries so that their notebooks are inspected again.
+
+        Parameters
+        ----------
+        shas : set of str
+            Notebook hashes.
+        """
+        for sha in shas:
+            self.entries.pop(sha, None)
+        self.from_disk -= shas
+        self.changed = True
 
     def declared(self, notebook: Path, sha: str) -> dict[str, DeclaredParameter]:
         """Return the parameters a notebook declares, inspecting it only if not cached.
@@ -100,8 +162,9 @@ class ParameterCache:
         """Write the cache file if a notebook was inspected since it was read."""
         if self.path is None or not self.changed:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True) + "\n")
+        with os_errors_as_output_errors("saving the parameter cache", self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True) + "\n")
 
 
 def inspect_notebook(notebook: Path) -> dict[str, dict[str, str]]:

@@ -10,11 +10,16 @@
    (:mod:`~sinstats.build.cache`);
 4. executes the others with papermill, in parallel worker processes, each in its own temporary
    folder, exporting HTML and PDF (:mod:`~sinstats.build.execute`, :mod:`~sinstats.build.export`);
-5. moves each run's outputs into ``reports/<period>/<notebook>/`` only when the whole run has
-   succeeded (a failed run keeps the previous good report and leaves its executed copy in
-   ``_failed/``);
-6. writes the per-period ``tables.xlsx`` (:mod:`~sinstats.build.workbook`), ``reports/index.html``
-   (:mod:`~sinstats.build.index`) and ``reports/manifest.json``, and prints a summary.
+5. commits each run as it finishes (:func:`~sinstats.build.folder.commit`): its outputs move into
+   ``reports/<period>/<notebook>/`` only when the whole run has succeeded (a failed run keeps the
+   previous good report and leaves its executed copy in ``_failed/``), together with a manifest
+   that describes the folder as it now is;
+6. commits the per-period ``tables.xlsx`` whose tables changed (:mod:`~sinstats.build.workbook`),
+   ``reports/index.html`` (:mod:`~sinstats.build.index`) and the final ``reports/manifest.json``
+   together, and prints a summary.
+
+A build killed at any point leaves a folder its manifest describes truthfully (or a journal the
+next build finishes first); the next plain build rebuilds exactly what differs.
 
 Heavy packages (papermill, nbconvert, WeasyPrint, gptables) are imported only when a run or an
 export actually happens, so a rebuild with nothing to do starts no kernel and finishes in about a
@@ -25,20 +30,27 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from sinstats import __version__, paths
 from sinstats.build import cache, execute, provenance
-from sinstats.build._helpers import display_path, iso, read_json, sha256_file, utc_now, write_atomic
+from sinstats.build._helpers import (
+    display_path,
+    iso,
+    kill_point,
+    os_errors_as_output_errors,
+    read_json,
+    sha256_file,
+    utc_now,
+)
 from sinstats.build.cache import Decision, SharedInputs
 from sinstats.build.config import BuildConfig, load_config
 from sinstats.build.execute import Job, RunOutcome, one_line_error
@@ -52,15 +64,18 @@ from sinstats.build.folder import (
     OK,
     SKIPPED,
     TMP_NAME,
+    Change,
     build_lock,
-    move_into_place,
+    commit,
     outputs_of,
+    publish_mode,
     recover,
 )
+from sinstats.build.manifest import Previous, failed_copy_path, manifest_text, read_manifest
 from sinstats.build.matrix import Run, plan
 from sinstats.build.parameters import parse_parameter_options
 from sinstats.build.provenance import GitState
-from sinstats.errors import ParameterError
+from sinstats.errors import OutputError, ParameterError
 
 __all__ = ["FAILED_NAME", "BuildResult", "build", "parse_parameter_options"]
 """What the command line uses (``parse_parameter_options`` is re-exported for it)."""
@@ -83,6 +98,8 @@ class BuildResult:
         for executed runs.
     errors : list of str
         Build-level problems (workbook, index), besides failed runs.
+    warnings : list of str
+        What the build repaired or discarded (an interrupted build, an invalid state file).
     """
 
     out_dir: Path
@@ -90,6 +107,7 @@ class BuildResult:
     duration_s: float
     worker_stats: dict[str, dict[str, float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -97,9 +115,29 @@ class BuildResult:
         return [r for r in self.runs if r["status"] == FAILED]
 
     @property
+    def disk_full(self) -> list[dict[str, Any]]:
+        """Entries of the runs that failed because the disk (or quota) was full."""
+        return [r for r in self.failed if _is_disk_full(r.get("error"))]
+
+    @property
     def exit_code(self) -> int:
-        """0 when every run is ok or up to date and no build step failed, else 1."""
+        """0 when every run is ok or up to date and no build step failed; 2 when a run failed
+        for a full disk (the user's to fix, like any bad input); else 1."""
+        if self.disk_full:
+            return 2
         return 1 if self.failed or self.errors else 0
+
+
+STATUSES = (OK, SKIPPED, FAILED)
+"""Every status a run can have in the manifest, in the order the summary counts them."""
+
+_DISK_FULL = ("No space left on device", "Disk quota exceeded", "[Errno 28]", "[Errno 122]")
+
+
+def _is_disk_full(error: Mapping[str, Any] | None) -> bool:
+    """Whether a run's error summary is a full disk (or quota) met by the notebook or export."""
+    text = f"{(error or {}).get('ename', '')}: {(error or {}).get('evalue', '')}"
+    return any(marker in text for marker in _DISK_FULL)
 
 
 @dataclass(frozen=True)
@@ -249,18 +287,22 @@ def _data_files_read(run: Run, outcome: RunOutcome) -> dict[str, str]:
     return {display_path(p): sha256_file(p) for p in sorted((data / "published").glob("*.csv"))}
 
 
-def _finish_run(
-    run: Run,
-    outcome: RunOutcome,
-    facts: BuildFacts,
-    out: Path,
-    prev: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    """Move a successful run into place (or save a failed one); return its manifest entry."""
-    tmp = Path(outcome.tmp_dir)
+def _output_files(staged: Path, run_id: str) -> dict[str, dict[str, Any]]:
+    """``{final path: {"sha256", "bytes"}}`` of every output of a staged run folder."""
+    return {
+        f"{run_id}/{rel.split('/', 1)[1]}": {
+            "sha256": sha256_file(staged.parent / rel),
+            "bytes": (staged.parent / rel).stat().st_size,
+        }
+        for rel in outputs_of(staged, staged.parent)
+    }
+
+
+def _run_entry(run: Run, outcome: RunOutcome, facts: BuildFacts) -> dict[str, Any]:
+    """Return the manifest entry of an executed run (outputs filled in by the caller)."""
     data_files = _data_files_read(run, outcome)
     ok = outcome.status == OK
-    entry: dict[str, Any] = {
+    return {
         "id": run.id,
         "notebook": run.notebook.name,
         "notebook_sha256": sha256_file(run.notebook.path),
@@ -284,63 +326,183 @@ def _finish_run(
         "library_sha256": facts.shared.library_sha,
         "key": cache.key_of(run, facts.shared, data_files, cache.HashCache()) if ok else None,
         "outputs": [],
+        "output_files": {},
         "key_figures": [],
         "failed_notebook": None,
     }
-    failed_copy = out / FAILED_NAME / run.period.id / outcome.executed_name
-    if ok:
-        target = out / run.period.id / run.notebook.name
-        entry["key_figures"] = key_figures(tmp)
-        move_into_place(tmp, target, out / TMP_NAME)
-        entry["outputs"] = outputs_of(target, out)
-        if failed_copy.is_file():
-            failed_copy.unlink()
-        return entry
-    executed = tmp / outcome.executed_name
-    if executed.is_file():
-        failed_copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(executed, failed_copy)
-        entry["failed_notebook"] = failed_copy.relative_to(out).as_posix()
-    shutil.rmtree(tmp, ignore_errors=True)
-    entry["last_good"] = cache.last_good(prev)
-    if entry["last_good"] is not None:
-        entry["last_good"].pop("last_good", None)
-        entry["outputs"] = entry["last_good"].get("outputs", [])
-    return entry
 
 
-def _skipped_entry(run: Run, reason: str, prev: Mapping[str, Any], out: Path) -> dict[str, Any]:
+def _skipped_entry(reason: str, prev: Mapping[str, Any]) -> dict[str, Any]:
     """Return the manifest entry of an up-to-date run: its last good one, marked skipped."""
     good = cache.last_good(prev)
     assert good is not None
     good["status"] = SKIPPED
     good["reason"] = reason
-    stale = prev.get("failed_notebook")
-    if stale and (out / stale).is_file():
-        (out / stale).unlink()  # an earlier failure no longer applies
+    good["failed_notebook"] = None
     good.pop("last_good", None)
     return good
 
 
-def _write_workbooks(
-    out: Path, periods: set[str], all_entries: Sequence[Mapping[str, Any]], facts: BuildFacts
-) -> list[str]:
-    """Write ``tables.xlsx`` for each period in ``periods``; return the problems met."""
-    from sinstats.build.workbook import write_workbook
+class _Ledger:
+    """The manifest of a build in progress: each finished run is committed with it at once.
 
-    errors = []
-    for period_id in sorted(periods):
-        period_entries = [
-            e
-            for e in all_entries
-            if e.get("period") == period_id and cache.last_good(e) is not None
-        ]
-        if not period_entries:
+    Parameters
+    ----------
+    out : Path
+        The reports folder.
+    facts : BuildFacts
+        The build's facts.
+    prev : Previous
+        The checked manifest found on disk.
+    build_info : callable
+        Returns the manifest's ``build`` section for the given counts and completeness.
+    """
+
+    def __init__(
+        self,
+        out: Path,
+        facts: BuildFacts,
+        prev: Previous,
+        build_info: Callable[[Mapping[str, int], bool], dict[str, Any]],
+    ) -> None:
+        self.out = out
+        self.facts = facts
+        self.prev = prev
+        self.build_info = build_info
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.workbooks = dict(prev.workbooks)
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for e in self.entries.values() if e["status"] == s) for s in STATUSES}
+
+    def document(self, runs: Sequence[Mapping[str, Any]], complete: bool) -> dict[str, Any]:
+        """The whole manifest for these run entries."""
+        ordered = sorted((dict(e) for e in runs), key=lambda e: (e["period"], e["notebook"]))
+        return {
+            "schema": MANIFEST_SCHEMA,
+            "generator": f"sinstats {__version__}",
+            "build": self.build_info(self.counts(), complete),
+            "runs": ordered,
+            "workbooks": dict(sorted(self.workbooks.items())),
+        }
+
+    def on_disk(self) -> list[dict[str, Any]]:
+        """Every entry that describes the folder now: this build's where it committed one."""
+        merged = {**self.prev.runs, **self.entries}
+        return list(merged.values())
+
+    def land(self, run: Run, outcome: RunOutcome, reason: str) -> dict[str, Any]:
+        """Commit one executed run (its outputs, or its failed copy) with the manifest."""
+        out = self.out
+        tmp = Path(outcome.tmp_dir)
+        entry = _run_entry(run, outcome, self.facts)
+        entry["reason"] = reason
+        failed_copy = failed_copy_path(run.period.id, run.notebook.name)
+        moves: list[tuple[str, str]] = []
+        removals = [failed_copy] if (out / failed_copy).exists() else []
+        if outcome.status == OK:
+            with os_errors_as_output_errors(f"preparing the outputs of {run.id}", tmp):
+                publish_mode(tmp)
+                entry["key_figures"] = key_figures(tmp)
+                entry["output_files"] = _output_files(tmp, run.id)
+            entry["outputs"] = sorted(entry["output_files"])
+            moves.append((tmp.relative_to(out).as_posix(), run.id))
+        else:
+            executed = tmp / outcome.executed_name
+            # Kept for diagnosis only when whole: a disk that filled up mid-write leaves a stub.
+            if executed.is_file() and isinstance(read_json(executed), dict):
+                moves.append((executed.relative_to(out).as_posix(), failed_copy))
+                removals = []
+                entry["failed_notebook"] = failed_copy
+            good = cache.last_good(self.prev.runs.get(run.id))
+            if good is not None:
+                good.pop("last_good", None)
+                good["failed_notebook"] = None
+                entry["outputs"] = list(good.get("outputs", []))
+                entry["output_files"] = dict(good.get("output_files") or {})
+            entry["last_good"] = good
+        self.entries[run.id] = entry
+        doc = self.document(self.on_disk(), complete=False)
+        commit(out, Change(manifest=manifest_text(doc), moves=moves, removals=removals))
+        shutil.rmtree(tmp, ignore_errors=True)
+        kill_point("run-landed")
+        return entry
+
+
+def _workbook_moves(
+    ledger: _Ledger, entries: Sequence[Mapping[str, Any]], errors: list[str]
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Stage every ``tables.xlsx`` that does not match its runs' tables; return moves, removals."""
+    from sinstats.build.workbook import workbook_key, write_workbook
+
+    out = ledger.out
+    stage = out / TMP_NAME / "stage"
+    moves: list[tuple[str, str]] = []
+    removals: list[str] = []
+    by_period: dict[str, list[Mapping[str, Any]]] = {}
+    for e in entries:
+        if cache.last_good(e) is not None:
+            by_period.setdefault(str(e["period"]), []).append(e)
+    for period_id in sorted(set(by_period) | set(ledger.workbooks)):
+        rel = f"{period_id}/tables.xlsx"
+        period_entries = by_period.get(period_id, [])
+        key = workbook_key(period_id, period_entries)
+        record = ledger.workbooks.get(period_id)
+        target = out / rel
+        if (
+            record is not None
+            and record.get("key") == key
+            and target.is_file()
+            and sha256_file(target) == record.get("sha256")
+        ):
             continue
+        staged = stage / period_id / "tables.xlsx"
         try:
-            write_workbook(out, period_id, period_entries, facts.report_meta())
+            with os_errors_as_output_errors(f"writing {rel}", staged):
+                staged.parent.mkdir(parents=True, exist_ok=True)
+                written = write_workbook(
+                    out, period_id, period_entries, ledger.facts.report_meta(), target=staged
+                )
+        except OutputError:
+            raise
         except Exception as err:
             errors.append(f"tables.xlsx for {period_id}: {type(err).__name__}: {err}")
+            continue
+        if written is None:
+            ledger.workbooks.pop(period_id, None)
+            if target.exists():
+                removals.append(rel)
+            continue
+        ledger.workbooks[period_id] = {"key": key, "sha256": sha256_file(staged)}
+        moves.append((staged.relative_to(out).as_posix(), rel))
+    kill_point("workbooks-staged")
+    return moves, removals
+
+
+def _finish(ledger: _Ledger, all_entries: list[dict[str, Any]], stale: list[str]) -> list[str]:
+    """Commit the workbooks, the index and the final manifest together; return build errors."""
+    from sinstats.build.index import write_index
+
+    out = ledger.out
+    errors: list[str] = []
+    moves, removals = _workbook_moves(ledger, all_entries, errors)
+    removals += [rel for rel in stale if (out / rel).exists()]
+    doc = ledger.document(all_entries, complete=True)
+    staged_index = out / TMP_NAME / "stage" / INDEX_NAME
+    try:
+        with os_errors_as_output_errors(f"writing {INDEX_NAME}", staged_index):
+            staged_index.parent.mkdir(parents=True, exist_ok=True)
+            write_index(out, doc, target=staged_index)
+    except OutputError:
+        raise
+    except Exception as err:
+        errors.append(f"index.html: {type(err).__name__}: {err}")
+    else:
+        doc["index"] = {"sha256": sha256_file(staged_index)}
+        moves.append((staged_index.relative_to(out).as_posix(), INDEX_NAME))
+    kill_point("index-staged")
+    commit(out, Change(manifest=manifest_text(doc), moves=moves, removals=removals))
+    kill_point("build-committed")
     return errors
 
 
@@ -417,9 +579,20 @@ def build(
     n_jobs = jobs or os.cpu_count() or 1
     config = load_config(config_path, notebooks_dir)
     out = paths.reports_dir(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError(
+            "the reports folder must be a folder, but this is a file; choose a folder with --out",
+            path=out,
+        )
     data = paths.data_dir(data_dir)
     when, from_sde = provenance.build_time()
     log = stream if stream is not None else sys.stderr
+    warnings: list[str] = []
+
+    def warn(line: str) -> None:
+        warnings.append(line)
+        print(line, file=log, flush=True)
+
     plan_runs = functools.partial(
         plan,
         config,
@@ -428,61 +601,39 @@ def build(
         notebooks=notebooks,
         parameters=parameters,
         cache_dir=out / CACHE_NAME,
+        warn=warn,
     )
     if dry_run:
         runs = plan_runs(save_cache=False)
+        prev = read_manifest(out)
+        for note in prev.notes:
+            warn(note)
         shared = SharedInputs.current(data)
-        decisions = cache.decide(runs, cache.previous_runs(out), out, shared, force)
+        decisions = cache.decide(runs, prev.runs, out, shared, force)
         _print_plan(runs, decisions, config, stream if stream is not None else sys.stdout)
-        return BuildResult(out_dir=out, runs=[], duration_s=time.perf_counter() - t_start)
+        return BuildResult(
+            out_dir=out, runs=[], duration_s=time.perf_counter() - t_start, warnings=warnings
+        )
 
     with build_lock(out, wait):
-        recover(out)
+        for note in recover(out):
+            warn(note)
+        _repair_releases(data, warn)
         runs = plan_runs()
-        prev_runs = cache.previous_runs(out)
+        prev = read_manifest(out)
+        for note in prev.notes:
+            warn(note)
+        if not prev.complete:
+            warn("the previous build was interrupted; what it did not finish is rebuilt now")
         shared = SharedInputs.current(data)
-        decisions = cache.decide(runs, prev_runs, out, shared, force)
+        decisions = cache.decide(runs, prev.runs, out, shared, force)
         facts = BuildFacts(shared=shared, git=provenance.git_state(), when=when, from_sde=from_sde)
-        to_run = [(run, d.reason) for run, d in zip(runs, decisions, strict=True) if not d.skip]
-        entries: dict[str, dict[str, Any]] = {
-            run.id: _skipped_entry(run, d.reason, prev_runs[run.id], out)
-            for run, d in zip(runs, decisions, strict=True)
-            if d.skip
-        }
-        results: dict[str, RunOutcome] = {}
-        if to_run:
-            job_list = _jobs([run for run, _ in to_run], facts, out)
-            results = execute.execute_all(job_list, n_jobs, progress, log)
-        worker_stats: dict[str, dict[str, float]] = {}
-        for run, reason in to_run:
-            outcome = results[run.id]
-            worker_stats[run.id] = {
-                "peak_rss_kernel_mb": float(outcome.peak_rss_kernel_mb),
-                "peak_rss_worker_mb": float(outcome.peak_rss_worker_mb),
-                "duration_s": float(outcome.duration_s),
-                **outcome.stages,
-            }
-            entries[run.id] = _finish_run(run, outcome, facts, out, prev_runs.get(run.id))
-            entries[run.id]["reason"] = reason
-        changed_periods = {
-            run.period.id for run, _ in to_run if entries[run.id]["status"] == OK
-        } | {run.period.id for run in runs if not (out / run.period.id / "tables.xlsx").is_file()}
-        # The manifest keeps runs outside this selection as they were; a full build drops runs
-        # that are no longer in the matrix (their folders stay on disk).
-        selected = {run.id for run in runs}
-        keep_others = bool(years or notebooks)
-        all_entries = [
-            dict(e) for rid, e in prev_runs.items() if rid not in selected and keep_others
-        ]
-        all_entries.extend(entries.values())
-        all_entries.sort(key=lambda e: (e.get("period", ""), e.get("notebook", "")))
-        errors = _write_workbooks(out, changed_periods, all_entries, facts)
-        manifest = {
-            "schema": MANIFEST_SCHEMA,
-            "generator": f"sinstats {__version__}",
-            "build": {
+
+        def build_info(counts: Mapping[str, int], complete: bool) -> dict[str, Any]:
+            return {
                 "started": iso(started_at),
                 "finished": iso(utc_now()),
+                "complete": complete,
                 "build_date": facts.build_date,
                 "duration_s": round(time.perf_counter() - t_start, 3),
                 "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH") or None,
@@ -497,30 +648,63 @@ def build(
                     "notebooks": list(notebooks or []),
                     "parameters": dict(parameters or {}),
                 },
-                "counts": {
-                    status: sum(1 for e in entries.values() if e["status"] == status)
-                    for status in (OK, SKIPPED, FAILED)
-                },
-            },
-            "runs": all_entries,
-        }
-        try:
-            from sinstats.build.index import write_index
+                "counts": dict(counts),
+            }
 
-            write_index(out, manifest)
-        except Exception as err:
-            errors.append(f"index.html: {type(err).__name__}: {err}")
-        write_atomic(out / MANIFEST_NAME, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        ledger = _Ledger(out, facts, prev, build_info)
+        to_run = [(run, d.reason) for run, d in zip(runs, decisions, strict=True) if not d.skip]
+        stale_failed: list[str] = []
+        for run, d in zip(runs, decisions, strict=True):
+            if d.skip:
+                ledger.entries[run.id] = _skipped_entry(d.reason, prev.runs[run.id])
+                if prev.runs[run.id].get("status") == FAILED:  # an earlier failure no longer applies
+                    stale_failed.append(failed_copy_path(run.period.id, run.notebook.name))
+        worker_stats: dict[str, dict[str, float]] = {}
+        if to_run:
+            by_id = {run.id: (run, reason) for run, reason in to_run}
+
+            def finished(outcome: RunOutcome) -> None:
+                run, reason = by_id[outcome.id]
+                worker_stats[run.id] = {
+                    "peak_rss_kernel_mb": float(outcome.peak_rss_kernel_mb),
+                    "peak_rss_worker_mb": float(outcome.peak_rss_worker_mb),
+                    "duration_s": float(outcome.duration_s),
+                    **outcome.stages,
+                }
+                ledger.land(run, outcome, reason)
+
+            with os_errors_as_output_errors("preparing the runs", out / TMP_NAME):
+                job_list = _jobs([run for run, _ in to_run], facts, out)
+            execute.execute_all(job_list, n_jobs, progress, log, on_finished=finished)
+        # The manifest keeps runs outside this selection as they were; a full build drops runs
+        # that are no longer in the matrix (their folders stay on disk).
+        selected = {run.id for run in runs}
+        keep_others = bool(years or notebooks)
+        all_entries = [
+            dict(e) for rid, e in prev.runs.items() if rid not in selected and keep_others
+        ]
+        all_entries.extend(ledger.entries.values())
+        all_entries.sort(key=lambda e: (e["period"], e["notebook"]))  # the report order
+        errors = _finish(ledger, all_entries, stale_failed)
         shutil.rmtree(out / TMP_NAME, ignore_errors=True)
     result = BuildResult(
         out_dir=out,
-        runs=[entries[run.id] for run in runs],
+        runs=[ledger.entries[run.id] for run in runs],
         duration_s=time.perf_counter() - t_start,
         worker_stats=worker_stats,
         errors=errors,
+        warnings=warnings,
     )
     _print_summary(result, stream if stream is not None else sys.stdout)
     return result
+
+
+def _repair_releases(data: Path, warn: Callable[[str], None]) -> None:
+    """Restore or clean what an interrupted ``sinstats fetch`` left in ``<data>/raw/``."""
+    from sinstats.data.official import repair_interrupted_fetches
+
+    for note in repair_interrupted_fetches(data):
+        warn(note)
 
 
 def _print_summary(result: BuildResult, stream: IO[str]) -> None:
@@ -539,7 +723,7 @@ def _print_summary(result: BuildResult, stream: IO[str]) -> None:
         elif r["status"] == SKIPPED:
             note = r.get("reason") or ""
         print(f"{r['id']:<{width}}  {r['status']:<8} {secs:>8}  {note}", file=stream)
-    counts = {s: sum(1 for r in rows if r["status"] == s) for s in (OK, SKIPPED, FAILED)}
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in STATUSES}
     print(
         f"built {counts[OK]}, up to date {counts[SKIPPED]}, failed {counts[FAILED]} "
         f"in {result.duration_s:.1f} s; reports in {result.out_dir} "

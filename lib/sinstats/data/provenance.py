@@ -9,6 +9,7 @@ say exactly what produced each number.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -166,7 +167,14 @@ def write_checksums(data_dir: DataDir = None) -> Path:
     for p in checksum_targets(base):
         lines.append(f"{sha256_file(p)}  {p.relative_to(base).as_posix()}")
     out = base / CHECKSUMS_FILE
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Through a temporary file and a rename: a full disk or a read-only folder leaves the old
+    # list whole (the error is raised, and the command line reports it).
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return out
 
 

@@ -14,6 +14,10 @@ A notebook calls :func:`setup` once (after validating its parameters), then :fun
 Without one nothing is written: tables and charts are only displayed. Every file is written
 deterministically (fixed float format, Unix line ends, sorted JSON keys, SVG without dates), so
 two runs with the same inputs give byte-identical files.
+
+What is displayed carries text from data and claims files, and the report HTML is made from the
+display: table cells and headers are HTML-escaped (:func:`table_html`), and :func:`say` passes no
+raw HTML and no links through (:func:`inert_markdown`).
 """
 
 from __future__ import annotations
@@ -186,7 +190,9 @@ def table_html(frame: pd.DataFrame, caption: str | None = None, uid: str = "tabl
     styler = frame.style.hide(axis="index").set_uuid(uid)
     if caption:
         styler = styler.set_caption(caption)
-    styler = styler.format(precision=2, na_rep="-", thousands=",")
+    # Cells and headers hold text from data and claims files: escape it (pandas does not).
+    styler = styler.format(precision=2, na_rep="-", thousands=",", escape="html")
+    styler = styler.format_index(escape="html", axis=1)
     text_columns: list[Hashable] = [c for c in frame.columns if not _is_numeric_column(frame[c])]
     if text_columns:
         styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
@@ -209,12 +215,52 @@ def show_frame(frame: pd.DataFrame, caption: str | None = None, uid: str = "tabl
     display(bundle, raw=True)
 
 
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+_INERT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"}
+
+
+def inert_markdown(markdown: str) -> str:
+    r"""Return Markdown with its raw HTML and links made inert; emphasis and code spans stay.
+
+    Outside code spans, ``& < >`` become HTML character references (so no tag, comment or
+    autolink survives) and ``[ ]`` are backslash-escaped (so no link or image is made); a code
+    span is left as written (its renderer escapes it).
+
+    Parameters
+    ----------
+    markdown : str
+        Markdown written by the library, which may quote text from data or claims files.
+
+    Returns
+    -------
+    str
+        The same text as a reader sees it, with no HTML element and no link.
+
+    Examples
+    --------
+    >>> print(inert_markdown("**3** < 4 `a<b` <script>x</script> [t](javascript:y)"))
+    **3** &lt; 4 `a<b` &lt;script&gt;x&lt;/script&gt; \[t\](javascript:y)
+    """
+    out: list[str] = []
+    last = 0
+    for match in _CODE_SPAN.finditer(markdown):
+        out.append("".join(_INERT.get(ch, ch) for ch in markdown[last : match.start()]))
+        out.append(match.group())
+        last = match.end()
+    out.append("".join(_INERT.get(ch, ch) for ch in markdown[last:]))
+    return "".join(out)
+
+
 def say(markdown: str) -> None:
-    """Display text computed by the library as Markdown (a sentence with this run's numbers)."""
+    """Display text computed by the library as Markdown (a sentence with this run's numbers).
+
+    The text may quote data or claims files, so it is shown through :func:`inert_markdown`: no raw
+    HTML and no link reaches the report.
+    """
     from IPython import display as ipd
 
     display: Any = ipd.display
-    display(cast(Any, ipd.Markdown)(markdown))
+    display(cast(Any, ipd.Markdown)(inert_markdown(markdown)))
 
 
 def figure(chart: Chart, name: str, *, show_chart: bool = True) -> None:

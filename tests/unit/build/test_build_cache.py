@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +47,6 @@ def test_last_good() -> None:
     assert cache.last_good({"status": "skipped", "key": "s"}) == {"status": "skipped", "key": "s"}
     assert cache.last_good({"status": "failed", "last_good": ok}) == ok
     assert cache.last_good({"status": "failed", "last_good": None}) is None
-
-
-def test_previous_runs(tmp_path: Path) -> None:
-    assert cache.previous_runs(tmp_path) == {}
-    (tmp_path / "manifest.json").write_text("{", encoding="utf-8")
-    assert cache.previous_runs(tmp_path) == {}
-    (tmp_path / "manifest.json").write_text(
-        json.dumps({"runs": [{"id": "a", "status": "ok"}, "junk"]}), encoding="utf-8"
-    )
-    assert cache.previous_runs(tmp_path) == {"a": {"id": "a", "status": "ok"}}
 
 
 def test_sums_entries(tmp_path: Path) -> None:
@@ -121,6 +110,15 @@ def test_decide(run: Run, tmp_path: Path) -> None:
     other = SharedInputs(library_sha="changed", packages=SHARED.packages, config=SHARED.config)
     assert cache.decide([run], {run.id: good}, out, other, False) == [
         Decision("library changed", False)
+    ]
+    # The manifest records each output's size: a truncated or edited output is rebuilt.
+    sized = {**good, "output_files": {"2025-26/01-x/r.html": {"sha256": "0" * 64, "bytes": 1}}}
+    assert cache.decide([run], {run.id: sized}, out, SHARED, False) == [
+        Decision("up to date", True)
+    ]
+    (out / "2025-26" / "01-x" / "r.html").write_text("", encoding="utf-8")  # truncated: 0 bytes
+    assert cache.decide([run], {run.id: sized}, out, SHARED, False) == [
+        Decision("outputs changed on disk", False)
     ]
     data_file.write_text("2\n", encoding="utf-8")
     assert cache.decide([run], {run.id: good}, out, SHARED, False) == [

@@ -98,3 +98,69 @@ def test_execute_all_prints_one_line_per_run(
     line = log.getvalue()
     assert line.startswith("2025-26/01-x ") and "    0.0 s  failed" in line
     assert "(RuntimeError: the worker process failed: no kernel here)" in line
+
+
+def test_each_finished_run_is_handed_over_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        execute, "execute_run", lambda job: execute._worker_failed(job, RuntimeError("x"))
+    )
+    handed: list[str] = []
+    jobs = [_job(tmp_path, tmp_path / "nb.ipynb")]
+    execute.execute_all(jobs, 1, False, io.StringIO(), on_finished=lambda o: handed.append(o.id))
+    assert handed == ["2025-26/01-x"]
+
+
+def test_a_worker_is_tied_to_its_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # This ties the test process to its own parent too (it dies if that dies): harmless.
+    exits: list[int] = []
+    monkeypatch.setattr(execute.os, "_exit", exits.append)
+    how = execute.die_with_parent(os.getppid())
+    assert how == ("prctl" if execute.sys.platform.startswith("linux") else "watchdog")
+    assert exits == []
+    execute.die_with_parent(os.getppid() + 10_000_000)  # not the parent: gone already
+    assert exits == [1]
+
+
+def test_the_watchdog_ends_a_worker_whose_parent_is_gone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    exited = threading.Event()
+    monkeypatch.setattr(execute.sys, "platform", "darwin")  # no prctl: the watchdog thread
+    monkeypatch.setattr(execute.os, "_exit", lambda code: exited.set())
+    parent = [os.getppid()]
+    monkeypatch.setattr(execute.os, "getppid", lambda: parent[0])
+    assert execute.die_with_parent(parent[0]) == "watchdog"
+    time.sleep(0.3)
+    assert not exited.is_set()
+    parent[0] = 1  # the parent died: the worker was re-parented
+    assert exited.wait(5)
+
+
+def test_stopping_a_pool_kills_its_workers_and_cancels_the_queue() -> None:
+    class Process:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def kill(self) -> None:
+            self.calls.append("kill")
+
+        def join(self, timeout: float) -> None:
+            self.calls.append("join")
+
+    class Pool:
+        def __init__(self) -> None:
+            self._processes = {1: Process(), 2: Process()}
+            self.shutdown_args: tuple[bool, bool] | None = None
+
+        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+            self.shutdown_args = (wait, cancel_futures)
+            self._processes = None  # as concurrent.futures does
+
+    pool = Pool()
+    processes = list(pool._processes.values())
+    execute._stop_workers(pool)
+    assert pool.shutdown_args == (False, True)
+    assert [p.calls for p in processes] == [["kill", "join"], ["kill", "join"]]

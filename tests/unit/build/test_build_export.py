@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import pytest
 
 from sinstats.build import export
+from sinstats.errors import OutputError
 
 ImageOutput = Callable[..., Any]
 
@@ -133,6 +135,36 @@ def test_provenance_page_without_git_or_record_of_files() -> None:
     assert "Assumption, claims" not in page and "defaults" not in page
     dirty = export.provenance_html({**META, "git_dirty": True, "parameters": {}}, {})
     assert "had uncommitted changes" in dirty
+
+
+@pytest.mark.parametrize(
+    ("fragment", "found"),
+    [
+        ("<script>alert(1)</script>", "<script>"),
+        ("<SCRIPT src=x></SCRIPT>", "<script>"),
+        ('<img src="x" onerror="alert(1)">', "onerror"),
+        ('<a href=" javascript:alert(1)">x</a>', "javascript:"),
+        ('<a href="vbscript:x">x</a>', "vbscript:"),
+        ('<iframe src="https://e.example"></iframe>', "<iframe>"),
+        ('<meta http-equiv="refresh" content="0;url=https://e.example">', "refresh"),
+        ('<svg><a xlink:href="javascript:x">y</a></svg>', "javascript:"),
+    ],
+)
+def test_active_content_is_refused(fragment: str, found: str) -> None:
+    with pytest.raises(OutputError, match="active content") as caught:
+        export.check_inert(f"<html><body><p>text</p>{fragment}</body></html>", "r.html")
+    assert found in str(caught.value) and str(caught.value).startswith("r.html: ")
+
+
+def test_ordinary_reports_pass_the_check() -> None:
+    export.check_inert(
+        '<html><head><style>p {color: red}</style></head><body>'
+        '<a href="https://www.gov.uk/x">a</a> <a href="../../index.html">b</a> '
+        '<a href="#cell-3">c</a> <a href="mailto:a@b.c">d</a> '
+        '<img src="figures/f.svg" alt="&lt;script&gt;"> <img src="data:image/png;base64,AAAA">'
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt; onerror=x javascript:y</p></body></html>",
+        "r.html",
+    )
 
 
 def test_the_reused_html_exporter_gives_the_same_page_as_a_fresh_one(

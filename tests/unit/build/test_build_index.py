@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sinstats.build import index
@@ -64,3 +65,33 @@ def test_index_shows_the_previous_good_report_of_a_failed_run(tmp_path: Path) ->
     assert context["build_date"] == "31 March 2026" and context["n_reports"] == 2
     page = index.write_index(tmp_path, manifest).read_text(encoding="utf-8")
     assert "Annual X" in page and 'href="2025-26/01-x/01-x-2025-26.pdf"' in page
+
+
+def test_index_escapes_what_it_shows_and_links_only_files_inside(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    run_dir = out / "2025-26" / "01-x"
+    run_dir.mkdir(parents=True)
+    (run_dir / "01-x-2025-26.html").write_text("x", encoding="utf-8")
+    (tmp_path / "outside.pdf").write_text("x", encoding="utf-8")
+    entry = {
+        "id": "2025-26/01-x",
+        "period": "2025-26",
+        "notebook": "01-x",
+        "title": "<script>alert(1)</script>",
+        "status": "ok",
+        "outputs": [
+            "2025-26/01-x/01-x-2025-26.html",
+            "javascript:alert(2)/x.pdf",
+            "../outside.pdf",
+            str(tmp_path / "outside.pdf"),
+        ],
+        "key_figures": [{"label": '<img src=x onerror="alert(3)">', "text": "&"}],
+    }
+    manifest = {"build": {}, "runs": [entry], "workbooks": {}}
+    page = index.write_index(out, manifest).read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img" not in page and "&amp;" in page
+    hrefs = re.findall(r'href="([^"]+)"', page)
+    report = "2025-26/01-x/01-x-2025-26.html"
+    assert hrefs == ["manifest.json", report, report], hrefs  # the title and "HTML report"
+    assert "tables.xlsx" not in page, "no workbook is recorded for the period"

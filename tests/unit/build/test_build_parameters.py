@@ -17,6 +17,8 @@ from sinstats.build.parameters import (
 )
 from sinstats.errors import ConfigError, ParameterError
 
+SHA_A = "a" * 64
+
 Declared = Callable[[str, str], DeclaredParameter]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -102,7 +104,7 @@ def test_cache_inspects_each_notebook_once_and_persists(
     nb = _parameters_notebook(tmp_path / "a.ipynb", "year: str = '2025-26'  # the year\n")
     cache_file = tmp_path / "cache" / "parameters.json"
     cache = ParameterCache(cache_file)
-    found = cache.declared(nb, "sha-a")
+    found = cache.declared(nb, SHA_A)
     assert found == {
         "year": DeclaredParameter(
             name="year", type_name="str", default="'2025-26'", help="the year"
@@ -116,7 +118,7 @@ def test_cache_inspects_each_notebook_once_and_persists(
 
     monkeypatch.setattr(parameters, "inspect_notebook", refuse)
     again = ParameterCache(cache_file)
-    assert again.declared(nb, "sha-a") == found
+    assert again.declared(nb, SHA_A) == found
     again.save()  # nothing new: the file is left alone
     assert not again.changed
 
@@ -125,6 +127,7 @@ def test_cache_ignores_a_broken_file_and_memory_only_cache_never_writes(tmp_path
     broken = tmp_path / "parameters.json"
     broken.write_text("{not json", encoding="utf-8")
     assert ParameterCache(broken).entries == {}
+    assert "not a parameter cache this build wrote" in ParameterCache(broken).notes[0]
     memory = ParameterCache(None)
     memory.entries["x"] = {}
     memory.changed = True
@@ -143,3 +146,24 @@ def test_unreadable_notebook_is_refused(tmp_path: Path) -> None:
     bad.write_text("not a notebook", encoding="utf-8")
     with pytest.raises(ConfigError, match="cannot read the notebook's parameters"):
         parameters.inspect_notebook(bad)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[1, 2]",  # not a mapping (used to fail every build with AttributeError)
+        '{"' + "a" * 64 + '": [1]}',  # an entry that is not a mapping of parameters
+        '{"' + "a" * 64 + '": {"year": {"type": 1, "default": "", "help": ""}}}',
+        '{"not-a-sha": {}}',
+        "[" * 100_000 + "]" * 100_000,  # nested too deeply for json
+    ],
+)
+def test_structurally_corrupt_cache_is_discarded_with_a_warning(
+    tmp_path: Path, content: str
+) -> None:
+    path = tmp_path / "parameters.json"
+    path.write_text(content, encoding="utf-8")
+    cache = ParameterCache(path)
+    assert cache.entries == {} and cache.from_disk == set()
+    assert cache.notes and cache.notes[0].startswith("warning: ") and str(path) in cache.notes[0]
+    assert cache.changed, "the next save replaces the corrupt file"

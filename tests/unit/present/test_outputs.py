@@ -195,3 +195,37 @@ def test_key_figure_from_a_table_row() -> None:
     assert other.conf_level == 0.9 and other.lower == 5.0
     with pytest.raises(ParameterError, match="does not contain"):
         KeyFigure.from_row({**row90, "count": 20}, "count", name="n", label="N", text="", unit="")
+
+
+def test_table_html_escapes_cells_and_headers() -> None:
+    # Issue 18, defect 3: a data note with <script> reached the report HTML unescaped.
+    frame = pd.DataFrame({"note <b>": ["<script>alert(1)</script>", "a & b"], "n": [1, 2]})
+    html = outputs.table_html(frame, "caption", "t")
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "a &amp; b" in html
+    assert "note &lt;b&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("<script>x</script>", "&lt;script&gt;x&lt;/script&gt;"),
+        ("[t](javascript:alert(1))", "\\[t\\](javascript:alert(1))"),
+        ("![i](x.png)", "!\\[i\\](x.png)"),
+        ("**bold** and `a<b` and _it_", "**bold** and `a<b` and _it_"),
+        ("p < 0.05 & q > 1", "p &lt; 0.05 &amp; q &gt; 1"),
+        ("``a ` <b>`` <c>", "``a ` <b>`` &lt;c&gt;"),
+    ],
+)
+def test_inert_markdown(markdown: str, expected: str) -> None:
+    assert outputs.inert_markdown(markdown) == expected
+
+
+def test_say_shows_no_raw_html(monkeypatch: pytest.MonkeyPatch) -> None:
+    from IPython import display as ipd
+
+    shown: list[object] = []
+    monkeypatch.setattr(ipd, "display", lambda obj, **_: shown.append(obj))
+    outputs.say("Claim: <img src=x onerror=alert(1)>")
+    (markdown,) = shown
+    assert getattr(markdown, "data", "") == "Claim: &lt;img src=x onerror=alert(1)&gt;"

@@ -60,6 +60,7 @@ from sinstats.analyses.claims.designation_verdict import DESIGNATION_METHOD, ver
 from sinstats.analyses.claims.output import (
     FORMATS,
     TABLE_COLUMNS,
+    markdown_text,
     render,
     summary_line,
     to_json,
@@ -116,6 +117,7 @@ __all__ = [
     "exit_status",
     "load_claims",
     "loads_claims",
+    "markdown_text",
     "parse_claims",
     "render",
     "round_half_away",

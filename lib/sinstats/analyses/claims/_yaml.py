@@ -13,9 +13,13 @@ from typing import Any, Final
 
 import yaml
 
+from sinstats._nesting import too_deep
 from sinstats.errors import ClaimsError, Problem
 
 _MAX_FILE_BYTES: Final = 1_000_000
+_MAX_SCAN_DEPTH: Final = 64
+"""Nesting refused before parsing (:func:`sinstats._nesting.too_deep`); well above any claims
+file, whose parsed structure is then held to the register's own depth limit."""
 
 
 class ClaimsLoader(yaml.SafeLoader):
@@ -86,6 +90,15 @@ def yaml_problem(err: yaml.YAMLError) -> Problem:
 
 def parse_yaml(text: str, path: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
     """Load YAML safely; return the object and a map from (index, field, ...) to line."""
+    deep = too_deep(text, _MAX_SCAN_DEPTH)
+    if deep is not None:
+        # Refused before the YAML scanner, which is slow on deep nesting (minutes for 1 MB).
+        raise file_error(
+            path,
+            f"the YAML is nested too deeply to be a claims file (more than {_MAX_SCAN_DEPTH} "
+            "levels)",
+            deep,
+        )
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
             kind = {

@@ -3,6 +3,13 @@
 :func:`render` gives ``sinstats verify``'s output in one of :data:`FORMATS`; :func:`verify_table`
 the tidy table notebook 06 lays out; :func:`write_atomic` writes a file that is either complete
 or untouched.
+
+A claims file is text sinstats did not write, so every output escapes it: JSON through
+:func:`json.dumps`, the text table with :func:`repr` (no control characters reach a terminal), and
+Markdown with :func:`markdown_text`, which turns HTML's ``& < >`` into character references and
+backslash-escapes Markdown's punctuation, so a statement can neither add HTML (a ``<script>``) nor
+a link; the one link per row is the claim's own ``url``, which the register has checked to be an
+http(s) address, written as an escaped ``<...>`` destination.
 """
 
 from __future__ import annotations
@@ -25,12 +32,13 @@ from sinstats._typing import PathLike
 from sinstats.analyses.claims.records import ClaimResult
 from sinstats.analyses.claims.rounding import brief, fixed, signed, unit_suffix
 from sinstats.analyses.claims.verify import DEFAULT_CONF_LEVEL, exit_status, summary
-from sinstats.errors import ParameterError
+from sinstats.errors import EXPECTED_OS_ERRORS, OutputError, ParameterError
 from sinstats.present.words import p_number, trimmed
 
 __all__ = [
     "FORMATS",
     "TABLE_COLUMNS",
+    "markdown_text",
     "render",
     "summary_line",
     "to_json",
@@ -259,8 +267,60 @@ def to_table(results: Sequence[ClaimResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_MD_PUNCTUATION: Final = frozenset("\\`*_[]|~")
+"""The characters that can start Markdown formatting or a link inside a line of text."""
+_HTML_REFERENCES: Final[Mapping[str, str]] = MappingProxyType(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+)
+
+
+def markdown_text(text: str) -> str:
+    r"""Return ``text`` as inert Markdown: shown as written, never read as HTML, a link or a format.
+
+    White space is collapsed to single spaces (a table cell is one line), ``& < > "`` become HTML
+    character references and the punctuation that starts Markdown formatting inside a line
+    (backslash, backtick, ``* _ [ ] | ~``) is backslash-escaped (CommonMark allows escaping any
+    ASCII punctuation), so ``<script>`` shows as text and ``[t](url)`` makes no link.
+
+    Parameters
+    ----------
+    text : str
+        Text from a claims file (statement, source, note...).
+
+    Returns
+    -------
+    str
+        Safe for a Markdown table cell or paragraph.
+
+    Examples
+    --------
+    >>> print(markdown_text("<b>1 | 2</b> [x](javascript:y)"))
+    &lt;b&gt;1 \| 2&lt;/b&gt; \[x\](javascript:y)
+    """
+    out = []
+    for ch in " ".join(str(text).split()):
+        if ch in _HTML_REFERENCES:
+            out.append(_HTML_REFERENCES[ch])
+        elif ch in _MD_PUNCTUATION:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def _md(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    return markdown_text(text)
+
+
+def _code(text: str) -> str:
+    """Text for a code span: no backtick can end it (ids cannot hold one; this makes sure)."""
+    return " ".join(str(text).split()).replace("`", "'")
+
+
+def _md_url(url: str) -> str:
+    """Return a link destination: ``<url>``, percent-encoding what could end it early."""
+    safe = "".join(f"%{ord(ch):02X}" if ch in "<>\\ \n\r\t" or ord(ch) < 32 else ch for ch in url)
+    return f"<{safe}>"
 
 
 def to_markdown(results: Sequence[ClaimResult]) -> str:
@@ -285,12 +345,12 @@ def to_markdown(results: Sequence[ClaimResult]) -> str:
     ]
     for r in results:
         c = r.claim
-        statement = f"[{_md(c.statement)}]({c.url}) ({_md(c.source)})"
+        statement = f"[{_md(c.statement)}]({_md_url(c.url)}) ({_md(c.source)})"
         lines.append(
             "| "
             + " | ".join(
                 [
-                    f"`{c.id}`",
+                    f"`{_code(c.id)}`",
                     statement,
                     _md(c.published_display()),
                     _md(_recomputed_text(r)),
@@ -309,7 +369,7 @@ def to_markdown(results: Sequence[ClaimResult]) -> str:
             text = " ".join(
                 t for t in (r.claim.explanation, r.model.note if r.model else None) if t
             )
-            lines.append(f"- `{r.claim.id}`: {_md(text)}")
+            lines.append(f"- `{_code(r.claim.id)}`: {_md(text)}")
     lines += ["", summary_line(results)]
     return "\n".join(lines) + "\n"
 
@@ -361,12 +421,19 @@ def write_atomic(path: PathLike, text: str) -> Path:
     Raises
     ------
     ParameterError
-        If the folder does not exist or cannot be written.
+        If the folder does not exist or cannot be written, or ``path`` is a folder or another
+        thing that is not a regular file.
+    OutputError
+        If the disk fills up while writing (the earlier file, if any, is kept).
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ParameterError(f"--output: folder {folder} does not exist; create it first")
+    if target.is_dir():
+        raise ParameterError(f"--output: {target} is a folder; give a file name inside it")
+    if target.exists() and not target.is_file():
+        raise ParameterError(f"--output: {target} is not a regular file; give a file name")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as err:
@@ -377,6 +444,12 @@ def write_atomic(path: PathLike, text: str) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if err.errno in EXPECTED_OS_ERRORS:
+            raise OutputError.from_os_error(err, "writing --output", target) from None
+        raise
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -70,6 +70,7 @@ from sinstats.data.official.installed import (
     installed_releases,
     load_ees,
     release_checksums,
+    repair_interrupted_fetches,
 )
 from sinstats.data.official.merge import (
     OVERLAY_DATASETS,
@@ -125,4 +126,5 @@ __all__ = [
     "release_period",
     "release_sort_key",
     "release_tag",
+    "repair_interrupted_fetches",
 ]

@@ -6,14 +6,29 @@ with its SHA-256. :func:`installed_releases` finds the releases, oldest first;
 :func:`release_frames` reads the data files of one release (parsed files are reused while their
 checksum is unchanged); :func:`load_ees` reads one official file, a release folder or any folder
 of official CSVs.
+
+A fetch killed between the two renames of its install (the old copy aside, the new one in) would
+leave the release missing; :func:`repair_interrupted_fetches` (run by every fetch, every build and
+every listing of the releases, so by every load) puts the old copy back, or removes it when the
+new one made it, and clears the work folders of fetches that are no longer running. Where the
+data folder cannot be written, it warns instead, so a load never silently falls back to the
+transcribed figures.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
+import re
+import shutil
+import time
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import pandas as pd
 
@@ -116,8 +131,166 @@ def read_source_json(folder: Path) -> dict[str, Any]:
     return source
 
 
+WORK_PREFIX: Final = ".fetch-"
+"""Prefix of a fetch's work folder in ``raw/``."""
+WORK_LOCK: Final = ".lock"
+"""In a work folder: held (``flock``) by the fetch that owns the folder for as long as it runs."""
+_BACKUP: Final = re.compile(r"^\.(?P<slug>[A-Za-z0-9][A-Za-z0-9._-]*)\.previous-[0-9a-f]+$")
+
+
+@contextlib.contextmanager
+def install_lock(raw: Path, wait: float = 30.0) -> Iterator[bool]:
+    """Hold a lock on the folder ``raw/`` itself (``flock``; no lock file is left behind).
+
+    ``sinstats fetch`` holds it while it makes its work folder and while it installs;
+    :func:`repair_interrupted_fetches` holds it while it repairs.
+
+    Parameters
+    ----------
+    raw : Path
+        The ``raw/`` folder (it must exist).
+    wait : float
+        Seconds to wait for another process that holds it.
+
+    Yields
+    ------
+    bool
+        True when the lock is held; False when another process still held it after ``wait``.
+    """
+    fd = os.open(raw, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.05)
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def claim_work_folder(folder: Path) -> IO[bytes]:
+    """Mark a fetch's work folder as in use for as long as the returned file stays open.
+
+    :func:`repair_interrupted_fetches` removes a work folder only when no process holds this lock.
+
+    Parameters
+    ----------
+    folder : Path
+        The work folder (``raw/.fetch-*``), just made.
+
+    Returns
+    -------
+    file
+        The open lock file (``flock`` held); close it when the fetch ends.
+    """
+    fh = open(folder / WORK_LOCK, "a+b")  # held open for the fetch's lifetime
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fh
+
+
+def _abandoned(work: Path) -> bool:
+    """Whether no running fetch holds a work folder's lock."""
+    try:
+        with open(work / WORK_LOCK, "rb") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+    except FileNotFoundError:
+        return True
+
+
+def _leftovers(raw: Path) -> list[Path]:
+    if not raw.is_dir():
+        return []
+    return sorted(
+        p for p in raw.iterdir() if _BACKUP.match(p.name) or p.name.startswith(WORK_PREFIX)
+    )
+
+
+def _repair(raw: Path) -> list[str]:
+    """Restore or remove the leftovers of interrupted fetches in ``raw`` (lock held)."""
+    notes = []
+    backups = [p for p in _leftovers(raw) if _BACKUP.match(p.name)]
+    # The newest copy first: after several crashes it is the one that was installed last.
+    backups.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for backup in backups:
+        match = _BACKUP.match(backup.name)
+        assert match is not None
+        final = raw / match["slug"]
+        if final.exists() or final.is_symlink():
+            shutil.rmtree(backup, ignore_errors=True)
+            notes.append(
+                f"removed {backup.name}, the old copy of release {match['slug']} left by an "
+                "interrupted 'sinstats fetch' (the new copy is installed)"
+            )
+        else:
+            os.rename(backup, final)
+            notes.append(
+                f"restored release {match['slug']} in {final}: an interrupted 'sinstats fetch' "
+                "had moved it aside"
+            )
+    for work in _leftovers(raw):
+        if work.name.startswith(WORK_PREFIX) and _abandoned(work):
+            shutil.rmtree(work, ignore_errors=True)
+            notes.append(f"removed {work.name}, the work folder of an interrupted 'sinstats fetch'")
+    return notes
+
+
+def repair_interrupted_fetches(data_dir: DataDir = None) -> list[str]:
+    """Restore or clean what an interrupted ``sinstats fetch`` left in ``<data>/raw/``.
+
+    A release moved aside (``raw/.<release>.previous-*``) is put back when the release is missing,
+    and removed when the new copy is in place; a work folder (``raw/.fetch-*``) is removed when no
+    running fetch holds it.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Data folder; default: ``$SINSTATS_DATA_DIR`` or the project's ``data/``.
+
+    Returns
+    -------
+    list of str
+        One line per repair; a line starting ``warning:`` when a release is missing and could not
+        be restored (the data folder cannot be written, or a fetch holds it for too long).
+    """
+    raw = paths.raw_dir(data_dir)
+    if not _leftovers(raw):
+        return []
+    try:
+        with install_lock(raw, wait=30.0) as held:
+            if held:
+                return _repair(raw)
+    except OSError as err:
+        reason = f"the data folder cannot be written ({err.strerror or err})"
+    else:
+        reason = "another 'sinstats fetch' is installing"
+    missing = [
+        f"warning: release {m['slug']} is missing from {raw}: an interrupted 'sinstats fetch' left "
+        f"it in {p.name}, which could not be restored because {reason}; the transcribed figures "
+        f"are used instead until 'sinstats fetch --release {m['slug']}' runs"
+        for p in _leftovers(raw)
+        if (m := _BACKUP.match(p.name)) and not (raw / m["slug"]).exists()
+    ]
+    return missing
+
+
 def release_dirs(raw: Path) -> list[Path]:
     """List the release folders under a ``raw/`` folder, without reading them.
+
+    What an interrupted fetch left is repaired first (:func:`repair_interrupted_fetches`), with a
+    :class:`UserWarning` for every repair, so that a release moved aside is never silently missed.
 
     Parameters
     ----------
@@ -132,6 +305,8 @@ def release_dirs(raw: Path) -> list[Path]:
     """
     if not raw.is_dir():
         return []
+    for note in repair_interrupted_fetches(raw.parent):
+        warnings.warn(note.removeprefix("warning: "), UserWarning, stacklevel=2)
     return sorted(p for p in raw.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 

@@ -8,10 +8,18 @@ be the period the release slug names), writes ``SOURCE.json`` (source, retrieval
 SHA-256 and size of the archive and of every file, sinstats version) and moves the folder into
 ``data/raw/<release>/``. An existing copy is renamed aside first and deleted only once the new one
 is in place; on any failure it is restored. A failed fetch leaves ``data/raw/`` exactly as it was.
+
+A fetch killed outright (SIGKILL, power loss) cannot restore anything itself, so every fetch
+starts by repairing what an earlier one left
+(:func:`~sinstats.data.official.repair_interrupted_fetches`: a release moved aside is put back, or
+removed once its replacement is in place; abandoned work folders are removed), and loading does
+the same. The install (the two renames) happens under a lock on ``raw/`` itself, and each fetch
+holds a lock on its own work folder, so a repair never touches a fetch that is still running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -27,7 +35,13 @@ from typing import Any
 
 from sinstats import __version__, paths
 from sinstats._typing import DataDir, PathLike
-from sinstats.data.official.installed import SOURCE_FILE
+from sinstats.data.official.installed import (
+    SOURCE_FILE,
+    WORK_PREFIX,
+    claim_work_folder,
+    install_lock,
+    repair_interrupted_fetches,
+)
 from sinstats.data.official.publication import release_page, release_period
 from sinstats.data.official.reader import read_ees_file
 from sinstats.data.provenance import sha256_bytes, sha256_file
@@ -44,7 +58,7 @@ from sinstats.data.releases.download import (
     download,
     is_url,
 )
-from sinstats.errors import ArchiveError, DataError, FetchError
+from sinstats.errors import EXPECTED_OS_ERRORS, ArchiveError, DataError, FetchError, OutputError
 from sinstats.periods import Period, parse_period
 
 
@@ -342,11 +356,15 @@ def fetch(
     ParameterError
         If an argument is out of range.
 
+    OutputError
+        If the data folder cannot be written (read-only, no permission, full disk).
+
     Notes
     -----
     On any failure ``data/raw/`` is left exactly as it was: work happens in a temporary folder
     ``data/raw/.fetch-*`` that is always removed, and a previous copy of the release is replaced
-    only after the new one has been fully validated.
+    only after the new one has been fully validated. A fetch killed outright leaves what the next
+    fetch (or load) repairs: see the module's notes.
     """
     slug = catalogue.check_release(release)
     options = DownloadOptions(
@@ -358,8 +376,23 @@ def fetch(
     source_text = catalogue.release_url(slug) if source is None else os.fspath(source).strip()
     raw = paths.raw_dir(base)
     created_raw = not raw.exists()
-    raw.mkdir(exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".fetch-", dir=raw))
+    try:
+        raw.mkdir(exist_ok=True)
+        for note in repair_interrupted_fetches(base):
+            if report is not None:
+                report(note)
+        with install_lock(raw) as held:
+            if not held:
+                raise FetchError(
+                    f"another 'sinstats fetch' is installing into {raw}; let it finish and run "
+                    "this one again"
+                )
+            work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=raw))
+            claim = claim_work_folder(work)
+    except OSError as err:
+        if err.errno in EXPECTED_OS_ERRORS:
+            raise OutputError.from_os_error(err, f"fetching release {slug}", raw) from None
+        raise
     try:
         archive_path = work / "archive.zip"
         if is_url(source_text) and not source_text.lower().startswith("file://"):
@@ -376,14 +409,25 @@ def fetch(
         files = validate_release(staged, slug, archive=name)
         _write_source_json(staged, slug, provenance, name, archive_path, files, skipped)
         try:
-            replaced = _install(staged, raw / slug)
+            with install_lock(raw) as held:
+                if not held:
+                    raise FetchError(
+                        f"another 'sinstats fetch' held {raw} for too long; nothing was changed"
+                    )
+                replaced = _install(staged, raw / slug)
         except OSError as err:
             raise FetchError(
                 f"could not move release {slug} into {raw / slug} ({err}); any previous copy was "
                 "kept"
             ) from None
+    except OSError as err:
+        if err.errno in EXPECTED_OS_ERRORS:
+            raise OutputError.from_os_error(err, f"fetching release {slug}", work) from None
+        raise
     finally:
+        claim.close()
         shutil.rmtree(work, ignore_errors=True)
         if created_raw and raw.is_dir() and not any(raw.iterdir()):
-            raw.rmdir()
+            with contextlib.suppress(OSError):
+                raw.rmdir()
     return _result(slug, raw / slug, provenance, files, replaced, skipped)

@@ -5,9 +5,11 @@ Mirrors :mod:`sinstats.analyses.claims.output`.
 
 from __future__ import annotations
 
+import html as html_module
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +19,7 @@ import pandas as pd
 import pytest
 
 from sinstats.analyses import claims
-from sinstats.errors import ParameterError
+from sinstats.errors import OutputError, ParameterError
 
 Factory = Callable[..., dict[str, Any]]
 Writer = Callable[..., Path]
@@ -201,7 +203,46 @@ def test_write_atomic_leaves_nothing_when_the_rename_fails(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OutputError, match="no space left on the device"):
         claims.write_atomic(target, "new")
     assert target.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_write_atomic_refuses_a_folder_or_a_fifo(tmp_path: Path) -> None:
+    # Issue 18, defect 5: ``verify --output DIR`` ended in IsADirectoryError (a traceback).
+    folder = tmp_path / "dir"
+    folder.mkdir()
+    with pytest.raises(ParameterError, match="is a folder; give a file name inside it"):
+        claims.write_atomic(folder, "x")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ParameterError, match="is not a regular file"):
+        claims.write_atomic(fifo, "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "pipe"]
+
+
+HOSTILE = "<script>alert(1)</script> <b>x</b> [t](javascript:alert(1)) | `c` *e* _u_ ~s~ \\ &amp;"
+
+
+def test_markdown_text_is_inert() -> None:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    text = claims.markdown_text(HOSTILE)
+    html = markdown2html_mistune(text)
+    assert "<script" not in html and "<b>" not in html and "<a " not in html
+    assert "<em>" not in html and "<code>" not in html and "<del>" not in html
+    # What the reader sees is the text as written.
+    shown = html_module.unescape(re.sub(r"<[^>]+>", "", html)).strip()
+    assert shown == HOSTILE
+
+
+def test_markdown_output_escapes_claims_text(make_claim: Any) -> None:
+    raw = make_claim(statement=HOSTILE, source=HOSTILE, explanation=HOSTILE)
+    results = claims.verify(claims.parse_claims([raw]))
+    md = claims.to_markdown(results)
+    assert "<script" not in md and "<b>" not in md
+    assert not re.search(r"(?<!\\)\]\(javascript", md), "no live javascript: link"
+    assert "](<https://example.org/source>)" in md, "the claim's own url is the only link"
+    row = next(line for line in md.splitlines() if line.startswith("| `user-claim`"))
+    assert row.count(" | ") == 7, "an escaped '|' does not add a column"
