@@ -105,6 +105,8 @@ class RunOutcome:
         Seconds the run took.
     peak_rss_kernel_mb, peak_rss_worker_mb : float
         Peak resident memory of the kernel and of the worker process.
+    kernel_note : str
+        Why the run's kernel started cold although warm kernels were asked for ("" otherwise).
     stages : dict
         Seconds per stage of the run, for the build's budget (``make bench``):
         ``kernel_start_s`` (from asking for a kernel to its first cell starting),
@@ -124,6 +126,7 @@ class RunOutcome:
     peak_rss_kernel_mb: float = 0.0
     peak_rss_worker_mb: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
+    kernel_note: str = ""
 
     @classmethod
     def of(
@@ -370,6 +373,7 @@ def execute_run(job: Job) -> RunOutcome:
     status, error, inputs = FAILED, None, None
     sampler = _MemorySampler()
     stages: dict[str, float] = {}
+    note = ""
     warm = kernels.kernel_mode() == "warm"
     if warm:
         sampler.exclude = frozenset({kernels.template().process.pid})
@@ -381,6 +385,8 @@ def execute_run(job: Job) -> RunOutcome:
                 _papermill(job, executed, params, warm=warm)
         finally:
             stages["warm_kernel"] = float(warm and len(kernels.fallbacks()) == cold_before)
+            if warm and stages["warm_kernel"] == 0.0:
+                note = "; ".join(kernels.fallbacks()[cold_before:])[:300]
         stages.update(cell_stages(executed, asked))
         # A broken inputs.json fails the run (json raises), as any other error would.
         inputs_path = tmp / "inputs.json"
@@ -399,7 +405,7 @@ def execute_run(job: Job) -> RunOutcome:
             status = OK
     except Exception as err:
         error = error_summary(err)
-    return RunOutcome.of(
+    outcome = RunOutcome.of(
         job,
         status,
         error,
@@ -410,6 +416,8 @@ def execute_run(job: Job) -> RunOutcome:
         peak_rss_worker_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         stages=stages,
     )
+    outcome.kernel_note = note
+    return outcome
 
 
 def cell_stages(executed: Path, asked: float) -> dict[str, float]:
@@ -617,6 +625,8 @@ def execute_all(
         line = f"{outcome.id:<45} {outcome.duration_s:7.1f} s  {outcome.status}"
         if outcome.status == FAILED and outcome.error:
             line += f"  ({one_line_error(outcome.error)})"
+        if outcome.kernel_note:
+            line += f"  [cold kernel: {outcome.kernel_note}]"
         if bar is not None:
             bar.write(line, file=log)
             bar.update(1)
