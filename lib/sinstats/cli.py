@@ -15,6 +15,7 @@ workers and releases its lock; the exit status is 128 + the signal number).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import stat
 import sys
@@ -158,7 +159,10 @@ def _add_data_commands(sub: Subparsers[argparse.ArgumentParser]) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from sinstats.build import pipeline
+    from sinstats.build import kernels, pipeline
+
+    if args.cold_kernels:
+        os.environ[kernels.COLD_ENV] = "1"  # read by the workers (sinstats.build.kernels)
 
     result = pipeline.build(
         config_path=args.config,
@@ -225,6 +229,12 @@ def _add_build(sub: Subparsers[argparse.ArgumentParser]) -> None:
         "--no-progress",
         action="store_true",
         help="no live progress bar on a terminal (each run's line still starts with k/N)",
+    )
+    p.add_argument(
+        "--cold-kernels",
+        action="store_true",
+        help="start every kernel as a new interpreter rather than forking it from a pre-imported "
+        "template (same reports, slower; also SINSTATS_COLD_KERNELS=1)",
     )
     p.add_argument("--out", default=None, metavar="DIR", help="reports folder (default reports/)")
     p.add_argument(

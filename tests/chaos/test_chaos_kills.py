@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -113,18 +114,33 @@ def test_a_kill_with_the_journal_written_but_nothing_moved(
     integrity(project)
 
 
+def _ppid(pid: int) -> int | None:
+    """The parent of ``pid`` (from ``/proc``), None if it has gone."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@pytest.mark.parametrize("kernels", ["warm", "cold"])
 @pytest.mark.parametrize("sig", ["KILL", "TERM", "INT"])
 def test_no_process_of_a_killed_build_is_alive_five_seconds_later(
     project_factory: Callable[..., Project],
     tagged_processes: Callable[[str], list[tuple[int, str]]],
     sig: str,
+    kernels: str,
 ) -> None:
     # Issue 18, defect 4: workers, their kernels and the resource tracker outlived the build.
     # The build is killed from outside, as a user would, once the first fast run has finished:
     # the slow run's kernel is then sleeping (60 s), and a worker waits for the next job.
+    # Issue 19: both ways of starting kernels. A warm kernel is forked by its worker's template
+    # (both run ``sinstats.build.kernels``; the kernel's parent is the template); a cold one is
+    # ``python -m ipykernel_launcher``.
     project = project_factory(slow=True)
     tag = uuid.uuid4().hex
-    proc = project.start_build("--year", "2025-26", env={"SINSTATS_CHAOS_TAG": tag})
+    env = {"SINSTATS_CHAOS_TAG": tag, "SINSTATS_COLD_KERNELS": "1" if kernels == "cold" else "0"}
+    proc = project.start_build("--year", "2025-26", env=env)
+    parents: dict[int, int | None] = {}
     assert proc.stderr is not None
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(x) for x in proc.stderr], daemon=True)
@@ -132,22 +148,34 @@ def test_no_process_of_a_killed_build_is_alive_five_seconds_later(
     seen: dict[int, str] = {}
     stderr: list[str] = []
     deadline = time.monotonic() + 300
+
+    def look() -> None:
+        for pid, cmd in tagged_processes(tag):
+            if pid not in seen:
+                seen[pid] = cmd
+                parents[pid] = _ppid(pid)
+
     while time.monotonic() < deadline and proc.poll() is None:
-        seen.update(tagged_processes(tag))
+        look()
         try:
             stderr.append(lines.get(timeout=0.05))
         except queue.Empty:
             continue
         if re.search(r"\s(ok|failed)\s*$", stderr[-1]):  # a run finished
-            seen.update(tagged_processes(tag))
+            look()
             proc.send_signal(getattr(signal, f"SIG{sig}"))
             break
     proc.wait(timeout=60)
     reader.join(timeout=5)
     assert proc.returncode == EXIT[sig], (proc.returncode, "".join(stderr)[-2000:])
-    kernels = [cmd for cmd in seen.values() if "ipykernel" in cmd]
+    forked = {pid for pid, cmd in seen.items() if "sinstats.build.kernels" in cmd}
+    if kernels == "cold":
+        kernel_pids = [pid for pid, cmd in seen.items() if "ipykernel" in cmd]
+        assert not forked, f"a cold build started a template: {seen}"
+    else:
+        kernel_pids = [pid for pid in forked if parents.get(pid) in forked]  # forked by a template
     workers = [cmd for cmd in seen.values() if "multiprocessing" in cmd]
-    assert kernels and workers, f"the test must see a kernel and a worker alive: {seen}"
+    assert kernel_pids and workers, f"the test must see a kernel and a worker alive: {seen}"
     alive = tagged_processes(tag)
     wait_until = time.monotonic() + 5.0
     while alive and time.monotonic() < wait_until:

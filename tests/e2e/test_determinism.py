@@ -1,11 +1,12 @@
 """Determinism (issue 9, point 3): the same inputs give the same outputs.
 
-The fixture matrix is built twice with ``--force`` into two folders (same notebooks, data, git
-state and ``SOURCE_DATE_EPOCH``). Every CSV and JSON output must be byte-identical, except the
-times in ``manifest.json`` (start, end, duration), and every PDF must have the same text. The HTML
-reports and SVG figures are checked byte for byte too. The manifest's hash and size of each executed
-notebook (``*.ipynb``) may differ as well, and only those: papermill records in the notebook when
-each cell ran.
+The fixture matrix is built with ``--force`` into separate folders (same notebooks, data, git
+state and ``SOURCE_DATE_EPOCH``): twice with warm kernels, and once with cold kernels (issue 19:
+the two ways of starting a kernel give the same files). Every CSV and JSON output must be
+byte-identical, except the times in ``manifest.json`` (start, end, duration), and every PDF must
+have the same text. The HTML reports and SVG figures are checked byte for byte too. The
+manifest's hash and size of each executed notebook (``*.ipynb``) may differ as well, and only
+those: papermill records in the notebook when each cell ran.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pypdf
 import pytest
+
+from sinstats.build import kernels
 
 if TYPE_CHECKING:
     from .conftest import Project
@@ -71,17 +74,30 @@ def _pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["warm", "cold"])
 def second(
+    request: pytest.FixtureRequest,
     built: Project,
     tmp_path_factory: pytest.TempPathFactory,
     pin_build_inputs: Callable[[], contextlib.AbstractContextManager[None]],
 ) -> Path:
-    """A second forced build of the same matrix into another folder."""
-    out = tmp_path_factory.mktemp("determinism") / "reports"
-    with pin_build_inputs():
+    """A second forced build of the same matrix into another folder, with warm or cold kernels.
+
+    ``built`` starts its kernels warm (forked from a pre-imported template, the default where
+    fork works); the ``cold`` build starts each kernel as a new interpreter
+    (``SINSTATS_COLD_KERNELS=1``), so every test below also compares the two paths' outputs.
+    """
+    out = tmp_path_factory.mktemp(f"determinism-{request.param}") / "reports"
+    with pin_build_inputs(), pytest.MonkeyPatch.context() as mp:
+        if request.param == "cold":
+            mp.setenv(kernels.COLD_ENV, "1")
+        else:
+            mp.delenv(kernels.COLD_ENV, raising=False)
         result = built.build(out=out, force=True, jobs=2)
     assert result.exit_code == 0
+    used = {stats.get("warm_kernel") for stats in result.worker_stats.values()}
+    want = 1.0 if request.param == "warm" and kernels.fork_available() else 0.0
+    assert used == {want}, result.worker_stats
     return out
 
 

@@ -26,11 +26,12 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from sinstats import paths
+from sinstats.build import kernels
 from sinstats.build._helpers import iso, kill_point, utc_now
 from sinstats.build.folder import FAILED, OK
 from sinstats.build.progress import Progress
@@ -105,6 +106,13 @@ class RunOutcome:
         Seconds the run took.
     peak_rss_kernel_mb, peak_rss_worker_mb : float
         Peak resident memory of the kernel and of the worker process.
+    kernel_note : str
+        Why the run's kernel started cold although warm kernels were asked for ("" otherwise).
+    stages : dict
+        Seconds per stage of the run, for the build's budget (``make bench``):
+        ``kernel_start_s`` (from asking for a kernel to its first cell starting),
+        ``cells_s`` (the cells' own durations, as papermill records them), ``html_s``,
+        ``pdf_s`` (the two exports).
     """
 
     id: str
@@ -118,6 +126,8 @@ class RunOutcome:
     duration_s: float = 0.0
     peak_rss_kernel_mb: float = 0.0
     peak_rss_worker_mb: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    kernel_note: str = ""
 
     @classmethod
     def of(
@@ -131,6 +141,7 @@ class RunOutcome:
         duration_s: float = 0.0,
         peak_rss_kernel_mb: float = 0.0,
         peak_rss_worker_mb: float = 0.0,
+        stages: dict[str, float] | None = None,
     ) -> RunOutcome:
         """Return the outcome of ``job``.
 
@@ -146,6 +157,8 @@ class RunOutcome:
             Start and end, ISO.
         duration_s, peak_rss_kernel_mb, peak_rss_worker_mb : float
             The measurements (0 when not measured).
+        stages : dict, optional
+            Seconds per stage (see :class:`RunOutcome`).
 
         Returns
         -------
@@ -165,6 +178,7 @@ class RunOutcome:
             duration_s,
             peak_rss_kernel_mb,
             peak_rss_worker_mb,
+            dict(stages or {}),
         )
 
 
@@ -185,6 +199,12 @@ def kernel_environment() -> dict[str, str]:
         "MATPLOTLIBRC": str(paths.MATPLOTLIBRC),
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "TZ": "UTC",
+        # One BLAS/OpenMP thread per kernel: the build already runs one kernel per core, the
+        # numbers then do not depend on the machine's core count, and a kernel's template can
+        # fork (no thread exists before the fork; see sinstats.build.kernels).
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
     }
     if "SOURCE_DATE_EPOCH" in os.environ:
         env["SOURCE_DATE_EPOCH"] = os.environ["SOURCE_DATE_EPOCH"]
@@ -192,10 +212,15 @@ def kernel_environment() -> dict[str, str]:
 
 
 class _MemorySampler:
-    """Peak resident memory of this process's children (the kernel), sampled every 0.2 s."""
+    """Peak resident memory of this process's children (the kernel), sampled every 0.2 s.
 
-    def __init__(self) -> None:
+    ``exclude`` names processes not counted (a warm kernel's template, whose memory the kernel
+    shares; the kernel, its child, is counted).
+    """
+
+    def __init__(self, exclude: frozenset[int] = frozenset()) -> None:
         self.peak = 0
+        self.exclude = exclude
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -211,6 +236,8 @@ class _MemorySampler:
                 total = 0
                 with contextlib.suppress(Exception):
                     for child in me.children(recursive=True):
+                        if child.pid in self.exclude:
+                            continue
                         with contextlib.suppress(Exception):
                             total += child.memory_info().rss
                 self.peak = max(self.peak, total)
@@ -287,10 +314,18 @@ def one_line_error(error: Mapping[str, Any]) -> str:
     return f"{where}{error.get('ename', 'Error')}: {evalue}"
 
 
-def _papermill(job: Job, executed: Path, params: dict[str, Any]) -> None:
-    """Execute the job's notebook, retrying once the known kernel launch race."""
+def _papermill(job: Job, executed: Path, params: dict[str, Any], warm: bool = False) -> None:
+    """Execute the job's notebook, retrying once the known kernel launch race.
+
+    With ``warm``, the kernel is forked by this process's template
+    (:func:`sinstats.build.kernels.warm_kernel_manager_class`), or started cold if the
+    template cannot serve it.
+    """
     import papermill
 
+    extra: dict[str, Any] = {}
+    if warm:
+        extra["kernel_manager_class"] = kernels.warm_kernel_manager_class()
     for attempt in (1, 2):
         try:
             papermill.execute_notebook(
@@ -305,6 +340,7 @@ def _papermill(job: Job, executed: Path, params: dict[str, Any]) -> None:
                 log_output=False,
                 shutdown_kernel="immediate",
                 extra_arguments=list(KERNEL_ARGUMENTS),
+                **extra,
             )
             return
         except Exception as err:
@@ -337,9 +373,22 @@ def execute_run(job: Job) -> RunOutcome:
     params = {**job.parameters, "output_dir": str(tmp)}
     status, error, inputs = FAILED, None, None
     sampler = _MemorySampler()
+    stages: dict[str, float] = {}
+    note = ""
+    warm = kernels.kernel_mode() == "warm"
+    if warm:
+        sampler.exclude = frozenset({kernels.template().process.pid})
     try:
-        with sampler:
-            _papermill(job, executed, params)
+        asked = time.time()
+        cold_before = len(kernels.fallbacks())
+        try:
+            with sampler:
+                _papermill(job, executed, params, warm=warm)
+        finally:
+            stages["warm_kernel"] = float(warm and len(kernels.fallbacks()) == cold_before)
+            if warm and stages["warm_kernel"] == 0.0:
+                note = "; ".join(kernels.fallbacks()[cold_before:])[:300]
+        stages.update(cell_stages(executed, asked))
         # A broken inputs.json fails the run (json raises), as any other error would.
         inputs_path = tmp / "inputs.json"
         loaded = (
@@ -349,7 +398,7 @@ def execute_run(job: Job) -> RunOutcome:
         try:
             from sinstats.build.export import export_run
 
-            export_run(tmp, executed, job.report, inputs)
+            export_run(tmp, executed, job.report, inputs, timings=stages)
         except Exception as err:
             error = error_summary(err, stage="export")
             error["traceback"] = traceback.format_exc(limit=8)[-4000:]
@@ -357,7 +406,7 @@ def execute_run(job: Job) -> RunOutcome:
             status = OK
     except Exception as err:
         error = error_summary(err)
-    return RunOutcome.of(
+    outcome = RunOutcome.of(
         job,
         status,
         error,
@@ -366,7 +415,48 @@ def execute_run(job: Job) -> RunOutcome:
         duration_s=round(time.perf_counter() - t0, 3),
         peak_rss_kernel_mb=round(sampler.peak / 2**20, 1),
         peak_rss_worker_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        stages=stages,
     )
+    outcome.kernel_note = note
+    return outcome
+
+
+def cell_stages(executed: Path, asked: float) -> dict[str, float]:
+    """Return a run's kernel start-up and cell seconds from papermill's records in the notebook.
+
+    Parameters
+    ----------
+    executed : Path
+        The executed notebook (papermill writes ``metadata.papermill.start_time`` and
+        ``duration`` on every cell it runs).
+    asked : float
+        When the run asked papermill for its kernel (``time.time()``).
+
+    Returns
+    -------
+    dict
+        ``kernel_start_s``: from ``asked`` to the first cell's start (starting the kernel,
+        connecting to it, papermill's own preparation); ``cells_s``: the sum of the cells'
+        durations. Empty when the notebook has no such records (nothing is guessed).
+    """
+    import datetime as dt
+
+    try:
+        nb = json.loads(executed.read_text(encoding="utf-8"))
+        records = [c.get("metadata", {}).get("papermill", {}) for c in nb.get("cells", [])]
+        starts = [r["start_time"] for r in records if r.get("start_time")]
+        durations = [float(r["duration"]) for r in records if r.get("duration") is not None]
+        if not starts:
+            return {}
+        first = dt.datetime.fromisoformat(min(starts))
+        if first.tzinfo is None:  # papermill writes UTC without an offset
+            first = first.replace(tzinfo=dt.UTC)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return {
+        "kernel_start_s": round(max(first.timestamp() - asked, 0.0), 3),
+        "cells_s": round(sum(durations), 3),
+    }
 
 
 _PR_SET_PDEATHSIG = 1
@@ -415,6 +505,8 @@ def _worker_init(env: dict[str, str], parent_pid: int) -> None:
     """Prepare a worker process: tied to the build, the kernels' environment, no needless imports."""
     die_with_parent(parent_pid)
     os.environ.update(env)
+    if kernels.kernel_mode() == "warm":
+        kernels.template()  # start importing now, while the worker imports papermill
     # jsonschema (imported by nbformat) imports rfc3987_syntax when it is installed, which
     # compiles a grammar for 1.5 s of CPU; workers never check IRI formats, so skip it.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
@@ -528,6 +620,8 @@ def execute_all(
         line = f"{outcome.id:<45} {outcome.duration_s:7.1f} s  {outcome.status}"
         if outcome.status == FAILED and outcome.error:
             line += f"  ({one_line_error(outcome.error)})"
+        if outcome.kernel_note:
+            line += f"  [cold kernel: {outcome.kernel_note}]"
         bar.finished(line)
         kill_point("run-executed")
         if on_finished is not None:
@@ -536,8 +630,11 @@ def execute_all(
     try:
         if n_jobs == 1 or len(jobs) == 1:
             with _environment(env):
-                for job in jobs:
-                    finished(execute_run(job))
+                try:
+                    for job in jobs:
+                        finished(execute_run(job))
+                finally:
+                    kernels.close_template()  # a later build gets a template of its own
         else:
             _execute_pool(jobs, min(n_jobs, len(jobs)), env, finished)
     finally:

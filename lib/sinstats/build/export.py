@@ -354,6 +354,35 @@ def _designation_source(designation: ReportDesignation) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+_EXPORTERS: dict[str, Any] = {}
+
+
+def _html_exporter() -> Any:
+    """Return this process's HTML exporter, made on first use (one long-lived exporter per worker).
+
+    Making an ``HTMLExporter`` and compiling the report template on its first conversion costs
+    about 0.2-0.4 s; each worker process makes it once and reuses it for every report it
+    exports (issue 19, point 3). The exporter keeps no state from one notebook to the next
+    beyond the compiled template (everything per report comes in ``resources``); the
+    determinism test checks that reports are byte-identical however they are spread over
+    workers. Keyed by the template's path, so a test pointing at another template gets its own.
+    """
+    key = str(REPORT_TEMPLATE)
+    exporter = _EXPORTERS.get(key)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(  # type: ignore[no-untyped-call]
+            template_name="classic",
+            template_file=key,
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
+        _EXPORTERS[key] = exporter
+    return exporter
+
+
 def notebook_to_html(
     executed: Path, run_dir: Path, meta: Mapping[str, Any], inputs: Mapping[str, Any]
 ) -> str:
@@ -378,7 +407,6 @@ def notebook_to_html(
         A complete HTML document with no external resources.
     """
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(executed), as_version=4)  # type: ignore[no-untyped-call]
     # Stable element ids (papermill gives cells random ids, which would end up in the HTML).
@@ -389,13 +417,7 @@ def notebook_to_html(
     _drop_title_heading(nb, str(meta["title"]))
     files = inputs.get("data_files") if isinstance(inputs, Mapping) else None
     designation = designation_of_run(meta, files if isinstance(files, Mapping) else {})
-    exporter = HTMLExporter(  # type: ignore[no-untyped-call]
-        template_name="classic",
-        template_file=str(REPORT_TEMPLATE),
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+    exporter = _html_exporter()
     resources = {
         "sinstats": {
             **dict(meta),
@@ -505,7 +527,11 @@ def html_to_pdf(document: str, base_dir: Path, target: Path) -> None:
 
 
 def export_run(
-    run_dir: Path, executed: Path, meta: Mapping[str, Any], inputs: Mapping[str, Any]
+    run_dir: Path,
+    executed: Path,
+    meta: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    timings: dict[str, float] | None = None,
 ) -> list[Path]:
     """Write ``<base_name>.html`` and ``<base_name>.pdf`` for one executed run.
 
@@ -519,12 +545,18 @@ def export_run(
         Report metadata (see :func:`notebook_to_html`), including ``base_name``.
     inputs : mapping
         The run's ``inputs.json``.
+    timings : dict, optional
+        When given, receives the seconds spent on each export (``html_s``, ``pdf_s``), for the
+        build's per-stage budget (``make bench``).
 
     Returns
     -------
     list of Path
         The HTML and PDF files written.
     """
+    import time
+
+    t0 = time.perf_counter()
     document = notebook_to_html(executed, run_dir, meta, inputs)
     check_inert(document, f"{meta['base_name']}.html")
     html_path = run_dir / f"{meta['base_name']}.html"
@@ -536,5 +568,9 @@ def export_run(
     document = document.replace(
         f'<a href="{href}">glossary</a>', "glossary (glossary.html in the reports folder)"
     )
+    t1 = time.perf_counter()
     html_to_pdf(document, run_dir, pdf_path)
+    if timings is not None:
+        timings["html_s"] = round(t1 - t0, 3)
+        timings["pdf_s"] = round(time.perf_counter() - t1, 3)
     return [html_path, pdf_path]

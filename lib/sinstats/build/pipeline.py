@@ -694,6 +694,7 @@ def build(
                     "peak_rss_kernel_mb": float(outcome.peak_rss_kernel_mb),
                     "peak_rss_worker_mb": float(outcome.peak_rss_worker_mb),
                     "duration_s": float(outcome.duration_s),
+                    **outcome.stages,
                 }
                 ledger.land(run, outcome, reason)
 

@@ -164,3 +164,44 @@ def test_stopping_a_pool_kills_its_workers_and_cancels_the_queue() -> None:
     execute._stop_workers(pool)
     assert pool.shutdown_args == (False, True)
     assert [p.calls for p in processes] == [["kill", "join"], ["kill", "join"]]
+
+
+def test_a_run_that_started_cold_says_why_on_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cold(job: Job) -> execute.RunOutcome:
+        outcome = execute._worker_failed(job, RuntimeError("x"))
+        outcome.status, outcome.error = "ok", None
+        outcome.kernel_note = "environment differs from the template's in TZ"
+        return outcome
+
+    monkeypatch.setattr(execute, "execute_run", cold)
+    log = io.StringIO()
+    execute.execute_all([_job(tmp_path, tmp_path / "nb.ipynb")], 1, False, log)
+    assert "ok  [cold kernel: environment differs from the template's in TZ]" in log.getvalue()
+
+
+def test_a_failed_warm_start_falls_back_to_a_cold_kernel_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The template cannot serve the run: the run still executes (cold) and its outcome says why.
+    from sinstats.build import kernels
+
+    monkeypatch.setattr(kernels, "kernel_mode", lambda: "warm")
+
+    class Broken:
+        class process:  # stands in for a Popen
+            pid = -1
+
+    monkeypatch.setattr(kernels, "template", lambda env=None: Broken())
+
+    def papermill(job: Job, executed: Path, params: dict, warm: bool = False) -> None:
+        assert warm
+        kernels._FALLBACKS.append("the template exited")
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(execute, "_papermill", papermill)
+    outcome = execute.execute_run(_job(tmp_path, tmp_path / "nb.ipynb"))
+    assert outcome.status == "failed"
+    assert outcome.stages["warm_kernel"] == 0.0
+    assert outcome.kernel_note == "the template exited"

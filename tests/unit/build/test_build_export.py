@@ -172,3 +172,28 @@ def test_ordinary_reports_pass_the_check() -> None:
         "<p>&lt;script&gt;alert(1)&lt;/script&gt; onerror=x javascript:y</p></body></html>",
         "r.html",
     )
+
+
+def test_the_reused_html_exporter_gives_the_same_page_as_a_fresh_one(
+    notebook_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    # One long-lived exporter per worker (issue 19, point 3): converting another notebook first
+    # must not change the next page.
+    first = notebook_factory(nbformat.v4.new_markdown_cell("# First\n\nOne."), name="a")
+    second = notebook_factory(nbformat.v4.new_markdown_cell("# Second\n\nTwo."), name="b")
+    meta = {
+        **META,
+        "title": "Second",
+        "period": "2025-26",
+        "release": "Serious incident notifications, reporting year 2026",
+        "created": "2026-03-31T00:00:00",
+        "parameters": {},
+    }
+    export._EXPORTERS.clear()
+    fresh = export.notebook_to_html(second, tmp_path, meta, {})
+    assert len(export._EXPORTERS) == 1
+    exporter = next(iter(export._EXPORTERS.values()))
+    export.notebook_to_html(first, tmp_path, {**meta, "title": "First"}, {})
+    reused = export.notebook_to_html(second, tmp_path, meta, {})
+    assert next(iter(export._EXPORTERS.values())) is exporter  # made once, reused
+    assert reused == fresh

@@ -27,6 +27,8 @@ from sinstats.stats.uncertainty.components import COMPONENT_KINDS, Component
 from sinstats.stats.uncertainty.observed import Observed
 from sinstats.stats.uncertainty.shares import HierarchicalShare
 
+IntArray = npt.NDArray[np.intp]
+
 # One independent random stream per kind (plus one for chance with the count held at its central
 # value), so that switching a component on or off leaves the other components' draws unchanged.
 _STREAMS: Final = {
@@ -125,19 +127,35 @@ def garwood_draws(counts: npt.ArrayLike, rng: np.random.Generator) -> FloatArray
     upper[rng.permutation(n)[:n_upper]] = True
     shape = x + upper
     if x[0] == x.min() == x.max():
-        values = [float(x[0]), float(x[0]) + 1.0]
+        values = np.array([x[0], x[0] + 1.0])
     else:
-        values = np.unique(shape).tolist()
-    for value in values:
-        if value <= 0:
+        values = np.unique(shape)
+    # Group the draws by (shape, half) in one stable sort, in the order the groups are drawn
+    # (shape ascending, lower half first); within a group the positions stay ascending.
+    key = 2 * np.searchsorted(values, shape) + upper
+    order, bounds = _group_positions(key, 2 * values.size)
+    medians = special.gammaincinv(values, 0.5)
+    for g in range(2 * values.size):
+        value = float(values[g // 2])
+        if value <= 0 or bounds[g] == bounds[g + 1]:
             continue  # a count of 0: the lower half of the rate's distribution is exactly 0
-        in_group = shape == value
-        median = float(special.gammaincinv(value, 0.5))
-        for above in (False, True):
-            idx = np.flatnonzero(in_group & (upper == above))
-            if idx.size:
-                out[idx] = _half_gamma(rng, value, median, above, idx.size)
+        idx = order[bounds[g] : bounds[g + 1]]
+        out[idx] = _half_gamma(rng, value, float(medians[g // 2]), g % 2 == 1, idx.size)
     return out
+
+
+def _group_positions(key: npt.NDArray[np.integer], n_groups: int) -> tuple[IntArray, IntArray]:
+    """Positions sorted by ``key`` (stable) and each group's slice bounds in that order.
+
+    The keys are small whole numbers in ``[0, n_groups)``; a 16-bit key is sorted by radix,
+    several times faster than a comparison sort of 64-bit integers, with the same (stable)
+    result.
+    """
+    small = key.astype(np.int16) if n_groups < 2**15 else key
+    order = np.argsort(small, kind="stable")
+    counts = np.bincount(key, minlength=n_groups)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    return order, bounds
 
 
 def _half_gamma(
@@ -419,6 +437,10 @@ def _quantiles_with_se(draws: FloatArray, probs: Sequence[float]) -> tuple[Float
     """Quantiles and their Monte Carlo standard errors ``sqrt(p(1-p)/n) / f(q)``.
 
     The density ``f`` at each quantile is estimated from the quantiles at ``p -/+ 0.005``.
+    The draws may be passed sorted (:func:`simulate` sorts each array once and reuses it for
+    every quantile and the median): the order statistics, hence the quantiles, are the same
+    numbers, and selecting them from sorted data costs a fraction of selecting them from
+    unsorted data.
     """
     p = np.asarray(probs, dtype=np.float64)
     lo = np.clip(p - _SE_WINDOW, 0.0, 1.0)
@@ -465,16 +487,25 @@ def _interval_rows(
     return rows
 
 
-def _variance(draws: FloatArray) -> float:
-    """Variance of the draws; exactly 0 for a constant array (no rounding noise)."""
-    return float(np.var(draws)) if np.ptp(draws) > 0 else 0.0
+def _variance(draws: FloatArray, ordered: FloatArray | None = None) -> float:
+    """Variance of the draws; exactly 0 for a constant array (no rounding noise).
+
+    ``ordered`` is the same draws sorted, when at hand: the range is then read off its ends
+    (the variance itself is always summed in the draws' own order, so the number does not
+    depend on whether ``ordered`` was given).
+    """
+    spread = ordered[-1] - ordered[0] if ordered is not None else np.ptp(draws)
+    return float(np.var(draws)) if spread > 0 else 0.0
 
 
-def _log_variance(draws: FloatArray) -> float:
+def _log_variance(draws: FloatArray, ordered: FloatArray | None = None) -> float:
     """Variance of the log of the draws; NaN if any draw is 0 or negative."""
-    if np.any(draws <= 0):
+    if (ordered[0] <= 0) if ordered is not None else np.any(draws <= 0):
         return math.nan
-    return _variance(np.log(draws))
+    logs = np.log(draws)
+    if ordered is None:
+        return _variance(logs)
+    return _variance(logs, np.log(ordered[[0, -1]]))
 
 
 def simulate(
@@ -572,6 +603,8 @@ def simulate(
         else _combine(lam, factor_draws)
     )
     alone = _alone_draws(plan, streams, n, lam, x, factor_draws, m)
+    # Each array is sorted once; its quantiles, median and range are read from the sorted copy.
+    ordered = {"total": np.sort(total)} | {k: np.sort(v) for k, v in alone.items()}
 
     name = target.name
     what = "this year's realised number" if realised else "the underlying yearly rate"
@@ -579,24 +612,24 @@ def simulate(
         name,
         "total",
         "total",
-        total,
+        ordered["total"],
         levels,
         f"{what}: all enabled components; {n:,} draws, seed {seed}",
     )
     kinds = {c.name: c.kind for c in plan.enabled} | {p: p for p in REALISED_PARTS}
-    for cname, draws in alone.items():
+    for cname in alone:
         rows += _interval_rows(
             name,
             cname,
             kinds[cname],
-            draws,
+            ordered[cname],
             levels,
             f"only {cname} varies; other components at their central values",
         )
     intervals = pd.DataFrame(rows)
 
     approx = closed_form_result(name, plan, levels)
-    decomposition = _decompose(name, plan, total, alone, approx.log_variance)
+    decomposition = _decompose(name, plan, total, alone, approx.log_variance, ordered)
     return UncertaintyResult(
         target=name,
         unit=target.unit,
@@ -608,7 +641,7 @@ def simulate(
         draws=total,
         alone_draws=alone,
         point=plan.point(),
-        median=float(np.median(total)),
+        median=float(np.median(ordered["total"])),
         mean=float(np.mean(total)),
         intervals=intervals,
         decomposition=decomposition,
@@ -680,18 +713,23 @@ def _decompose(
     total: FloatArray,
     alone: Mapping[str, FloatArray],
     closed: Mapping[str, float],
+    ordered: Mapping[str, FloatArray] | None = None,
 ) -> pd.DataFrame:
-    """Variance decomposition: each component alone, the interaction and the total."""
-    total_var = _variance(total)
-    total_log = _log_variance(total)
+    """Variance decomposition: each component alone, the interaction and the total.
+
+    ``ordered`` holds the same arrays sorted, keyed ``"total"`` and by component, when at hand.
+    """
+    order = ordered or {}
+    total_var = _variance(total, order.get("total"))
+    total_log = _log_variance(total, order.get("total"))
     rows: list[dict[str, object]] = []
     sum_var = 0.0
     sum_log = 0.0
     kinds = {c.name: c.kind for c in plan.enabled}
     for cname, draws in alone.items():
         kind = kinds.get(cname, cname)
-        var = _variance(draws)
-        log_var = _log_variance(draws)
+        var = _variance(draws, order.get(cname))
+        log_var = _log_variance(draws, order.get(cname))
         sum_var += var
         sum_log += log_var
         rows.append(

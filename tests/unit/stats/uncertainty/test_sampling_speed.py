@@ -1,0 +1,157 @@
+"""The faster sampling paths give the same numbers, to the bit, as the plain constructions.
+
+Each reference below is the direct construction the faster code replaced (written out here, not
+imported): draw-by-draw inverse-CDF lookup, one boolean mask per group, ``numpy.quantile`` on
+the unsorted draws. Same seed, same numbers (issue 19, point 4: no change of stream).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import special
+
+from sinstats.stats import uncertainty as u
+from sinstats.stats.uncertainty import simulation
+from sinstats.stats.uncertainty._model import prepare
+
+
+def _garwood_reference(counts: npt.ArrayLike, rng: np.random.Generator) -> npt.NDArray[np.float64]:
+    """garwood_draws as first written: one mask and one ``flatnonzero`` per (shape, half)."""
+    x = np.asarray(counts, dtype=np.float64).reshape(-1)
+    n = x.size
+    out = np.zeros(n)
+    if n == 0:
+        return out
+    n_upper = n // 2 + int(n % 2 == 1 and rng.random() < 0.5)
+    upper = np.zeros(n, dtype=bool)
+    upper[rng.permutation(n)[:n_upper]] = True
+    shape = x + upper
+    if x[0] == x.min() == x.max():
+        values = [float(x[0]), float(x[0]) + 1.0]
+    else:
+        values = np.unique(shape).tolist()
+    for value in values:
+        if value <= 0:
+            continue
+        in_group = shape == value
+        median = float(special.gammaincinv(value, 0.5))
+        for above in (False, True):
+            idx = np.flatnonzero(in_group & (upper == above))
+            if idx.size:
+                # the same rejection sampler (simulation._half_gamma) for each group
+                out[idx] = simulation._half_gamma(rng, value, median, above, idx.size)
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    counts=st.lists(
+        # whole counts, and non-integer ones of at least 1/2 (the rates' shapes in use)
+        st.one_of(st.integers(0, 40).map(float), st.floats(0.5, 40.0, allow_nan=False)),
+        min_size=1,
+        max_size=300,
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_garwood_draws_equal_the_mask_per_group_construction(
+    counts: list[float], seed: int
+) -> None:
+    got = u.garwood_draws(np.array(counts), np.random.default_rng(seed))
+    want = _garwood_reference(np.array(counts), np.random.default_rng(seed))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_garwood_draws_equal_the_reference_for_one_repeated_count() -> None:
+    # The common case (chance at a fixed count): 10,001 draws of the count 160.
+    counts = np.full(10_001, 160.0)
+    got = u.garwood_draws(counts, np.random.default_rng(5))
+    np.testing.assert_array_equal(got, _garwood_reference(counts, np.random.default_rng(5)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 300), min_size=1, max_size=2_000),
+)
+def test_group_positions_is_a_stable_sort_with_group_bounds(keys: list[int]) -> None:
+    key = np.array(keys, dtype=np.intp)
+    order, bounds = simulation._group_positions(key, 301)
+    # reference: a stable comparison sort of the 64-bit keys, and the count of each key
+    np.testing.assert_array_equal(order, np.argsort(key, kind="mergesort"))
+    want = np.concatenate([[0], np.cumsum([np.sum(key == g) for g in range(301)])])
+    np.testing.assert_array_equal(bounds, want)
+
+
+def test_hierarchical_share_draws_equal_the_draw_by_draw_lookup(deaths: u.Target) -> None:
+    observed = u.Observed(150, qualifier="over", base="panel", dated_by="incident")
+    _, plan = prepare(observed, deaths, "rate")
+    share = plan.factor("definition")
+    assert isinstance(share, u.HierarchicalShare)
+    assert plan.base is not None
+    n = 20_000
+    m = plan.base.draw(np.random.default_rng(11), n)
+    for base in (m, None):
+        got = share.draw(np.random.default_rng(3), n, m=base)
+        # reference: the same stream, each draw's cell found on its own with searchsorted
+        rng = np.random.default_rng(3)
+        fit = share.fit(share.default_support)
+        nq = fit.q_nodes.size
+        iq = rng.integers(nq, size=n) if nq > 1 else np.zeros(n, dtype=np.intp)
+        m_c = share.default_m if share.default_m is not None else 1.0
+        values = np.full(n, m_c) if base is None else base
+        mids = (fit.m_nodes[1:] + fit.m_nodes[:-1]) / 2
+        im = np.searchsorted(mids, values)
+        uniform = rng.random(n)
+        cum = fit.cumulative.reshape(-1, fit.a.size)
+        group = iq * fit.m_nodes.size + im
+        cells = np.array(
+            [
+                min(int(np.searchsorted(cum[g], v)), fit.a.size - 1)
+                for g, v in zip(group, uniform, strict=True)
+            ]
+        )
+        want = rng.beta(fit.a[cells], fit.b[cells])
+        np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    draws=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=500),
+    level=st.floats(0.5, 0.99),
+)
+def test_quantiles_from_sorted_draws_equal_those_from_unsorted(
+    draws: list[float], level: float
+) -> None:
+    x = np.array(draws)
+    probs = [0.5, (1 - level) / 2, 1 - (1 - level) / 2]
+    q_sorted, se_sorted = simulation._quantiles_with_se(np.sort(x), probs)
+    # reference: numpy.quantile (type 7) on the draws in their own order
+    p = np.array(probs)
+    lo, hi = np.clip(p - 0.005, 0, 1), np.clip(p + 0.005, 0, 1)
+    np.testing.assert_array_equal(q_sorted, np.quantile(x, p))
+    spread = np.quantile(x, hi) - np.quantile(x, lo)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = np.where(spread > 0, (hi - lo) / spread, np.inf)
+        np.testing.assert_array_equal(se_sorted, np.sqrt(p * (1 - p) / x.size) / density)
+
+
+@settings(max_examples=30, deadline=None)
+@given(draws=st.lists(st.floats(1e-3, 1e6, allow_nan=False), min_size=1, max_size=300))
+def test_variances_with_the_sorted_copy_equal_the_plain_ones(draws: list[float]) -> None:
+    x = np.array(draws)
+    s = np.sort(x)
+    plain = float(np.var(x)) if np.ptp(x) > 0 else 0.0  # reference: numpy.var, 0 if constant
+    assert simulation._variance(x, s) == plain
+    logs = np.log(x)
+    plain_log = float(np.var(logs)) if np.ptp(logs) > 0 else 0.0
+    assert simulation._log_variance(x, s) == plain_log
+
+
+def test_log_variance_with_a_zero_draw_is_nan_either_way() -> None:
+    x = np.array([3.0, 0.0, 2.0])
+    assert math.isnan(simulation._log_variance(x, np.sort(x)))
+    assert math.isnan(simulation._log_variance(x))
