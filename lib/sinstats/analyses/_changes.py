@@ -581,9 +581,9 @@ change_display = Display(
     Column("{period}", ("current", "measure"), _count_or_rate),
     Column("Change (%)", "percent_change", "number", 1),
     Column("Ratio", "ratio", "number", 2),
-    Column("{level} CI, series' scatter", ("od_lower", "od_upper"), "interval", 2),
-    Column("p, series' scatter", "p_overdispersed", _p_column),
-    Column("p, adjusted", "p_adjusted", _p_column),
-    Column("p, chance alone (Poisson)", "p_value", _p_column),
+    Column("{level} interval, series' scatter", ("od_lower", "od_upper"), "interval", 2),
+    Column("P-value, series' scatter", "p_overdispersed", _p_column),
+    Column("P-value, adjusted", "p_adjusted", _p_column),
+    Column("P-value, chance alone (Poisson)", "p_value", _p_column),
     Column("Verdict on the usual movement", "verdict", _short_verdict),
 )

@@ -150,9 +150,9 @@ register_display = Display(
     Column("Recomputed", "recomputed_text", lambda v, decimals: str(v) or "-"),
     Column("Verdict", ("verdict", "meaning", "consistent_not_a_test"), _verdict),
     Column("Interval", ("lower", "upper", "decimals", "kind"), _claim_interval),
-    Column("p, chance alone (Poisson)", "p_value", _p),
-    Column("p, series' scatter", "p_overdispersed", _p),
-    Column("p, adjusted", "p_adjusted", _p),
+    Column("P-value, chance alone (Poisson)", "p_value", _p),
+    Column("P-value, series' scatter", "p_overdispersed", _p),
+    Column("P-value, adjusted", "p_adjusted", _p),
     Column("Chance alone?", ("chance_alone", "break_flag"), _chance),
 )
 

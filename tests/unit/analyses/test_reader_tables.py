@@ -68,6 +68,8 @@ def shown() -> dict[str, pd.DataFrame]:
     area_result = areas.area_table("2025")
     frames["area_display"] = areas.area_display(area_result.table)
     frames["breakdown_display"] = areas.breakdown_display(areas.breakdown_table())
+    overdispersed = areas.overdispersion_table(area_result, "2025")
+    frames["overdispersion_display"] = areas.overdispersion_display(overdispersed)
     frames["care_leaver_display"] = areas.care_leaver_display(areas.care_leaver_table())
     verified = verification.verify()
     frames["differs_display"] = verification.differs_display(verified)

@@ -16,7 +16,11 @@ def table() -> pd.DataFrame:
 
 def test_raw_and_adjusted_p_values_are_shown(table: pd.DataFrame) -> None:
     shown = verification.register_display(table)
-    for header in ("p, chance alone (Poisson)", "p, series' scatter", "p, adjusted"):
+    for header in (
+        "P-value, chance alone (Poisson)",
+        "P-value, series' scatter",
+        "P-value, adjusted",
+    ):
         assert header in shown.columns
     tested = table[table["p_adjusted"].notna()]
     used = tested["p_overdispersed"].fillna(tested["p_value"])
@@ -26,7 +30,8 @@ def test_raw_and_adjusted_p_values_are_shown(table: pd.DataFrame) -> None:
     deaths = table.set_index("id").loc["ofsted-2016-17-child-deaths-rise-23pc"]
     row = shown[shown["Claim"] == "ofsted-2016-17-child-deaths-rise-23pc"].iloc[0]
     assert (
-        row["p, chance alone (Poisson)"] == "p = 0.046" and row["p, series' scatter"] == "p = 0.36"
+        row["P-value, chance alone (Poisson)"] == "p = 0.046"
+        and row["P-value, series' scatter"] == "p = 0.36"
     )
     assert deaths["chance_alone"] is True
 
