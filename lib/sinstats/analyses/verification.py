@@ -150,11 +150,20 @@ register_display = Display(
     Column("Recomputed", "recomputed_text", lambda v, decimals: str(v) or "-"),
     Column("Verdict", ("verdict", "meaning", "consistent_not_a_test"), _verdict),
     Column("Interval", ("lower", "upper", "decimals", "kind"), _claim_interval),
+    Column("Chance alone?", ("chance_alone", "break_flag"), _chance),
+)
+
+changes_display = Display(
+    "verify",
+    Column("Claim", "id"),
+    Column("Published", "published_display"),
     Column("P-value, chance alone (Poisson)", "p_value", _p),
     Column("P-value, series' scatter", "p_overdispersed", _p),
     Column("P-value, adjusted", "p_adjusted", _p),
     Column("Chance alone?", ("chance_alone", "break_flag"), _chance),
+    where=lambda t: t["p_value"].notna(),
 )
+"""The change claims' p-values: raw (exact Poisson), allowing for the series' scatter, adjusted."""
 
 
 # Markdown's emphasis and table characters; outputs.say itself makes HTML (& < >) and links

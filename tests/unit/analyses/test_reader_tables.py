@@ -74,6 +74,7 @@ def shown() -> dict[str, pd.DataFrame]:
     verified = verification.verify()
     frames["differs_display"] = verification.differs_display(verified)
     frames["register_display"] = verification.register_display(verified)
+    frames["changes_display"] = verification.changes_display(verified)
     return frames
 
 

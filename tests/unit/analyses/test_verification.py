@@ -15,7 +15,8 @@ def table() -> pd.DataFrame:
 
 
 def test_raw_and_adjusted_p_values_are_shown(table: pd.DataFrame) -> None:
-    shown = verification.register_display(table)
+    shown = verification.changes_display(table)
+    assert len(shown) == int(table["p_value"].notna().sum()), "one row per change claim"
     for header in (
         "P-value, chance alone (Poisson)",
         "P-value, series' scatter",
