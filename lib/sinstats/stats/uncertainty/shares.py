@@ -209,19 +209,8 @@ class Base(Component):
         return m, (wts[:, None] * ww[None, :]).ravel()
 
     def log_moments(self) -> tuple[float, float]:  # noqa: D102
-        nodes, weights = np.polynomial.legendre.leggauss(_GL_NODES)
-        u = (nodes + 1) / 2
-        wts = weights / 2
-        a, b = self._ratio_beta()
-        r = stats.beta.ppf(u, a, b)
-        if self.extra_share is not None:
-            w = np.array([float(self.extra_share)])
-            ww = np.array([1.0])
-        else:
-            w = stats.beta.ppf(u, self.extra_alpha, self.extra_beta)
-            ww = wts
-        logm = np.log(r[:, None] + (1 - r[:, None]) * w[None, :])
-        jw = wts[:, None] * ww[None, :]
+        m, jw = self.nodes()
+        logm = np.log(m)
         mean = float(np.sum(jw * logm))
         return mean, float(np.sum(jw * (logm - mean) ** 2))
 
