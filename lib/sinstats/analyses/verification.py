@@ -323,7 +323,8 @@ def explanation(table: pd.DataFrame, claim_id: str = HEADLINE_CLAIM) -> str:
     return text
 
 
-#: The "150 children died of abuse" section's opening, shown when the claims file has the claim.
+#: The "150 children died of abuse" section's opening; :func:`headline_text` adds the model's
+#: figures, read from the verified table (never written here, so they cannot go stale).
 HEADLINE_TEXT = (
     '## "150 children died of abuse"\n\n'
     'The statement most often retold is not what the figure counts. The Panel wrote of "over 150 '
@@ -331,9 +332,35 @@ HEADLINE_TEXT = (
     "neglect is known or suspected (and for any death of a looked-after child). Suspected is not "
     'proven; many of these deaths were not caused by abuse; and "over 150" is a lower bound, not '
     "a count. Notebook 03 estimates the number of deaths *caused* by maltreatment or assault, with "
-    "every assumption written down: about 57 in calendar 2021 (95% interval 18 to 125) and about "
-    "50 in 2025-26 (16 to 110), each the year's own number, notified or not."
+    "every assumption written down"
 )
+
+
+def headline_text(row: pd.Series) -> str:
+    """Return the section's opening with the model's estimate for the claim's year.
+
+    Parameters
+    ----------
+    row : pandas.Series
+        The claim's row of the verified table (``model_central``, ``model_lower``,
+        ``model_upper``, ``conf_level``, ``numerator``'s period in ``figures_used``).
+
+    Returns
+    -------
+    str
+        :data:`HEADLINE_TEXT`, then the central estimate and interval of the claim's model
+        (the year's own number, notified or not), or a pointer to notebook 03 when the claim has
+        no model interval.
+    """
+    central = float(row["model_central"])
+    if math.isnan(central):
+        return f"{HEADLINE_TEXT}; notebook 03 gives the estimate for each year."
+    level = f"{float(row['conf_level']) * 100:g}%"
+    return (
+        f"{HEADLINE_TEXT}: for the claim's year about {central:.0f} ({level} interval "
+        f"{float(row['model_lower']):.0f} to {float(row['model_upper']):.0f}), the year's own "
+        "number, notified or not; notebook 03 gives the estimate for each year."
+    )
 
 
 def headline_section(table: pd.DataFrame, claim_id: str = HEADLINE_CLAIM) -> str:
@@ -348,10 +375,13 @@ def headline_section(table: pd.DataFrame, claim_id: str = HEADLINE_CLAIM) -> str
     Returns
     -------
     str
-        :data:`HEADLINE_TEXT` and :func:`explanation`.
+        :func:`headline_text` and :func:`explanation`.
     """
     text = explanation(table, claim_id)
-    return f"{HEADLINE_TEXT}\n\n{text}" if text else ""
+    if not text:
+        return ""
+    row = table[table["id"] == claim_id].iloc[0]
+    return f"{headline_text(row)}\n\n{text}"
 
 
 def differs_section(table: pd.DataFrame) -> str:
