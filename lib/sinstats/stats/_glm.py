@@ -151,6 +151,28 @@ Family: TypeAlias = Callable[[FloatArray, FloatArray, FloatArray], _Fit]
 """A trend family: (counts, design matrix, offset) -> :class:`_Fit`."""
 
 
+def percent_change(rate_ratio: Interval) -> Interval:
+    """Convert a rate ratio and its interval to a change in per cent: ``100 * (ratio - 1)``.
+
+    Parameters
+    ----------
+    rate_ratio : Interval
+        A rate ratio (estimate, lower, upper).
+
+    Returns
+    -------
+    Interval
+        The same interval as a percentage change (a monotone transform, so the bounds map to
+        bounds).
+
+    Examples
+    --------
+    >>> percent_change(Interval(1.5, 1.25, 2.0))
+    Interval(estimate=50.0, lower=25.0, upper=100.0)
+    """
+    return Interval(*(100.0 * (value - 1.0) for value in rate_ratio))
+
+
 def _glm(y: FloatArray, x: FloatArray, offset: FloatArray, family: object) -> object:
     """Fit a GLM by IRLS with a tight tolerance; raise if it does not converge."""
     with warnings.catch_warnings():

@@ -37,6 +37,7 @@ from sinstats._typing import FloatArray
 from sinstats.errors import ParameterError, PeriodError
 from sinstats.periods import Period, parse_period
 from sinstats.stats._glm import FAMILIES, OverdispersionTest, pearson_dispersion_test, wald
+from sinstats.stats._glm import percent_change as _glm_percent_change
 from sinstats.stats._validation import (
     check_conf_level,
     check_name,
@@ -99,10 +100,7 @@ class Term:
     @property
     def percent(self) -> Interval:
         """The change in per cent: ``100 * (rate_ratio - 1)`` with its interval."""
-        rr = self.rate_ratio
-        return Interval(
-            100.0 * (rr.estimate - 1.0), 100.0 * (rr.lower - 1.0), 100.0 * (rr.upper - 1.0)
-        )
+        return _glm_percent_change(self.rate_ratio)
 
 
 @dataclass(frozen=True)

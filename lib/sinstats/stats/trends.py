@@ -43,6 +43,7 @@ from sinstats.stats._glm import (
     pearson_dispersion_test,
     wald,
 )
+from sinstats.stats._glm import percent_change as _glm_percent_change
 from sinstats.stats._validation import (
     check_conf_level,
     check_name,
@@ -147,10 +148,7 @@ class TrendResult:
     @property
     def percent_change(self) -> Interval:
         """The change per year in per cent: ``100 * (rate_ratio - 1)`` with its interval."""
-        rr = self.rate_ratio
-        return Interval(
-            100.0 * (rr.estimate - 1.0), 100.0 * (rr.lower - 1.0), 100.0 * (rr.upper - 1.0)
-        )
+        return _glm_percent_change(self.rate_ratio)
 
 
 # ---------------------------------------------------------------------------------------------
