@@ -167,7 +167,9 @@ def test_no_process_of_a_killed_build_is_alive_five_seconds_later(
             break
     proc.wait(timeout=60)
     reader.join(timeout=5)
-    assert proc.returncode == EXIT[sig], (proc.returncode, "".join(stderr)[-2000:])
+    while not lines.empty():  # what the build said after the signal (a traceback, if any)
+        stderr.append(lines.get_nowait())
+    assert proc.returncode == EXIT[sig], (proc.returncode, "".join(stderr)[-4000:])
     forked = {pid for pid, cmd in seen.items() if "sinstats.build.kernels" in cmd}
     if kernels == "cold":
         kernel_pids = [pid for pid, cmd in seen.items() if "ipykernel" in cmd]
