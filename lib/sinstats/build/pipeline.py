@@ -625,11 +625,11 @@ def build(
         warn=warn,
     )
     if dry_run:
-        runs = plan_runs(save_cache=False)
+        shared = SharedInputs.current(data)
+        runs = plan_runs(save_cache=False, memo=_memo_inputs(shared))
         prev = read_manifest(out)
         for note in prev.notes:
             warn(note)
-        shared = SharedInputs.current(data)
         decisions = cache.decide(runs, prev.runs, out, shared, force)
         _print_plan(runs, decisions, config, stream if stream is not None else sys.stdout)
         return BuildResult(
@@ -640,13 +640,13 @@ def build(
         for note in recover(out):
             warn(note)
         _repair_releases(data, warn)
-        runs = plan_runs()
+        shared = SharedInputs.current(data)
+        runs = plan_runs(memo=_memo_inputs(shared))
         prev = read_manifest(out)
         for note in prev.notes:
             warn(note)
         if not prev.complete:
             warn("the previous build was interrupted; what it did not finish is rebuilt now")
-        shared = SharedInputs.current(data)
         decisions = cache.decide(runs, prev.runs, out, shared, force)
         facts = BuildFacts(shared=shared, git=provenance.git_state(), when=when, from_sde=from_sde)
 
@@ -724,6 +724,11 @@ def build(
     )
     _print_summary(result, stream if stream is not None else sys.stdout)
     return result
+
+
+def _memo_inputs(shared: SharedInputs) -> dict[str, Any]:
+    """What of the build's shared inputs enters the plan memo's key (:func:`matrix.plan_key`)."""
+    return {"library": shared.library_sha, "packages": shared.packages}
 
 
 def _non_default(
