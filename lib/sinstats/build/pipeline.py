@@ -28,6 +28,7 @@ second. See ``docs/pipeline.md`` for the rules in words.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -727,7 +728,7 @@ def build(
 
 
 def _memo_inputs(shared: SharedInputs) -> dict[str, Any]:
-    """What of the build's shared inputs enters the plan memo's key (:func:`matrix.plan_key`)."""
+    """Return the build's shared inputs that enter the plan memo's key (``matrix.plan_key``)."""
     return {"library": shared.library_sha, "packages": shared.packages}
 
 
@@ -788,7 +789,16 @@ def _print_to_build(to_run: Sequence[tuple[Run, str]], total: int, stream: IO[st
 
 
 def _repair_releases(data: Path, warn: Callable[[str], None]) -> None:
-    """Restore or clean what an interrupted ``sinstats fetch`` left in ``<data>/raw/``."""
+    """Restore or clean what an interrupted ``sinstats fetch`` left in ``<data>/raw/``.
+
+    What a fetch leaves (a work folder ``.fetch-*``, a release moved aside
+    ``.<release>.previous-*``) is always a hidden entry of ``raw/``; without one there is nothing
+    to repair, and the official data package (and pandas) is not imported.
+    """
+    raw = paths.raw_dir(data)
+    with contextlib.suppress(OSError):
+        if not any(entry.name.startswith(".") for entry in os.scandir(raw)):
+            return
     from sinstats.data.official import repair_interrupted_fetches
 
     for note in repair_interrupted_fetches(data):
