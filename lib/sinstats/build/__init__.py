@@ -57,28 +57,49 @@ _MODULE_OF = {
 def _module(name: str) -> Any:
     """Import the build module ``name`` (plain imports, so the architecture test sees them)."""
     if name == "cache":
-        from sinstats.build import cache as module
+        from sinstats.build import cache
+
+        return cache
     elif name == "config":
-        from sinstats.build import config as module
+        from sinstats.build import config
+
+        return config
     elif name == "execute":
-        from sinstats.build import execute as module
+        from sinstats.build import execute
+
+        return execute
     elif name == "export":
-        from sinstats.build import export as module
+        from sinstats.build import export
+
+        return export
     elif name == "folder":
-        from sinstats.build import folder as module
+        from sinstats.build import folder
+
+        return folder
     elif name == "index":
-        from sinstats.build import index as module
+        from sinstats.build import index
+
+        return index
     elif name == "matrix":
-        from sinstats.build import matrix as module
+        from sinstats.build import matrix
+
+        return matrix
     elif name == "parameters":
-        from sinstats.build import parameters as module
+        from sinstats.build import parameters
+
+        return parameters
     elif name == "pipeline":
-        from sinstats.build import pipeline as module
+        from sinstats.build import pipeline
+
+        return pipeline
     elif name == "provenance":
-        from sinstats.build import provenance as module
+        from sinstats.build import provenance
+
+        return provenance
     else:
-        from sinstats.build import workbook as module
-    return module
+        from sinstats.build import workbook
+
+        return workbook
 
 
 def __getattr__(name: str) -> Any:

@@ -353,7 +353,7 @@ def plan(
         if remembered is not None:
             return remembered
     runs = _plan(config, data, years, notebooks, parameters, save_cache, cache_dir, warn)
-    if memo_file is not None and save_cache:
+    if memo_file is not None and memo is not None and save_cache:
         _remember_plan(memo_file, key, runs, config, data, years, notebooks, parameters, memo)
     return runs
 

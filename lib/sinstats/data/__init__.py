@@ -157,20 +157,33 @@ _MODULE_OF: dict[str, tuple[str, ...]] = {
 def _module(name: str) -> Any:
     """Import the data module ``name`` (plain imports, so the architecture test sees them)."""
     if name == "breaks":
-        from sinstats.data import breaks as module
+        from sinstats.data import breaks
+
+        return breaks
     elif name == "official":
-        from sinstats.data import official as module
+        from sinstats.data import official
+
+        return official
     elif name == "provenance":
-        from sinstats.data import provenance as module
+        from sinstats.data import provenance
+
+        return provenance
     elif name == "published":
-        from sinstats.data import published as module
+        from sinstats.data import published
+
+        return published
     elif name == "queries":
-        from sinstats.data import queries as module
+        from sinstats.data import queries
+
+        return queries
     elif name == "schema":
-        from sinstats.data import schema as module
+        from sinstats.data import schema
+
+        return schema
     else:
-        from sinstats.data import statistics_designation as module
-    return module
+        from sinstats.data import statistics_designation
+
+        return statistics_designation
 
 
 def __getattr__(name: str) -> Any:
