@@ -422,6 +422,36 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return data_sha256_file(path)
 
 
+def sha256_or_none(path: Path) -> str | None:
+    """Return the SHA-256 of a file's bytes, or None when it is missing or cannot be read."""
+    try:
+        return sha256_file(path)
+    except OSError:
+        return None
+
+
+def tree_sha256(folder: Path) -> dict[str, str | None]:
+    """Return ``{relative path: sha256}`` of every file under ``folder`` (links followed).
+
+    Parameters
+    ----------
+    folder : Path
+        The folder (a missing one gives ``{}``).
+
+    Returns
+    -------
+    dict
+        Sorted by path; None for a file that cannot be read.
+    """
+    out: dict[str, str | None] = {}
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            out[path.relative_to(folder).as_posix()] = sha256_or_none(path)
+    return out
+
+
 def read_json(path: Path) -> Any:
     """Return the JSON value in ``path``, or None when it is missing, unreadable or not JSON.
 

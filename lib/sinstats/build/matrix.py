@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from sinstats import paths
-from sinstats.build._helpers import display_path, read_json, sha256_file, write_atomic
+from sinstats.build._helpers import (
+    display_path,
+    read_json,
+    sha256_file,
+    sha256_or_none,
+    tree_sha256,
+    write_atomic,
+)
 from sinstats.build.config import RESERVED_PARAMETERS, BuildConfig, NotebookConfig
 from sinstats.build.parameters import (
     DeclaredParameter,
@@ -492,23 +499,8 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def _file_sha(path: Path) -> str | None:
-    """SHA-256 of a file's bytes, or None when it cannot be read."""
-    try:
-        return sha256_file(path)
-    except OSError:
-        return None
-
-
-def _tree(folder: Path) -> dict[str, str | None]:
-    """``{relative path: sha256}`` of every file under ``folder`` (symbolic links followed)."""
-    out: dict[str, str | None] = {}
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        dirs.sort()
-        for name in sorted(files):
-            path = Path(root) / name
-            out[path.relative_to(folder).as_posix()] = _file_sha(path)
-    return out
+_file_sha = sha256_or_none
+_tree = tree_sha256
 
 
 def _named_files(

@@ -491,7 +491,7 @@ def _workbook_moves(
 
 def _finish(ledger: _Ledger, all_entries: list[dict[str, Any]], stale: list[str]) -> list[str]:
     """Commit the workbooks, the index and the final manifest together; return build errors."""
-    from sinstats.build.index import write_index
+    from sinstats.build.index import index_key, index_record, index_up_to_date, write_index
 
     out = ledger.out
     errors: list[str] = []
@@ -499,17 +499,22 @@ def _finish(ledger: _Ledger, all_entries: list[dict[str, Any]], stale: list[str]
     removals += [rel for rel in stale if (out / rel).exists()]
     doc = ledger.document(all_entries, complete=True)
     staged_index = out / TMP_NAME / "stage" / INDEX_NAME
+    shared = ledger.facts.shared
     try:
-        with os_errors_as_output_errors(f"writing {INDEX_NAME}", staged_index):
-            staged_index.parent.mkdir(parents=True, exist_ok=True)
-            write_index(out, doc, target=staged_index)
+        key = index_key(out, doc, library=shared.library_sha, packages=shared.packages)
+        if index_up_to_date(out, ledger.prev.index, key):
+            # Nothing the pages show changed, and they are the pages recorded: left as they are.
+            doc["index"] = dict(ledger.prev.index or {})
+        else:
+            with os_errors_as_output_errors(f"writing {INDEX_NAME}", staged_index):
+                staged_index.parent.mkdir(parents=True, exist_ok=True)
+                write_index(out, doc, target=staged_index)
+            doc["index"] = index_record(out, staged_index, key)
+            moves.append((staged_index.relative_to(out).as_posix(), INDEX_NAME))
     except OutputError:
         raise
     except Exception as err:
         errors.append(f"index.html: {type(err).__name__}: {err}")
-    else:
-        doc["index"] = {"sha256": sha256_file(staged_index)}
-        moves.append((staged_index.relative_to(out).as_posix(), INDEX_NAME))
     kill_point("index-staged")
     commit(out, Change(manifest=manifest_text(doc), moves=moves, removals=removals))
     kill_point("build-committed")

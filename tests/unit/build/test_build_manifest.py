@@ -100,6 +100,11 @@ def test_an_invalid_entry_is_dropped_with_a_warning(
             ),
             "does not match",
         ),
+        (json.dumps({"schema": 2, "runs": [], "index": {"sha256": SHA, "key": "x"}}), "match"),
+        (
+            json.dumps({"schema": 2, "runs": [], "index": {"sha256": SHA, "glossary_sha256": 1}}),
+            "is not valid under any of the given schemas",
+        ),
     ],
 )
 def test_a_structurally_corrupt_manifest_is_discarded(
@@ -172,7 +177,7 @@ def _mutated(draw: st.DrawFn) -> tuple[str, object]:
             "schema": 2,
             "runs": [],
             "workbooks": {"2025-26": {"key": SHA, "sha256": SHA}},
-            "index": {"sha256": SHA},
+            "index": {"sha256": SHA, "key": SHA, "glossary_sha256": None},
         }
     )
     target = base
