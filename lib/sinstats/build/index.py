@@ -35,6 +35,7 @@ from sinstats.build._helpers import (
 from sinstats.build.cache import last_good
 from sinstats.build.folder import FAILED, INDEX_NAME, table_csvs
 from sinstats.build.glossary import GLOSSARY_NAME, GLOSSARY_SOURCE, write_glossary
+from sinstats.build.provenance import distribution_version
 from sinstats.build.variants import variants_of
 from sinstats.periods import parse_period
 
@@ -266,7 +267,7 @@ def _designate(context: dict[str, Any]) -> dict[str, Any]:
 
 def _version(package: str) -> str:
     try:
-        return importlib.metadata.version(package)
+        return distribution_version(package)
     except importlib.metadata.PackageNotFoundError:
         return "not installed"
 
