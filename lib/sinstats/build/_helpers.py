@@ -146,7 +146,11 @@ def inside(root: Path, rel: object) -> Path:
     if pure.is_absolute() or any(part in ("", ".", "..") for part in rel.split("/")):
         raise ValueError(f"{rel!r} is not a plain relative path inside the reports folder")
     path = root / pure
-    if not path.resolve().is_relative_to(root.resolve()):
+    # Path.resolve() is os.path.realpath; on the strings, without building paths (this runs for
+    # every output of every run on every build): the same component-wise containment test.
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
         raise ValueError(f"{rel!r} leads outside the reports folder")
     return path
 
