@@ -127,8 +127,14 @@ def _cmd_checksums(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_data_commands(sub: Subparsers[argparse.ArgumentParser]) -> None:
-    from sinstats.data import schema
+def _add_data_commands(sub: Subparsers[argparse.ArgumentParser], command: str | None) -> None:
+    # The --schema choices need the data layer's schema (and pandas): only for validate itself,
+    # or for the help that lists every command; parsing another command never reads them.
+    datasets: list[str] | None = None
+    if command not in _HEAVY_COMMANDS and command not in ("list", "checksums"):
+        from sinstats.data import schema
+
+        datasets = list(schema.list_datasets())
 
     p = sub.add_parser("list", help="list datasets with their years, and the notebooks")
     p.add_argument("--data-dir", default=None, help="data folder (default: data/)")
@@ -141,7 +147,7 @@ def _add_data_commands(sub: Subparsers[argparse.ArgumentParser]) -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument(
         "--schema",
-        choices=schema.list_datasets(),
+        choices=datasets,
         default=None,
         help="dataset schema to use (default: from the file name)",
     )
@@ -506,7 +512,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     command = _command_of(args)
     if command is None and "--version" in args:
         return parser
-    _add_data_commands(sub)
+    _add_data_commands(sub, command)
     if command in _HEAVY_COMMANDS:
         _HEAVY_COMMANDS[command](sub)
     elif command not in _LIGHT_COMMANDS:

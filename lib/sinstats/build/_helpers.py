@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -145,7 +146,11 @@ def inside(root: Path, rel: object) -> Path:
     if pure.is_absolute() or any(part in ("", ".", "..") for part in rel.split("/")):
         raise ValueError(f"{rel!r} is not a plain relative path inside the reports folder")
     path = root / pure
-    if not path.resolve().is_relative_to(root.resolve()):
+    # Path.resolve() is os.path.realpath; on the strings, without building paths (this runs for
+    # every output of every run on every build): the same component-wise containment test.
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
         raise ValueError(f"{rel!r} leads outside the reports folder")
     return path
 
@@ -179,6 +184,159 @@ def validator(schema_json: str) -> Any:
     return jsonschema.Draft202012Validator(json.loads(schema_json))
 
 
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+}
+_ANNOTATIONS = frozenset({"$schema", "$defs", "title", "description"})
+
+
+def _all3(results: Iterator[bool | None]) -> bool | None:
+    """Three-valued "and": False if any is False, else None if any is unknown, else True."""
+    unknown = False
+    for result in results:
+        if result is False:
+            return False
+        unknown = unknown or result is None
+    return None if unknown else True
+
+
+def _same_json(a: object, b: object) -> bool | None:
+    """JSON equality of two scalars (True is not 1; 1 is 1.0); None for anything else."""
+    scalars = (str, int, float, bool, type(None))
+    if not isinstance(a, scalars) or not isinstance(b, scalars):
+        return None
+    if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None:
+        return type(a) is type(b) and a == b
+    if isinstance(a, str) or isinstance(b, str):
+        return type(a) is type(b) and a == b
+    return a == b
+
+
+def _check(schema: Mapping[str, Any], value: object, root: Mapping[str, Any]) -> bool | None:
+    """Decide ``value`` against ``schema`` (Draft 2020-12): True, False, or None when unsure."""
+    results: list[bool | None] = []
+    for word, arg in schema.items():
+        if word in _ANNOTATIONS:
+            continue
+        if word == "type":
+            kinds = [arg] if isinstance(arg, str) else list(arg)
+            if "integer" in kinds:
+                if isinstance(value, float):
+                    results.append(None)  # 1.0 is an integer to JSON Schema
+                    continue
+                kinds = [*kinds, "_int"]
+            types = [_JSON_TYPES.get(k, (int,) if k == "_int" else ()) for k in kinds]
+            ok = any(isinstance(value, t) for t in types)
+            if isinstance(value, bool):
+                ok = "boolean" in kinds
+            results.append(ok)
+        elif word == "const":
+            results.append(_same_json(value, arg))
+        elif word == "enum":
+            found = [_same_json(value, option) for option in arg]
+            results.append(True if True in found else (None if None in found else False))
+        elif word == "$ref":
+            if not isinstance(arg, str) or not arg.startswith("#/$defs/"):
+                return None
+            target = root.get("$defs", {}).get(arg.removeprefix("#/$defs/"))
+            if not isinstance(target, Mapping):
+                return None
+            results.append(_check(target, value, root))
+        elif word == "oneOf":
+            found = [_check(option, value, root) for option in arg]
+            if None in found:
+                results.append(None)
+            else:
+                results.append(found.count(True) == 1)
+        elif word in ("required", "properties", "additionalProperties", "propertyNames"):
+            if not isinstance(value, dict):
+                continue
+            if word == "required":
+                results.append(all(k in value for k in arg))
+            elif word == "properties":
+                results.append(
+                    _all3(_check(sub, value[k], root) for k, sub in arg.items() if k in value)
+                )
+            elif word == "propertyNames":
+                results.append(_all3(_check(arg, k, root) for k in value))
+            else:
+                if "patternProperties" in schema:
+                    return None
+                known = schema.get("properties", {})
+                extra = [k for k in value if k not in known]
+                if arg is False:
+                    results.append(not extra)
+                elif isinstance(arg, Mapping):
+                    results.append(_all3(_check(arg, value[k], root) for k in extra))
+                else:
+                    results.append(None if arg is not True else True)
+        elif word in ("items", "prefixItems", "minItems", "maxItems"):
+            if not isinstance(value, list):
+                continue
+            if word == "minItems":
+                results.append(len(value) >= arg)
+            elif word == "maxItems":
+                results.append(len(value) <= arg)
+            elif word == "prefixItems":
+                results.append(
+                    _all3(_check(sub, v, root) for sub, v in zip(arg, value, strict=False))
+                )
+            else:
+                rest = value[len(schema.get("prefixItems", ())) :]
+                if isinstance(arg, bool):
+                    results.append(arg or not rest)
+                else:
+                    results.append(_all3(_check(arg, v, root) for v in rest))
+        elif word in ("pattern", "maxLength", "minLength"):
+            if not isinstance(value, str):
+                continue
+            if word == "pattern":
+                results.append(re.search(arg, value) is not None)
+            elif word == "maxLength":
+                results.append(len(value) <= arg)
+            else:
+                results.append(len(value) >= arg)
+        elif word == "minimum":
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                results.append(value >= arg)
+        else:
+            return None  # a keyword not decided here: jsonschema decides
+    return _all3(iter(results))
+
+
+def surely_valid(schema: Mapping[str, Any], value: object) -> bool:
+    """Return True only if ``value`` is valid against ``schema`` as jsonschema would find it.
+
+    The state files are checked on every build, and a no-change rebuild should not pay for
+    importing jsonschema (with its format checkers, a good part of a second): this decides the
+    keywords the build's schemas use (``type``, ``const``, ``enum``, ``$ref`` into ``$defs``,
+    ``oneOf``, ``required``, ``properties``, ``additionalProperties``, ``propertyNames``,
+    ``items``, ``prefixItems``, ``minItems``, ``maxItems``, ``pattern``, ``minLength``,
+    ``maxLength``, ``minimum``) exactly as Draft 2020-12 defines them. Anything else (another
+    keyword, ``1.0`` for an integer, a non-scalar ``const``), and every document that is not
+    valid, is left to jsonschema, which gives the message; so the check is exactly as strict as
+    jsonschema's (``tests/unit/build/test_build_helpers.py`` compares the two).
+
+    Parameters
+    ----------
+    schema : mapping
+        A JSON Schema.
+    value : object
+        The parsed document.
+
+    Returns
+    -------
+    bool
+        True when valid for certain; False when invalid or not decided here.
+    """
+    return _check(schema, value, schema) is True
+
+
 def schema_problem(schema: Mapping[str, Any], value: object) -> str | None:
     """Return the first way ``value`` breaks ``schema`` as one line, or None when it is valid.
 
@@ -194,6 +352,8 @@ def schema_problem(schema: Mapping[str, Any], value: object) -> str | None:
     str or None
         ``"runs/3/outputs/0: 'x' does not match ..."`` for the error deepest in the document.
     """
+    if surely_valid(schema, value):
+        return None  # what jsonschema would say, without importing it (a no-change rebuild)
     check = validator(json.dumps(schema, sort_keys=True))
     errors = sorted(check.iter_errors(value), key=lambda e: (-len(e.absolute_path), e.message))
     if not errors:
@@ -264,6 +424,36 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     from sinstats.data import sha256_file as data_sha256_file
 
     return data_sha256_file(path)
+
+
+def sha256_or_none(path: Path) -> str | None:
+    """Return the SHA-256 of a file's bytes, or None when it is missing or cannot be read."""
+    try:
+        return sha256_file(path)
+    except OSError:
+        return None
+
+
+def tree_sha256(folder: Path) -> dict[str, str | None]:
+    """Return ``{relative path: sha256}`` of every file under ``folder`` (links followed).
+
+    Parameters
+    ----------
+    folder : Path
+        The folder (a missing one gives ``{}``).
+
+    Returns
+    -------
+    dict
+        Sorted by path; None for a file that cannot be read.
+    """
+    out: dict[str, str | None] = {}
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            out[path.relative_to(folder).as_posix()] = sha256_or_none(path)
+    return out
 
 
 def read_json(path: Path) -> Any:

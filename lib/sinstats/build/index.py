@@ -4,7 +4,9 @@
 first, each with the designation of its figures (:mod:`sinstats.build.designation`); each
 report's HTML, PDF, notebook and CSV links (only to files that exist), its key figures (a model's
 marked as model estimates) and, for a failed run, whether the report shown is the previous good
-one. jinja2 is imported inside the function.
+one. jinja2 and the designation data are needed only to write the page: :func:`index_key` is the
+hash of what the page is made from, which the manifest records so that a build with nothing new
+to show leaves the page (and the glossary) as they are.
 
 Everything shown comes from the manifest and the notebooks, which the index did not write: the
 template escapes every value (jinja2 autoescaping, and an explicit ``| e``), and a link is made
@@ -13,21 +15,41 @@ only to a plain relative path inside the reports folder that exists (never a ``s
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sinstats import __version__, paths
-from sinstats.build._helpers import date_in_words, inside, write_atomic
+from sinstats.build._helpers import (
+    date_in_words,
+    inside,
+    sha256_file,
+    sha256_or_none,
+    tree_sha256,
+    write_atomic,
+)
 from sinstats.build.cache import last_good
-from sinstats.build.designation import PANEL_NOTE, designation_of_run
 from sinstats.build.folder import FAILED, INDEX_NAME, table_csvs
-from sinstats.build.glossary import GLOSSARY_NAME, write_glossary
+from sinstats.build.glossary import GLOSSARY_NAME, GLOSSARY_SOURCE, write_glossary
+from sinstats.build.provenance import distribution_version
 from sinstats.build.variants import variants_of
 from sinstats.periods import parse_period
 
 INDEX_TEMPLATE = paths.TEMPLATES_DIR / "index.html.j2"
+
+INDEX_FORMAT = 1
+"""Version of how the index and glossary pages are made (part of :func:`index_key`)."""
+
+# The packages that render the pages (their versions enter :func:`index_key`).
+_RENDERERS = ("jinja2", "mistune", "markupsafe")
+
+# Where a report's (or a period's) designation facts go in the context before they are looked
+# up: the arguments of designation_of_run, so that the key needs no data loaded.
+_QUERY = "_designation_of"
 
 # What the index says of a report that shows the uncertainty model's outputs.
 _MODEL_NOTE = "Its model estimates are not statistics of any designation."
@@ -88,9 +110,10 @@ def _report(out_dir: Path, entry: Mapping[str, Any]) -> dict[str, Any]:
         listed = ", ".join(f"{k} = {v}" for k, v in sorted(changed.items()))
         parameters_note = f"Built with parameters other than the defaults: {listed}."
     built = (good or entry).get("build_date") or (good or entry).get("finished") or ""
-    facts = designation_of_run(entry, (good or entry).get("data_files") or {})
-    designation_notes = [
-        note for flag, note in ((facts and facts.model, _MODEL_NOTE), (facts and facts.panel, PANEL_NOTE)) if flag
+    # designation_of_run reads only these of the entry, and the names of the data files.
+    query = [
+        {k: entry[k] for k in ("period", "notebook", "parameters") if k in entry},
+        sorted(str(f) for f in ((good or entry).get("data_files") or {})),
     ]
     return {
         "title": str(entry.get("title") or entry.get("notebook")),
@@ -101,7 +124,7 @@ def _report(out_dir: Path, entry: Mapping[str, Any]) -> dict[str, Any]:
         "status_note": status_note,
         "failed_notebook": failed_nb if failed else None,
         "built": date_in_words(built) if built else "never",
-        "designation_notes": designation_notes,
+        _QUERY: query,
         "parameters_note": parameters_note,
         "id": str(entry.get("id") or "").replace("/", "-"),
     }
@@ -157,6 +180,16 @@ def _period_label(period_id: str) -> str:
 
 def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
     """Return the template's variables: periods newest first, their reports by notebook."""
+    return _designate(_light_context(out_dir, manifest))
+
+
+def _light_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """Return :func:`_index_context` but for the designation facts (what the key covers).
+
+    The designation facts are left as the arguments that look them up (:func:`_designate`
+    fills them in): this much reads only the manifest and the reports folder, so
+    :func:`index_key` costs no data loaded.
+    """
     workbooks = manifest.get("workbooks")
     if not isinstance(workbooks, Mapping):  # not recorded: link the workbooks that exist
         workbooks = {
@@ -172,16 +205,14 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
         first_entry.setdefault(str(entry.get("period")), entry)
     periods: list[dict[str, Any]] = []
     for period_id in sorted(by_period, reverse=True):
-        facts = designation_of_run(
-            {"period": period_id, "parameters": first_entry[period_id].get("parameters")}, ()
-        )
+        meta = {"period": period_id, "parameters": first_entry[period_id].get("parameters")}
         periods.append(
             {
                 "id": period_id,
                 "label": _period_label(period_id),
                 "workbook": f"{period_id}/tables.xlsx" if period_id in workbooks else None,
                 "reports": sorted(by_period[period_id], key=lambda r: r["notebook"]),
-                "designation": facts.year.describe() if facts else "",
+                _QUERY: [meta, []],
             }
         )
     build = manifest.get("build", {})
@@ -212,6 +243,149 @@ def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]
         "dirty": build.get("git_dirty"),
         "build_date": date_in_words(built[:10]) if built else "",
     }
+
+
+def _designate(context: dict[str, Any]) -> dict[str, Any]:
+    """Fill in the designation facts of every period and report of :func:`_light_context`."""
+    from sinstats.build.designation import PANEL_NOTE, designation_of_run
+
+    for period in context["periods"]:
+        facts = designation_of_run(*period.pop(_QUERY))
+        period["designation"] = facts.year.describe() if facts else ""
+        for report in period["reports"]:
+            facts = designation_of_run(*report.pop(_QUERY))
+            report["designation_notes"] = [
+                note
+                for flag, note in (
+                    (facts and facts.model, _MODEL_NOTE),
+                    (facts and facts.panel, PANEL_NOTE),
+                )
+                if flag
+            ]
+    return context
+
+
+def _version(package: str) -> str:
+    try:
+        return distribution_version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _data_dirs(context: Mapping[str, Any]) -> dict[str, dict[str, str | None] | None]:
+    """Return every file of each data folder the designation facts are looked up in."""
+    metas = [p[_QUERY][0] for p in context["periods"]]
+    metas += [r[_QUERY][0] for p in context["periods"] for r in p["reports"]]
+    out: dict[str, dict[str, str | None] | None] = {}
+    for meta in metas:
+        given = (meta.get("parameters") or {}).get("data_dir") if isinstance(meta, dict) else None
+        name = str(given)
+        if name in out:
+            continue
+        try:  # as designation_of_run finds the folder (None or "" for the project's data)
+            out[name] = tree_sha256(paths.data_dir(given or None))
+        except Exception:  # a folder that cannot be named: its facts cannot be had either
+            out[name] = None
+    return out
+
+
+def index_key(
+    out_dir: Path, manifest: Mapping[str, Any], *, library: str, packages: Mapping[str, str]
+) -> str:
+    """Return the hash of everything ``index.html`` and ``glossary.html`` are made from.
+
+    The build records it in the manifest with the pages' SHA-256 and rewrites the pages only
+    when it differs or a page on disk is not the one recorded (:func:`index_up_to_date`), so a
+    rebuild with nothing to do loads no data and imports neither jinja2 nor mistune.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The reports folder.
+    manifest : mapping
+        The manifest the index is made from.
+    library : str
+        :func:`~sinstats.build.provenance.library_hash` (the designation code, this module,
+        the templates).
+    packages : mapping
+        :func:`~sinstats.build.provenance.package_versions`.
+
+    Returns
+    -------
+    str
+        Hex SHA-256 of: the page's variables as far as they come from the manifest and the
+        reports folder (every entry's field the page shows, which linked files exist, the
+        variants), the arguments of every designation look-up and every file of the data
+        folders they read, the template and the glossary's source by content, the library,
+        the packages and the renderers' versions, and :data:`INDEX_FORMAT`.
+    """
+    context = _light_context(out_dir, manifest)
+    payload = {
+        "format": INDEX_FORMAT,
+        "context": context,
+        "data": _data_dirs(context),
+        "template": sha256_or_none(INDEX_TEMPLATE),
+        "glossary": sha256_or_none(GLOSSARY_SOURCE),
+        "library": library,
+        "packages": dict(packages),
+        "renderers": {name: _version(name) for name in _RENDERERS},
+        "version": __version__,
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def index_record(out_dir: Path, index_file: Path, key: str) -> dict[str, Any]:
+    """Return what the manifest records of the pages just written (its ``index``).
+
+    Parameters
+    ----------
+    out_dir : Path
+        The reports folder (``glossary.html`` is written there in place).
+    index_file : Path
+        The index page as written (staged, before it moves into place).
+    key : str
+        :func:`index_key` of what it was made from.
+
+    Returns
+    -------
+    dict
+        ``{"sha256", "key", "glossary_sha256"}`` (the last None when there is no glossary).
+    """
+    return {
+        "sha256": sha256_file(index_file),
+        "key": key,
+        "glossary_sha256": sha256_or_none(out_dir / GLOSSARY_NAME),
+    }
+
+
+def index_up_to_date(out_dir: Path, record: object, key: str) -> bool:
+    """Whether the pages on disk are those the manifest records, made from the same inputs.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The reports folder.
+    record : object
+        The manifest's ``index`` record as read back (checked by its JSON Schema; anything
+        else, or a record without a key, means rewrite).
+    key : str
+        :func:`index_key` now.
+
+    Returns
+    -------
+    bool
+        True only when the key is the recorded one, ``index.html`` has the recorded SHA-256,
+        and ``glossary.html`` too (or there was and is no glossary source).
+    """
+    if not isinstance(record, Mapping) or record.get("key") != key:
+        return False
+    if sha256_or_none(out_dir / INDEX_NAME) != record.get("sha256"):
+        return False
+    glossary = record.get("glossary_sha256")
+    if glossary is None:
+        return not GLOSSARY_SOURCE.is_file()
+    return bool(sha256_or_none(out_dir / GLOSSARY_NAME) == glossary)
 
 
 def write_index(out_dir: Path, manifest: Mapping[str, Any], target: Path | None = None) -> Path:

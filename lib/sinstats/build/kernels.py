@@ -34,7 +34,6 @@ run the template cannot serve. See docs/pipeline.md, "Warm kernels".
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -523,6 +522,8 @@ class ForkedKernel:
 
 
 def _provisioner_class() -> type[Any]:
+    import asyncio  # here, not at the top: a build with nothing to run needs no event loop
+
     from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
     class ForkProvisioner(LocalProvisioner):

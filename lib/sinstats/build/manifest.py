@@ -84,7 +84,11 @@ MANIFEST_JSON_SCHEMA: dict[str, Any] = {
         "index": {
             "type": ["object", "null"],
             "required": ["sha256"],
-            "properties": {"sha256": _HEX64},
+            "properties": {
+                "sha256": _HEX64,
+                "key": _HEX64,
+                "glossary_sha256": {"oneOf": [_HEX64, {"type": "null"}]},
+            },
         },
     },
 }
@@ -116,6 +120,9 @@ class Previous:
         ``{run id: entry}`` of the valid entries.
     workbooks : dict
         ``{period: {"key", "sha256"}}``: what each ``tables.xlsx`` on disk was made from.
+    index : dict or None
+        ``{"sha256", "key", "glossary_sha256"}``: what ``index.html`` and ``glossary.html`` on
+        disk were made from (:func:`sinstats.build.index.index_key`); None when not recorded.
     complete : bool
         False when the build that wrote it was interrupted before it finished.
     notes : list of str
@@ -124,6 +131,7 @@ class Previous:
 
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     workbooks: dict[str, dict[str, str]] = field(default_factory=dict)
+    index: dict[str, Any] | None = None
     complete: bool = True
     notes: list[str] = field(default_factory=list)
 
@@ -217,6 +225,7 @@ def read_manifest(out_dir: Path) -> Previous:
         )
     prev = Previous(
         workbooks=dict(loaded.get("workbooks") or {}),
+        index=dict(loaded["index"]) if isinstance(loaded.get("index"), dict) else None,
         complete=bool((loaded.get("build") or {}).get("complete", True)),
     )
     for i, entry in enumerate(loaded["runs"]):

@@ -9,14 +9,25 @@ notebook runs for the latest year.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sinstats import paths
-from sinstats.build._helpers import sha256_file
+from sinstats.build._helpers import (
+    display_path,
+    read_json,
+    sha256_file,
+    sha256_or_none,
+    tree_sha256,
+    write_atomic,
+)
 from sinstats.build.config import RESERVED_PARAMETERS, BuildConfig, NotebookConfig
 from sinstats.build.parameters import (
     DeclaredParameter,
@@ -296,6 +307,7 @@ def plan(
     save_cache: bool = True,
     cache_dir: Path | None = None,
     warn: Callable[[str], None] | None = None,
+    memo: Mapping[str, Any] | None = None,
 ) -> list[Run]:
     """Return the runs to consider, with their parameters checked against each notebook.
 
@@ -318,6 +330,12 @@ def plan(
         Where inspected parameter cells are cached (``reports/.cache``).
     warn : callable, optional
         Receives a warning about a parameter cache that was discarded or out of date.
+    memo : mapping, optional
+        The build's library hash and package versions (``{"library": ..., "packages": ...}``).
+        Given with ``cache_dir``, the plan is memoised in ``<cache_dir>/plan.json`` under the
+        hash of everything it was made from (:func:`plan_key`), and a later call with the same
+        inputs returns the same runs without reading the data or importing the layers that
+        check the parameters (a no-change rebuild). None: always plan afresh.
 
     Returns
     -------
@@ -334,6 +352,30 @@ def plan(
         type for the notebook, or an invalid ``breaks.yml`` (before any kernel starts).
     """
     data = paths.data_dir(data_dir)
+    memo_file = cache_dir / PLAN_MEMO_NAME if cache_dir is not None and memo is not None else None
+    key = ""
+    if memo_file is not None and memo is not None:
+        key = plan_key(config, data, years, notebooks, parameters, memo)
+        remembered = _remembered_plan(memo_file, key, config, data, warn or _ignore)
+        if remembered is not None:
+            return remembered
+    runs = _plan(config, data, years, notebooks, parameters, save_cache, cache_dir, warn)
+    if memo_file is not None and memo is not None and save_cache:
+        _remember_plan(memo_file, key, runs, config, data, years, notebooks, parameters, memo)
+    return runs
+
+
+def _plan(
+    config: BuildConfig,
+    data: Path,
+    years: Sequence[str] | None,
+    notebooks: Sequence[str] | None,
+    parameters: Mapping[str, str] | None,
+    save_cache: bool,
+    cache_dir: Path | None,
+    warn: Callable[[str], None] | None,
+) -> list[Run]:
+    """:func:`plan` itself: read the data and the notebooks, check every parameter."""
     _check_breaks(data)
     years_of, latest = notebook_years(config, data)
     chosen = [_resolve_notebook(config, n) for n in notebooks] if notebooks else None
@@ -347,8 +389,17 @@ def plan(
     for note in cache.notes:
         (warn or _ignore)(note)
     try:
-        runs = _runs(config, cache, selected_nbs, years_of, selected_years, dict(parameters or {}),
-                     bool(notebooks), data, latest)
+        runs = _runs(
+            config,
+            cache,
+            selected_nbs,
+            years_of,
+            selected_years,
+            dict(parameters or {}),
+            bool(notebooks),
+            data,
+            latest,
+        )
     except (ConfigError, ParameterError) as err:
         # A cached parameters cell is input the build wrote earlier, and could have been edited:
         # read the notebooks again before blaming reports.yml or the command line.
@@ -356,8 +407,17 @@ def plan(
         if not cached:
             raise
         cache.forget(cached)
-        runs = _runs(config, cache, selected_nbs, years_of, selected_years, dict(parameters or {}),
-                     bool(notebooks), data, latest)
+        runs = _runs(
+            config,
+            cache,
+            selected_nbs,
+            years_of,
+            selected_years,
+            dict(parameters or {}),
+            bool(notebooks),
+            data,
+            latest,
+        )
         (warn or _ignore)(
             f"warning: the cached parameters cell of a notebook was out of date ({err}); the "
             "notebooks were read again"
@@ -382,7 +442,7 @@ def _runs(
     data: Path,
     latest: Period,
 ) -> list[Run]:
-    """The runs of the selection, every parameter checked against the declarations."""
+    """Return the runs of the selection, every parameter checked against the declarations."""
     declared_by = _declared_by(selected_nbs, cache)
     for name in cli:
         if not any(name in declared_by[nb.name] for nb in selected_nbs):
@@ -424,3 +484,204 @@ def _runs(
     order = {nb.name: i for i, nb in enumerate(config.notebooks)}
     runs.sort(key=lambda r: (-r.period.start_year, order[r.notebook.name]))
     return runs
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan memo: reports/.cache/plan.json
+# ---------------------------------------------------------------------------------------------
+
+PLAN_MEMO_NAME = "plan.json"
+"""The file, in the reports folder's ``.cache``, that remembers the last plan and its key."""
+
+PLAN_MEMO_VERSION = 1
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_SCALARS = (str, int, float, bool, type(None))
+
+
+_file_sha = sha256_or_none
+_tree = tree_sha256
+
+
+def _named_files(
+    config: BuildConfig, parameters: Mapping[str, str] | None
+) -> dict[str, list[str | None]]:
+    """Return the parameter texts that name an existing file: ``{text: [resolved path, sha256]}``.
+
+    A parameter such as ``claims_file`` is checked by the file's existence and passed resolved,
+    so the file (and where the text leads, from this working folder) is part of the plan.
+    """
+    texts = [v for v in config.defaults.values() if isinstance(v, str)]
+    for nb in config.notebooks:
+        texts += [v for v in nb.parameters.values() if isinstance(v, str)]
+    texts += list((parameters or {}).values())
+    out: dict[str, list[str | None]] = {}
+    for text in sorted(set(texts)):
+        try:
+            path = Path(text).expanduser()
+            if path.is_file():
+                out[text] = [str(path.resolve()), _file_sha(path)]
+        except (OSError, ValueError, RuntimeError):
+            continue
+    return out
+
+
+def plan_key(
+    config: BuildConfig,
+    data: Path,
+    years: Sequence[str] | None,
+    notebooks: Sequence[str] | None,
+    parameters: Mapping[str, str] | None,
+    memo: Mapping[str, Any],
+) -> str:
+    """Return the hash of everything :func:`plan` reads, under which its result is remembered.
+
+    Parameters
+    ----------
+    config : BuildConfig
+        The loaded ``reports.yml`` (its whole record, and the file's bytes).
+    data : Path
+        The data folder: every file under it, by content (published and official data, the
+        checksum list, ``breaks.yml``, the assumptions and claims files).
+    years, notebooks, parameters
+        The selection and the ``-p`` texts.
+    memo : mapping
+        ``{"library": library hash, "packages": package versions}``.
+
+    Returns
+    -------
+    str
+        Hex SHA-256. Besides the above it covers every notebook of ``reports.yml`` by content,
+        the project's own assumptions file (the fallback of ``target``), the files parameter
+        texts name (:func:`_named_files`), the project root, the working folder and ``HOME``.
+    """
+    payload = {
+        "memo": PLAN_MEMO_VERSION,
+        "library": str(memo.get("library")),
+        "packages": dict(memo.get("packages") or {}),
+        "config": repr(config),
+        "config_sha": _file_sha(config.path),
+        "notebooks": {str(nb.path): _file_sha(nb.path) for nb in config.notebooks},
+        "data_dir": str(data),
+        "data": _tree(data),
+        "assumptions": _file_sha(paths.assumptions_file()),
+        "selection": {
+            "years": list(years or []),
+            "notebooks": list(notebooks or []),
+            "parameters": dict(parameters or {}),
+        },
+        "files": _named_files(config, parameters),
+        "root": str(paths.PROJ_ROOT),
+        "cwd": os.getcwd(),
+        "home": os.environ.get("HOME"),
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _memo_problem(doc: object, config: BuildConfig, data: Path) -> str | None:
+    """Why a ``plan.json`` is not one this build could have written (None when it is)."""
+    if not isinstance(doc, dict) or set(doc) != {"version", "key", "runs"}:
+        return "not a plan record"
+    if doc["version"] != PLAN_MEMO_VERSION:
+        return f"version {doc['version']!r}"
+    if not isinstance(doc["key"], str) or not _HEX64.match(doc["key"]):
+        return "its key is not a SHA-256"
+    runs = doc["runs"]
+    if not isinstance(runs, list) or not runs:
+        return "no runs"
+    names = {nb.name for nb in config.notebooks}
+    for i, run in enumerate(runs):
+        where = f"runs[{i}]"
+        if not isinstance(run, dict) or set(run) != {
+            "notebook",
+            "period",
+            "parameters",
+            "declared",
+        }:
+            return f"{where} is not a run"
+        if run["notebook"] not in names:
+            return f"{where}: notebook {run['notebook']!r} is not in {config.path.name}"
+        try:
+            period = parse_period(str(run["period"]))
+        except PeriodError:
+            return f"{where}: period {run['period']!r}"
+        if period.kind != FINANCIAL_YEAR or period.id != run["period"]:
+            return f"{where}: period {run['period']!r} is not an April-March year id"
+        params, declared = run["parameters"], run["declared"]
+        if not isinstance(declared, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in declared.items()
+        ):
+            return f"{where}: declared parameters"
+        if not isinstance(params, dict) or not all(
+            isinstance(k, str) and isinstance(v, _SCALARS) for k, v in params.items()
+        ):
+            return f"{where}: parameters"
+        if not set(params) <= set(declared) or not set(RESERVED_PARAMETERS) <= set(declared):
+            return f"{where}: a parameter the notebook does not declare"
+        if params.get("year") != period.id or params.get("data_dir") != str(data):
+            return f"{where}: year or data folder"
+    return None
+
+
+def _remembered_plan(
+    memo_file: Path, key: str, config: BuildConfig, data: Path, warn: Callable[[str], None]
+) -> list[Run] | None:
+    """Return the runs remembered under ``key`` (None when there are none, or another key's)."""
+    if not memo_file.exists():
+        return None
+    doc = read_json(memo_file)
+    problem = _memo_problem(doc, config, data)
+    if problem is not None:
+        warn(
+            f"warning: {display_path(memo_file)} is not valid ({problem}); it is ignored and "
+            "the runs are planned afresh"
+        )
+        return None
+    assert isinstance(doc, dict)
+    if doc["key"] != key:
+        return None
+    by_name = {nb.name: nb for nb in config.notebooks}
+    return [
+        Run(
+            notebook=by_name[run["notebook"]],
+            period=parse_period(run["period"]),
+            parameters=dict(run["parameters"]),
+            declared=dict(run["declared"]),
+        )
+        for run in doc["runs"]
+    ]
+
+
+def _remember_plan(
+    memo_file: Path,
+    key: str,
+    runs: Sequence[Run],
+    config: BuildConfig,
+    data: Path,
+    years: Sequence[str] | None,
+    notebooks: Sequence[str] | None,
+    parameters: Mapping[str, str] | None,
+    memo: Mapping[str, Any],
+) -> None:
+    """Write ``plan.json`` if the inputs did not change while planning (else leave it)."""
+    if plan_key(config, data, years, notebooks, parameters, memo) != key:
+        return
+    doc = {
+        "version": PLAN_MEMO_VERSION,
+        "key": key,
+        "runs": [
+            {
+                "notebook": run.notebook.name,
+                "period": run.period.id,
+                "parameters": dict(run.parameters),
+                "declared": dict(run.declared),
+            }
+            for run in runs
+        ],
+    }
+    if _memo_problem(json.loads(json.dumps(doc)), config, data) is not None:
+        return  # parameters JSON cannot hold as they are: plan afresh every time
+    with contextlib.suppress(OSError):  # a memo that cannot be written costs only time
+        memo_file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(memo_file, json.dumps(doc, sort_keys=True, indent=1) + "\n")

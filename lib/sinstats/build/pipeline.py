@@ -28,6 +28,7 @@ second. See ``docs/pipeline.md`` for the rules in words.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -490,7 +491,7 @@ def _workbook_moves(
 
 def _finish(ledger: _Ledger, all_entries: list[dict[str, Any]], stale: list[str]) -> list[str]:
     """Commit the workbooks, the index and the final manifest together; return build errors."""
-    from sinstats.build.index import write_index
+    from sinstats.build.index import index_key, index_record, index_up_to_date, write_index
 
     out = ledger.out
     errors: list[str] = []
@@ -498,17 +499,22 @@ def _finish(ledger: _Ledger, all_entries: list[dict[str, Any]], stale: list[str]
     removals += [rel for rel in stale if (out / rel).exists()]
     doc = ledger.document(all_entries, complete=True)
     staged_index = out / TMP_NAME / "stage" / INDEX_NAME
+    shared = ledger.facts.shared
     try:
-        with os_errors_as_output_errors(f"writing {INDEX_NAME}", staged_index):
-            staged_index.parent.mkdir(parents=True, exist_ok=True)
-            write_index(out, doc, target=staged_index)
+        key = index_key(out, doc, library=shared.library_sha, packages=shared.packages)
+        if index_up_to_date(out, ledger.prev.index, key):
+            # Nothing the pages show changed, and they are the pages recorded: left as they are.
+            doc["index"] = dict(ledger.prev.index or {})
+        else:
+            with os_errors_as_output_errors(f"writing {INDEX_NAME}", staged_index):
+                staged_index.parent.mkdir(parents=True, exist_ok=True)
+                write_index(out, doc, target=staged_index)
+            doc["index"] = index_record(out, staged_index, key)
+            moves.append((staged_index.relative_to(out).as_posix(), INDEX_NAME))
     except OutputError:
         raise
     except Exception as err:
         errors.append(f"index.html: {type(err).__name__}: {err}")
-    else:
-        doc["index"] = {"sha256": sha256_file(staged_index)}
-        moves.append((staged_index.relative_to(out).as_posix(), INDEX_NAME))
     kill_point("index-staged")
     commit(out, Change(manifest=manifest_text(doc), moves=moves, removals=removals))
     kill_point("build-committed")
@@ -625,11 +631,11 @@ def build(
         warn=warn,
     )
     if dry_run:
-        runs = plan_runs(save_cache=False)
+        shared = SharedInputs.current(data)
+        runs = plan_runs(save_cache=False, memo=_memo_inputs(shared))
         prev = read_manifest(out)
         for note in prev.notes:
             warn(note)
-        shared = SharedInputs.current(data)
         decisions = cache.decide(runs, prev.runs, out, shared, force)
         _print_plan(runs, decisions, config, stream if stream is not None else sys.stdout)
         return BuildResult(
@@ -640,13 +646,13 @@ def build(
         for note in recover(out):
             warn(note)
         _repair_releases(data, warn)
-        runs = plan_runs()
+        shared = SharedInputs.current(data)
+        runs = plan_runs(memo=_memo_inputs(shared))
         prev = read_manifest(out)
         for note in prev.notes:
             warn(note)
         if not prev.complete:
             warn("the previous build was interrupted; what it did not finish is rebuilt now")
-        shared = SharedInputs.current(data)
         decisions = cache.decide(runs, prev.runs, out, shared, force)
         facts = BuildFacts(shared=shared, git=provenance.git_state(), when=when, from_sde=from_sde)
 
@@ -726,6 +732,11 @@ def build(
     return result
 
 
+def _memo_inputs(shared: SharedInputs) -> dict[str, Any]:
+    """Return the build's shared inputs that enter the plan memo's key (``matrix.plan_key``)."""
+    return {"library": shared.library_sha, "packages": shared.packages}
+
+
 def _non_default(
     config: BuildConfig,
     data: Path,
@@ -783,7 +794,16 @@ def _print_to_build(to_run: Sequence[tuple[Run, str]], total: int, stream: IO[st
 
 
 def _repair_releases(data: Path, warn: Callable[[str], None]) -> None:
-    """Restore or clean what an interrupted ``sinstats fetch`` left in ``<data>/raw/``."""
+    """Restore or clean what an interrupted ``sinstats fetch`` left in ``<data>/raw/``.
+
+    What a fetch leaves (a work folder ``.fetch-*``, a release moved aside
+    ``.<release>.previous-*``) is always a hidden entry of ``raw/``; without one there is nothing
+    to repair, and the official data package (and pandas) is not imported.
+    """
+    raw = paths.raw_dir(data)
+    with contextlib.suppress(OSError):
+        if not any(entry.name.startswith(".") for entry in os.scandir(raw)):
+            return
     from sinstats.data.official import repair_interrupted_fetches
 
     for note in repair_interrupted_fetches(data):

@@ -165,3 +165,127 @@ def test_index_escapes_what_it_shows_and_links_only_files_inside(tmp_path: Path)
         report,
     ], hrefs
     assert "tables.xlsx" not in page, "no workbook is recorded for the period"
+
+
+# --- index_key: what the index and glossary are made from (a no-change build rewrites neither) ---
+
+
+def _keyed(tmp_path: Path) -> tuple[dict, Path]:
+    """A manifest of one good run whose designation is read from a copy of the data folder."""
+    import shutil
+
+    from sinstats import paths
+
+    data = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), data)
+    out = tmp_path / "reports"
+    run_dir = out / "2025-26" / "01-annual-overview"
+    run_dir.mkdir(parents=True)
+    (run_dir / "01-annual-overview-2025-26.html").write_text("x", encoding="utf-8")
+    entry = {
+        "id": "2025-26/01-annual-overview",
+        "period": "2025-26",
+        "notebook": "01-annual-overview",
+        "title": "Annual overview",
+        "status": "ok",
+        "reason": "new",
+        "started": "2026-03-31T10:00:00Z",
+        "duration_s": 12.5,
+        "build_date": "2026-03-31",
+        "parameters": {"year": "2025-26", "data_dir": str(data)},
+        "data_files": {str(data / "published" / "sin_national.csv"): "a" * 64},
+        "outputs": ["2025-26/01-annual-overview/01-annual-overview-2025-26.html"],
+        "key_figures": [{"label": "Total", "text": "357"}],
+    }
+    build = {"build_date": "2026-03-31", "finished": "2026-03-31T10:01:00Z", "duration_s": 70.0}
+    return {"generator": "sinstats 0.2.0", "build": build, "runs": [entry]}, out
+
+
+def _key(out: Path, manifest: dict, library: str = "a" * 64) -> str:
+    return index.index_key(out, manifest, library=library, packages={"python": "3.11"})
+
+
+def test_the_index_key_follows_what_the_pages_show_and_only_that(tmp_path: Path) -> None:
+    import copy
+
+    manifest, out = _keyed(tmp_path)
+    key = _key(out, manifest)
+    assert key == _key(out, copy.deepcopy(manifest)) and len(key) == 64
+
+    def changed(edit: object) -> str:
+        doc = copy.deepcopy(manifest)
+        edit(doc)  # type: ignore[operator]
+        return _key(out, doc)
+
+    # What the page shows: a run's title, key figures, status, build date; the build's date.
+    shown = [
+        lambda d: d["runs"][0].update(title="Another title"),
+        lambda d: d["runs"][0].update(key_figures=[{"label": "Total", "text": "358"}]),
+        lambda d: d["runs"][0].update(status="failed", last_good=None),
+        lambda d: d["runs"][0].update(build_date="2026-04-01"),
+        lambda d: d["build"].update(build_date="2026-04-01"),
+        lambda d: d["build"].update(git_commit="b" * 40),
+        lambda d: d["runs"].append({**d["runs"][0], "id": "2024-25/01-annual-overview",
+                                    "period": "2024-25"}),
+    ]  # fmt: skip
+    for edit in shown:
+        assert changed(edit) != key
+    # What it does not show: the build's and a run's timings, why a run was built.
+    for edit in (
+        lambda d: d["build"].update(finished="2026-03-31T11:00:00Z", duration_s=1.0),
+        lambda d: d["runs"][0].update(started="2026-03-31T11:00:00Z", duration_s=1.0),
+        lambda d: d["runs"][0].update(reason="up to date", status="skipped"),
+    ):
+        assert changed(edit) == key
+    # The library (the designation code, the template), and a linked file that appears.
+    assert _key(out, manifest, library="b" * 64) != key
+    (out / "2025-26" / "01-annual-overview" / "01-annual-overview-2025-26.pdf").write_text("x")
+    manifest["runs"][0]["outputs"].append(
+        "2025-26/01-annual-overview/01-annual-overview-2025-26.pdf"
+    )
+    assert _key(out, manifest) != key
+
+
+def test_the_index_key_follows_the_designation_data_and_the_glossary(
+    tmp_path: Path, monkeypatch: object
+) -> None:
+    manifest, out = _keyed(tmp_path)
+    key = _key(out, manifest)
+    data = Path(manifest["runs"][0]["parameters"]["data_dir"])
+    designation = data / "published" / "designation.csv"
+    designation.write_text(designation.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    second = _key(out, manifest)
+    assert second != key
+    national = data / "published" / "sin_national.csv"
+    national.write_text(national.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    third = _key(out, manifest)
+    assert third not in (key, second)
+    glossary = tmp_path / "glossary.md"
+    glossary.write_text("# Glossary\n", encoding="utf-8")
+    monkeypatch.setattr(index, "GLOSSARY_SOURCE", glossary)  # type: ignore[attr-defined]
+    fourth = _key(out, manifest)
+    assert fourth not in (key, second, third)
+    glossary.write_text("# Glossary\n\nNotification: ...\n", encoding="utf-8")
+    assert _key(out, manifest) not in (key, second, third, fourth)
+
+
+def test_up_to_date_only_with_the_recorded_key_and_pages(tmp_path: Path) -> None:
+    manifest, out = _keyed(tmp_path)
+    key = _key(out, manifest)
+    page = index.write_index(out, manifest)
+    record = index.index_record(out, page, key)
+    assert set(record) == {"sha256", "key", "glossary_sha256"}
+    assert index.index_up_to_date(out, record, key)
+    assert not index.index_up_to_date(out, record, "b" * 64)
+    assert not index.index_up_to_date(out, {"sha256": record["sha256"]}, key)  # no key recorded
+    assert not index.index_up_to_date(out, None, key)
+    assert not index.index_up_to_date(out, "junk", key)
+    page.write_text(page.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    assert not index.index_up_to_date(out, record, key)  # edited by hand
+    index.write_index(out, manifest)
+    assert index.index_up_to_date(out, record, key)  # the same page again: same bytes
+    (out / "glossary.html").unlink()
+    assert not index.index_up_to_date(out, record, key)
+    index.write_index(out, manifest)
+    page.unlink()
+    assert not index.index_up_to_date(out, record, key)

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sinstats.build import manifest
 from sinstats.build.manifest import failed_copy_path, read_manifest
@@ -93,8 +95,15 @@ def test_an_invalid_entry_is_dropped_with_a_warning(
         ('{"schema": 3, "runs": []}', "schema: 2 was expected"),
         ('"a string"', "is not of type 'object'"),
         (
-            json.dumps({"schema": 2, "runs": [], "workbooks": {"../x": {"key": SHA, "sha256": SHA}}}),
+            json.dumps(
+                {"schema": 2, "runs": [], "workbooks": {"../x": {"key": SHA, "sha256": SHA}}}
+            ),
             "does not match",
+        ),
+        (json.dumps({"schema": 2, "runs": [], "index": {"sha256": SHA, "key": "x"}}), "match"),
+        (
+            json.dumps({"schema": 2, "runs": [], "index": {"sha256": SHA, "glossary_sha256": 1}}),
+            "is not valid under any of the given schemas",
         ),
     ],
 )
@@ -123,3 +132,96 @@ def test_duplicate_entries_and_interrupted_builds(tmp_path: Path) -> None:
 
 def test_manifest_text_is_stable() -> None:
     assert manifest.manifest_text({"b": 1, "a": [2]}) == '{\n  "a": [\n    2\n  ],\n  "b": 1\n}\n'
+
+
+# --- the quick check decides as jsonschema does (a no-change rebuild imports no jsonschema) ---
+
+_SCHEMAS = {
+    "entry": manifest.ENTRY_JSON_SCHEMA,
+    "document": manifest.MANIFEST_JSON_SCHEMA,
+}
+
+
+def _jsonschema_valid(schema: dict[str, Any], value: object) -> bool:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema).is_valid(value)
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(-2, 2, allow_nan=False),
+    st.just(1.0),
+    st.sampled_from(["", "ok", "skipped", "failed", "2025-26", "2025-26/01-x", SHA, "x" * 70]),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["sha256", "bytes", "key", "x"]), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> tuple[str, object]:
+    """A valid entry or document with one field replaced, removed or added."""
+    which = draw(st.sampled_from(sorted(_SCHEMAS)))
+    base: dict[str, Any] = (
+        _entry(last_good=_entry(status="skipped"), started=None, duration_s=1.5)
+        if which == "entry"
+        else {
+            "schema": 2,
+            "runs": [],
+            "workbooks": {"2025-26": {"key": SHA, "sha256": SHA}},
+            "index": {"sha256": SHA, "key": SHA, "glossary_sha256": None},
+        }
+    )
+    target = base
+    if which == "entry" and draw(st.booleans()):
+        target = base["last_good"]
+    field = draw(st.sampled_from(sorted(target) + ["extra"]))
+    action = draw(st.sampled_from(["replace", "remove", "keep"]))
+    if action == "remove":
+        target.pop(field, None)
+    elif action == "replace":
+        target[field] = draw(_VALUES)
+    return which, base
+
+
+@settings(max_examples=400, deadline=None)
+@given(_mutated())
+def test_the_quick_check_never_passes_what_jsonschema_refuses(case: tuple[str, object]) -> None:
+    from sinstats.build._helpers import schema_problem, surely_valid
+
+    which, value = case
+    schema = _SCHEMAS[which]
+    expected = _jsonschema_valid(schema, value)
+    if surely_valid(schema, value):
+        assert expected, value
+    # And the problem reported is jsonschema's, whichever way it was decided.
+    assert (schema_problem(schema, value) is None) == expected
+
+
+def test_the_quick_check_decides_the_usual_documents_itself() -> None:
+    from sinstats.build import folder, parameters
+    from sinstats.build._helpers import surely_valid
+
+    entry = _entry(last_good=None, started="2026-01-01T00:00:00Z", duration_s=2)
+    assert _jsonschema_valid(manifest.ENTRY_JSON_SCHEMA, entry)
+    assert surely_valid(manifest.ENTRY_JSON_SCHEMA, entry)
+    doc = {"schema": 2, "runs": [entry], "workbooks": {}, "index": None}
+    assert surely_valid(manifest.MANIFEST_JSON_SCHEMA, doc)
+    journal = {"version": 1, "moves": [[".tmp/a", "2025-26/x"]], "removals": ["2025-26/y"]}
+    assert surely_valid(folder.JOURNAL_SCHEMA, journal)
+    cell = {"type": "str", "default": "''", "help": ""}
+    assert surely_valid(parameters.CACHE_JSON_SCHEMA, {SHA: {"year": cell}})
+    # Refused, each for one reason jsonschema also gives.
+    assert not surely_valid(manifest.ENTRY_JSON_SCHEMA, _entry(status="done"))
+    assert not surely_valid(folder.JOURNAL_SCHEMA, {**journal, "moves": [["a", "b"]]})
+    assert not surely_valid(parameters.CACHE_JSON_SCHEMA, {"x": {}})
+    # A keyword it does not decide is left to jsonschema (never taken as valid).
+    assert not surely_valid({"type": "string", "format": "date"}, "2026-01-01")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -66,7 +67,9 @@ def test_years_before_the_comparable_series_say_why(config_factory: ConfigFactor
     assert why.value.key == "first_year"
 
 
-def test_an_invalid_breaks_file_stops_the_plan(config_factory: ConfigFactory, tmp_path: Path) -> None:
+def test_an_invalid_breaks_file_stops_the_plan(
+    config_factory: ConfigFactory, tmp_path: Path
+) -> None:
     folder = tmp_path / "data"
     (folder / "published").mkdir(parents=True)
     for f in paths.published_dir().iterdir():
@@ -112,3 +115,74 @@ def test_wilson_for_notebook_01_exits_2_before_any_kernel(
     assert "choose one of " + ", ".join(params.METHODS) in err
     assert "Traceback" not in err
     assert not (tmp_path / "r" / "manifest.json").exists()
+
+
+MEMO = {"library": "a" * 64, "packages": {"python": "3.11"}}
+
+
+def _copy_data(tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "data"
+    shutil.copytree(paths.data_dir(), target)
+    return target
+
+
+def test_the_plan_memo_gives_the_same_runs_and_follows_every_input(
+    config_factory: ConfigFactory, tmp_path: Path
+) -> None:
+    config = config_factory(MATRIX)
+    data_dir = _copy_data(tmp_path)
+    cache = tmp_path / ".cache"
+    fresh = plan(config, data_dir=data_dir, cache_dir=tmp_path / "other")
+    first = plan(config, data_dir=data_dir, cache_dir=cache, memo=MEMO)
+    assert (cache / "plan.json").is_file()
+    remembered = plan(config, data_dir=data_dir, cache_dir=cache, memo=MEMO)
+    assert remembered == first == fresh
+    # The same key as the first plan: the remembered runs, not a new plan.
+    from sinstats.build import matrix
+
+    key = matrix.plan_key(config, data_dir, None, None, None, MEMO)
+    assert json.loads((cache / "plan.json").read_text())["key"] == key
+    # Any input changes the key: a data file, the library, the selection, the parameters.
+    for changed in (
+        matrix.plan_key(config, data_dir, None, None, None, {**MEMO, "library": "b" * 64}),
+        matrix.plan_key(config, data_dir, ["2025-26"], None, None, MEMO),
+        matrix.plan_key(config, data_dir, None, ["01"], None, MEMO),
+        matrix.plan_key(config, data_dir, None, None, {"conf_level": "0.8"}, MEMO),
+    ):
+        assert changed != key
+    (data_dir / "breaks.yml").write_text((data_dir / "breaks.yml").read_text() + "\n# edited\n")
+    assert matrix.plan_key(config, data_dir, None, None, None, MEMO) != key
+    # With other inputs the plan is made afresh and remembered under the new key.
+    again = plan(config, data_dir=data_dir, cache_dir=cache, memo=MEMO)
+    assert again == fresh
+    assert json.loads((cache / "plan.json").read_text())["key"] != key
+
+
+def test_a_forged_plan_memo_is_refused_and_the_runs_planned_afresh(
+    config_factory: ConfigFactory, tmp_path: Path
+) -> None:
+    config = config_factory(MATRIX)
+    data_dir = _copy_data(tmp_path)
+    cache = tmp_path / ".cache"
+    fresh = plan(config, data_dir=data_dir, cache_dir=cache, memo=MEMO)
+    doc = json.loads((cache / "plan.json").read_text())
+    forged = [
+        {**doc, "runs": [{**doc["runs"][0], "notebook": "99-unknown"}]},
+        {**doc, "runs": [{**doc["runs"][0], "period": "2025"}]},
+        {**doc, "runs": [{**doc["runs"][0], "parameters": {"year": "2025-26", "x": [1]}}]},
+        {
+            **doc,
+            "runs": [{**doc["runs"][0], "parameters": {**doc["runs"][0]["parameters"], "z": 1}}],
+        },
+        {**doc, "key": "not a key"},
+        {**doc, "version": 0},
+        [],
+    ]
+    for bad in forged:
+        (cache / "plan.json").write_text(json.dumps(bad))
+        notes: list[str] = []
+        runs = plan(config, data_dir=data_dir, cache_dir=cache, memo=MEMO, warn=notes.append)
+        assert runs == fresh
+        assert any("plan.json is not valid" in n for n in notes), bad

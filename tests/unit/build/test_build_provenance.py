@@ -77,3 +77,56 @@ def test_config_files_are_found_by_pattern(tmp_path: Path) -> None:
     assert "data/published/designation.csv" in real  # shown relative to the project root
     assert "data/breaks.yml" in real  # every run consults the declared breaks
     assert "data/assumptions.yml" not in real
+
+
+def test_distribution_version_is_importlib_metadatas_for_every_installed_distribution() -> None:
+    import importlib.metadata
+
+    names = {d.metadata["Name"] for d in importlib.metadata.distributions()} | set(
+        provenance.PACKAGES
+    )
+    names.discard(None)
+    checked = 0
+    for name in sorted(names):
+        try:
+            expected = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            with pytest.raises(importlib.metadata.PackageNotFoundError):
+                provenance.distribution_version(name)
+            continue
+        assert provenance.distribution_version(name) == expected, name
+        checked += 1
+    assert checked > 50
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ("Metadata-Version: 2.1\nName: x\nVersion: 1.2.3\n\nbody\nVersion: 9\n", "1.2.3"),
+        ("Name: x\nversion:\t2.0rc1\r\n\r\n", "2.0rc1"),
+        ("Name: x\nVersion: 1.0 \n", "1.0 "),  # trailing space kept, as the e-mail parser does
+        ("Name: x\nVersion: 1.0\nVersion: 2.0\n", "1.0"),
+        ("Name: x\nVersion: 1.0\n  .post1\n", None),  # folded: importlib.metadata's reading
+        ("Name: x\n\nVersion: 1.0\n", None),  # not a header: no version
+    ],
+)
+def test_distribution_version_reads_headers_as_the_email_parser(
+    tmp_path: Path, headers: str, expected: str | None
+) -> None:
+    """A fake distribution on the path: each form gives what importlib.metadata gives."""
+    import importlib.metadata
+    import sys
+
+    info = tmp_path / "fakedist_q-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_bytes(headers.replace("Name: x", "Name: fakedist_q").encode())
+    sys.path.insert(0, str(tmp_path))
+    try:
+        importlib.invalidate_caches()
+        reference = importlib.metadata.version("fakedist_q")
+        if expected is not None:
+            assert reference == expected
+        assert provenance.distribution_version("fakedist_q") == reference
+    finally:
+        sys.path.remove(str(tmp_path))
+        importlib.invalidate_caches()
