@@ -229,7 +229,9 @@ def _read_yaml(cfg_path: Path) -> dict[str, Any]:
             )
         raw = yaml.safe_load(text)
     except OSError as err:
-        raise ConfigError(f"cannot read the file: {err.strerror or err}", path=str(cfg_path)) from None
+        raise ConfigError(
+            f"cannot read the file: {err.strerror or err}", path=str(cfg_path)
+        ) from None
     except RecursionError:
         raise ConfigError("nested too deeply to be a run matrix", path=str(cfg_path)) from None
     except yaml.YAMLError as err:

@@ -3,9 +3,10 @@
 A report draws on the figures of its year (the headline) and, in charts and comparisons, of
 other years; each year's figures carry the designation of the release that published them
 (``data/published/designation.csv``, :mod:`sinstats.data.statistics_designation`).
-:func:`report_designation` gathers that for one run: the year's release and its designation, the other years grouped by
-designation, whether the report shows model estimates (which carry no designation) and whether
-it uses the Panel's annual-report figures (for which no designation was found).
+:func:`report_designation` gathers that for one run: the year's release and its designation,
+the other years grouped by designation, whether the report shows model estimates (which carry
+no designation) and whether it uses the Panel's annual-report figures (for which no designation
+was found).
 """
 
 from __future__ import annotations

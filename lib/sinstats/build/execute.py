@@ -502,7 +502,7 @@ def die_with_parent(parent_pid: int) -> str:
 
 
 def _worker_init(env: dict[str, str], parent_pid: int) -> None:
-    """Prepare a worker process: tied to the build, the kernels' environment, no needless imports."""
+    """Prepare a worker process: tied to the build, the kernels' environment, few imports."""
     die_with_parent(parent_pid)
     os.environ.update(env)
     if kernels.kernel_mode() == "warm":

@@ -29,10 +29,10 @@ from typing import Any
 
 from sinstats import paths
 from sinstats.build._helpers import cell_text, date_in_words, display_path, replacing
+from sinstats.build.designation import ReportDesignation, designation_of_run
 from sinstats.build.glossary import glossary_link
 from sinstats.build.links import link_addresses
 from sinstats.errors import OutputError
-from sinstats.build.designation import ReportDesignation, designation_of_run
 
 REPORT_TEMPLATE = paths.TEMPLATES_DIR / "report.html.j2"
 REPORT_CSS = paths.TEMPLATES_DIR / "report.css"
@@ -276,9 +276,7 @@ def provenance_html(
     config = meta.get("config_files") or {}
     if config:
         items = _hash_items(config, str)
-        parts.append(
-            f"<p>Designation and release files present:</p><ul>{items}</ul>"
-        )
+        parts.append(f"<p>Designation and release files present:</p><ul>{items}</ul>")
     if designation is not None:
         parts.append(_designation_source(designation))
     shown = []

@@ -337,7 +337,7 @@ def _legacy_recover(out_dir: Path, tmp_root: Path) -> None:
 
 
 def _umask() -> int:
-    """This process's umask (read from ``/proc`` where it can be, to leave it untouched)."""
+    """Return this process's umask (read from ``/proc`` where it can be, to leave it untouched)."""
     with contextlib.suppress(OSError, ValueError):
         for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
             if line.startswith("Umask:"):

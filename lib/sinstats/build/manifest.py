@@ -92,7 +92,10 @@ MANIFEST_JSON_SCHEMA: dict[str, Any] = {
         },
     },
 }
-"""JSON Schema of the document as a whole (each run entry is checked on its own: :data:`ENTRY_JSON_SCHEMA`)."""
+"""JSON Schema of the document as a whole.
+
+Each run entry is checked on its own: :data:`ENTRY_JSON_SCHEMA`.
+"""
 
 ENTRY_JSON_SCHEMA: dict[str, Any] = {
     **_ENTRY,
@@ -160,7 +163,10 @@ def _entry_problem(out_dir: Path, entry: Mapping[str, Any]) -> str | None:
     for record in (entry, entry.get("last_good")):
         if not isinstance(record, Mapping):
             continue
-        if record["id"] != f"{record['period']}/{record['notebook']}" or record["id"] != entry["id"]:
+        if (
+            record["id"] != f"{record['period']}/{record['notebook']}"
+            or record["id"] != entry["id"]
+        ):
             return "its id is not <period>/<notebook>"
         if record["status"] != FAILED and not record.get("key"):
             return "a good build without a key"
@@ -209,19 +215,25 @@ def read_manifest(out_dir: Path) -> Previous:
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
         reason = str(err) if not isinstance(err, RecursionError) else "nested too deeply"
         return Previous(
-            notes=[f"warning: {path} is not valid JSON ({reason}); it is ignored and "
-                   "every run is rebuilt"]
+            notes=[
+                f"warning: {path} is not valid JSON ({reason}); it is ignored and "
+                "every run is rebuilt"
+            ]
         )
     if isinstance(loaded, dict) and loaded.get("schema") == 1:
         return Previous(
-            notes=[f"{path} was written by an earlier sinstats (manifest layout 1); every run is "
-                   "rebuilt"]
+            notes=[
+                f"{path} was written by an earlier sinstats (manifest layout 1); every run is "
+                "rebuilt"
+            ]
         )
     problem = schema_problem(MANIFEST_JSON_SCHEMA, loaded)
     if problem is not None:
         return Previous(
-            notes=[f"warning: {path} is not a manifest this build can use ({problem}); it is "
-                   "ignored and every run is rebuilt"]
+            notes=[
+                f"warning: {path} is not a manifest this build can use ({problem}); it is "
+                "ignored and every run is rebuilt"
+            ]
         )
     prev = Previous(
         workbooks=dict(loaded.get("workbooks") or {}),

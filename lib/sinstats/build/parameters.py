@@ -318,7 +318,7 @@ def coerce_parameter(
 
 
 def _choice_checks() -> dict[str, Callable[[object, Path | None], object]]:
-    """The declared choices of the notebooks' parameters (:mod:`sinstats.present.params`)."""
+    """Return the declared choices of the notebooks' parameters (:mod:`sinstats.present.params`)."""
     from sinstats.present import params
 
     return {

@@ -122,8 +122,11 @@ class BuildResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every run is ok or up to date and no build step failed; 2 when a run failed
-        for a full disk (the user's to fix, like any bad input); else 1."""
+        """Return the build's exit status.
+
+        0 when every run is ok or up to date and no build step failed; 2 when a run failed for
+        a full disk (the user's to fix, like any bad input); else 1.
+        """
         if self.disk_full:
             return 2
         return 1 if self.failed or self.errors else 0
@@ -296,7 +299,7 @@ def _data_files_read(run: Run, outcome: RunOutcome) -> dict[str, str]:
 
 
 def _output_files(staged: Path, run_id: str) -> dict[str, dict[str, Any]]:
-    """``{final path: {"sha256", "bytes"}}`` of every output of a staged run folder."""
+    """Return ``{final path: {"sha256", "bytes"}}`` of every output of a staged run folder."""
     return {
         f"{run_id}/{rel.split('/', 1)[1]}": {
             "sha256": sha256_file(staged.parent / rel),
@@ -385,7 +388,7 @@ class _Ledger:
         return {s: sum(1 for e in self.entries.values() if e["status"] == s) for s in STATUSES}
 
     def document(self, runs: Sequence[Mapping[str, Any]], complete: bool) -> dict[str, Any]:
-        """The whole manifest for these run entries."""
+        """Return the whole manifest for these run entries."""
         ordered = sorted((dict(e) for e in runs), key=lambda e: (e["period"], e["notebook"]))
         return {
             "schema": MANIFEST_SCHEMA,
@@ -687,7 +690,9 @@ def build(
             if d.skip:
                 ledger.entries[run.id] = _skipped_entry(d.reason, prev.runs[run.id])
                 ledger.entries[run.id]["non_default"] = per_run.get(run.id, {})
-                if prev.runs[run.id].get("status") == FAILED:  # an earlier failure no longer applies
+                if (
+                    prev.runs[run.id].get("status") == FAILED
+                ):  # an earlier failure no longer applies
                     stale_failed.append(failed_copy_path(run.period.id, run.notebook.name))
         worker_stats: dict[str, dict[str, float]] = {}
         _print_to_build(to_run, len(runs), log)

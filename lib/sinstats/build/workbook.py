@@ -153,7 +153,7 @@ def _cell(value: object, column: str, row: int, rel: str) -> object:
 
 
 def _inert(table: Any, rel: str) -> Any:
-    """The table with every text cell wrapped so that gptables writes it as plain text."""
+    """Return the table with every text cell wrapped so that gptables writes it as plain text."""
     import pandas as pd
 
     out = table.copy()
@@ -184,9 +184,17 @@ def workbook_key(period_id: str, entries: Sequence[Mapping[str, Any]]) -> str:
     for entry in entries:
         good = last_good(entry) or {}
         files = good.get("output_files") or {}
-        tables = [[rel, (files.get(rel) or {}).get("sha256")] for rel in table_csvs(good.get("outputs", []))]
+        tables = [
+            [rel, (files.get(rel) or {}).get("sha256")]
+            for rel in table_csvs(good.get("outputs", []))
+        ]
         parts.append([entry.get("id"), entry.get("title"), entry.get("notebook"), tables])
-    payload = {"period": period_id, "runs": parts, "format": WORKBOOK_FORMAT, "sinstats": __version__}
+    payload = {
+        "period": period_id,
+        "runs": parts,
+        "format": WORKBOOK_FORMAT,
+        "sinstats": __version__,
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

@@ -33,8 +33,14 @@ def test_2020_21_and_2025_26_reports_differ() -> None:
     new = designation.report_designation("2026", notebook="01-annual-overview")
     assert old.year.designation == "experimental statistics"
     assert new.year.designation == "official statistics"
-    assert old.release_text() == "Department for Education, Serious incident notifications: financial year 2020-21"
-    assert new.release_text() == "Department for Education, Serious incident notifications: reporting year 2026"
+    assert (
+        old.release_text()
+        == "Department for Education, Serious incident notifications: financial year 2020-21"
+    )
+    assert (
+        new.release_text()
+        == "Department for Education, Serious incident notifications: reporting year 2026"
+    )
     (label, text), (other_label, others) = old.lines()
     assert label == "Designation" and other_label == "Other years"
     assert text.startswith("2020-21 (reporting year 2021): experimental statistics. “These figures")
@@ -68,7 +74,11 @@ def test_model_estimates_and_panel_figures_are_labelled() -> None:
 
 
 def test_designation_of_run_is_none_when_the_data_cannot_be_read(tmp_path: Path) -> None:
-    meta = {"period": "2025-26", "notebook": "01-x.ipynb", "parameters": {"data_dir": str(tmp_path)}}
+    meta = {
+        "period": "2025-26",
+        "notebook": "01-x.ipynb",
+        "parameters": {"data_dir": str(tmp_path)},
+    }
     assert designation.designation_of_run(meta, {}) is None
     assert designation.designation_of_run({"notebook": "01"}, {}) is None
     ok = designation.designation_of_run({**meta, "parameters": {}}, {})
@@ -100,8 +110,14 @@ def test_title_page_and_provenance_page_name_the_designation(
     meta = {**META, "parameters": {"data_dir": str(paths.data_dir())}}
     page = export.notebook_to_html(nb, tmp_path, meta, {"data_files": {}})
     title = page.split('<header class="title-page">')[1].split("</header>")[0]
-    assert "<dt>Release</dt><dd>Department for Education, Serious incident notifications: financial year 2020-21</dd>" in title
-    assert '<dt>Designation</dt><dd class="designation">2020-21 (reporting year 2021): experimental statistics.' in title
+    assert (
+        "<dt>Release</dt><dd>Department for Education, Serious incident notifications: "
+        "financial year 2020-21</dd>" in title
+    )
+    assert (
+        '<dt>Designation</dt><dd class="designation">2020-21 (reporting year 2021): '
+        "experimental statistics." in title
+    )
     assert "<dt>Other years</dt>" in title and "official statistics 2022-23 to 2025-26" in title
     provenance = page.split('id="provenance"')[1]
     assert "data/published/designation.csv" in provenance

@@ -165,7 +165,7 @@ def test_active_content_is_refused(fragment: str, found: str) -> None:
 
 def test_ordinary_reports_pass_the_check() -> None:
     export.check_inert(
-        '<html><head><style>p {color: red}</style></head><body>'
+        "<html><head><style>p {color: red}</style></head><body>"
         '<a href="https://www.gov.uk/x">a</a> <a href="../../index.html">b</a> '
         '<a href="#cell-3">c</a> <a href="mailto:a@b.c">d</a> '
         '<img src="figures/f.svg" alt="&lt;script&gt;"> <img src="data:image/png;base64,AAAA">'

@@ -16,8 +16,14 @@ def test_addresses_and_dois_become_links_outside_existing_links() -> None:
     )
     out = links.link_addresses(page)
     assert "<title>https://in.title</title>" in out
-    assert '<a href="https://www.gov.uk/a_b?x=1&amp;y=2">https://www.gov.uk/a_b?x=1&amp;y=2</a>,' in out
-    assert '<a href="https://doi.org/10.1093/biomet/28.3-4.437">doi:10.1093/biomet/28.3-4.437</a>.' in out
+    assert (
+        '<a href="https://www.gov.uk/a_b?x=1&amp;y=2">https://www.gov.uk/a_b?x=1&amp;y=2</a>,'
+        in out
+    )
+    assert (
+        '<a href="https://doi.org/10.1093/biomet/28.3-4.437">doi:10.1093/biomet/28.3-4.437</a>.'
+        in out
+    )
     assert out.count("https://kept.org") == 2 and "<code>https://code.org</code>" in out
     # The zero-width spaces stay in the text (for wrapping) and leave the link's target.
     assert '<a href="https://www.ex.org/path">https://\u200bwww.' in out

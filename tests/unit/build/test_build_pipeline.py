@@ -6,12 +6,13 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
 from sinstats.build import pipeline
-from sinstats.present.key_figures import KeyFigure
 from sinstats.build.pipeline import BuildResult
+from sinstats.present.key_figures import KeyFigure
 
 
 def test_title_of(tmp_path: Path, notebook_factory: Callable[..., Path]) -> None:
@@ -59,7 +60,9 @@ def test_summary_and_exit_code(tmp_path: Path) -> None:
     pipeline._print_summary(result, out)
     lines = out.getvalue().splitlines()
     assert lines[1] == "run           status    seconds  note"
-    assert lines[2] == "2025-26/01-a  ok           12.3  assumptions/claims changed: assumptions.yml"
+    assert (
+        lines[2] == "2025-26/01-a  ok           12.3  assumptions/claims changed: assumptions.yml"
+    )
     assert lines[3] == "2025-26/02-b  skipped         -  up to date"
     assert lines[4] == (
         "2024-25/01-a  failed        1.0  cell 3: ValueError: bad "

@@ -80,7 +80,7 @@ def test_hostile_text_is_written_as_inert_text(tmp_path: Path) -> None:
         '"=HYPERLINK(""https://evil.example/"",""x"")",https://www.gov.uk/a,1,plain\n'
         "\"=cmd|' /C calc'!A0\",https://www.gov.uk/b,2,[t](javascript:alert(1))\n"
         "+1,https://www.gov.uk/c,3,-2+3\n"
-        "@SUM(A1),https://www.gov.uk/d,4,\"\tTab\"\n",
+        '@SUM(A1),https://www.gov.uk/d,4,"\tTab"\n',
     )
     target = workbook.write_workbook(tmp_path, "2025-26", [entry], META)
     assert target is not None
@@ -89,7 +89,7 @@ def test_hostile_text_is_written_as_inert_text(tmp_path: Path) -> None:
     assert not [n for n, body in parts.items() if "<f>" in body or "<f " in body]
     strings = parts["xl/sharedStrings.xml"]
     assert "=HYPERLINK" in strings and "[t](javascript:alert(1))" in strings
-    assert "quotePrefix=\"1\"" in parts["xl/styles.xml"]
+    assert 'quotePrefix="1"' in parts["xl/styles.xml"]
     rels = "".join(body for n, body in parts.items() if n.startswith("xl/worksheets/_rels/"))
     external = re.findall(r'Target="([^"]+)"[^>]*TargetMode="External"', rels)
     assert sorted(external) == [f"https://www.gov.uk/{c}" for c in "abcd"], external
