@@ -531,7 +531,20 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    An interrupt (Ctrl-C, or SIGTERM, which is handled the same way) exits with
+    128 + the signal's number and the word "interrupted", never a traceback, wherever it lands:
+    in the command, or in the clean-up after an earlier interrupt.
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 128 + (_SIGNALLED.pop() if _SIGNALLED else signal.SIGINT)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(args_list)
     args = parser.parse_args(args_list)

@@ -114,3 +114,30 @@ def test_sigterm_stops_like_ctrl_c_with_its_own_status(
     assert cli.main(["checksums"]) == 128 + signal.SIGTERM
     assert capsys.readouterr().err == "interrupted\n"
     assert signal.getsignal(signal.SIGTERM) == before, "the previous handler is restored"
+
+
+def test_an_interrupt_in_the_clean_up_exits_128_plus_the_signal_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A second interrupt that lands while the first is being handled (in main's own except
+    # clause) must still give the interrupt's exit status, not Python's -SIGINT and a traceback.
+    def handler(args: object) -> int:
+        raise KeyboardInterrupt
+
+    real_print = print
+    calls = {"n": 0}
+
+    def print_interrupted_twice(*args: object, **kwargs: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:  # the first "interrupted" line: the second signal arrives here
+            cli._SIGNALLED.append(signal.SIGTERM)
+            raise KeyboardInterrupt
+        real_print(*args, **kwargs)  # type: ignore[call-overload]
+
+    parser = cli.build_parser(["checksums"])
+    monkeypatch.setattr(cli, "build_parser", lambda args: parser)
+    parser.set_defaults(handler=handler)
+    monkeypatch.setattr("builtins.print", print_interrupted_twice)
+    assert cli.main(["checksums"]) == 128 + signal.SIGTERM
+    assert calls["n"] == 2
+    assert "interrupted" in capsys.readouterr().err
