@@ -185,7 +185,10 @@ def _is_numeric_column(values: pd.Series) -> bool:
 def table_html(frame: pd.DataFrame, caption: str | None = None, uid: str = "table") -> str:
     """Return a table as HTML without the index, with a caption and a stable element id.
 
-    Numeric columns are right-aligned and text columns left-aligned. Notes the table's
+    Numeric columns are right-aligned and text columns left-aligned. A run of
+    :data:`LONG_TOKEN` or more characters without a space in a cell (an id, an address, a hash)
+    is marked ``<span class="sinstats-break">``, which the PDF lets break anywhere (words and
+    numbers are never marked, so they stay whole). Notes the table's
     :class:`~sinstats.present.tables.Display` said once (``frame.attrs["notes"]``) follow it as
     footnotes, escaped, their web addresses as links.
     """
@@ -223,7 +226,7 @@ def _breakable_cells(body: str) -> str:
 
     The cells' text is already escaped (an entity such as ``&amp;`` stays whole inside a run).
     Zero-width spaces count as spaces: a long address that has them breaks there already, and
-    only a run between them longer than :data:`LONG_TOKEN` characters is marked.
+    only a run between them of :data:`LONG_TOKEN` characters or more is marked.
 
     Examples
     --------
