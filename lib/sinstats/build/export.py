@@ -496,7 +496,9 @@ def check_inert(document: str, what: str) -> None:
         )
 
 
-def html_to_pdf(document: str, base_dir: Path, target: Path) -> None:
+def html_to_pdf(
+    document: str, base_dir: Path, target: Path, stages: dict[str, float] | None = None
+) -> None:
     """Render report HTML to a tagged PDF/UA-1 file with WeasyPrint.
 
     Parameters
@@ -508,20 +510,30 @@ def html_to_pdf(document: str, base_dir: Path, target: Path) -> None:
         Folder that relative image paths are resolved against.
     target : Path
         The PDF to write (written whole, then renamed into place).
+    stages : dict, optional
+        When given, receives the seconds spent laying the document out (``render_s``) and
+        writing the PDF (``write_s``), for ``benchmarks/bench_pdf.py``.
     """
     import logging
+    import time
 
     from weasyprint import HTML
 
     # WeasyPrint logs every CSS property it ignores (from pandas' inline styles) as a warning.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    options: dict[str, Any] = {
+        "pdf_variant": "pdf/ua-1",
+        "pdf_identifier": b"sinstats-" + target.stem.encode("utf-8", "replace")[:48],
+        "uncompressed_pdf": False,
+    }
+    t0 = time.perf_counter()
+    rendered = HTML(string=document, base_url=str(base_dir) + os.sep).render(**options)
+    t1 = time.perf_counter()
     with replacing(target) as tmp:
-        HTML(string=document, base_url=str(base_dir) + os.sep).write_pdf(
-            str(tmp),
-            pdf_variant="pdf/ua-1",
-            pdf_identifier=b"sinstats-" + target.stem.encode("utf-8", "replace")[:48],
-            uncompressed_pdf=False,
-        )
+        rendered.write_pdf(str(tmp), **options)
+    if stages is not None:
+        stages["render_s"] = round(t1 - t0, 3)
+        stages["write_s"] = round(time.perf_counter() - t1, 3)
 
 
 def export_run(

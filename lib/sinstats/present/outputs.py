@@ -185,7 +185,10 @@ def _is_numeric_column(values: pd.Series) -> bool:
 def table_html(frame: pd.DataFrame, caption: str | None = None, uid: str = "table") -> str:
     """Return a table as HTML without the index, with a caption and a stable element id.
 
-    Numeric columns are right-aligned and text columns left-aligned. Notes the table's
+    Numeric columns are right-aligned and text columns left-aligned. A run of
+    :data:`LONG_TOKEN` or more characters without a space in a cell (an id, an address, a hash)
+    is marked ``<span class="sinstats-break">``, which the PDF lets break anywhere (words and
+    numbers are never marked, so they stay whole). Notes the table's
     :class:`~sinstats.present.tables.Display` said once (``frame.attrs["notes"]``) follow it as
     footnotes, escaped, their web addresses as links.
     """
@@ -203,11 +206,39 @@ def table_html(frame: pd.DataFrame, caption: str | None = None, uid: str = "tabl
             overwrite=False,
         )
     notes = [str(n) for n in frame.attrs.get("notes", ())]
-    body = str(styler.to_html())
+    body = _breakable_cells(str(styler.to_html()))
     if not notes:
         return body
     items = "".join(f"<p>{linked_text(n)}</p>" for n in notes)
     return f'<div class="sinstats-table">{body}<div class="table-notes">{items}</div></div>'
+
+
+# A run of this many characters with no space (an address, an id, a hash) is marked so that the
+# print stylesheet lets it break anywhere: it would otherwise widen its column past the page.
+# Words and numbers are shorter and are never marked, so they never break inside.
+LONG_TOKEN: Final = 21
+_LONG_RUN = re.compile(rf"[^\s\u200b<>]{{{LONG_TOKEN},}}")
+_CELL = re.compile(r"(<t[dh]\b[^>]*>)([^<]*)(</t[dh]>)")
+
+
+def _breakable_cells(body: str) -> str:
+    """Wrap each long run without spaces in a table cell in ``<span class="sinstats-break">``.
+
+    The cells' text is already escaped (an entity such as ``&amp;`` stays whole inside a run).
+    Zero-width spaces count as spaces: a long address that has them breaks there already, and
+    only a run between them of :data:`LONG_TOKEN` characters or more is marked.
+
+    Examples
+    --------
+    >>> _breakable_cells("<td>see panel-2020-child-deaths-up-35</td><td>1,234.5</td>")
+    '<td>see <span class="sinstats-break">panel-2020-child-deaths-up-35</span></td><td>1,234.5</td>'
+    """
+
+    def cell(match: re.Match[str]) -> str:
+        text = _LONG_RUN.sub(r'<span class="sinstats-break">\g<0></span>', match.group(2))
+        return match.group(1) + text + match.group(3)
+
+    return _CELL.sub(cell, body)
 
 
 _LINK = re.compile(r"https?://[^\s<>\"')\]]+[^\s<>\"')\].,;:]")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sinstats import data
 from sinstats.errors import ParameterError
@@ -247,3 +249,59 @@ def test_say_shows_no_raw_html(monkeypatch: pytest.MonkeyPatch) -> None:
     outputs.say("Claim: <img src=x onerror=alert(1)>")
     (markdown,) = shown
     assert getattr(markdown, "data", "") == "Claim: &lt;img src=x onerror=alert(1)&gt;"
+
+
+def _cell_texts(html: str) -> list[str]:
+    import re
+
+    return re.findall(r"<td\b[^>]*>(.*?)</td>", html, re.DOTALL)
+
+
+def test_table_html_marks_long_runs_without_spaces_and_nothing_else() -> None:
+    # Issue 19: the print stylesheet lets only these runs break anywhere (a link, an id, a hash),
+    # so that words and numbers stay whole and the table still fits the page.
+    long_id = "dfe-2020-21-child-deaths-up-35"
+    url = "https://www.example.org/a/very/long/address"
+    zwsp = "https:/\u200b/\u200bwww.\u200bexample.\u200borg/\u200b0123456789abcdef0123456789"
+    frame = pd.DataFrame(
+        {
+            "Claim": [long_id, "short-id"],
+            "Statement": [f"See {url} & more", zwsp],
+            "Count": [1_234_567_890, 2],
+        }
+    )
+    cells = _cell_texts(outputs.table_html(frame, "caption", "t"))
+    span = '<span class="sinstats-break">{}</span>'
+    assert cells[0] == span.format(long_id)
+    assert cells[1] == f"See {span.format(url)} &amp; more"
+    assert cells[2] == "1,234,567,890"
+    assert cells[3] == "short-id"
+    # Only the run between zero-width spaces that is itself long is marked.
+    assert cells[4] == zwsp.replace(
+        "0123456789abcdef0123456789", span.format("0123456789abcdef0123456789")
+    )
+    assert cells[5] == "2"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("ab-1.&<\u200b /"), min_size=0, max_size=60),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_marking_long_runs_keeps_the_text_and_marks_exactly_the_long_runs(cells: list[str]) -> None:
+    import html as html_lib
+    import re
+
+    frame = pd.DataFrame({"Text": [f"x{c}" for c in cells]})
+    marked = _cell_texts(outputs.table_html(frame, None, "p"))
+    for source, cell in zip(frame["Text"], marked, strict=True):
+        # The text is unchanged once the marks are taken out.
+        plain = cell.replace('<span class="sinstats-break">', "").replace("</span>", "")
+        assert html_lib.unescape(plain) == source
+        # Every maximal run without spaces of LONG_TOKEN characters or more is marked, whole.
+        runs = [r for r in re.split(r"[\s\u200b]+", plain) if r]
+        long_runs = [r for r in runs if len(r) >= outputs.LONG_TOKEN]
+        assert re.findall(r'<span class="sinstats-break">(.*?)</span>', cell) == long_runs
