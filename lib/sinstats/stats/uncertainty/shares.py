@@ -508,6 +508,60 @@ class Fit:
         self.cumulative[..., -1] = 1.0
         mu = a / (a + b)
         self.means = np.asarray(posterior @ mu, dtype=np.float64)
+        self._guide: npt.NDArray[np.int32] | None = None
+        self._steps = np.arange(self.a.size + 1) / self.a.size
+
+    def guide(self) -> npt.NDArray[np.int32]:
+        """Guide table of the inverse-CDF lookup (Chen and Asau), built once per fit.
+
+        Row ``g`` (a ``(q, m)`` node pair, flattened) holds, for ``j = 0 .. K`` with ``K`` the
+        number of cells, the first cell whose cumulative weight is at least ``j / K``
+        (``searchsorted``, side left; at most the last cell).
+        """
+        if self._guide is None:
+            cum = self.cumulative.reshape(-1, self.a.size)
+            k = self.a.size
+            steps = self._steps
+            guide = np.empty((cum.shape[0], k + 1), dtype=np.intp)
+            for g in range(cum.shape[0]):
+                guide[g] = np.minimum(np.searchsorted(cum[g], steps), k - 1)
+            self._guide = guide.astype(np.int32)
+        return self._guide
+
+    def lookup(self, group: npt.NDArray[np.intp], u: FloatArray) -> npt.NDArray[np.intp]:
+        """Cell of each draw: the first whose cumulative weight in its group is at least ``u``.
+
+        The same cells as ``min(searchsorted(cumulative[group], u), cells - 1)`` draw by draw
+        (the predicate ``cumulative >= u`` is monotone along a row), found in constant expected
+        time: the guide table gives the first cell that can hold a draw of bucket ``floor(u K)``
+        and a vectorised linear search moves on from it (under one step on average, since the
+        ``K`` cells fall into ``K`` buckets of equal probability).
+
+        References
+        ----------
+        .. [1] Chen HC, Asau Y. On generating random variates from an empirical distribution.
+           AIIE Transactions 1974;6:163-166.
+        .. [2] Devroye L. Non-Uniform Random Variate Generation. Springer, 1986 (ch. III.2.4,
+           the guide table).
+        """
+        cum = self.cumulative.reshape(-1)
+        k = self.a.size
+        guide = self.guide().reshape(-1)
+        steps = self._steps
+        bucket = (u * k).astype(np.intp)
+        # floor(u K) may round up at a bucket's edge: move such draws back one bucket, so that
+        # steps[bucket] <= u holds exactly. Every cell before guide[bucket] then has a
+        # cumulative weight below steps[bucket] <= u, so the search may start there; it stops
+        # at the latest at the last cell, whose cumulative weight is 1 > u.
+        bucket -= u < steps[bucket]
+        found = guide[group * (k + 1) + bucket].astype(np.intp)
+        pos = group * k + found
+        active = np.flatnonzero(cum[pos] < u)
+        while active.size:
+            pos[active] += 1
+            found[active] += 1
+            active = active[cum[pos[active]] < u[active]]
+        return found
 
     def nearest(self, values: FloatArray, nodes: FloatArray) -> npt.NDArray[np.intp]:
         """Index of the nearest node to each value."""
@@ -859,23 +913,7 @@ class HierarchicalShare(Definition):
             im = fit.nearest(np.asarray(m, dtype=np.float64), fit.m_nodes)
         u = rng.random(n)
         group = iq * fit.m_nodes.size + im
-        cum = fit.cumulative.reshape(-1, fit.a.size)
-        # Inverse-CDF lookup of each draw's cell in its group's cumulative weights. The draws
-        # are ordered by group and, within a group, by u (a sort by u, then a stable radix sort
-        # of the 16-bit group number), so that each group's lookups are one search of sorted
-        # keys: the same cells as searching draw by draw, several times faster.
-        by_u = np.argsort(u)
-        small = group[by_u].astype(np.int16) if cum.shape[0] < 2**15 else group[by_u]
-        order = by_u[np.argsort(small, kind="stable")]
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=cum.shape[0]))])
-        sorted_u = u[order]
-        found = np.empty(n, dtype=np.intp)
-        for g in range(cum.shape[0]):
-            lo, hi = bounds[g], bounds[g + 1]
-            if hi > lo:
-                found[lo:hi] = np.searchsorted(cum[g], sorted_u[lo:hi])
-        cells = np.empty(n, dtype=np.intp)
-        cells[order] = np.minimum(found, fit.a.size - 1)
+        cells = fit.lookup(group, u)
         return rng.beta(fit.a[cells], fit.b[cells])
 
     def log_moments(self) -> tuple[float, float]:  # noqa: D102

@@ -445,7 +445,7 @@ def _quantiles_with_se(draws: FloatArray, probs: Sequence[float]) -> tuple[Float
     p = np.asarray(probs, dtype=np.float64)
     lo = np.clip(p - _SE_WINDOW, 0.0, 1.0)
     hi = np.clip(p + _SE_WINDOW, 0.0, 1.0)
-    q = np.quantile(draws, np.concatenate([p, lo, hi]))
+    q = _quantiles(draws, np.concatenate([p, lo, hi]))
     k = p.size
     central, qlo, qhi = q[:k], q[k : 2 * k], q[2 * k :]
     spread = qhi - qlo
@@ -453,6 +453,50 @@ def _quantiles_with_se(draws: FloatArray, probs: Sequence[float]) -> tuple[Float
         density = np.where(spread > 0, (hi - lo) / spread, np.inf)
         se = np.sqrt(p * (1 - p) / draws.size) / density
     return central, np.asarray(se, dtype=np.float64)
+
+
+def _sorted(draws: FloatArray) -> bool:
+    """Return True if ``draws`` is in non-decreasing order (one vectorised pass)."""
+    return bool(draws.size < 2 or not np.any(draws[1:] < draws[:-1]))
+
+
+def _quantiles(draws: FloatArray, probs: FloatArray, ordered: bool | None = None) -> FloatArray:
+    """``numpy.quantile(draws, probs)`` (type 7, linear), read off sorted draws directly.
+
+    ``numpy.quantile`` partitions its input even when it is sorted already; on sorted draws
+    this reads the two order statistics around each virtual index ``(n - 1) p`` and
+    interpolates them exactly as numpy does (its ``_lerp``: from below for a weight under
+    1/2, from above otherwise), so the numbers are the same to the bit. Unsorted draws (or
+    draws with a NaN) go to ``numpy.quantile``.
+    """
+    n = draws.size
+    if n == 0 or not (_sorted(draws) if ordered is None else ordered) or np.isnan(draws[-1]):
+        return np.asarray(np.quantile(draws, probs), dtype=np.float64)
+    virtual = (n - 1) * np.asarray(probs, dtype=np.float64)
+    previous = np.floor(virtual)
+    following = previous + 1
+    above = virtual >= n - 1
+    previous[above] = -1
+    following[above] = -1
+    below = virtual < 0
+    previous[below] = 0
+    following[below] = 0
+    prev_i = previous.astype(np.intp)
+    next_i = following.astype(np.intp)
+    a = draws[prev_i]
+    b = draws[next_i]
+    gamma = virtual - prev_i
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return np.asarray(out, dtype=np.float64)
+
+
+def _median_sorted(ordered: FloatArray) -> float:
+    """``numpy.median`` of sorted draws (the mean of the middle one or two), without sorting."""
+    mid = ordered.size // 2
+    middle = ordered[mid : mid + 1] if ordered.size % 2 else ordered[mid - 1 : mid + 1]
+    return float(np.mean(middle))
 
 
 def _interval_rows(
@@ -641,7 +685,7 @@ def simulate(
         draws=total,
         alone_draws=alone,
         point=plan.point(),
-        median=float(np.median(ordered["total"])),
+        median=_median_sorted(ordered["total"]),
         mean=float(np.mean(total)),
         intervals=intervals,
         decomposition=decomposition,

@@ -155,3 +155,47 @@ def test_log_variance_with_a_zero_draw_is_nan_either_way() -> None:
     x = np.array([3.0, 0.0, 2.0])
     assert math.isnan(simulation._log_variance(x, np.sort(x)))
     assert math.isnan(simulation._log_variance(x))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    weights=st.lists(
+        st.lists(
+            # many zero and tiny weights: cells stacked in one bucket, empty buckets
+            st.one_of(st.just(0.0), st.floats(1e-12, 1e-6), st.floats(0.0, 1.0)),
+            min_size=1,
+            max_size=60,
+        ).filter(lambda w: sum(w) > 0),
+        min_size=1,
+        max_size=4,
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_guide_table_lookup_equals_searchsorted_draw_by_draw(
+    weights: list[list[float]], seed: int
+) -> None:
+    from sinstats.stats.uncertainty.shares import Fit
+
+    cells = max(len(w) for w in weights)
+    post = np.zeros((len(weights), 1, cells))
+    for g, w in enumerate(weights):
+        post[g, 0, : len(w)] = np.array(w) / sum(w)
+    fit = Fit(np.ones(cells), np.ones(cells), np.ones(len(weights)), np.ones(1), post)
+    rng = np.random.default_rng(seed)
+    n = 2_000
+    group = rng.integers(len(weights), size=n)
+    # uniform draws, plus the bucket edges j/K and the values just below them
+    edges = np.arange(cells) / cells
+    u = np.concatenate([rng.random(n - 2 * cells), edges, np.nextafter(edges, -1).clip(0)])
+    got = fit.lookup(group, u)
+    cum = fit.cumulative.reshape(-1, cells)
+    # reference: the first cell whose cumulative weight is at least u, draw by draw
+    want = [min(int(np.searchsorted(cum[g], v)), cells - 1) for g, v in zip(group, u, strict=True)]
+    np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=30, deadline=None)
+@given(draws=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=300))
+def test_median_of_sorted_draws_equals_numpy_median(draws: list[float]) -> None:
+    x = np.array(draws)
+    assert simulation._median_sorted(np.sort(x)) == np.median(x)  # reference: numpy.median
