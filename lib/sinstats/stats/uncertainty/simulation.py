@@ -42,6 +42,10 @@ REALISED_PARTS: Final = ("split", "unnotified")
 # Half-width (in probability) of the window used to estimate the density at a quantile for its
 # Monte Carlo standard error.
 _SE_WINDOW: Final = 0.005
+# Widest range of whole counts whose rate draws are grouped by arithmetic rather than a search.
+_MAX_WHOLE_SPAN: Final = 10_000
+# Rounds of the rejection sampler before the rest of a group is drawn by inversion.
+_MAX_REJECTION_ROUNDS: Final = 64
 
 
 def _garwood_bounds(count: float, conf_level: float) -> tuple[float, float]:
@@ -125,14 +129,33 @@ def garwood_draws(counts: npt.ArrayLike, rng: np.random.Generator) -> FloatArray
     n_upper = n // 2 + int(n % 2 == 1 and rng.random() < 0.5)
     upper = np.zeros(n, dtype=bool)
     upper[rng.permutation(n)[:n_upper]] = True
-    shape = x + upper
-    if x[0] == x.min() == x.max():
-        values = np.array([x[0], x[0] + 1.0])
+    lowest, highest = float(x.min()), float(x.max())
+    if lowest == highest:
+        # One count (chance at a fixed count): two groups, the count's lower half and the next
+        # shape's upper half; their positions in ascending order, as the stable sort gives.
+        value = lowest
+        groups = [
+            (value, False, np.flatnonzero(~upper)),
+            (value + 1.0, True, np.flatnonzero(upper)),
+        ]
+        medians = special.gammaincinv(np.array([value, value + 1.0]), 0.5)
+        for (a, above, idx), median in zip(groups, medians, strict=True):
+            if a > 0 and idx.size:
+                out[idx] = _half_gamma(rng, a, float(median), above, idx.size)
+        return out
+    if highest - lowest <= _MAX_WHOLE_SPAN and np.array_equal(x, np.floor(x)):
+        # Whole counts over a short range (a rounded figure): the shapes are the consecutive
+        # whole numbers lowest .. highest + 1, each draw's index is read off without a search
+        # (shapes with no draws make empty groups, which draw nothing).
+        values = np.arange(lowest, highest + 2.0)
+        index: IntArray = (x - lowest).astype(np.intp) + upper
     else:
+        shape = x + upper
         values = np.unique(shape)
+        index = np.asarray(np.searchsorted(values, shape), dtype=np.intp)
     # Group the draws by (shape, half) in one stable sort, in the order the groups are drawn
     # (shape ascending, lower half first); within a group the positions stay ascending.
-    key = 2 * np.searchsorted(values, shape) + upper
+    key = 2 * index + upper
     order, bounds = _group_positions(key, 2 * values.size)
     medians = special.gammaincinv(values, 0.5)
     for g in range(2 * values.size):
@@ -167,14 +190,26 @@ def _half_gamma(
     ``size`` are drawn in one vectorised call (plus a margin of 6 standard deviations of the
     binomial count), with a further call in the rare case that too few are accepted.
     """
+    if not above and not median > 0:
+        # The median underflows to 0 (a shape below about 1e-3): every draw of the lower half
+        # lies below the smallest positive double, so it is 0 (rejection would never accept).
+        return np.zeros(size)
     parts: list[FloatArray] = []
     need = size
-    while need > 0:
+    for _ in range(_MAX_REJECTION_ROUNDS):
         proposals = rng.standard_gamma(shape, size=int(2 * need + 6 * math.sqrt(need) + 16))
         kept = proposals[proposals >= median] if above else proposals[proposals < median]
         parts.append(kept[:need])
         need -= parts[-1].size
-    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+        if need == 0:
+            return np.concatenate(parts) if len(parts) > 1 else parts[0]
+    # Acceptance is 1/2 by construction, so this is reached only if the generator's Gamma
+    # variates and the median disagree numerically (an extreme shape): draw the rest by
+    # inversion of the Gamma distribution, the same conditional distribution.
+    uniform = rng.random(need)
+    half = 0.5 + 0.5 * uniform if above else 0.5 * uniform
+    parts.append(np.asarray(special.gammaincinv(shape, half), dtype=np.float64))
+    return np.concatenate(parts)
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
