@@ -446,16 +446,21 @@ def leave_one_out(
             quantity="realised",
         )
         lo, hi = res.interval(conf_level)
+        median, share_mean = res.median, variant.central()
+        del res  # its draws: only the summaries are kept
         if name == "none":
-            base_central = res.median
+            base_central = median
+        else:
+            # Each variant is used once: drop its grid posterior rather than keep it cached.
+            uncertainty.shares.forget_fits(variant)
         rows.append(
             {
                 "left_out": name,
-                "share_mean": variant.central(),
-                "central": res.median,
+                "share_mean": share_mean,
+                "central": median,
                 "lower": lo,
                 "upper": hi,
-                "change": res.median - base_central,
+                "change": median - base_central,
                 "method": "monte_carlo_percentile",
                 "conf_level": conf_level,
                 "note": "all breakdowns in the fit"

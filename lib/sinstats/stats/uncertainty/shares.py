@@ -18,8 +18,8 @@ Both are components (:mod:`~sinstats.stats.uncertainty.components`); the registr
 
 from __future__ import annotations
 
+import collections
 import dataclasses
-import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -55,6 +55,8 @@ _Q_NODES: Final = 11
 _M_NODES: Final = 13
 # Gauss-Legendre nodes for the log-moments of the base factor.
 _GL_NODES: Final = 48
+# Cells per block when the fit computes the Beta densities (bounds the temporaries).
+_BLOCK_CELLS: Final = 480
 
 
 def _whole(value: object) -> bool:
@@ -621,19 +623,11 @@ def _fit(share: HierarchicalShare, m_nodes: tuple[float, ...]) -> Fit:
     b = ((1 - mu_c) * phi_c).ravel()
     log_prior = between_year_log_prior(mu_c, phi_c, share.sd_scale).ravel()
     s = (np.arange(_SHARE_BINS) + 0.5) / _SHARE_BINS
-    logpdf = (
-        (a[None, :] - 1) * np.log(s)[:, None]
-        + (b[None, :] - 1) * np.log1p(-s)[:, None]
-        - special.betaln(a, b)[None, :]
-    )
-    logpdf -= logpdf.max(axis=0, keepdims=True)
-    dens = np.exp(logpdf)
-    dens /= dens.sum(axis=0, keepdims=True)  # share bins x cells: each column sums to 1
-
     mapping = share.narrow_mapping
     q_nodes = mapping.nodes() if mapping is not None else np.array([1.0])
     m_arr = np.asarray(m_nodes, dtype=np.float64)
-    loglik = np.zeros((q_nodes.size, m_arr.size, a.size))
+    # Each breakdown's likelihood by share bin, for every mapping factor c it is seen through.
+    pmfs = []
     for bd in share.fit_breakdowns():
         ks, wk = bd.feasible()
         q_used = q_nodes if bd.definition == "narrow" else np.array([1.0])
@@ -641,20 +635,65 @@ def _fit(share: HierarchicalShare, m_nodes: tuple[float, ...]) -> Fit:
         c = (q_used[:, None] * m_used[None, :]).ravel()
         p = np.clip(c[:, None] * s[None, :], 0.0, 1.0)
         pmf = stats.binom.pmf(ks[None, None, :], bd.denominator, p[:, :, None]) @ wk
-        lik = pmf @ dens  # (c values) x cells
-        with np.errstate(divide="ignore"):
-            ll = np.log(lik).reshape(q_used.size, m_used.size, a.size)
-        loglik = loglik + ll  # broadcasts over the unused axes
-    logpost = loglik + log_prior[None, None, :]
-    logpost -= logpost.max(axis=2, keepdims=True)
-    post = np.exp(logpost)
+        pmfs.append((pmf, q_used.size, m_used.size))
+    # The Beta density of each cell over the share bins (each column normalised to sum to 1),
+    # a block of cells at a time: every column is computed on its own, so the numbers are
+    # those of the whole table, without holding it (bins x cells) in memory.
+    am1, bm1, betaln = a - 1, b - 1, special.betaln(a, b)
+    log_s, log_1ms = np.log(s), np.log1p(-s)
+    loglik = np.zeros((q_nodes.size, m_arr.size, a.size))
+    for start in range(0, a.size, _BLOCK_CELLS):
+        cols = slice(start, start + _BLOCK_CELLS)
+        dens = am1[None, cols] * log_s[:, None]
+        dens += bm1[None, cols] * log_1ms[:, None]
+        dens -= betaln[None, cols]
+        dens -= dens.max(axis=0, keepdims=True)
+        np.exp(dens, out=dens)
+        dens /= dens.sum(axis=0, keepdims=True)
+        for pmf, nq, nm in pmfs:
+            lik = pmf @ dens  # (c values) x cells of the block
+            with np.errstate(divide="ignore"):
+                ll = np.log(lik).reshape(nq, nm, -1)
+            loglik[:, :, cols] += ll  # broadcasts over the unused axes
+    post = loglik  # the log posterior, then the posterior, in place
+    post += log_prior[None, None, :]
+    post -= post.max(axis=2, keepdims=True)
+    np.exp(post, out=post)
     post /= post.sum(axis=2, keepdims=True)
     return Fit(a, b, q_nodes, m_arr, post)
 
 
-@functools.lru_cache(maxsize=64)
+# Fits by (share, m nodes), least recently used first; at most _MAX_FITS are kept.
+_FITS: collections.OrderedDict[tuple[HierarchicalShare, tuple[float, ...]], Fit] = (
+    collections.OrderedDict()
+)
+_MAX_FITS: Final = 64
+
+
 def _cached_fit(share: HierarchicalShare, m_nodes: tuple[float, ...]) -> Fit:
-    return _fit(share, m_nodes)
+    key = (share, m_nodes)
+    fit = _FITS.get(key)
+    if fit is None:
+        fit = _fit(share, m_nodes)
+        _FITS[key] = fit
+        while len(_FITS) > _MAX_FITS:
+            _FITS.popitem(last=False)
+    else:
+        _FITS.move_to_end(key)
+    return fit
+
+
+def forget_fits(share: HierarchicalShare) -> None:
+    """Drop the cached grid posteriors of ``share`` (a variant used once, e.g. leave-one-out).
+
+    Parameters
+    ----------
+    share : HierarchicalShare
+        The share whose fits (for every set of base-factor nodes) are dropped; a later draw
+        fits it again, to the same numbers.
+    """
+    for key in [k for k in _FITS if k[0] == share]:
+        del _FITS[key]
 
 
 @dataclass(frozen=True, kw_only=True)

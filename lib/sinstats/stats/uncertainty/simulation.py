@@ -569,9 +569,9 @@ def _interval_rows(
 def _variance(draws: FloatArray, ordered: FloatArray | None = None) -> float:
     """Variance of the draws; exactly 0 for a constant array (no rounding noise).
 
-    ``ordered`` is the same draws sorted, when at hand: the range is then read off its ends
-    (the variance itself is always summed in the draws' own order, so the number does not
-    depend on whether ``ordered`` was given).
+    ``ordered`` is the same draws sorted (or just the smallest and largest, in that order),
+    when at hand: the range is then read off its ends (the variance itself is always summed
+    in the draws' own order, so the number does not depend on whether ``ordered`` was given).
     """
     spread = ordered[-1] - ordered[0] if ordered is not None else np.ptp(draws)
     return float(np.var(draws)) if spread > 0 else 0.0
@@ -682,16 +682,26 @@ def simulate(
         else _combine(lam, factor_draws)
     )
     alone = _alone_draws(plan, streams, n, lam, x, factor_draws, m)
-    # Each array is sorted once; its quantiles, median and range are read from the sorted copy.
-    ordered = {"total": np.sort(total)} | {k: np.sort(v) for k, v in alone.items()}
+    # Each array is sorted once, into one reused buffer; its quantiles, median and range are
+    # read from the sorted copy, and only its two ends are kept (for the decomposition).
+    buffer = np.empty(n)
+    ends: dict[str, FloatArray] = {}
+
+    def sorted_copy(key: str, draws: FloatArray) -> FloatArray:
+        np.copyto(buffer, draws)
+        buffer.sort()
+        ends[key] = buffer[[0, -1]]
+        return buffer
 
     name = target.name
     what = "this year's realised number" if realised else "the underlying yearly rate"
+    ordered_total = sorted_copy("total", total)
+    median = _median_sorted(ordered_total)
     rows = _interval_rows(
         name,
         "total",
         "total",
-        ordered["total"],
+        ordered_total,
         levels,
         f"{what}: all enabled components; {n:,} draws, seed {seed}",
     )
@@ -701,14 +711,14 @@ def simulate(
             name,
             cname,
             kinds[cname],
-            ordered[cname],
+            sorted_copy(cname, alone[cname]),
             levels,
             f"only {cname} varies; other components at their central values",
         )
     intervals = pd.DataFrame(rows)
 
     approx = closed_form_result(name, plan, levels)
-    decomposition = _decompose(name, plan, total, alone, approx.log_variance, ordered)
+    decomposition = _decompose(name, plan, total, alone, approx.log_variance, ends)
     return UncertaintyResult(
         target=name,
         unit=target.unit,
@@ -720,7 +730,7 @@ def simulate(
         draws=total,
         alone_draws=alone,
         point=plan.point(),
-        median=_median_sorted(ordered["total"]),
+        median=median,
         mean=float(np.mean(total)),
         intervals=intervals,
         decomposition=decomposition,
@@ -796,7 +806,8 @@ def _decompose(
 ) -> pd.DataFrame:
     """Variance decomposition: each component alone, the interaction and the total.
 
-    ``ordered`` holds the same arrays sorted, keyed ``"total"`` and by component, when at hand.
+    ``ordered`` holds the same arrays sorted (or their smallest and largest draws), keyed
+    ``"total"`` and by component, when at hand.
     """
     order = ordered or {}
     total_var = _variance(total, order.get("total"))

@@ -233,3 +233,63 @@ def test_half_gamma_falls_back_to_inversion_when_rejection_stalls() -> None:
     draws = simulation._half_gamma(rng, 5.0, float(special.gammaincinv(5.0, 0.5)), True, 1_000)
     assert draws.shape == (1_000,)
     assert np.all(special.gammainc(5.0, draws) >= 0.5 - 1e-12)
+
+
+def test_fit_in_blocks_equals_the_whole_table_construction(deaths: u.Target) -> None:
+    from scipy import stats
+
+    from sinstats.stats.uncertainty import shares
+
+    share = next(c for c in deaths.components if c.kind == "definition")
+    assert isinstance(share, u.HierarchicalShare)
+    m_nodes = tuple(float(v) for v in np.linspace(0.7, 1.0, 4))
+    got = shares._fit(share, m_nodes)
+    # reference: the whole (share bins x cells) table of Beta densities in one expression
+    mu = (np.arange(shares._MU_POINTS) + 0.5) / shares._MU_POINTS
+    lo, hi = share.phi_range
+    phi = np.exp(np.linspace(math.log(lo), math.log(hi), shares._PHI_POINTS))
+    mu_c, phi_c = np.meshgrid(mu, phi, indexing="ij")
+    a, b = (mu_c * phi_c).ravel(), ((1 - mu_c) * phi_c).ravel()
+    log_prior = shares.between_year_log_prior(mu_c, phi_c, share.sd_scale).ravel()
+    s = (np.arange(shares._SHARE_BINS) + 0.5) / shares._SHARE_BINS
+    logpdf = (
+        (a[None, :] - 1) * np.log(s)[:, None]
+        + (b[None, :] - 1) * np.log1p(-s)[:, None]
+        - special.betaln(a, b)[None, :]
+    )
+    logpdf -= logpdf.max(axis=0, keepdims=True)
+    dens = np.exp(logpdf)
+    dens /= dens.sum(axis=0, keepdims=True)
+    assert share.narrow_mapping is not None
+    q_nodes, m_arr = share.narrow_mapping.nodes(), np.array(m_nodes)
+    loglik = np.zeros((q_nodes.size, m_arr.size, a.size))
+    for bd in share.fit_breakdowns():
+        ks, wk = bd.feasible()
+        q_used = q_nodes if bd.definition == "narrow" else np.array([1.0])
+        m_used = m_arr if bd.base != share.base else np.array([1.0])
+        c = (q_used[:, None] * m_used[None, :]).ravel()
+        p = np.clip(c[:, None] * s[None, :], 0.0, 1.0)
+        pmf = stats.binom.pmf(ks[None, None, :], bd.denominator, p[:, :, None]) @ wk
+        with np.errstate(divide="ignore"):
+            loglik = loglik + np.log(pmf @ dens).reshape(q_used.size, m_used.size, a.size)
+    logpost = loglik + log_prior[None, None, :]
+    logpost -= logpost.max(axis=2, keepdims=True)
+    post = np.exp(logpost)
+    post /= post.sum(axis=2, keepdims=True)
+    np.testing.assert_array_equal(got.posterior, post)
+
+
+def test_forget_fits_drops_only_that_shares_fits(deaths: u.Target) -> None:
+    from sinstats.stats.uncertainty import shares
+
+    share = next(c for c in deaths.components if c.kind == "definition")
+    assert isinstance(share, u.HierarchicalShare)
+    name = share.fit_breakdowns()[0].name
+    variant = share.without(name)
+    kept = share.fit((0.7, 1.0))
+    first = variant.fit((0.7, 1.0))
+    shares.forget_fits(variant)
+    assert share.fit((0.7, 1.0)) is kept  # still cached
+    again = variant.fit((0.7, 1.0))
+    assert again is not first  # fitted again, to the same numbers
+    np.testing.assert_array_equal(again.posterior, first.posterior)
