@@ -510,10 +510,10 @@ class Fit:
         self.cumulative[..., -1] = 1.0
         mu = a / (a + b)
         self.means = np.asarray(posterior @ mu, dtype=np.float64)
-        self._guide: npt.NDArray[np.int32] | None = None
+        self._guide: npt.NDArray[np.signedinteger[Any]] | None = None
         self._steps = np.arange(self.a.size + 1) / self.a.size
 
-    def guide(self) -> npt.NDArray[np.int32]:
+    def guide(self) -> npt.NDArray[np.signedinteger[Any]]:
         """Guide table of the inverse-CDF lookup (Chen and Asau), built once per fit.
 
         Row ``g`` (a ``(q, m)`` node pair, flattened) holds, for ``j = 0 .. K`` with ``K`` the
@@ -527,7 +527,9 @@ class Fit:
             guide = np.empty((cum.shape[0], k + 1), dtype=np.intp)
             for g in range(cum.shape[0]):
                 guide[g] = np.minimum(np.searchsorted(cum[g], steps), k - 1)
-            self._guide = guide.astype(np.int32)
+            # The smallest integer type that holds a cell index (16 bits for the 5,760 cells).
+            small = np.int16 if k < 2**15 else np.int32
+            self._guide = guide.astype(small)
         return self._guide
 
     def lookup(self, group: npt.NDArray[np.intp], u: FloatArray) -> npt.NDArray[np.intp]:
