@@ -954,6 +954,8 @@ class HierarchicalShare(Definition):
             im = fit.nearest(np.asarray(m, dtype=np.float64), fit.m_nodes)
         u = rng.random(n)
         group = iq * fit.m_nodes.size + im
+        # Inverse-CDF lookup of each draw's cell in its group's cumulative weights (a guide
+        # table: the same cells as searching draw by draw).
         cells = fit.lookup(group, u)
         return rng.beta(fit.a[cells], fit.b[cells])
 
