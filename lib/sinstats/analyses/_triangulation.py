@@ -308,7 +308,8 @@ def triangulation_table(
         target deaths only where the estimate counts notified cases), and ``relation``.
     """
     target = model.target  # type: ignore[attr-defined]
-    cache: dict[tuple[str, bool], uncertainty.UncertaintyResult] = {}
+    # The model's median and interval by (year, notified only): the summaries, not the draws.
+    cache: dict[tuple[str, bool], tuple[float, float, float]] = {}
     rows = []
     for r in evidence.itertuples(index=False):
         year = str(r.compare_year)
@@ -318,11 +319,12 @@ def triangulation_table(
             fig = data.count(parse_period(year), "Child death", data_dir=data_dir)
             obs = uncertainty.Observed(fig.value, label=f"{year} child death notifications")
             tgt = uncertainty.switch(target, off=["ascertainment"]) if notified else target
-            cache[key] = uncertainty.simulate(
+            res = uncertainty.simulate(
                 obs, tgt, n_draws=n_draws, seed=seed, conf_levels=(conf_level,), quantity="realised"
             )
-        res = cache[key]
-        lo, hi = res.interval(conf_level)
+            cache[key] = (res.median, *res.interval(conf_level))
+            del res
+        median, lo, hi = cache[key]
         inside = lo <= _f(r.per_year_low) and _f(r.per_year_high) <= hi
         rows.append(
             {
@@ -331,7 +333,7 @@ def triangulation_table(
                 "per_year_high": _f(r.per_year_high),
                 "compare_year": year,
                 "model_quantity": "notified target deaths" if notified else "target deaths",
-                "model_central": res.median,
+                "model_central": median,
                 "model_lower": lo,
                 "model_upper": hi,
                 "relation": ("inside" if inside else "outside") + " the model's interval",
@@ -446,16 +448,21 @@ def leave_one_out(
             quantity="realised",
         )
         lo, hi = res.interval(conf_level)
+        median, share_mean = res.median, variant.central()
+        del res  # its draws: only the summaries are kept
         if name == "none":
-            base_central = res.median
+            base_central = median
+        else:
+            # Each variant is used once: drop its grid posterior rather than keep it cached.
+            uncertainty.shares.forget_fits(variant)
         rows.append(
             {
                 "left_out": name,
-                "share_mean": variant.central(),
-                "central": res.median,
+                "share_mean": share_mean,
+                "central": median,
                 "lower": lo,
                 "upper": hi,
-                "change": res.median - base_central,
+                "change": median - base_central,
                 "method": "monte_carlo_percentile",
                 "conf_level": conf_level,
                 "note": "all breakdowns in the fit"

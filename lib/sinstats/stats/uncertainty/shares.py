@@ -18,8 +18,8 @@ Both are components (:mod:`~sinstats.stats.uncertainty.components`); the registr
 
 from __future__ import annotations
 
+import collections
 import dataclasses
-import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -55,6 +55,8 @@ _Q_NODES: Final = 11
 _M_NODES: Final = 13
 # Gauss-Legendre nodes for the log-moments of the base factor.
 _GL_NODES: Final = 48
+# Cells per block when the fit computes the Beta densities (bounds the temporaries).
+_BLOCK_CELLS: Final = 480
 
 
 def _whole(value: object) -> bool:
@@ -508,6 +510,62 @@ class Fit:
         self.cumulative[..., -1] = 1.0
         mu = a / (a + b)
         self.means = np.asarray(posterior @ mu, dtype=np.float64)
+        self._guide: npt.NDArray[np.signedinteger[Any]] | None = None
+        self._steps = np.arange(self.a.size + 1) / self.a.size
+
+    def guide(self) -> npt.NDArray[np.signedinteger[Any]]:
+        """Guide table of the inverse-CDF lookup (Chen and Asau), built once per fit.
+
+        Row ``g`` (a ``(q, m)`` node pair, flattened) holds, for ``j = 0 .. K`` with ``K`` the
+        number of cells, the first cell whose cumulative weight is at least ``j / K``
+        (``searchsorted``, side left; at most the last cell).
+        """
+        if self._guide is None:
+            cum = self.cumulative.reshape(-1, self.a.size)
+            k = self.a.size
+            steps = self._steps
+            guide = np.empty((cum.shape[0], k + 1), dtype=np.intp)
+            for g in range(cum.shape[0]):
+                guide[g] = np.minimum(np.searchsorted(cum[g], steps), k - 1)
+            # The smallest integer type that holds a cell index (16 bits for the 5,760 cells).
+            small = np.int16 if k < 2**15 else np.int32
+            self._guide = guide.astype(small)
+        return self._guide
+
+    def lookup(self, group: npt.NDArray[np.intp], u: FloatArray) -> npt.NDArray[np.intp]:
+        """Cell of each draw: the first whose cumulative weight in its group is at least ``u``.
+
+        The same cells as ``min(searchsorted(cumulative[group], u), cells - 1)`` draw by draw
+        (the predicate ``cumulative >= u`` is monotone along a row), found in constant expected
+        time: the guide table gives the first cell that can hold a draw of bucket ``floor(u K)``
+        and a vectorised linear search moves on from it (under one step on average, since the
+        ``K`` cells fall into ``K`` buckets of equal probability).
+
+        References
+        ----------
+        .. [1] Chen HC, Asau Y. On generating random variates from an empirical distribution.
+           AIIE Transactions 1974;6:163-166.
+        .. [2] Devroye L. Non-Uniform Random Variate Generation. Springer, 1986 (ch. III.2.4,
+           the guide table).
+        """
+        cum = self.cumulative.reshape(-1)
+        k = self.a.size
+        guide = self.guide().reshape(-1)
+        steps = self._steps
+        bucket = (u * k).astype(np.intp)
+        # floor(u K) may round up at a bucket's edge: move such draws back one bucket, so that
+        # steps[bucket] <= u holds exactly. Every cell before guide[bucket] then has a
+        # cumulative weight below steps[bucket] <= u, so the search may start there; it stops
+        # at the latest at the last cell, whose cumulative weight is 1 > u.
+        bucket -= u < steps[bucket]
+        found = guide[group * (k + 1) + bucket].astype(np.intp)
+        pos = group * k + found
+        active = np.flatnonzero(cum[pos] < u)
+        while active.size:
+            pos[active] += 1
+            found[active] += 1
+            active = active[cum[pos[active]] < u[active]]
+        return found
 
     def nearest(self, values: FloatArray, nodes: FloatArray) -> npt.NDArray[np.intp]:
         """Index of the nearest node to each value."""
@@ -567,19 +625,11 @@ def _fit(share: HierarchicalShare, m_nodes: tuple[float, ...]) -> Fit:
     b = ((1 - mu_c) * phi_c).ravel()
     log_prior = between_year_log_prior(mu_c, phi_c, share.sd_scale).ravel()
     s = (np.arange(_SHARE_BINS) + 0.5) / _SHARE_BINS
-    logpdf = (
-        (a[None, :] - 1) * np.log(s)[:, None]
-        + (b[None, :] - 1) * np.log1p(-s)[:, None]
-        - special.betaln(a, b)[None, :]
-    )
-    logpdf -= logpdf.max(axis=0, keepdims=True)
-    dens = np.exp(logpdf)
-    dens /= dens.sum(axis=0, keepdims=True)  # share bins x cells: each column sums to 1
-
     mapping = share.narrow_mapping
     q_nodes = mapping.nodes() if mapping is not None else np.array([1.0])
     m_arr = np.asarray(m_nodes, dtype=np.float64)
-    loglik = np.zeros((q_nodes.size, m_arr.size, a.size))
+    # Each breakdown's likelihood by share bin, for every mapping factor c it is seen through.
+    pmfs = []
     for bd in share.fit_breakdowns():
         ks, wk = bd.feasible()
         q_used = q_nodes if bd.definition == "narrow" else np.array([1.0])
@@ -587,20 +637,65 @@ def _fit(share: HierarchicalShare, m_nodes: tuple[float, ...]) -> Fit:
         c = (q_used[:, None] * m_used[None, :]).ravel()
         p = np.clip(c[:, None] * s[None, :], 0.0, 1.0)
         pmf = stats.binom.pmf(ks[None, None, :], bd.denominator, p[:, :, None]) @ wk
-        lik = pmf @ dens  # (c values) x cells
-        with np.errstate(divide="ignore"):
-            ll = np.log(lik).reshape(q_used.size, m_used.size, a.size)
-        loglik = loglik + ll  # broadcasts over the unused axes
-    logpost = loglik + log_prior[None, None, :]
-    logpost -= logpost.max(axis=2, keepdims=True)
-    post = np.exp(logpost)
+        pmfs.append((pmf, q_used.size, m_used.size))
+    # The Beta density of each cell over the share bins (each column normalised to sum to 1),
+    # a block of cells at a time: every column is computed on its own, so the numbers are
+    # those of the whole table, without holding it (bins x cells) in memory.
+    am1, bm1, betaln = a - 1, b - 1, special.betaln(a, b)
+    log_s, log_1ms = np.log(s), np.log1p(-s)
+    loglik = np.zeros((q_nodes.size, m_arr.size, a.size))
+    for start in range(0, a.size, _BLOCK_CELLS):
+        cols = slice(start, start + _BLOCK_CELLS)
+        dens = am1[None, cols] * log_s[:, None]
+        dens += bm1[None, cols] * log_1ms[:, None]
+        dens -= betaln[None, cols]
+        dens -= dens.max(axis=0, keepdims=True)
+        np.exp(dens, out=dens)
+        dens /= dens.sum(axis=0, keepdims=True)
+        for pmf, nq, nm in pmfs:
+            lik = pmf @ dens  # (c values) x cells of the block
+            with np.errstate(divide="ignore"):
+                ll = np.log(lik).reshape(nq, nm, -1)
+            loglik[:, :, cols] += ll  # broadcasts over the unused axes
+    post = loglik  # the log posterior, then the posterior, in place
+    post += log_prior[None, None, :]
+    post -= post.max(axis=2, keepdims=True)
+    np.exp(post, out=post)
     post /= post.sum(axis=2, keepdims=True)
     return Fit(a, b, q_nodes, m_arr, post)
 
 
-@functools.lru_cache(maxsize=64)
+# Fits by (share, m nodes), least recently used first; at most _MAX_FITS are kept.
+_FITS: collections.OrderedDict[tuple[HierarchicalShare, tuple[float, ...]], Fit] = (
+    collections.OrderedDict()
+)
+_MAX_FITS: Final = 64
+
+
 def _cached_fit(share: HierarchicalShare, m_nodes: tuple[float, ...]) -> Fit:
-    return _fit(share, m_nodes)
+    key = (share, m_nodes)
+    fit = _FITS.get(key)
+    if fit is None:
+        fit = _fit(share, m_nodes)
+        _FITS[key] = fit
+        while len(_FITS) > _MAX_FITS:
+            _FITS.popitem(last=False)
+    else:
+        _FITS.move_to_end(key)
+    return fit
+
+
+def forget_fits(share: HierarchicalShare) -> None:
+    """Drop the cached grid posteriors of ``share`` (a variant used once, e.g. leave-one-out).
+
+    Parameters
+    ----------
+    share : HierarchicalShare
+        The share whose fits (for every set of base-factor nodes) are dropped; a later draw
+        fits it again, to the same numbers.
+    """
+    for key in [k for k in _FITS if k[0] == share]:
+        del _FITS[key]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -859,23 +954,9 @@ class HierarchicalShare(Definition):
             im = fit.nearest(np.asarray(m, dtype=np.float64), fit.m_nodes)
         u = rng.random(n)
         group = iq * fit.m_nodes.size + im
-        cum = fit.cumulative.reshape(-1, fit.a.size)
-        # Inverse-CDF lookup of each draw's cell in its group's cumulative weights. The draws
-        # are ordered by group and, within a group, by u (a sort by u, then a stable radix sort
-        # of the 16-bit group number), so that each group's lookups are one search of sorted
-        # keys: the same cells as searching draw by draw, several times faster.
-        by_u = np.argsort(u)
-        small = group[by_u].astype(np.int16) if cum.shape[0] < 2**15 else group[by_u]
-        order = by_u[np.argsort(small, kind="stable")]
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=cum.shape[0]))])
-        sorted_u = u[order]
-        found = np.empty(n, dtype=np.intp)
-        for g in range(cum.shape[0]):
-            lo, hi = bounds[g], bounds[g + 1]
-            if hi > lo:
-                found[lo:hi] = np.searchsorted(cum[g], sorted_u[lo:hi])
-        cells = np.empty(n, dtype=np.intp)
-        cells[order] = np.minimum(found, fit.a.size - 1)
+        # Inverse-CDF lookup of each draw's cell in its group's cumulative weights (a guide
+        # table: the same cells as searching draw by draw).
+        cells = fit.lookup(group, u)
         return rng.beta(fit.a[cells], fit.b[cells])
 
     def log_moments(self) -> tuple[float, float]:  # noqa: D102

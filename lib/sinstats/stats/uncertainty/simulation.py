@@ -42,6 +42,10 @@ REALISED_PARTS: Final = ("split", "unnotified")
 # Half-width (in probability) of the window used to estimate the density at a quantile for its
 # Monte Carlo standard error.
 _SE_WINDOW: Final = 0.005
+# Widest range of whole counts whose rate draws are grouped by arithmetic rather than a search.
+_MAX_WHOLE_SPAN: Final = 10_000
+# Rounds of the rejection sampler before the rest of a group is drawn by inversion.
+_MAX_REJECTION_ROUNDS: Final = 64
 
 
 def _garwood_bounds(count: float, conf_level: float) -> tuple[float, float]:
@@ -125,14 +129,33 @@ def garwood_draws(counts: npt.ArrayLike, rng: np.random.Generator) -> FloatArray
     n_upper = n // 2 + int(n % 2 == 1 and rng.random() < 0.5)
     upper = np.zeros(n, dtype=bool)
     upper[rng.permutation(n)[:n_upper]] = True
-    shape = x + upper
-    if x[0] == x.min() == x.max():
-        values = np.array([x[0], x[0] + 1.0])
+    lowest, highest = float(x.min()), float(x.max())
+    if lowest == highest:
+        # One count (chance at a fixed count): two groups, the count's lower half and the next
+        # shape's upper half; their positions in ascending order, as the stable sort gives.
+        value = lowest
+        groups = [
+            (value, False, np.flatnonzero(~upper)),
+            (value + 1.0, True, np.flatnonzero(upper)),
+        ]
+        medians = special.gammaincinv(np.array([value, value + 1.0]), 0.5)
+        for (a, above, idx), median in zip(groups, medians, strict=True):
+            if a > 0 and idx.size:
+                out[idx] = _half_gamma(rng, a, float(median), above, idx.size)
+        return out
+    if highest - lowest <= _MAX_WHOLE_SPAN and np.array_equal(x, np.floor(x)):
+        # Whole counts over a short range (a rounded figure): the shapes are the consecutive
+        # whole numbers lowest .. highest + 1, each draw's index is read off without a search
+        # (shapes with no draws make empty groups, which draw nothing).
+        values = np.arange(lowest, highest + 2.0)
+        index: IntArray = (x - lowest).astype(np.intp) + upper
     else:
+        shape = x + upper
         values = np.unique(shape)
+        index = np.asarray(np.searchsorted(values, shape), dtype=np.intp)
     # Group the draws by (shape, half) in one stable sort, in the order the groups are drawn
     # (shape ascending, lower half first); within a group the positions stay ascending.
-    key = 2 * np.searchsorted(values, shape) + upper
+    key = 2 * index + upper
     order, bounds = _group_positions(key, 2 * values.size)
     medians = special.gammaincinv(values, 0.5)
     for g in range(2 * values.size):
@@ -167,14 +190,26 @@ def _half_gamma(
     ``size`` are drawn in one vectorised call (plus a margin of 6 standard deviations of the
     binomial count), with a further call in the rare case that too few are accepted.
     """
+    if not above and not median > 0:
+        # The median underflows to 0 (a shape below about 1e-3): every draw of the lower half
+        # lies below the smallest positive double, so it is 0 (rejection would never accept).
+        return np.zeros(size)
     parts: list[FloatArray] = []
     need = size
-    while need > 0:
+    for _ in range(_MAX_REJECTION_ROUNDS):
         proposals = rng.standard_gamma(shape, size=int(2 * need + 6 * math.sqrt(need) + 16))
         kept = proposals[proposals >= median] if above else proposals[proposals < median]
         parts.append(kept[:need])
         need -= parts[-1].size
-    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+        if need == 0:
+            return np.concatenate(parts) if len(parts) > 1 else parts[0]
+    # Acceptance is 1/2 by construction, so this is reached only if the generator's Gamma
+    # variates and the median disagree numerically (an extreme shape): draw the rest by
+    # inversion of the Gamma distribution, the same conditional distribution.
+    uniform = rng.random(need)
+    half = 0.5 + 0.5 * uniform if above else 0.5 * uniform
+    parts.append(np.asarray(special.gammaincinv(shape, half), dtype=np.float64))
+    return np.concatenate(parts)
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
@@ -445,7 +480,7 @@ def _quantiles_with_se(draws: FloatArray, probs: Sequence[float]) -> tuple[Float
     p = np.asarray(probs, dtype=np.float64)
     lo = np.clip(p - _SE_WINDOW, 0.0, 1.0)
     hi = np.clip(p + _SE_WINDOW, 0.0, 1.0)
-    q = np.quantile(draws, np.concatenate([p, lo, hi]))
+    q = _quantiles(draws, np.concatenate([p, lo, hi]))
     k = p.size
     central, qlo, qhi = q[:k], q[k : 2 * k], q[2 * k :]
     spread = qhi - qlo
@@ -453,6 +488,50 @@ def _quantiles_with_se(draws: FloatArray, probs: Sequence[float]) -> tuple[Float
         density = np.where(spread > 0, (hi - lo) / spread, np.inf)
         se = np.sqrt(p * (1 - p) / draws.size) / density
     return central, np.asarray(se, dtype=np.float64)
+
+
+def _sorted(draws: FloatArray) -> bool:
+    """Return True if ``draws`` is in non-decreasing order (one vectorised pass)."""
+    return bool(draws.size < 2 or not np.any(draws[1:] < draws[:-1]))
+
+
+def _quantiles(draws: FloatArray, probs: FloatArray, ordered: bool | None = None) -> FloatArray:
+    """``numpy.quantile(draws, probs)`` (type 7, linear), read off sorted draws directly.
+
+    ``numpy.quantile`` partitions its input even when it is sorted already; on sorted draws
+    this reads the two order statistics around each virtual index ``(n - 1) p`` and
+    interpolates them exactly as numpy does (its ``_lerp``: from below for a weight under
+    1/2, from above otherwise), so the numbers are the same to the bit. Unsorted draws (or
+    draws with a NaN) go to ``numpy.quantile``.
+    """
+    n = draws.size
+    if n == 0 or not (_sorted(draws) if ordered is None else ordered) or np.isnan(draws[-1]):
+        return np.asarray(np.quantile(draws, probs), dtype=np.float64)
+    virtual = (n - 1) * np.asarray(probs, dtype=np.float64)
+    previous = np.floor(virtual)
+    following = previous + 1
+    above = virtual >= n - 1
+    previous[above] = -1
+    following[above] = -1
+    below = virtual < 0
+    previous[below] = 0
+    following[below] = 0
+    prev_i = previous.astype(np.intp)
+    next_i = following.astype(np.intp)
+    a = draws[prev_i]
+    b = draws[next_i]
+    gamma = virtual - prev_i
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return np.asarray(out, dtype=np.float64)
+
+
+def _median_sorted(ordered: FloatArray) -> float:
+    """``numpy.median`` of sorted draws (the mean of the middle one or two), without sorting."""
+    mid = ordered.size // 2
+    middle = ordered[mid : mid + 1] if ordered.size % 2 else ordered[mid - 1 : mid + 1]
+    return float(np.mean(middle))
 
 
 def _interval_rows(
@@ -490,9 +569,9 @@ def _interval_rows(
 def _variance(draws: FloatArray, ordered: FloatArray | None = None) -> float:
     """Variance of the draws; exactly 0 for a constant array (no rounding noise).
 
-    ``ordered`` is the same draws sorted, when at hand: the range is then read off its ends
-    (the variance itself is always summed in the draws' own order, so the number does not
-    depend on whether ``ordered`` was given).
+    ``ordered`` is the same draws sorted (or just the smallest and largest, in that order),
+    when at hand: the range is then read off its ends (the variance itself is always summed
+    in the draws' own order, so the number does not depend on whether ``ordered`` was given).
     """
     spread = ordered[-1] - ordered[0] if ordered is not None else np.ptp(draws)
     return float(np.var(draws)) if spread > 0 else 0.0
@@ -603,16 +682,26 @@ def simulate(
         else _combine(lam, factor_draws)
     )
     alone = _alone_draws(plan, streams, n, lam, x, factor_draws, m)
-    # Each array is sorted once; its quantiles, median and range are read from the sorted copy.
-    ordered = {"total": np.sort(total)} | {k: np.sort(v) for k, v in alone.items()}
+    # Each array is sorted once, into one reused buffer; its quantiles, median and range are
+    # read from the sorted copy, and only its two ends are kept (for the decomposition).
+    buffer = np.empty(n)
+    ends: dict[str, FloatArray] = {}
+
+    def sorted_copy(key: str, draws: FloatArray) -> FloatArray:
+        np.copyto(buffer, draws)
+        buffer.sort()
+        ends[key] = buffer[[0, -1]]
+        return buffer
 
     name = target.name
     what = "this year's realised number" if realised else "the underlying yearly rate"
+    ordered_total = sorted_copy("total", total)
+    median = _median_sorted(ordered_total)
     rows = _interval_rows(
         name,
         "total",
         "total",
-        ordered["total"],
+        ordered_total,
         levels,
         f"{what}: all enabled components; {n:,} draws, seed {seed}",
     )
@@ -622,14 +711,14 @@ def simulate(
             name,
             cname,
             kinds[cname],
-            ordered[cname],
+            sorted_copy(cname, alone[cname]),
             levels,
             f"only {cname} varies; other components at their central values",
         )
     intervals = pd.DataFrame(rows)
 
     approx = closed_form_result(name, plan, levels)
-    decomposition = _decompose(name, plan, total, alone, approx.log_variance, ordered)
+    decomposition = _decompose(name, plan, total, alone, approx.log_variance, ends)
     return UncertaintyResult(
         target=name,
         unit=target.unit,
@@ -641,7 +730,7 @@ def simulate(
         draws=total,
         alone_draws=alone,
         point=plan.point(),
-        median=float(np.median(ordered["total"])),
+        median=median,
         mean=float(np.mean(total)),
         intervals=intervals,
         decomposition=decomposition,
@@ -717,7 +806,8 @@ def _decompose(
 ) -> pd.DataFrame:
     """Variance decomposition: each component alone, the interaction and the total.
 
-    ``ordered`` holds the same arrays sorted, keyed ``"total"`` and by component, when at hand.
+    ``ordered`` holds the same arrays sorted (or their smallest and largest draws), keyed
+    ``"total"`` and by component, when at hand.
     """
     order = ordered or {}
     total_var = _variance(total, order.get("total"))
