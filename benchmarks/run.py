@@ -332,7 +332,12 @@ def _markdown(results: dict[str, Any]) -> str:
         "# Benchmarks",
         "",
         f"Measured {results['date']} on {results['machine']} ({results['cpus']} CPUs), "
-        f"Python {results['python']}; `make bench` (`benchmarks/run.py`), all in one run.",
+        f"Python {results['python']}; `make bench` (`benchmarks/run.py`), all in one run; "
+        + (
+            "bytecode cache on (as on a user's machine)."
+            if results.get("bytecode_cache", True)
+            else "no bytecode cache (PYTHONDONTWRITEBYTECODE set: every command recompiles)."
+        ),
         f"Matrix: {len(warm['runs'])} runs ({results['matrix']}). The machine is shared: "
         "compare the ratios, which are measured minutes apart, rather than the seconds.",
         "",
@@ -538,6 +543,9 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.system()} {platform.machine()}",
         "cpus": cpus,
         "python": platform.python_version(),
+        # Without a bytecode cache every command recompiles the modules it imports (about 0.2 s
+        # of a no-change rebuild): say which way this run was measured.
+        "bytecode_cache": not os.environ.get("PYTHONDONTWRITEBYTECODE"),
         "matrix": f"every notebook for {latest}" if args.latest_year else "whole default matrix",
         "full_build": full,
         "cold_build": cold,
