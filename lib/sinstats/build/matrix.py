@@ -385,7 +385,7 @@ def _plan(
     selected_years = (
         _selected_years(years, chosen, selected_nbs, years_of, latest, data) if years else None
     )
-    cache = ParameterCache(cache_dir / "parameters.json" if cache_dir is not None else None)
+    cache = ParameterCache(cache_dir / PARAMETER_CACHE_NAME if cache_dir is not None else None)
     for note in cache.notes:
         (warn or _ignore)(note)
     try:
@@ -493,7 +493,10 @@ def _runs(
 PLAN_MEMO_NAME = "plan.json"
 """The file, in the reports folder's ``.cache``, that remembers the last plan and its key."""
 
-PLAN_MEMO_VERSION = 1
+PLAN_MEMO_VERSION = 2
+
+PARAMETER_CACHE_NAME = "parameters.json"
+"""The parameter cache beside the memo (:class:`~sinstats.build.parameters.ParameterCache`)."""
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _SCALARS = (str, int, float, bool, type(None))
@@ -581,12 +584,15 @@ def plan_key(
 
 def _memo_problem(doc: object, config: BuildConfig, data: Path) -> str | None:
     """Why a ``plan.json`` is not one this build could have written (None when it is)."""
-    if not isinstance(doc, dict) or set(doc) != {"version", "key", "runs"}:
+    if not isinstance(doc, dict) or set(doc) != {"version", "key", "runs", "parameter_cache"}:
         return "not a plan record"
     if doc["version"] != PLAN_MEMO_VERSION:
         return f"version {doc['version']!r}"
     if not isinstance(doc["key"], str) or not _HEX64.match(doc["key"]):
         return "its key is not a SHA-256"
+    cache_sha = doc["parameter_cache"]
+    if cache_sha is not None and not (isinstance(cache_sha, str) and _HEX64.match(cache_sha)):
+        return "its parameter cache's SHA-256 is not one"
     runs = doc["runs"]
     if not isinstance(runs, list) or not runs:
         return "no runs"
@@ -641,6 +647,10 @@ def _remembered_plan(
     assert isinstance(doc, dict)
     if doc["key"] != key:
         return None
+    # The parameter cache is read by planning too: a memo is used only beside the cache it was
+    # written with, so that a cache edited or broken since is read (and refused) afresh.
+    if doc["parameter_cache"] != _file_sha(memo_file.parent / PARAMETER_CACHE_NAME):
+        return None
     by_name = {nb.name: nb for nb in config.notebooks}
     return [
         Run(
@@ -670,6 +680,7 @@ def _remember_plan(
     doc = {
         "version": PLAN_MEMO_VERSION,
         "key": key,
+        "parameter_cache": _file_sha(memo_file.parent / PARAMETER_CACHE_NAME),
         "runs": [
             {
                 "notebook": run.notebook.name,

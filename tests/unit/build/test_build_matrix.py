@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -177,6 +178,7 @@ def test_a_forged_plan_memo_is_refused_and_the_runs_planned_afresh(
             "runs": [{**doc["runs"][0], "parameters": {**doc["runs"][0]["parameters"], "z": 1}}],
         },
         {**doc, "key": "not a key"},
+        {**doc, "parameter_cache": "not a hash"},
         {**doc, "version": 0},
         [],
     ]
@@ -186,3 +188,24 @@ def test_a_forged_plan_memo_is_refused_and_the_runs_planned_afresh(
         runs = plan(config, data_dir=data_dir, cache_dir=cache, memo=MEMO, warn=notes.append)
         assert runs == fresh
         assert any("plan.json is not valid" in n for n in notes), bad
+
+
+def test_a_plan_memo_is_not_used_beside_a_parameter_cache_changed_since(
+    config_factory: ConfigFactory, tmp_path: Path
+) -> None:
+    # Planning reads the parameter cache too: a memo written beside one cache must not hide
+    # that the cache was broken or edited since (the cache is then read, and refused, afresh).
+    config = config_factory(MATRIX)
+    data_dir = _copy_data(tmp_path)
+    cache = tmp_path / ".cache"
+    fresh = plan(config, data_dir=data_dir, cache_dir=cache, memo=MEMO)
+    doc = json.loads((cache / "plan.json").read_text())
+    assert (
+        doc["parameter_cache"]
+        == hashlib.sha256((cache / "parameters.json").read_bytes()).hexdigest()
+    )
+    (cache / "parameters.json").write_text("[]")
+    notes: list[str] = []
+    runs = plan(config, data_dir=data_dir, cache_dir=cache, memo=MEMO, warn=notes.append)
+    assert runs == fresh
+    assert any("parameters.json" in n and "plan.json" not in n for n in notes), notes
