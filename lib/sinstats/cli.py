@@ -15,6 +15,7 @@ workers and releases its lock; the exit status is 128 + the signal number).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import stat
@@ -540,8 +541,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
     except KeyboardInterrupt:
+        if argv is None:  # this process's own command line
+            _ignore_further_interrupts()
         print("interrupted", file=sys.stderr)
         return 128 + (_SIGNALLED.pop() if _SIGNALLED else signal.SIGINT)
+
+
+def _ignore_further_interrupts() -> None:
+    """Once stopping, ignore INT and TERM: the build has already stopped its workers.
+
+    Only for the process's own command line (``main()`` without ``argv``), never for a caller
+    that goes on running. A signal that came later, while the interpreter shuts down (after
+    Python has put the default disposition back for the signals it handled), would otherwise
+    end the process with -SIGINT instead of the exit status this command chose.
+    """
+    with contextlib.suppress(ValueError):  # not the main thread (tests in a worker thread)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -567,6 +583,9 @@ def _main(argv: Sequence[str] | None) -> int:
         )
         return 2
     except KeyboardInterrupt:
+        if argv is None:  # this process's own command line: it ends here
+            _ignore_further_interrupts()
+            previous = None  # stay ignoring: see _ignore_further_interrupts
         print("interrupted", file=sys.stderr)
         return 128 + (_SIGNALLED.pop() if _SIGNALLED else signal.SIGINT)
     finally:

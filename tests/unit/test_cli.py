@@ -141,3 +141,20 @@ def test_an_interrupt_in_the_clean_up_exits_128_plus_the_signal_without_a_traceb
     assert cli.main(["checksums"]) == 128 + signal.SIGTERM
     assert calls["n"] == 2
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_after_an_interrupt_the_command_ignores_further_signals() -> None:
+    # Run as its own process: a late INT or TERM must not replace the chosen exit status.
+    import subprocess
+    import sys
+
+    code = (
+        "import os, signal, sys\n"
+        "from sinstats import cli\n"
+        "cli._ignore_further_interrupts()\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "sys.exit(130)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
