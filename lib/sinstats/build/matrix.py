@@ -388,8 +388,9 @@ def _plan(
     cache = ParameterCache(cache_dir / PARAMETER_CACHE_NAME if cache_dir is not None else None)
     for note in cache.notes:
         (warn or _ignore)(note)
-    try:
-        runs = _runs(
+
+    def planned() -> list[Run]:
+        return _runs(
             config,
             cache,
             selected_nbs,
@@ -400,6 +401,9 @@ def _plan(
             data,
             latest,
         )
+
+    try:
+        runs = planned()
     except (ConfigError, ParameterError) as err:
         # A cached parameters cell is input the build wrote earlier, and could have been edited:
         # read the notebooks again before blaming reports.yml or the command line.
@@ -407,17 +411,7 @@ def _plan(
         if not cached:
             raise
         cache.forget(cached)
-        runs = _runs(
-            config,
-            cache,
-            selected_nbs,
-            years_of,
-            selected_years,
-            dict(parameters or {}),
-            bool(notebooks),
-            data,
-            latest,
-        )
+        runs = planned()
         (warn or _ignore)(
             f"warning: the cached parameters cell of a notebook was out of date ({err}); the "
             "notebooks were read again"
