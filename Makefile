@@ -9,6 +9,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.sinstats-installed
 LOCK := requirements/lock.txt
+# Test processes per suite (pytest-xdist): the CI machine has 2 cores; `make test TEST_JOBS=0` runs serially.
+TEST_JOBS ?= 2
+XDIST = -n $(TEST_JOBS)
 # Deterministic builds: fixed hash seed; matplotlib without a display.
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
@@ -33,16 +36,16 @@ $(STAMP): pyproject.toml $(LOCK)
 ## venv: create or refresh the local virtual environment (.venv) from pyproject.toml
 venv: $(STAMP)
 
-## test: the whole gate: lint, format, types, unit+fuzz+doctests (README too), notebooks (papermill + nbval), end-to-end builds, the reliability suite (tests/chaos), coverage >= 90% (every module >= 80%)
+## test: the whole gate (each suite in TEST_JOBS=2 processes): lint, format, types, unit+fuzz+doctests (README too), notebooks (papermill + nbval), end-to-end builds, the reliability suite (tests/chaos), coverage >= 90% (every module >= 80%)
 test: $(STAMP)
 	$(BIN)/ruff check lib tests notebooks benchmarks
 	$(BIN)/ruff format --check lib tests notebooks benchmarks
 	$(BIN)/mypy
 	$(BIN)/coverage erase
-	$(BIN)/python -m pytest --cov=sinstats --cov-report= --doctest-modules --doctest-glob=README.md lib/sinstats README.md tests/unit tests/fuzz
-	$(BIN)/python -m pytest --cov=sinstats --cov-append --cov-report= tests/notebooks tests/e2e
-	$(BIN)/python -m pytest --cov=sinstats --cov-append --cov-report= tests/chaos
-	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
+	$(BIN)/python -m pytest $(XDIST) --durations=10 --cov=sinstats --cov-report= --doctest-modules --doctest-glob=README.md lib/sinstats README.md tests/unit tests/fuzz
+	$(BIN)/python -m pytest $(XDIST) --dist loadfile --durations=10 --cov=sinstats --cov-append --cov-report= tests/notebooks tests/e2e
+	$(BIN)/python -m pytest $(XDIST) --durations=10 --cov=sinstats --cov-append --cov-report= tests/chaos
+	$(BIN)/python -m pytest $(XDIST) --dist loadfile --nbval-lax -p no:cacheprovider notebooks/
 	$(BIN)/coverage report
 	$(BIN)/coverage json -q -o .coverage.json
 	$(BIN)/python tests/coverage_gate.py .coverage.json
