@@ -25,21 +25,21 @@ from typing import Any, Final
 from sinstats import data, paths
 from sinstats.errors import NoDataError, ParameterError, PeriodError, SinstatsError
 from sinstats.periods import FINANCIAL_YEAR, Period, parse_period
-from sinstats.stats import intervals
-from sinstats.stats.intervals import POISSON_METHODS, PROPORTION_METHODS, RATE_RATIO_METHODS
+from sinstats.stats import _method_names as method_names
+from sinstats.stats._validation import check_conf_level as _check_conf_level
 
 #: Earliest April-March year whose definition matches the later series (Ofsted from 2014-15),
 #: when ``data/breaks.yml`` declares no ``not_comparable`` years; the file decides otherwise.
 FIRST_COMPARABLE_YEAR: Final = "2014-15"
 
 #: Interval methods for counts and rates accepted by the ``method`` parameter.
-METHODS: Final[tuple[str, ...]] = tuple(POISSON_METHODS)
+METHODS: Final[tuple[str, ...]] = method_names.POISSON
 
 #: Interval methods for shares (``share_method``).
-SHARE_METHODS: Final[tuple[str, ...]] = tuple(PROPORTION_METHODS)
+SHARE_METHODS: Final[tuple[str, ...]] = method_names.PROPORTION
 
 #: Interval methods for rate ratios (``ratio_method``).
-RATIO_METHODS: Final[tuple[str, ...]] = tuple(RATE_RATIO_METHODS)
+RATIO_METHODS: Final[tuple[str, ...]] = method_names.RATE_RATIO
 
 #: Draws accepted by simulating notebooks (the uncertainty model refuses fewer than 1,000).
 MIN_DRAWS: Final = 1_000
@@ -373,7 +373,7 @@ def check_conf_level(conf_level: object) -> float:
         For 95 (meaning 0.95: the message says "0.95, not 95"), 0, 1, negative values, NaN,
         booleans or text that is not a number.
     """
-    return intervals.check_conf_level(conf_level, text=True)
+    return _check_conf_level(conf_level, text=True)
 
 
 def _check_choice(name: str, value: object, choices: tuple[str, ...], what: str) -> str:

@@ -205,3 +205,36 @@ def test_a_failed_warm_start_falls_back_to_a_cold_kernel_with_a_note(
     assert outcome.status == "failed"
     assert outcome.stages["warm_kernel"] == 0.0
     assert outcome.kernel_note == "the template exited"
+
+
+def test_a_worker_ends_at_once_when_let_go_and_writes_what_it_printed() -> None:
+    # The worker's last atexit step skips the interpreter's teardown (issue 19) but must not lose
+    # what is still buffered in the standard streams; atexit steps registered later (by code the
+    # runs imported) still run first.
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, sys\n"
+        "from sinstats.build import execute\n"
+        "atexit.register(execute._exit_without_teardown)\n"
+        "atexit.register(lambda: sys.stdout.write('registered later, ran first;'))\n"
+        "class Slow:\n"
+        "    def __del__(self):\n"
+        "        sys.stderr.write('torn down')\n"
+        "keep = Slow()\n"
+        "sys.stdout.write('buffered;')\n"
+        "sys.stderr.write('also buffered')\n"
+        "sys.exit(3)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "PYTHONUNBUFFERED": ""},
+    )
+    assert done.stdout == "buffered;registered later, ran first;"
+    assert done.stderr == "also buffered", "teardown (the object's __del__) was skipped"
+    assert done.returncode == 0

@@ -234,3 +234,25 @@ def test_an_edited_or_deleted_page_and_a_changed_run_are_rewritten(tmp_path: Pat
     assert (
         json.loads((out / "manifest.json").read_text())["index"]["key"] != manifest["index"]["key"]
     )
+
+
+def test_a_title_page_and_the_parameter_checks_import_no_scipy() -> None:
+    # Every worker exports its reports through sinstats.build.export, whose title page asks which
+    # notebook a report is (sinstats.present.params); the build checks each run's parameters in
+    # the main process. Neither computes an interval, so neither may import SciPy: it was 2-3 s
+    # of every worker's and every first build's start (issue 19).
+    code = """
+        from sinstats.build import export, parameters
+        from sinstats.build.designation import designation_of_run
+
+        facts = designation_of_run(
+            {"period": "2025-26", "notebook": "03-what-the-numbers-measure", "parameters": {}}, {}
+        )
+        assert facts is not None and facts.model, facts
+        for name, value in [("method", "exact"), ("conf_level", 0.9), ("share_method", "wilson"),
+                            ("ratio_method", "exact")]:
+            parameters.check_choice("01-annual-overview", name, value)
+        assert export.ReportDesignation is type(facts)
+        """
+    loaded = _loaded_after(code)
+    assert [m for m in loaded if m in ("scipy", "statsmodels", "matplotlib")] == []

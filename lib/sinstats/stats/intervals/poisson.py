@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
 import numpy as np
@@ -20,6 +19,8 @@ from scipy import special, stats
 
 from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
+from sinstats.stats import _method_names as method_names
+from sinstats.stats._method_names import registry
 from sinstats.stats._validation import (
     as_counts,
     as_positive,
@@ -221,14 +222,15 @@ def _poisson_phe(count: FloatArray, conf_level: float) -> tuple[FloatArray, Floa
 
 
 #: Poisson interval methods for :func:`poisson_ci` and :func:`rate_ci`.
-POISSON_METHODS: Final[Mapping[str, PoissonMethod]] = MappingProxyType(
+POISSON_METHODS: Final[Mapping[str, PoissonMethod]] = registry(
+    method_names.POISSON,
     {
         "exact": _poisson_exact,
         "midp": _poisson_midp,
         "byar": _poisson_byar,
         "normal": _poisson_normal,
         "phe": _poisson_phe,
-    }
+    },
 )
 
 

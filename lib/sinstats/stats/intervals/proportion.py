@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Final, TypeAlias
 
 import numpy as np
@@ -20,6 +19,8 @@ from scipy import optimize, special
 from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
 from sinstats.errors import ParameterError
+from sinstats.stats import _method_names as method_names
+from sinstats.stats._method_names import registry
 from sinstats.stats._validation import (
     as_counts,
     broadcast,
@@ -258,14 +259,15 @@ def _proportion_agresti_coull(
 
 
 #: Proportion interval methods for :func:`proportion_ci`.
-PROPORTION_METHODS: Final[Mapping[str, ProportionMethod]] = MappingProxyType(
+PROPORTION_METHODS: Final[Mapping[str, ProportionMethod]] = registry(
+    method_names.PROPORTION,
     {
         "wilson": _proportion_wilson,
         "wilson_cc": _proportion_wilson_cc,
         "clopper_pearson": _proportion_clopper_pearson,
         "jeffreys": _proportion_jeffreys,
         "agresti_coull": _proportion_agresti_coull,
-    }
+    },
 )
 
 

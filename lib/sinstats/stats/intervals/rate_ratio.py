@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Final, TypeAlias
 
 import numpy as np
@@ -21,6 +20,8 @@ from scipy import special, stats
 from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray, FloatOrArray
 from sinstats.errors import ParameterError
+from sinstats.stats import _method_names as method_names
+from sinstats.stats._method_names import registry
 from sinstats.stats._validation import (
     as_counts,
     as_positive,
@@ -344,21 +345,23 @@ def _score_greater(x: int, n: int, p: float) -> float:
 
 
 #: Rate ratio interval methods for :func:`rate_ratio_ci` (on the conditional binomial scale).
-RATE_RATIO_METHODS: Final[Mapping[str, BinomialCIMethod]] = MappingProxyType(
+RATE_RATIO_METHODS: Final[Mapping[str, BinomialCIMethod]] = registry(
+    method_names.RATE_RATIO,
     {
         "exact": _binomial_exact_ci,
         "midp": _binomial_midp_ci,
         "score": _binomial_score_ci,
-    }
+    },
 )
 
 #: Rate ratio tests for :func:`rate_ratio_test`, matching :data:`RATE_RATIO_METHODS`.
-RATE_RATIO_TESTS: Final[Mapping[str, BinomialTest]] = MappingProxyType(
+RATE_RATIO_TESTS: Final[Mapping[str, BinomialTest]] = registry(
+    method_names.RATE_RATIO,
     {
         "exact": _binomial_exact_test,
         "midp": _binomial_midp_test,
         "score": _binomial_score_test,
-    }
+    },
 )
 
 
