@@ -11,6 +11,7 @@ inside the reports folder, the conversion of a full disk or a read-only folder i
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import functools
 import json
@@ -148,11 +149,55 @@ def inside(root: Path, rel: object) -> Path:
     path = root / pure
     # Path.resolve() is os.path.realpath; on the strings, without building paths (this runs for
     # every output of every run on every build): the same component-wise containment test.
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(path)
+    memo = _RESOLVED.get()
+    if memo is None:
+        real_root = os.path.realpath(root)
+        real = os.path.realpath(path)
+    else:
+        top = os.fspath(root)
+        parent, _, name = rel.rpartition("/")
+        real_root = _resolved_folder(memo, top)
+        folder = _resolved_folder(memo, os.path.join(top, parent) if parent else top)
+        candidate = os.path.join(folder, name)
+        # realpath(folder/name) is realpath(realpath(folder)/name): only a link needs more.
+        real = os.path.realpath(candidate) if os.path.islink(candidate) else candidate
     if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
         raise ValueError(f"{rel!r} leads outside the reports folder")
     return path
+
+
+_RESOLVED: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "sinstats_resolved_folders", default=None
+)
+
+
+def _resolved_folder(memo: dict[str, str], folder: str) -> str:
+    if folder not in memo:
+        memo[folder] = os.path.realpath(folder)
+    return memo[folder]
+
+
+@contextlib.contextmanager
+def resolving_folders_once() -> Iterator[None]:
+    """Within the block, :func:`inside` resolves each folder once, however many files it holds.
+
+    A manifest lists some 800 outputs in about 80 folders; resolving every path component of
+    every output (``os.path.realpath``, a ``stat`` per component) was a fifth of a no-change
+    rebuild. Inside the block each folder's real path is remembered, and a file's is its
+    folder's joined with its name, resolved further only when the file itself is a symbolic
+    link: the same answer as ``realpath``. Use it around one pass over one state file (reading
+    the manifest, keying the index), not across steps that could change the folder between.
+
+    Yields
+    ------
+    None
+        While the block runs.
+    """
+    token = _RESOLVED.set({})
+    try:
+        yield
+    finally:
+        _RESOLVED.reset(token)
 
 
 @functools.cache

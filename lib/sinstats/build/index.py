@@ -27,6 +27,7 @@ from sinstats import __version__, paths
 from sinstats.build._helpers import (
     date_in_words,
     inside,
+    resolving_folders_once,
     sha256_file,
     sha256_or_none,
     tree_sha256,
@@ -180,7 +181,9 @@ def _period_label(period_id: str) -> str:
 
 def _index_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
     """Return the template's variables: periods newest first, their reports by notebook."""
-    return _designate(_light_context(out_dir, manifest))
+    with resolving_folders_once():  # some 800 outputs in about 80 folders
+        light = _light_context(out_dir, manifest)
+    return _designate(light)
 
 
 def _light_context(out_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
@@ -319,7 +322,8 @@ def index_key(
         folders they read, the template and the glossary's source by content, the library,
         the packages and the renderers' versions, and :data:`INDEX_FORMAT`.
     """
-    context = _light_context(out_dir, manifest)
+    with resolving_folders_once():  # some 800 outputs in about 80 folders
+        context = _light_context(out_dir, manifest)
     payload = {
         "format": INDEX_FORMAT,
         "context": context,

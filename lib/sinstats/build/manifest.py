@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sinstats.build._helpers import inside, schema_problem
+from sinstats.build._helpers import inside, resolving_folders_once, schema_problem
 from sinstats.build.folder import FAILED, FAILED_NAME, MANIFEST_NAME, MANIFEST_SCHEMA, OK, SKIPPED
 
 _HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
@@ -243,7 +243,8 @@ def read_manifest(out_dir: Path) -> Previous:
     for i, entry in enumerate(loaded["runs"]):
         problem = schema_problem(ENTRY_JSON_SCHEMA, entry)
         if problem is None:
-            problem = _entry_problem(out_dir, entry)
+            with resolving_folders_once():  # one entry's outputs share a few folders
+                problem = _entry_problem(out_dir, entry)
         who = entry.get("id") if isinstance(entry, dict) else None
         label = f"run {who!r}" if isinstance(who, str) else f"runs[{i}]"
         if problem is None and entry["id"] in prev.runs:
