@@ -1,4 +1,4 @@
-"""The interval methods' names, kept apart from the methods so that checking a name needs no SciPy."""
+"""The interval methods' names, kept apart from the methods: checking a name needs no SciPy."""
 
 from __future__ import annotations
 
