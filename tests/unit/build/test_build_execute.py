@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -211,9 +213,6 @@ def test_a_worker_ends_at_once_when_let_go_and_writes_what_it_printed() -> None:
     # The worker's last atexit step skips the interpreter's teardown (issue 19) but must not lose
     # what is still buffered in the standard streams; atexit steps registered later (by code the
     # runs imported) still run first.
-    import subprocess
-    import sys
-
     code = (
         "import atexit, sys\n"
         "from sinstats.build import execute\n"

@@ -20,7 +20,6 @@ from scipy import special, stats
 from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
 from sinstats.stats import _method_names as method_names
-from sinstats.stats._method_names import registry
 from sinstats.stats._validation import (
     as_counts,
     as_positive,
@@ -222,7 +221,7 @@ def _poisson_phe(count: FloatArray, conf_level: float) -> tuple[FloatArray, Floa
 
 
 #: Poisson interval methods for :func:`poisson_ci` and :func:`rate_ci`.
-POISSON_METHODS: Final[Mapping[str, PoissonMethod]] = registry(
+POISSON_METHODS: Final[Mapping[str, PoissonMethod]] = method_names.registry(
     method_names.POISSON,
     {
         "exact": _poisson_exact,

@@ -20,7 +20,6 @@ from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray
 from sinstats.errors import ParameterError
 from sinstats.stats import _method_names as method_names
-from sinstats.stats._method_names import registry
 from sinstats.stats._validation import (
     as_counts,
     broadcast,
@@ -259,7 +258,7 @@ def _proportion_agresti_coull(
 
 
 #: Proportion interval methods for :func:`proportion_ci`.
-PROPORTION_METHODS: Final[Mapping[str, ProportionMethod]] = registry(
+PROPORTION_METHODS: Final[Mapping[str, ProportionMethod]] = method_names.registry(
     method_names.PROPORTION,
     {
         "wilson": _proportion_wilson,

@@ -21,7 +21,6 @@ from sinstats._docstrings import fill_doc
 from sinstats._typing import FloatArray, FloatOrArray
 from sinstats.errors import ParameterError
 from sinstats.stats import _method_names as method_names
-from sinstats.stats._method_names import registry
 from sinstats.stats._validation import (
     as_counts,
     as_positive,
@@ -345,7 +344,7 @@ def _score_greater(x: int, n: int, p: float) -> float:
 
 
 #: Rate ratio interval methods for :func:`rate_ratio_ci` (on the conditional binomial scale).
-RATE_RATIO_METHODS: Final[Mapping[str, BinomialCIMethod]] = registry(
+RATE_RATIO_METHODS: Final[Mapping[str, BinomialCIMethod]] = method_names.registry(
     method_names.RATE_RATIO,
     {
         "exact": _binomial_exact_ci,
@@ -355,7 +354,7 @@ RATE_RATIO_METHODS: Final[Mapping[str, BinomialCIMethod]] = registry(
 )
 
 #: Rate ratio tests for :func:`rate_ratio_test`, matching :data:`RATE_RATIO_METHODS`.
-RATE_RATIO_TESTS: Final[Mapping[str, BinomialTest]] = registry(
+RATE_RATIO_TESTS: Final[Mapping[str, BinomialTest]] = method_names.registry(
     method_names.RATE_RATIO,
     {
         "exact": _binomial_exact_test,
