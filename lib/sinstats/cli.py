@@ -165,9 +165,11 @@ def _add_data_commands(sub: Subparsers[argparse.ArgumentParser], command: str | 
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from sinstats.build import kernels, pipeline
+    from sinstats.build import pipeline
 
     if args.cold_kernels:
+        from sinstats.build import kernels  # only here: a rebuild with nothing to do starts none
+
         os.environ[kernels.COLD_ENV] = "1"  # read by the workers (sinstats.build.kernels)
 
     result = pipeline.build(

@@ -16,7 +16,6 @@ only to a plain relative path inside the reports folder that exists (never a ``s
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import re
 from collections.abc import Mapping
@@ -36,7 +35,7 @@ from sinstats.build._helpers import (
 from sinstats.build.cache import last_good
 from sinstats.build.folder import FAILED, INDEX_NAME, table_csvs
 from sinstats.build.glossary import GLOSSARY_NAME, GLOSSARY_SOURCE, write_glossary
-from sinstats.build.provenance import distribution_version
+from sinstats.build.provenance import installed_version
 from sinstats.build.variants import variants_of
 from sinstats.periods import parse_period
 
@@ -268,13 +267,6 @@ def _designate(context: dict[str, Any]) -> dict[str, Any]:
     return context
 
 
-def _version(package: str) -> str:
-    try:
-        return distribution_version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
 def _data_dirs(context: Mapping[str, Any]) -> dict[str, dict[str, str | None] | None]:
     """Return every file of each data folder the designation facts are looked up in."""
     metas = [p[_QUERY][0] for p in context["periods"]]
@@ -332,7 +324,7 @@ def index_key(
         "glossary": sha256_or_none(GLOSSARY_SOURCE),
         "library": library,
         "packages": dict(packages),
-        "renderers": {name: _version(name) for name in _RENDERERS},
+        "renderers": {name: installed_version(name) for name in _RENDERERS},
         "version": __version__,
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=repr)

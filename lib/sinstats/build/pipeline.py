@@ -39,10 +39,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sinstats import __version__, paths
-from sinstats.build import cache, execute, provenance, variants
+from sinstats.build import cache, provenance, variants
 from sinstats.build._helpers import (
     display_path,
     iso,
@@ -54,7 +54,6 @@ from sinstats.build._helpers import (
 )
 from sinstats.build.cache import Decision, SharedInputs
 from sinstats.build.config import BuildConfig, load_config
-from sinstats.build.execute import Job, RunOutcome, one_line_error
 from sinstats.build.folder import (
     CACHE_NAME,
     FAILED,
@@ -77,6 +76,9 @@ from sinstats.build.matrix import Run, plan
 from sinstats.build.parameters import parse_parameter_options
 from sinstats.build.provenance import GitState
 from sinstats.errors import OutputError, ParameterError
+
+if TYPE_CHECKING:  # executing runs (and its kernels) is imported only when a run is executed
+    from sinstats.build.execute import Job, RunOutcome
 
 __all__ = ["FAILED_NAME", "BuildResult", "build", "parse_parameter_options"]
 """What the command line uses (``parse_parameter_options`` is re-exported for it)."""
@@ -243,6 +245,8 @@ def key_figures(run_dir: Path) -> list[dict[str, Any]]:
 
 def _jobs(to_run: Sequence[Run], facts: BuildFacts, out: Path) -> list[Job]:
     """Make each run's temporary folder under ``<out>/.tmp`` and its job for a worker."""
+    from sinstats.build.execute import Job
+
     tmp_root = out / TMP_NAME
     tmp_root.mkdir(parents=True, exist_ok=True)
     jobs = []
@@ -711,6 +715,8 @@ def build(
 
             with os_errors_as_output_errors("preparing the runs", out / TMP_NAME):
                 job_list = _jobs([run for run, _ in to_run], facts, out)
+            from sinstats.build import execute
+
             execute.execute_all(job_list, n_jobs, progress, log, on_finished=finished)
         # The manifest keeps runs outside this selection as they were; a full build drops runs
         # that are no longer in the matrix (their folders stay on disk).
@@ -825,6 +831,8 @@ def _print_summary(result: BuildResult, stream: IO[str]) -> None:
         secs = f"{r['duration_s']:.1f}" if r["status"] != SKIPPED and r.get("duration_s") else "-"
         note = ""
         if r["status"] == FAILED and r.get("error"):
+            from sinstats.build.execute import one_line_error
+
             note = one_line_error(r["error"])
             if r.get("failed_notebook"):
                 note += f" [executed copy: {r['failed_notebook']}]"

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.metadata
 import os
 import platform
 import re
-import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,11 +93,34 @@ def package_versions() -> dict[str, str]:
     """
     out = {"python": platform.python_version()}
     for name in PACKAGES:
-        try:
-            out[name] = distribution_version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = "not installed"
+        out[name] = installed_version(name)
     return out
+
+
+def installed_version(name: str) -> str:
+    """Return :func:`distribution_version` of ``name``, or ``"not installed"``.
+
+    Parameters
+    ----------
+    name : str
+        The distribution's name.
+
+    Returns
+    -------
+    str
+        Its version, or ``"not installed"`` when no distribution of that name is found.
+    """
+    found = _metadata_text(name)
+    if found is not None:
+        version = _header_version(found)
+        if version is not None:
+            return version
+    import importlib.metadata  # the general case (and the only one that can say "not found")
+
+    try:
+        return distribution_version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
 
 
 _PLAIN_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+!_-]*")
@@ -108,12 +130,13 @@ def distribution_version(name: str) -> str:
     """Return ``importlib.metadata.version(name)``, reading the metadata's headers directly.
 
     ``importlib.metadata`` parses a distribution's whole ``METADATA`` with the e-mail parser
-    to return one header, which for the build's packages is most of a no-change rebuild's
-    look-up time. This finds the same distribution the same way and reads its header block:
-    when it holds exactly one ``Version`` header, on one line, with a plain version, that is
-    the answer (the one the e-mail parser gives); anything else is left to
-    ``importlib.metadata`` (``tests/unit/build/test_build_provenance.py`` compares the two over
-    every installed distribution).
+    to return one header, and importing it (with the e-mail package) is itself a fifth of a
+    no-change rebuild. This finds the same distribution the same way, without importing it
+    when it can (:func:`_metadata_text`), and reads its header block: when it holds exactly one
+    ``Version`` header, on one line, with a plain version, that is the answer (the one the
+    e-mail parser gives); anything else is left to ``importlib.metadata``
+    (``tests/unit/build/test_build_provenance.py`` compares the two over every installed
+    distribution).
 
     Parameters
     ----------
@@ -130,23 +153,100 @@ def distribution_version(name: str) -> str:
     importlib.metadata.PackageNotFoundError
         If it is not installed.
     """
+    text = _metadata_text(name)
+    if text is not None:
+        version = _header_version(text)
+        if version is not None:
+            return version
+    import importlib.metadata  # the general case: only when the plain reading cannot answer
+
     dist = importlib.metadata.distribution(name)
     text = dist.read_text("METADATA") or dist.read_text("PKG-INFO")
     if text:
-        lines = text.split("\n")
-        found: list[str] = []
-        for i, line in enumerate(lines):
-            if not line.strip():
-                break  # the end of the headers
-            field, colon, value = line.partition(":")
-            if colon and field.lower() == "version":
-                folded = i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t")
-                # As the e-mail parser takes a header's value (compat32): spaces before it
-                # dropped, the line end dropped; a value folded onto more lines is left to it.
-                found.append("" if folded else value.lstrip(" \t").rstrip("\r\n"))
-        if len(found) == 1 and _PLAIN_VERSION.fullmatch(found[0]):
-            return found[0]
+        version = _header_version(text)
+        if version is not None:
+            return version
     return dist.version
+
+
+def _header_version(text: str) -> str | None:
+    """Return the ``Version`` header of a metadata file when the plain reading is certain."""
+    lines = text.split("\n")
+    found: list[str] = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            break  # the end of the headers
+        field, colon, value = line.partition(":")
+        if colon and field.lower() == "version":
+            folded = i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t")
+            # As the e-mail parser takes a header's value (compat32): spaces before it
+            # dropped, the line end dropped; a value folded onto more lines is left to it.
+            found.append("" if folded else value.lstrip(" \t").rstrip("\r\n"))
+    if len(found) == 1 and _PLAIN_VERSION.fullmatch(found[0]):
+        return found[0]
+    return None
+
+
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def _normalized(name: str) -> str:
+    """Return a distribution name as ``importlib.metadata`` compares it (``Prepared.normalize``)."""
+    return _SEPARATORS.sub("-", name).lower().replace("-", "_")
+
+
+def _is_path_finder(finder: object) -> bool:
+    """Return True for the standard path finder (``importlib.machinery.PathFinder``) itself."""
+    return getattr(finder, "__qualname__", None) == "PathFinder" and getattr(
+        finder, "__module__", None
+    ) in ("_frozen_importlib_external", "importlib._bootstrap_external")
+
+
+def _metadata_text(name: str) -> str | None:
+    """Return the text of the metadata file ``importlib.metadata.distribution(name)`` reads.
+
+    ``importlib.metadata`` asks every finder on ``sys.meta_path`` that can find distributions;
+    the standard one (:class:`importlib.machinery.PathFinder`) lists each ``sys.path`` folder in
+    order and takes the first ``<name>-*.dist-info`` or ``.egg-info`` entry whose name,
+    normalised, is the name asked for, then reads its ``METADATA`` (else ``PKG-INFO``). This
+    does the same for the plain case only: it returns None (leave it to ``importlib.metadata``)
+    when another finder could answer, a ``sys.path`` entry is not a folder that can be listed
+    (a zip file, an egg), the first match is not a folder with a metadata file, or nothing
+    matches.
+    """
+    if not name:
+        return None
+    for finder in sys.meta_path:
+        if hasattr(finder, "find_distributions") and not _is_path_finder(finder):
+            return None
+    wanted = _normalized(name)
+    for entry in sys.path:
+        root = entry or "."
+        if root.lower().endswith(".egg"):
+            return None
+        try:
+            children = os.listdir(root)
+        except FileNotFoundError:
+            continue  # importlib.metadata finds nothing there either
+        except OSError:
+            return None  # a file (a zip) or a folder it may read differently
+        for child in children:
+            low = child.lower()
+            if not low.endswith((".dist-info", ".egg-info")):
+                continue
+            if _normalized(low.rpartition(".")[0].partition("-")[0]) != wanted:
+                continue
+            for filename in ("METADATA", "PKG-INFO"):
+                try:
+                    with open(os.path.join(root, child, filename), encoding="utf-8") as fh:
+                        text = fh.read()
+                except OSError:
+                    continue
+                except UnicodeDecodeError:
+                    return None
+                return text or None
+            return None
+    return None
 
 
 def library_hash() -> str:
@@ -216,6 +316,8 @@ def recorded_files(data_dir: Path) -> dict[str, str]:
 
 
 def _git(root: Path, *args: str) -> str:
+    import subprocess
+
     return subprocess.run(
         ["git", "-C", str(root), *args],
         capture_output=True,
@@ -238,6 +340,8 @@ def git_state(root: Path | None = None) -> GitState:
     GitState
         ``GitState(None, None)`` when ``root`` is not a git checkout or git cannot run.
     """
+    import subprocess  # here: only a build that executes a run records git
+
     root = root or paths.PROJ_ROOT
     try:
         commit = _git(root, "rev-parse", "HEAD").strip()
