@@ -110,17 +110,14 @@ def installed_version(name: str) -> str:
     str
         Its version, or ``"not installed"`` when no distribution of that name is found.
     """
-    found = _metadata_text(name)
-    if found is not None:
-        version = _header_version(found)
-        if version is not None:
-            return version
-    import importlib.metadata  # the general case (and the only one that can say "not found")
-
     try:
         return distribution_version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
+    except Exception as err:
+        import importlib.metadata  # imported already by the look-up that raised
+
+        if isinstance(err, importlib.metadata.PackageNotFoundError):
+            return "not installed"
+        raise
 
 
 _PLAIN_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+!_-]*")
