@@ -320,7 +320,13 @@ def triangulation_table(
             obs = uncertainty.Observed(fig.value, label=f"{year} child death notifications")
             tgt = uncertainty.switch(target, off=["ascertainment"]) if notified else target
             res = uncertainty.simulate(
-                obs, tgt, n_draws=n_draws, seed=seed, conf_levels=(conf_level,), quantity="realised"
+                obs,
+                tgt,
+                n_draws=n_draws,
+                seed=seed,
+                conf_levels=(conf_level,),
+                quantity="realised",
+                alone=False,  # only the total's median and interval are used
             )
             cache[key] = (res.median, *res.interval(conf_level))
             del res
@@ -446,6 +452,7 @@ def leave_one_out(
             seed=seed,
             conf_levels=(conf_level,),
             quantity="realised",
+            alone=False,  # only the total's median and interval are used
         )
         lo, hi = res.interval(conf_level)
         median, share_mean = res.median, variant.central()

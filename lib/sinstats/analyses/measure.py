@@ -139,12 +139,17 @@ def simulate(
     Returns
     -------
     UncertaintyResult
-        The target's draws, its intervals at ``conf_level`` and 80%, and the variance
-        decomposition.
+        The target's intervals at ``conf_level`` and 80%, and the variance decomposition
+        (the summaries only: :func:`sinstats.stats.uncertainty.simulate` keeps the draws).
     """
     levels = tuple(sorted({0.8, conf_level}))
     return uncertainty.simulate(
-        model.observed, model.target, n_draws=n_draws, seed=seed, conf_levels=levels
+        model.observed,
+        model.target,
+        n_draws=n_draws,
+        seed=seed,
+        conf_levels=levels,
+        keep_draws=False,  # the summaries only: the notebook holds this result to the end
     )
 
 
@@ -169,7 +174,8 @@ def simulate_realised(
     Returns
     -------
     UncertaintyResult
-        The year's own number (``quantity="realised"``), at ``conf_level`` and 80%.
+        The year's own number (``quantity="realised"``), at ``conf_level`` and 80% (the
+        summaries only, as :func:`simulate`).
     """
     levels = tuple(sorted({0.8, conf_level}))
     return uncertainty.simulate(
@@ -179,6 +185,7 @@ def simulate_realised(
         seed=seed,
         conf_levels=levels,
         quantity="realised",
+        keep_draws=False,
     )
 
 

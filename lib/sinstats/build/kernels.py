@@ -55,7 +55,7 @@ PRELOAD: tuple[str, ...] = (
     "scipy.special",
     "scipy.stats",
     "scipy.optimize",
-    "statsmodels.api",
+    "statsmodels.genmod.generalized_linear_model",
     "matplotlib",
     "matplotlib.pyplot",
     "IPython",
@@ -242,7 +242,7 @@ def _preload() -> list[str]:
         import scipy.optimize
         import scipy.special
         import scipy.stats  # noqa: F401
-        import statsmodels.api  # noqa: F401
+        import statsmodels.genmod.generalized_linear_model  # noqa: F401
     except Exception as err:
         failed.append(f"numerical libraries: {type(err).__name__}: {err}")
     try:

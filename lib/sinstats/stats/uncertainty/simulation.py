@@ -260,8 +260,11 @@ def _combine(count: FloatArray | float, factors: Mapping[str, FloatArray | float
 def _stochastic_round(values: FloatArray, rng: np.random.Generator) -> npt.NDArray[np.int64]:
     """Round to a whole number up with probability equal to the fraction (mean preserved)."""
     low = np.floor(values)
-    up = rng.random(values.size) < (values - low)
-    return (low + up).astype(np.int64)
+    frac = values - low
+    up = rng.random(values.size) < frac  # one array at a time: the same numbers, less memory
+    del frac
+    low += up
+    return low.astype(np.int64)
 
 
 def realised_counts(
@@ -308,39 +311,47 @@ def realised_counts(
     ----------
     .. [1] Haldane JBS. On a method of estimating frequencies. Biometrika 1945;33:222-225.
     """
+    # Temporaries are dropped as soon as they are used (same numbers, a smaller peak).
     n_notified = _stochastic_round(np.asarray(count * multiplier, dtype=np.float64), split_rng)
     prob = np.clip(np.broadcast_to(np.asarray(share, dtype=np.float64), count.shape), 0.0, 1.0)
     k = split_rng.binomial(n_notified, prob)
+    del n_notified, prob
     p = np.broadcast_to(np.asarray(ascertainment, dtype=np.float64), k.shape)
-    u = np.zeros(k.size, dtype=np.int64)
     mask = (k > 0) & (p < 1)
-    if np.any(mask):
-        u[mask] = unnotified_rng.negative_binomial(k[mask], p[mask])
-    return np.asarray(k + u, dtype=np.float64)
+    out = k.astype(np.float64)
+    if mask.all():  # the usual case: no copies of k and p (the same draws as with the mask)
+        out += unnotified_rng.negative_binomial(k, p)
+    elif mask.any():
+        out[mask] += unnotified_rng.negative_binomial(k[mask], p[mask])
+    return out
 
 
 def _realised_total(
     plan: Plan,
     streams: Mapping[str, np.random.Generator],
     x: FloatArray | None,
-    factors: Mapping[str, FloatArray],
+    factors: dict[str, FloatArray],
     n: int,
+    *,
+    consume: bool = False,
 ) -> FloatArray:
+    """Draws of this year's number; ``consume`` empties ``factors`` as each array is used."""
     count = x if x is not None else np.full(n, plan.count_central)
-    mult = np.ones(n)
+    take = factors.pop if consume else factors.get
+    mult: FloatArray | float = 1.0  # 1.0 * t * r: the same numbers as np.ones(n) * t * r
     for kind in ("timing", "revision"):
-        if kind in factors:
-            mult = mult * factors[kind]
-    share = factors.get("definition", 1.0)
-    if "base" in factors:
-        share = share * factors["base"]
+        factor = take(kind, None)
+        if factor is not None:
+            mult = mult * factor
+        del factor
+    share: FloatArray | float = take("definition", 1.0)
+    base = take("base", None)
+    if base is not None:
+        share = share * base
+    del base
+    ascertainment = take("ascertainment", 1.0)
     return realised_counts(
-        count,
-        mult,
-        share,
-        factors.get("ascertainment", 1.0),
-        streams["split"],
-        streams["unnotified"],
+        count, mult, share, ascertainment, streams["split"], streams["unnotified"]
     )
 
 
@@ -386,9 +397,11 @@ class UncertaintyResult:
     n_draws, seed : int
     conf_levels : tuple of float
     draws : ndarray
-        The simulated values of the target (length ``n_draws``).
+        The simulated values of the target (length ``n_draws``; empty if :func:`simulate` was
+        asked not to keep them).
     alone_draws : dict of str to ndarray
-        For each enabled component, draws with only that component varying.
+        For each enabled component, draws with only that component varying (empty if not
+        kept, or not drawn).
     point : float
         The target with every component at its central value.
     median, mean : float
@@ -442,12 +455,17 @@ class UncertaintyResult:
         names = (
             {c.name: c.name for c in self.components}
             | {c.kind: c.name for c in self.components}
-            | {p: p for p in self.alone_draws if p in REALISED_PARTS}
+            | {p: p for p in REALISED_PARTS if p in set(rows["scope"])}
         )
         key = "total" if scope == "total" else names.get(scope)
         if key is None:
             raise ParameterError(
                 f"unknown scope {scope!r}; use 'total' or one of " + ", ".join(names)
+            )
+        if key not in set(rows["scope"]):
+            raise ParameterError(
+                f"no interval for {scope!r}: the components were not simulated alone "
+                "(simulate(..., alone=False) gives the total only)"
             )
         hit = rows[(rows["scope"] == key) & np.isclose(rows["conf_level"], conf_level)]
         if hit.empty:
@@ -594,6 +612,9 @@ def simulate(
     seed: int = DEFAULT_SEED,
     conf_levels: Sequence[float] = DEFAULT_CONF_LEVELS,
     quantity: str = "rate",
+    *,
+    alone: bool = True,
+    keep_draws: bool = True,
 ) -> UncertaintyResult:
     """Simulate the target quantity behind a published figure, with every source of doubt.
 
@@ -615,6 +636,18 @@ def simulate(
         for comparing years; chance included). ``"realised"``: the number in this one year
         (:func:`realised_counts`: the notified deaths split by cause plus those never notified;
         chance does not apply).
+    alone : bool, default True
+        Also draw each component alone (its intervals and the variance decomposition).
+        ``False`` gives the total only, for callers that need just its interval
+        (leave-one-out, triangulation): the same total draws, median and intervals for the
+        same seed (the alone draws come after the total's in every stream), no component
+        rows, the decomposition's ``total`` row alone, an empty :attr:`~UncertaintyResult.
+        alone_draws`, and about half the memory and time.
+    keep_draws : bool, default True
+        Keep the draws in the result. ``False`` keeps only the summaries (median, mean,
+        intervals, decomposition: the same numbers); :attr:`~UncertaintyResult.draws` is then
+        empty and :attr:`~UncertaintyResult.alone_draws` has no arrays, which frees about 13 MB
+        per result at 200,000 draws (the notebooks' results, :mod:`sinstats.analyses.measure`).
 
     Returns
     -------
@@ -676,12 +709,24 @@ def simulate(
     lam, x = _count_draws(plan, streams, n)
     factor_draws, m = _factor_draws(plan, streams, n)
     realised = plan.quantity == "realised"
-    total = (
-        _realised_total(plan, streams, x, factor_draws, n)
-        if realised
-        else _combine(lam, factor_draws)
-    )
-    alone = _alone_draws(plan, streams, n, lam, x, factor_draws, m)
+    if alone:
+        total = (
+            _realised_total(plan, streams, x, factor_draws, n)
+            if realised
+            else _combine(lam, factor_draws)
+        )
+        parts = _alone_draws(plan, streams, n, lam, x, factor_draws, m)
+    else:
+        # Nothing after the total needs the parts: each is let go as soon as it is used (the
+        # same numbers, a smaller peak).
+        del m
+        if realised:
+            del lam
+            total = _realised_total(plan, streams, x, factor_draws, n, consume=True)
+        else:
+            total = _combine(lam, factor_draws)
+        del x, factor_draws
+        parts = {}
     # Each array is sorted once, into one reused buffer; its quantiles, median and range are
     # read from the sorted copy, and only its two ends are kept (for the decomposition).
     buffer = np.empty(n)
@@ -706,19 +751,21 @@ def simulate(
         f"{what}: all enabled components; {n:,} draws, seed {seed}",
     )
     kinds = {c.name: c.kind for c in plan.enabled} | {p: p for p in REALISED_PARTS}
-    for cname in alone:
+    for cname in parts:
         rows += _interval_rows(
             name,
             cname,
             kinds[cname],
-            sorted_copy(cname, alone[cname]),
+            sorted_copy(cname, parts[cname]),
             levels,
             f"only {cname} varies; other components at their central values",
         )
     intervals = pd.DataFrame(rows)
 
     approx = closed_form_result(name, plan, levels)
-    decomposition = _decompose(name, plan, total, alone, approx.log_variance, ends)
+    decomposition = _decompose(name, plan, total, parts, approx.log_variance, ends)
+    if not alone:  # no component rows, so no interaction either: the total's row alone
+        decomposition = decomposition[decomposition["kind"] == "total"].reset_index(drop=True)
     return UncertaintyResult(
         target=name,
         unit=target.unit,
@@ -727,8 +774,8 @@ def simulate(
         n_draws=n,
         seed=seed,
         conf_levels=levels,
-        draws=total,
-        alone_draws=alone,
+        draws=total if keep_draws else np.empty(0),
+        alone_draws=parts if keep_draws else {},
         point=plan.point(),
         median=median,
         mean=float(np.mean(total)),
