@@ -32,9 +32,10 @@ def _document(html_file: Path) -> str:
     css = export.REPORT_CSS.read_text(encoding="utf-8")
     document = _STYLE.sub(lambda _: f"<style>\n{css}\n</style>", document, count=1)
     href = "../../glossary.html"
-    return document.replace(
+    document = document.replace(
         f'<a href="{href}">glossary</a>', "glossary (glossary.html in the reports folder)"
     )
+    return export.print_figures(document, html_file.parent)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -496,6 +496,37 @@ def check_inert(document: str, what: str) -> None:
         )
 
 
+_FIGURE_SRC = re.compile(r'src="figures/([^"/]+)\.svg"')
+
+
+def print_figures(document: str, run_dir: Path) -> str:
+    """Point a report's SVG figures at their print copies (text as text), where there are any.
+
+    Parameters
+    ----------
+    document : str
+        The report HTML (``<img src="figures/<name>.svg" ...>``, from :func:`prepare_figures`).
+    run_dir : Path
+        The run's folder; ``figures/print/<name>.svg`` is written by
+        :func:`sinstats.present.outputs.figure` only where the charts' fonts are installed.
+
+    Returns
+    -------
+    str
+        The document for the PDF: each figure with a print copy uses it, the others keep
+        their SVG (glyphs as paths, slower for WeasyPrint to draw but the same chart).
+    """
+    printed = run_dir / "figures" / "print"
+
+    def swap(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if (printed / f"{name}.svg").is_file():
+            return f'src="figures/print/{name}.svg"'
+        return match.group(0)
+
+    return _FIGURE_SRC.sub(swap, document) if printed.is_dir() else document
+
+
 def html_to_pdf(
     document: str, base_dir: Path, target: Path, stages: dict[str, float] | None = None
 ) -> None:
@@ -578,6 +609,7 @@ def export_run(
     document = document.replace(
         f'<a href="{href}">glossary</a>', "glossary (glossary.html in the reports folder)"
     )
+    document = print_figures(document, run_dir)
     t1 = time.perf_counter()
     html_to_pdf(document, run_dir, pdf_path)
     if timings is not None:

@@ -7,6 +7,8 @@ A notebook calls :func:`setup` once (after validating its parameters), then :fun
     <output_dir>/tables/<name>.csv        tidy, with method, conf_level and note columns
     <output_dir>/figures/<name>.png        200 dpi
     <output_dir>/figures/<name>.svg
+    <output_dir>/figures/print/<name>.svg  the same with text as text, for the PDF (only where
+                                          the charts' fonts are installed on the system)
     <output_dir>/figures/<name>.alt.txt    the alt text
     <output_dir>/key_figures.json          [KeyFigure.as_json(), ...]
     <output_dir>/inputs.json               {"data_files": {...}, "parameters": {...}, ...}
@@ -37,7 +39,7 @@ from sinstats import data
 from sinstats.errors import ParameterError
 from sinstats.present.key_figures import KeyFigure
 from sinstats.present.params import NotebookParams
-from sinstats.present.plots import Chart, close, png_bytes, show, svg_bytes
+from sinstats.present.plots import Chart, close, png_bytes, print_svg_bytes, show, svg_bytes
 
 #: Float format of every CSV table: 10 significant digits, so two runs give identical bytes.
 FLOAT_FORMAT: Final = "%.10g"
@@ -328,7 +330,7 @@ def say(markdown: str) -> None:
 
 
 def figure(chart: Chart, name: str, *, show_chart: bool = True) -> None:
-    """Save a chart as PNG, SVG and alt text (when writing) and display it with its alt text.
+    """Save a chart (PNG, SVG, the PDF's SVG, alt text) and display it with its alt text.
 
     Parameters
     ----------
@@ -349,6 +351,10 @@ def figure(chart: Chart, name: str, *, show_chart: bool = True) -> None:
         base = _RUN.output_dir / "figures"
         (base / f"{name}.png").write_bytes(png_bytes(chart))
         (base / f"{name}.svg").write_bytes(svg_bytes(chart))
+        printed = print_svg_bytes(chart)
+        if printed is not None:  # the PDF's copy, text as text (quicker to lay out)
+            (base / "print").mkdir(exist_ok=True)
+            (base / "print" / f"{name}.svg").write_bytes(printed)
         (base / f"{name}.alt.txt").write_text(chart.alt + "\n", encoding="utf-8", newline="")
         _RUN.figures.append(name)
     if show_chart:

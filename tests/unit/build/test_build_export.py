@@ -197,3 +197,18 @@ def test_the_reused_html_exporter_gives_the_same_page_as_a_fresh_one(
     reused = export.notebook_to_html(second, tmp_path, meta, {})
     assert next(iter(export._EXPORTERS.values())) is exporter  # made once, reused
     assert reused == fresh
+
+
+def test_the_pdf_uses_each_figures_print_copy_where_there_is_one(tmp_path: Path) -> None:
+    document = (
+        '<img src="figures/with_copy.svg" alt="a"> <img src="figures/without.svg" alt="b"> '
+        '<img src="figures/with_copy.png" alt="c"> <img src="data:image/png;base64,AAAA">'
+    )
+    assert export.print_figures(document, tmp_path) == document  # no figures/print/ at all
+    (tmp_path / "figures" / "print").mkdir(parents=True)
+    (tmp_path / "figures" / "print" / "with_copy.svg").write_text("<svg/>", encoding="utf-8")
+    got = export.print_figures(document, tmp_path)
+    assert got == document.replace(
+        'src="figures/with_copy.svg"', 'src="figures/print/with_copy.svg"'
+    )
+    assert 'src="figures/without.svg"' in got and 'src="figures/with_copy.png"' in got

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+import matplotlib
 import matplotlib.colors as mcolors
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib import font_manager
 
 from sinstats.present import plots
+from sinstats.present.plots import render
 
 
 def _series() -> pd.DataFrame:
@@ -183,3 +187,53 @@ def test_the_package_re_exports_every_public_name_of_its_modules() -> None:
         }
         assert public <= set(plots.__all__), module.__name__
     assert plots.funnel_plot.__module__ == "sinstats.present.plots.statistical"
+
+
+def test_the_print_copy_sets_text_as_text_and_is_deterministic() -> None:
+    one, two = _chart(), _chart()
+    if not render._chart_fonts_installed():  # pragma: no cover - this machine has the fonts
+        assert plots.print_svg_bytes(one) is None
+        pytest.fail("the charts' fonts are not installed: install fonts-dejavu-core")
+    printed = plots.print_svg_bytes(one)
+    assert printed is not None and printed == plots.print_svg_bytes(two)
+    text = printed.decode()
+    assert "<dc:date>" not in text
+    # The title as one text element, where the screen SVG draws it glyph by glyph.
+    assert f">{one.title}</text>" in text and 'id="DejaVuSans-' not in text
+    screen = plots.svg_bytes(one).decode()
+    assert "</text>" not in screen and 'id="DejaVuSans-' in screen
+    plots.close(one)
+    plots.close(two)
+
+
+def test_no_print_copy_without_the_fonts_on_the_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    render._chart_fonts_installed.cache_clear()
+    bundled = str(Path(matplotlib.get_data_path()).resolve())
+    only_bundled = [f for f in font_manager.fontManager.ttflist if f.fname.startswith(bundled)]
+    assert only_bundled, "matplotlib bundles DejaVu Sans"
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", only_bundled)
+    try:
+        assert render._chart_fonts_installed() is False
+        chart = _chart()
+        assert plots.print_svg_bytes(chart) is None
+        plots.close(chart)
+    finally:
+        render._chart_fonts_installed.cache_clear()
+
+
+def test_a_system_font_with_other_metrics_is_not_a_twin(monkeypatch: pytest.MonkeyPatch) -> None:
+    render._chart_fonts_installed.cache_clear()
+    real = render._sample_width
+    bundled = Path(matplotlib.get_data_path()).resolve()
+
+    def wider_outside_matplotlib(path: Path) -> tuple[float, float]:
+        width, height = real(path)
+        return (width, height) if path.resolve().is_relative_to(bundled) else (width + 1, height)
+
+    monkeypatch.setattr(render, "_sample_width", wider_outside_matplotlib)
+    try:
+        used = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
+        expected = not Path(used).resolve().is_relative_to(bundled)  # a system font is itself
+        assert render._chart_fonts_installed() is expected
+    finally:
+        render._chart_fonts_installed.cache_clear()

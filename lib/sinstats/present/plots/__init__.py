@@ -12,7 +12,8 @@ One job per module; every public name is re-exported here, so callers write ``pl
 - :mod:`~sinstats.present.plots.style`: palette, line styles, sizes, :func:`chart_style`,
   :func:`new_figure`, :func:`finish`;
 - :mod:`~sinstats.present.plots.render`: :class:`Chart`, reproducible :func:`svg_bytes` and
-  :func:`png_bytes`, :func:`figure_html`, :func:`show` in a notebook;
+  :func:`png_bytes`, :func:`print_svg_bytes` (for the PDF), :func:`figure_html`, :func:`show`
+  in a notebook;
 - :mod:`~sinstats.present.plots.alt_text`: alt text from the numbers;
 - :mod:`~sinstats.present.plots.charts`: :func:`series_chart`, :func:`interval_chart` and
   :func:`decorate` for a figure drawn elsewhere;
@@ -21,7 +22,15 @@ One job per module; every public name is re-exported here, so callers write ``pl
 
 from sinstats.present.plots.alt_text import describe_intervals, describe_series
 from sinstats.present.plots.charts import decorate, interval_chart, series_chart
-from sinstats.present.plots.render import Chart, close, figure_html, png_bytes, show, svg_bytes
+from sinstats.present.plots.render import (
+    Chart,
+    close,
+    figure_html,
+    png_bytes,
+    print_svg_bytes,
+    show,
+    svg_bytes,
+)
 from sinstats.present.plots.statistical import funnel_plot, tornado_plot
 from sinstats.present.plots.style import (
     GREY,
@@ -67,6 +76,7 @@ __all__ = [
     "interval_chart",
     "new_figure",
     "png_bytes",
+    "print_svg_bytes",
     "series_chart",
     "show",
     "style_for",
