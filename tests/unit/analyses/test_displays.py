@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from sinstats.analyses import areas, measure, overview, panel, timeseries, verification
 from sinstats.present import outputs, plots
@@ -93,3 +95,69 @@ def test_show_helpers_display_without_a_kernel(capsys: pytest.CaptureFixture[str
     shown = capsys.readouterr().out
     assert "Cap" in shown and "[Chart] Dot chart of w" in shown
     assert "sinstats-chart" in chart._repr_html_()
+
+
+def _clipped_texts(fig: Figure) -> list[str]:
+    """Texts of a drawn figure that run past its edges (a reader would see them cut off)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    box = fig.bbox
+    undrawn = set()  # tick labels outside the axis' view limits are never drawn
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
+                    undrawn |= {id(tick.label1), id(tick.label2)}
+    clipped = []
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip() or id(text) in undrawn:
+            continue
+        ext = text.get_window_extent(renderer)
+        if ext.x0 < box.x0 - 1 or ext.x1 > box.x1 + 1 or ext.y0 < box.y0 - 1 or ext.y1 > box.y1 + 1:
+            clipped.append(text.get_text())
+    return clipped
+
+
+def test_the_measure_charts_show_every_word_whole() -> None:
+    model = measure.load_model("2026", "deaths_maltreatment_or_assault")
+    result = measure.simulate(model, n_draws=5_000, seed=2)
+    comparison = measure.comparison_chart(measure.comparison_table(model, result), model, 0.95)
+    tornado = measure.tornado_chart(measure.tornado(model, n_draws=5_000, seed=2), model)
+    try:
+        for chart in (comparison, tornado):
+            assert _clipped_texts(chart.figure) == [], chart.title
+        legend = tornado.figure.axes[0].get_legend()
+        assert "central value, default assumptions" in [t.get_text() for t in legend.get_texts()]
+    finally:
+        plots.close(comparison)
+        plots.close(tornado)
+
+
+def test_a_series_legend_names_the_series_not_the_shaded_years() -> None:
+    table = pd.DataFrame(
+        {
+            "period": ["2018-19", "2019-20", "2020-21", "2021-22"],
+            "count": [498.0, 449.0, 536.0, 443.0],
+            "lower": [455.2, 408.4, 491.7, 402.7],
+            "upper": [543.7, 492.5, 583.1, 486.4],
+        }
+    )
+    chart = plots.series_chart(
+        table,
+        title="Serious incident notifications, England",
+        ylabel="Notifications (count)",
+        what="serious incident notifications",
+        shaded=[("2020-21", "2020-21", "pandemic year")],
+        fits=[("log-linear trend", [480.0, 485.0, 490.0, 495.0])],
+        label="published count",
+    )
+    try:
+        legend = chart.figure.axes[0].get_legend()
+        labels = [t.get_text() for t in legend.get_texts()]
+        assert sorted(labels) == sorted(
+            ["pandemic year", "95% interval", "published count", "log-linear trend"]
+        )
+        assert _clipped_texts(chart.figure) == []
+    finally:
+        plots.close(chart)

@@ -82,7 +82,7 @@ def series_chart(
     pos = {p: i for i, p in enumerate(periods)}
     with chart_style():
         fig, ax = new_figure()
-        for first, last, label in shaded:
+        for first, last, shade_label in shaded:
             if first in pos and last in pos:
                 ax.axvspan(
                     pos[first] - 0.5,
@@ -91,7 +91,7 @@ def series_chart(
                     edgecolor=LIGHT_GREY,
                     hatch="..",
                     linewidth=0,
-                    label=label,
+                    label=shade_label,
                     zorder=0,
                 )
         if lower is not None and upper is not None:
@@ -111,7 +111,7 @@ def series_chart(
                 interpolate=False,
             )
         ax.plot(x, y, label=label, **style_for(0))
-        for i, (label, fitted) in enumerate(fits, start=1):
+        for i, (fit_label, fitted) in enumerate(fits, start=1):
             st = style_for(i)
             ax.plot(
                 x,
@@ -120,7 +120,7 @@ def series_chart(
                 linestyle=st["linestyle"],
                 marker=None,
                 linewidth=1.6,
-                label=label,
+                label=fit_label,
             )
         if highlight is not None and highlight in pos:
             i = pos[highlight]

@@ -265,10 +265,12 @@ def tornado_plot(
         Line2D([], [], color="black", linestyle="--", label="central value, default assumptions"),
         Line2D([], [], color="grey", marker="|", label=f"{level:.0%} interval at that end"),
     ]
+    # Right-aligned with the axes: the long assumption labels push the axes to the right, and a
+    # legend centred under them ran off the figure ("central value, default assumpti").
     ax.legend(
         handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.12),
+        loc="upper right",
+        bbox_to_anchor=(1.0, -0.12),
         ncol=2,
         fontsize="small",
         frameon=False,
