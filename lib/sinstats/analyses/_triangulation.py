@@ -276,6 +276,27 @@ def implied_ascertainment(data_dir: DataDir = None) -> pd.DataFrame:
     return out
 
 
+def _realised_summary(
+    observed: uncertainty.Observed,
+    target: uncertainty.Target,
+    n_draws: int,
+    seed: int,
+    conf_level: float,
+) -> tuple[float, float, float]:
+    """Median, lower and upper bound of this year's realised number (the total only)."""
+    res = uncertainty.simulate(
+        observed,
+        target,
+        n_draws=n_draws,
+        seed=seed,
+        conf_levels=(conf_level,),
+        quantity="realised",
+        alone=False,  # only the total's median and interval are used
+        keep_draws=False,
+    )
+    return (res.median, *res.interval(conf_level))
+
+
 def triangulation_table(
     model: object,
     evidence: pd.DataFrame,
@@ -319,17 +340,7 @@ def triangulation_table(
             fig = data.count(parse_period(year), "Child death", data_dir=data_dir)
             obs = uncertainty.Observed(fig.value, label=f"{year} child death notifications")
             tgt = uncertainty.switch(target, off=["ascertainment"]) if notified else target
-            res = uncertainty.simulate(
-                obs,
-                tgt,
-                n_draws=n_draws,
-                seed=seed,
-                conf_levels=(conf_level,),
-                quantity="realised",
-                alone=False,  # only the total's median and interval are used
-            )
-            cache[key] = (res.median, *res.interval(conf_level))
-            del res
+            cache[key] = _realised_summary(obs, tgt, n_draws, seed, conf_level)
         median, lo, hi = cache[key]
         inside = lo <= _f(r.per_year_low) and _f(r.per_year_high) <= hi
         rows.append(
@@ -445,18 +456,8 @@ def leave_one_out(
     for name, variant in variants:
         comps = tuple(variant if c is share else c for c in target.components)
         tgt = dataclasses.replace(target, components=comps)
-        res = uncertainty.simulate(
-            observed,
-            tgt,
-            n_draws=n_draws,
-            seed=seed,
-            conf_levels=(conf_level,),
-            quantity="realised",
-            alone=False,  # only the total's median and interval are used
-        )
-        lo, hi = res.interval(conf_level)
-        median, share_mean = res.median, variant.central()
-        del res  # its draws: only the summaries are kept
+        median, lo, hi = _realised_summary(observed, tgt, n_draws, seed, conf_level)
+        share_mean = variant.central()
         if name == "none":
             base_central = median
         else:

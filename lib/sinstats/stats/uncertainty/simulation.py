@@ -260,11 +260,8 @@ def _combine(count: FloatArray | float, factors: Mapping[str, FloatArray | float
 def _stochastic_round(values: FloatArray, rng: np.random.Generator) -> npt.NDArray[np.int64]:
     """Round to a whole number up with probability equal to the fraction (mean preserved)."""
     low = np.floor(values)
-    frac = values - low
-    up = rng.random(values.size) < frac  # one array at a time: the same numbers, less memory
-    del frac
-    low += up
-    return low.astype(np.int64)
+    up = rng.random(values.size) < (values - low)
+    return (low + up).astype(np.int64)
 
 
 def realised_counts(
