@@ -237,3 +237,16 @@ def test_a_system_font_with_other_metrics_is_not_a_twin(monkeypatch: pytest.Monk
         assert render._chart_fonts_installed() is expected
     finally:
         render._chart_fonts_installed.cache_clear()
+
+
+def test_the_print_copy_escapes_text_from_the_data() -> None:
+    chart = _chart()
+    chart.figure.axes[0].set_xlabel('<script>alert(1)</script> & "area"')
+    try:
+        printed = plots.print_svg_bytes(chart)
+        assert printed is not None  # the fonts are installed (see the test above)
+        text = printed.decode()
+        assert "<script>" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in text
+    finally:
+        plots.close(chart)
