@@ -347,10 +347,12 @@ def figure(chart: Chart, name: str, *, show_chart: bool = True) -> None:
     names written are listed in ``inputs.json``).
     """
     _check_name(name)
+    svg: bytes | None = None  # rendered once, for the file and the display alike
     if _RUN.output_dir is not None:
         base = _RUN.output_dir / "figures"
         (base / f"{name}.png").write_bytes(png_bytes(chart))
-        (base / f"{name}.svg").write_bytes(svg_bytes(chart))
+        svg = svg_bytes(chart)
+        (base / f"{name}.svg").write_bytes(svg)
         printed = print_svg_bytes(chart)
         if printed is not None:  # the PDF's copy, text as text (quicker to lay out)
             (base / "print").mkdir(exist_ok=True)
@@ -358,7 +360,7 @@ def figure(chart: Chart, name: str, *, show_chart: bool = True) -> None:
         (base / f"{name}.alt.txt").write_text(chart.alt + "\n", encoding="utf-8", newline="")
         _RUN.figures.append(name)
     if show_chart:
-        show(chart)
+        show(chart, svg)
     else:
         close(chart)
 

@@ -305,3 +305,44 @@ def test_marking_long_runs_keeps_the_text_and_marks_exactly_the_long_runs(cells:
         runs = [r for r in re.split(r"[\s\u200b]+", plain) if r]
         long_runs = [r for r in runs if len(r) >= outputs.LONG_TOKEN]
         assert re.findall(r'<span class="sinstats-break">(.*?)</span>', cell) == long_runs
+
+
+def test_a_shown_figure_is_drawn_as_svg_once_and_shows_the_files_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file, the ``<img>`` and the ``image/svg+xml`` output are one rendering (issue 19)."""
+    import base64
+
+    from IPython import display as ipd
+
+    from sinstats.present.plots import render
+
+    drawn: list[bytes] = []
+    real_svg = render.svg_bytes
+
+    def counting_svg(chart: plots.Chart) -> bytes:
+        drawn.append(real_svg(chart))
+        return drawn[-1]
+
+    shown: list[dict[str, str]] = []
+    monkeypatch.setattr(outputs, "svg_bytes", counting_svg)
+    monkeypatch.setattr(render, "svg_bytes", counting_svg)
+    monkeypatch.setattr(ipd, "display", lambda bundle, **_: shown.append(bundle))
+    run = _run(tmp_path)
+    outputs.setup(run.output_dir, run)
+    chart = _chart()
+    reference = real_svg(chart)  # the chart drawn on its own, before anything else
+    outputs.figure(chart, "series")
+    assert len(drawn) == 1
+    on_disk = (tmp_path / "figures" / "series.svg").read_bytes()
+    assert on_disk == reference
+    (bundle,) = shown
+    assert bundle["image/svg+xml"].encode("utf-8") == on_disk
+    encoded = bundle["text/html"].split('src="data:image/svg+xml;base64,', 1)[1].split('"', 1)[0]
+    assert base64.b64decode(encoded) == on_disk
+    # without an output folder it is still drawn once, for the display
+    drawn.clear()
+    outputs.reset()
+    outputs.setup("", params.validate("01", year="2026"))
+    outputs.figure(_chart(), "series")
+    assert len(drawn) == 1 and len(shown) == 2

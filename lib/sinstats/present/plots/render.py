@@ -125,9 +125,13 @@ def png_bytes(chart: Chart | Figure, dpi: int = 200) -> bytes:
     return buf.getvalue()
 
 
-def figure_html(chart: Chart) -> str:
-    """Return the chart as an HTML ``<figure>`` holding an SVG ``<img>`` with its alt text."""
-    data = base64.b64encode(svg_bytes(chart)).decode("ascii")
+def figure_html(chart: Chart, svg: bytes | None = None) -> str:
+    """Return the chart as an HTML ``<figure>`` holding an SVG ``<img>`` with its alt text.
+
+    ``svg`` is the chart's :func:`svg_bytes` where the caller has them already (drawing a chart
+    costs a few tenths of a second); by default they are rendered here.
+    """
+    data = base64.b64encode(svg_bytes(chart) if svg is None else svg).decode("ascii")
     alt = html.escape(chart.alt, quote=True)
     return (
         f'<figure class="sinstats-chart" style="margin: 0">'
@@ -136,19 +140,21 @@ def figure_html(chart: Chart) -> str:
     )
 
 
-def show(chart: Chart) -> None:
+def show(chart: Chart, svg: bytes | None = None) -> None:
     """Display a chart in a notebook with its alt text, then close the figure.
 
     The output carries ``text/html`` (an ``<img>`` with ``alt``: what nbconvert's HTML export
     and WeasyPrint use), ``image/svg+xml`` (with the alt text in its metadata) and
-    ``text/plain`` (the alt text itself).
+    ``text/plain`` (the alt text itself). Both images are the same SVG, rendered once (or
+    ``svg``, the chart's :func:`svg_bytes` where the caller has them already).
     """
     from IPython import display as ipd
 
     display: Any = ipd.display
+    svg = svg_bytes(chart) if svg is None else svg
     bundle = {
-        "text/html": figure_html(chart),
-        "image/svg+xml": svg_bytes(chart).decode("utf-8"),
+        "text/html": figure_html(chart, svg),
+        "image/svg+xml": svg.decode("utf-8"),
         "text/plain": f"[Chart] {chart.alt}",
     }
     display(bundle, raw=True, metadata={"image/svg+xml": {"alt": chart.alt}})
