@@ -320,13 +320,13 @@ def _papermill(job: Job, executed: Path, params: dict[str, Any], warm: bool = Fa
 
     With ``warm``, the kernel is forked by this process's template
     (:func:`sinstats.build.kernels.warm_kernel_manager_class`), or started cold if the
-    template cannot serve it.
+    template cannot serve it; otherwise it is a new interpreter
+    (:func:`sinstats.build.kernels.cold_kernel_manager_class`). Both paths use the client of
+    :func:`sinstats.build.kernels.ready_client_class`.
     """
     import papermill
 
-    extra: dict[str, Any] = {}
-    if warm:
-        extra["kernel_manager_class"] = kernels.warm_kernel_manager_class()
+    manager = kernels.warm_kernel_manager_class() if warm else kernels.cold_kernel_manager_class()
     for attempt in (1, 2):
         try:
             papermill.execute_notebook(
@@ -341,7 +341,7 @@ def _papermill(job: Job, executed: Path, params: dict[str, Any], warm: bool = Fa
                 log_output=False,
                 shutdown_kernel="immediate",
                 extra_arguments=list(KERNEL_ARGUMENTS),
-                **extra,
+                kernel_manager_class=manager,
             )
             return
         except Exception as err:

@@ -27,6 +27,11 @@ Safety rules, each checked rather than assumed:
 - **A crash or hang fails one run.** A kernel that dies or hangs is that run's kernel only; the
   template is untouched and forks the next run's kernel.
 
+Both paths' managers (:func:`cold_kernel_manager_class`, :func:`warm_kernel_manager_class`) use
+a client that is ready at the idle status of its ``kernel_info`` request
+(:func:`ready_client_class`, without jupyter_client's 0.2 s IOPub flush) and check a killed
+kernel every :data:`EXIT_POLL_S` seconds.
+
 Cold kernels are used where ``fork`` is unavailable (not Linux), when ``SINSTATS_COLD_KERNELS``
 is set to anything but ``""`` or ``"0"`` (``sinstats build --cold-kernels`` sets it), and for any
 run the template cannot serve. See docs/pipeline.md, "Warm kernels".
@@ -43,6 +48,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -547,25 +553,152 @@ def _provisioner_class() -> type[Any]:
     return ForkProvisioner
 
 
+READY_WAIT_S = 0.05
+"""Seconds to wait after a ``kernel_info`` reply for the request's idle status on IOPub before
+asking again (IOPub may not be connected yet: ZeroMQ reconnects every 0.1 s until the kernel's
+sockets are bound, and a status sent before the subscription is lost)."""
+
+EXIT_POLL_S = 0.005
+"""Seconds between checks that a killed kernel has exited (:func:`cold_kernel_manager_class`)."""
+
+
+async def _message_for(
+    channel: Any, msg_ids: set[str], wait: float, wanted: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any] | None:
+    """Read ``channel`` until a wanted message answering one of ``msg_ids``; None after ``wait``.
+
+    Messages answering other requests, or none, are read and dropped (nbclient ignores them too:
+    it takes only the messages whose parent is the cell it is running).
+    """
+    from queue import Empty
+
+    end = time.monotonic() + wait
+    while (left := end - time.monotonic()) > 0:
+        try:
+            msg: dict[str, Any] = await channel.get_msg(timeout=left)
+        except Empty:
+            return None
+        if msg.get("parent_header", {}).get("msg_id") in msg_ids and wanted(msg):
+            return msg
+    return None
+
+
+def _is_reply(msg: dict[str, Any]) -> bool:
+    return msg.get("msg_type") == "kernel_info_reply"
+
+
+def _is_idle(msg: dict[str, Any]) -> bool:
+    return msg.get("msg_type") == "status" and msg["content"].get("execution_state") == "idle"
+
+
+def ready_client_class() -> type[Any]:
+    """Return the kernel client class that is ready as soon as its kernel has answered.
+
+    Returns
+    -------
+    type
+        A subclass of ``jupyter_client.asynchronous.AsyncKernelClient`` (built on first use)
+        whose ``wait_for_ready`` returns once the kernel has answered a ``kernel_info`` request
+        on the shell channel and reported it idle on IOPub.
+
+    Notes
+    -----
+    jupyter_client's own ``wait_for_ready`` does the same, then reads IOPub until it has been
+    silent for 0.2 s, to drop start-up messages: 0.2 s of every run's kernel start spent
+    waiting by construction, and another 0.2 s whenever IOPub was not connected in time for
+    the first request (``make bench`` put a kernel's start at about 0.5 s). Here the idle
+    status ends the wait: it is the last message the kernel sends for a request, so once it
+    is read every message before it has been read; a message with no parent that comes later
+    is dropped by nbclient anyway (it reads only the messages answering the cell it runs).
+    The request is sent again after 1 s without a reply (as upstream) or
+    :data:`READY_WAIT_S` without the idle status (upstream: 0.2 s), and a reply or idle
+    status answering any request sent so far counts. A kernel that dies or stays silent past
+    ``timeout`` raises ``RuntimeError`` with upstream's words; the reply is handled as
+    upstream's (``_handle_kernel_info_reply``). A client not made by a kernel manager uses
+    upstream's wait unchanged (it also waits for heartbeats).
+    """
+    cached = _CLASSES.get("client")
+    if cached is not None:
+        return cached
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_client.manager import KernelManager
+
+    class ReadyClient(AsyncKernelClient):
+        """``AsyncKernelClient`` ready when a ``kernel_info`` request is idle on IOPub."""
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            if not isinstance(self.parent, KernelManager):
+                await super().wait_for_ready(timeout=timeout)
+                return
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            sent: set[str] = set()
+            while True:
+                sent.add(self.kernel_info())
+                reply = await _message_for(self.shell_channel, sent, 1.0, _is_reply)
+                if reply is not None:
+                    idle = await _message_for(self.iopub_channel, sent, READY_WAIT_S, _is_idle)
+                    if idle is not None:
+                        self._handle_kernel_info_reply(reply)
+                        return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+    _CLASSES["client"] = ReadyClient
+    return ReadyClient
+
+
+def cold_kernel_manager_class() -> type[Any]:
+    """Return the kernel manager class of cold kernels: upstream's, quicker to start and stop.
+
+    Returns
+    -------
+    type
+        A subclass of ``jupyter_client.AsyncKernelManager`` (built on first use, so that
+        importing this module does not import jupyter_client) that starts each kernel as a new
+        interpreter (as upstream), talks to it with the client of :func:`ready_client_class`,
+        and, once it has killed a kernel, checks every :data:`EXIT_POLL_S` seconds whether it
+        has gone (upstream: every 0.1 s, so each run waited 0.1 s after its last cell for a
+        kernel that had exited within milliseconds).
+    """
+    return _manager_classes()[0]
+
+
 def warm_kernel_manager_class() -> type[Any]:
     """Return the kernel manager class that starts kernels from the template.
 
     Returns
     -------
     type
-        A subclass of ``jupyter_client.AsyncKernelManager`` (built on first use, so that
-        importing this module does not import jupyter_client), for papermill's
-        ``kernel_manager_class``.
+        The class of :func:`cold_kernel_manager_class` with the template's provisioner (built
+        on first use, so that importing this module does not import jupyter_client), for
+        papermill's ``kernel_manager_class``.
     """
-    cached = _CLASSES.get("manager")
-    if cached is not None:
-        return cached
+    return _manager_classes()[1]
+
+
+def _manager_classes() -> tuple[type[Any], type[Any]]:
+    cached = _CLASSES.get("cold"), _CLASSES.get("manager")
+    if cached[0] is not None and cached[1] is not None:
+        return cached[0], cached[1]
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
     provisioner = _provisioner_class()
 
-    class WarmKernelManager(AsyncKernelManager):
-        """``AsyncKernelManager`` whose kernels are forked by the worker's template."""
+    class ColdKernelManager(AsyncKernelManager):
+        """``AsyncKernelManager`` with the ready client and a finer wait for a killed kernel."""
+
+        @default("client_factory")
+        def _client_factory_default(self) -> type[Any]:
+            return ready_client_class()
+
+        async def _async_wait(self, pollinterval: float = EXIT_POLL_S) -> None:
+            await super()._async_wait(pollinterval=min(pollinterval, EXIT_POLL_S))
+
+    class WarmKernelManager(ColdKernelManager):
+        """The cold kernels' manager, whose kernels are forked by the worker's template."""
 
         async def _async_pre_start_kernel(self, **kw: Any) -> Any:
             if self.provisioner is None:
@@ -577,8 +710,9 @@ def warm_kernel_manager_class() -> type[Any]:
                 )
             return await super()._async_pre_start_kernel(**kw)
 
+    _CLASSES["cold"] = ColdKernelManager
     _CLASSES["manager"] = WarmKernelManager
-    return WarmKernelManager
+    return ColdKernelManager, WarmKernelManager
 
 
 _CLASSES: dict[str, type[Any]] = {}

@@ -1,0 +1,94 @@
+"""Real kernels, cold and warm, started and stopped by sinstats' kernel managers (issue 19).
+
+The managers of :mod:`sinstats.build.kernels` use a client that is ready at the idle status of
+its ``kernel_info`` request (no 0.2 s IOPub flush) and a 5 ms poll for a killed kernel. Here a
+notebook whose cells print, raise nothing and display a value is executed through papermill
+with each manager; both give the same outputs as papermill's default manager, in order, and
+leave no kernel behind.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import psutil
+import pytest
+
+from sinstats.build import execute, kernels
+
+pytestmark = pytest.mark.slow
+
+CELLS = (
+    "print('first output')",
+    "import sys\nprint('to stderr', file=sys.stderr)\n6 * 7",
+    "for i in range(3):\n    print(i)",
+)
+
+
+def _outputs(nb: Any) -> list[list[dict[str, Any]]]:
+    return [
+        [{k: v for k, v in out.items() if k != "execution_count"} for out in cell.outputs]
+        for cell in nb.cells
+    ]
+
+
+def _run(tmp_path: Path, manager: type[Any] | None, name: str) -> Any:
+    import papermill
+
+    source = tmp_path / "in.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in CELLS]
+    nbformat.write(nb, source)
+    extra = {} if manager is None else {"kernel_manager_class": manager}
+    out = tmp_path / f"{name}.ipynb"
+    papermill.execute_notebook(
+        str(source),
+        str(out),
+        kernel_name=execute.KERNEL_NAME,
+        cwd=str(tmp_path),
+        progress_bar=False,
+        log_output=False,
+        shutdown_kernel="immediate",
+        extra_arguments=list(execute.KERNEL_ARGUMENTS),
+        **extra,
+    )
+    return nbformat.read(out, as_version=4)
+
+
+def _kernels_below() -> list[psutil.Process]:
+    me = psutil.Process()
+    return [
+        p
+        for p in me.children(recursive=True)
+        if p.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(p.cmdline())
+    ]
+
+
+def test_cold_and_warm_managers_give_upstreams_outputs_and_leave_no_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in execute.kernel_environment().items():
+        monkeypatch.setenv(key, value)
+    upstream = _outputs(_run(tmp_path, None, "upstream"))
+    assert upstream[0] == [{"output_type": "stream", "name": "stdout", "text": "first output\n"}]
+    assert upstream[2] == [{"output_type": "stream", "name": "stdout", "text": "0\n1\n2\n"}]
+    cold = _run(tmp_path, kernels.cold_kernel_manager_class(), "cold")
+    assert _outputs(cold) == upstream
+    assert cold.metadata["language_info"]["name"] == "python"
+    assert _kernels_below() == []
+    if kernels.fork_available():
+        before = len(kernels.fallbacks())
+        try:
+            kernels.template(execute.kernel_environment()).ready()
+            for i in range(3):  # one fresh kernel per run, each ready and gone
+                assert _outputs(_run(tmp_path, kernels.warm_kernel_manager_class(), f"w{i}")) == (
+                    upstream
+                )
+                assert [p.pid for p in _kernels_below() if p.ppid() != os.getpid()] == []
+            assert kernels.fallbacks()[before:] == []  # each kernel was forked warm
+        finally:
+            kernels.close_template()
+    assert _kernels_below() == []
