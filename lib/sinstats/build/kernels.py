@@ -40,6 +40,7 @@ run the template cannot serve. See docs/pipeline.md, "Warm kernels".
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -591,6 +592,7 @@ def _is_idle(msg: dict[str, Any]) -> bool:
     return msg.get("msg_type") == "status" and msg["content"].get("execution_state") == "idle"
 
 
+@functools.cache
 def ready_client_class() -> type[Any]:
     """Return the kernel client class that is ready as soon as its kernel has answered.
 
@@ -617,9 +619,6 @@ def ready_client_class() -> type[Any]:
     upstream's (``_handle_kernel_info_reply``). A client not made by a kernel manager uses
     upstream's wait unchanged (it also waits for heartbeats).
     """
-    cached = _CLASSES.get("client")
-    if cached is not None:
-        return cached
     from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import KernelManager
 
@@ -645,7 +644,6 @@ def ready_client_class() -> type[Any]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
-    _CLASSES["client"] = ReadyClient
     return ReadyClient
 
 
@@ -678,10 +676,8 @@ def warm_kernel_manager_class() -> type[Any]:
     return _manager_classes()[1]
 
 
+@functools.cache
 def _manager_classes() -> tuple[type[Any], type[Any]]:
-    cached = _CLASSES.get("cold"), _CLASSES.get("manager")
-    if cached[0] is not None and cached[1] is not None:
-        return cached[0], cached[1]
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
@@ -710,9 +706,4 @@ def _manager_classes() -> tuple[type[Any], type[Any]]:
                 )
             return await super()._async_pre_start_kernel(**kw)
 
-    _CLASSES["cold"] = ColdKernelManager
-    _CLASSES["manager"] = WarmKernelManager
     return ColdKernelManager, WarmKernelManager
-
-
-_CLASSES: dict[str, type[Any]] = {}
