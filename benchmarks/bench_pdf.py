@@ -1,13 +1,13 @@
 """Time the PDF export of built reports in one process, as a build worker does (issue 19).
 
 Reads the report HTML files of a reports folder (``sinstats build --out DIR`` first), puts the
-current ``report.css`` in place of the one each was built with (so that a stylesheet change can
-be measured without rebuilding), and exports each one's PDF with
-:func:`sinstats.build.export.html_to_pdf`, ``--rounds`` times, in this one process (WeasyPrint
-is imported and warmed up before the first timing, as in a long-lived worker). Prints, per
-report, the median wall and CPU seconds of the layout (``render``) and of writing the PDF
-(``write``) and the page count; ``--profile NAME`` writes a cProfile of one report's export.
-Nothing is asserted. Usage::
+current ``report.css`` in place of the one each was built with (the HTML report's), and exports
+each one's PDF with :func:`sinstats.build.export.html_to_pdf` (Typst), ``--rounds`` times, in this
+one process (Typst is imported and warmed up before the first timing, as in a long-lived
+worker). Prints, per report, the median wall and CPU seconds of translating the HTML to Typst
+(``translate``), of typesetting (``render``) and of writing the PDF (``write``) and the page
+count; ``--profile NAME`` writes a cProfile of one report's export. Nothing is asserted.
+Usage::
 
     python benchmarks/bench_pdf.py DIR [--rounds 3] [--out OUTDIR] [--profile 06]
 """
@@ -58,13 +58,20 @@ def main(argv: list[str] | None = None) -> int:
     for f in files:
         document = _document(f)
         target = args.out / f"{f.stem}.pdf"
-        times: dict[str, list[float]] = {"render": [], "write": [], "cpu": [], "wall": []}
+        times: dict[str, list[float]] = {
+            "translate": [],
+            "render": [],
+            "write": [],
+            "cpu": [],
+            "wall": [],
+        }
         for _ in range(args.rounds):
             stages: dict[str, float] = {}
             w0, c0 = time.perf_counter(), time.process_time()
             export.html_to_pdf(document, f.parent, target, stages=stages)
             times["wall"].append(time.perf_counter() - w0)
             times["cpu"].append(time.process_time() - c0)
+            times["translate"].append(stages["translate_s"])
             times["render"].append(stages["render_s"])
             times["write"].append(stages["write_s"])
         pages = len(pypdf.PdfReader(target).pages)
@@ -79,15 +86,19 @@ def main(argv: list[str] | None = None) -> int:
                 {"export": export, "document": document, "f": f, "target": target},
                 str(args.out / f"{f.stem}.prof"),
             )
-    print(f"{'report':40} {'render':>7} {'write':>6} {'wall':>6} {'cpu':>6} {'pages':>5} {'KB':>6}")
+    print(
+        f"{'report':40} {'translate':>9} {'render':>7} {'write':>6} {'wall':>6} {'cpu':>6} "
+        f"{'pages':>5} {'KB':>6}"
+    )
     for stem, med, pages, size in rows:
         print(
-            f"{stem:40} {med['render']:7.2f} {med['write']:6.2f} {med['wall']:6.2f} "
+            f"{stem:40} {med['translate']:9.3f} {med['render']:7.3f} {med['write']:6.3f} "
+            f"{med['wall']:6.3f} "
             f"{med['cpu']:6.2f} {pages:5d} {size / 1024:6.0f}"
         )
     walls = [m["wall"] for _, m, _, _ in rows]
     median = statistics.median(walls)
-    print(f"median {median:.2f} s, max {max(walls):.2f} s, sum {sum(walls):.2f} s")
+    print(f"median {median:.3f} s, max {max(walls):.3f} s, sum {sum(walls):.2f} s")
     return 0
 
 

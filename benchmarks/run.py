@@ -17,8 +17,9 @@ Measured in one run, on this machine, into ``benchmarks/_work/`` (git-ignored; t
    worker's time, and the pipeline's own bookkeeping (the build's time outside executing the
    runs); the floor they imply, (cells + exports) / cores.
 4. **The naive way** on the same runs: for each run, one after another, the papermill command,
-   then ``jupyter nbconvert --to html --no-input``, then the same PDF step (the ``weasyprint``
-   command with the report print stylesheet and the PDF/UA variant). No caching.
+   then ``jupyter nbconvert --to html --no-input``, then a PDF step (the ``weasyprint``
+   command with the report print stylesheet and the PDF/UA variant: the engine the project
+   used before Typst, kept as the baseline of issue 6; ``pip install .[bench]``). No caching.
 5. **No-change rebuild**: ``sinstats build`` again on the warm build's folder (nothing to do),
    wall time of the whole command, median of 3.
 6. **Memory**: peak resident memory of each run's kernel (sampled by its worker) and the peak
@@ -167,8 +168,9 @@ def fresh_imports() -> dict[str, float]:
     """Seconds a fresh interpreter (the kernels' environment) takes to import, measured apart.
 
     ``preload``: the modules a warm kernel's template imports once (what a cold kernel imports
-    in its first cells); ``weasyprint`` and ``nbconvert``: the exporters, imported once per
-    worker (the export runs in the long-lived workers, so this start-up is not paid per report).
+    in its first cells); ``typst`` (the PDF engine) and ``nbconvert``: the exporters, imported
+    once per worker (the export runs in the long-lived workers, so this start-up is not paid
+    per report).
     """
     from sinstats.build import execute, kernels
 
@@ -176,7 +178,7 @@ def fresh_imports() -> dict[str, float]:
     out = {}
     for label, modules in (
         ("preload", kernels.PRELOAD),
-        ("weasyprint", ("weasyprint",)),
+        ("typst", ("typst",)),
         ("nbconvert", ("nbconvert",)),
     ):
         code = (
@@ -392,6 +394,14 @@ def _markdown(results: dict[str, Any]) -> str:
             f"({unc.get('full_model_draws_per_cpu_second', 0):,.0f} draws per CPU second) | "
             f"<= {t['draws_cpu_seconds']} s ({_verdict(cpu <= t['draws_cpu_seconds'])}) |"
         )
+        floor = unc.get("exact_sampling_floor_parts")
+        if isinstance(floor, dict):
+            parts = "; ".join(f"{k} {v:.3f} s" for k, v in floor.items() if k != "total")
+            lines.append(
+                f"| uncertainty model: its random variates and sorts alone (numpy's exact "
+                f"samplers, nothing else) | {floor['total']:.2f} s CPU ({parts}) | "
+                "reported: no exact implementation with these samplers takes less |"
+            )
     else:
         lines.append(
             "| uncertainty model | not measured (benchmarks/bench_uncertainty.py absent) | |"
@@ -451,7 +461,7 @@ def _markdown(results: dict[str, Any]) -> str:
         f"kernels, once per run with cold ones; the cold build's cells minus the warm build's "
         f"cells, {bc['sums']['cells_s'] - bw['sums']['cells_s']:.2f} s over all runs, is the "
         f"same cost seen from inside the runs); interpreter start {imports['interpreter']:.2f} s; "
-        f"`import weasyprint` {imports['weasyprint']:.2f} s and `import nbconvert` "
+        f"`import typst` {imports['typst']:.2f} s and `import nbconvert` "
         f"{imports['nbconvert']:.2f} s, paid once per worker (the exports run in the long-lived "
         "workers, so there is no exporter start-up per report).",
         "",

@@ -18,7 +18,7 @@ import pypdf
 import pytest
 
 from sinstats import cli, data
-from sinstats.build import build_lock, load_config, pipeline, plan, provenance
+from sinstats.build import build_lock, load_config, pipeline, plan, provenance, typeset
 from sinstats.errors import ConfigError, ParameterError
 
 if TYPE_CHECKING:
@@ -142,6 +142,14 @@ def test_pdf_title_page_metadata_and_headline_figures(built: Project) -> None:
         root = reader.trailer["/Root"]
         assert root["/Lang"] == "en-GB"
         assert root["/MarkInfo"]["/Marked"], "the PDF must be tagged (PDF/UA)"
+
+
+def test_the_pdf_engine_knows_every_element_of_every_report(
+    built: Project, run_ids: tuple[str, ...]
+) -> None:
+    for run_id in run_ids:
+        page = (_run_dir(built, run_id) / f"{_base(run_id)}.html").read_text(encoding="utf-8")
+        assert typeset.html_to_typst(page).unknown == (), run_id
 
 
 def test_html_hides_code_and_every_image_has_alt_text(

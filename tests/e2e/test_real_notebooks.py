@@ -19,7 +19,7 @@ import pypdf
 import pytest
 
 from sinstats import data, paths
-from sinstats.build import load_config, pipeline, plan
+from sinstats.build import load_config, pipeline, plan, typeset
 
 pytestmark = pytest.mark.slow
 
@@ -82,6 +82,8 @@ def test_annual_pdf_has_title_page_and_headline_figures(annual: Path, year: str)
         value = data.count(year, nature).value
         assert f"{value:,.0f}" in text, (year, nature, value)
     assert "How this report was produced" in reader.pages[-1].extract_text()
+    page = pdf.with_suffix(".html").read_text(encoding="utf-8")
+    assert typeset.html_to_typst(page).unknown == ()  # the PDF engine knows every element
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ import yaml
 
 from sinstats import paths
 from sinstats.analyses import claims
-from sinstats.build import pipeline
+from sinstats.build import pipeline, typeset
 
 pytestmark = pytest.mark.slow
 
@@ -127,6 +127,8 @@ def test_reviewer_report_leaves_out_what_no_claim_touches(
     # Claim text is escaped, never markup (HTML stays text, Markdown links stay text).
     shown = page.read_text(encoding="utf-8")
     assert "&lt;b&gt;children&lt;/b&gt;" in shown and "<b>children</b>" not in shown
+    # ... and the PDF engine knows every element of the report (none shown as bare content).
+    assert typeset.html_to_typst(shown).unknown == ()
 
 
 def test_reviewer_report_rounds_as_the_cli(reviewer: tuple[dict, Path, Path, Path]) -> None:

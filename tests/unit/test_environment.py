@@ -16,7 +16,8 @@ def _name(spec: str) -> str:
 
 def _pyproject() -> dict[str, str]:
     meta = tomllib.loads((paths.PROJ_ROOT / "pyproject.toml").read_text())["project"]
-    specs = list(meta["dependencies"]) + list(meta["optional-dependencies"]["test"])
+    extras = meta["optional-dependencies"]
+    specs = list(meta["dependencies"]) + list(extras["test"]) + list(extras["bench"])
     return {_name(s): s.replace(" ", "") for s in specs}
 
 

@@ -519,7 +519,7 @@ def _exit_without_teardown() -> None:
 
     By then the worker has sent its last result and multiprocessing has flushed its queues and
     run its own exit steps (``Process._bootstrap``); what is left is the interpreter's teardown
-    of every module the exports imported (nbconvert, WeasyPrint, papermill), which took 0.7 s
+    of every module the exports imported (nbconvert, Typst, papermill), which took 0.7 s
     of a quiet core per worker and delayed the end of every build by as much (issue 19). Only
     the standard streams hold anything unwritten. The exit status is 0, as the pool's worker
     loop returns 0 after its last job whether or not a run failed; the build learns of a run's

@@ -2,13 +2,12 @@
 
 :func:`export_run` turns an executed notebook into ``<name>.html`` (a small nbconvert template,
 no external resources, every figure an ``<img>`` of its saved SVG with the notebook's alt text)
-and ``<name>.pdf`` (the same HTML through WeasyPrint with a print stylesheet: A4, title page,
-running header, page numbers, tables kept whole, a last page with the provenance in words
-(:func:`provenance_html`); tagged PDF/UA-1 with metadata). The title page names the release
-the year's figures come from and the designation the figures carried
-(:mod:`sinstats.build.designation`). It runs in the build's worker
-processes; nbconvert and WeasyPrint are imported inside the functions, so importing this module
-is cheap.
+and ``<name>.pdf`` (the same HTML typeset by Typst, :mod:`sinstats.build.typeset`: A4, title
+page, running header, page numbers, tables that repeat their header row, a last page with the
+provenance in words (:func:`provenance_html`); tagged PDF/UA-1 with metadata). The title page
+names the release the year's figures come from and the designation the figures carried
+(:mod:`sinstats.build.designation`). It runs in the build's worker processes; nbconvert and
+Typst are imported inside the functions, so importing this module is cheap.
 
 Text from data and claims files reaches a report only escaped (tables, sentences and alt text are
 escaped where they are made); as a last line of defence :func:`check_inert` refuses a report with
@@ -20,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import re
 from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
@@ -28,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sinstats import paths
-from sinstats.build._helpers import cell_text, date_in_words, display_path, replacing
+from sinstats.build._helpers import cell_text, date_in_words, display_path
 from sinstats.build.designation import ReportDesignation, designation_of_run
 from sinstats.build.glossary import glossary_link
 from sinstats.build.links import link_addresses
@@ -246,7 +244,7 @@ def provenance_html(
         f"<p>This report was produced by sinstats {e(str(meta.get('sinstats_version', '')))} on "
         f"{e(when)}{sde}, by running the notebook <strong>{e(str(meta['notebook']))}</strong> "
         f"for {e(str(meta['period_label']))} with papermill and converting the result to HTML "
-        "and PDF with nbconvert and WeasyPrint. Every cell ran without error.</p>"
+        "and PDF with nbconvert and Typst. Every cell ran without error.</p>"
     )
     if commit:
         state = (
@@ -514,7 +512,7 @@ def print_figures(document: str, run_dir: Path) -> str:
     -------
     str
         The document for the PDF: each figure with a print copy uses it, the others keep
-        their SVG (glyphs as paths, slower for WeasyPrint to draw but the same chart).
+        their SVG (glyphs as paths: the same chart, its text not searchable in the PDF).
     """
     printed = run_dir / "figures" / "print"
 
@@ -530,41 +528,31 @@ def print_figures(document: str, run_dir: Path) -> str:
 def html_to_pdf(
     document: str, base_dir: Path, target: Path, stages: dict[str, float] | None = None
 ) -> None:
-    """Render report HTML to a tagged PDF/UA-1 file with WeasyPrint.
+    """Typeset report HTML as a tagged PDF/UA-1 file (Typst: :mod:`sinstats.build.typeset`).
 
     Parameters
     ----------
     document : str
         HTML from :func:`notebook_to_html`; its ``<head>`` gives the title, subject
-        (``description``), language (``lang``) and creation date (``dcterms.created``).
+        (``description``), keywords, language (``lang``) and creation date
+        (``dcterms.created``).
     base_dir : Path
-        Folder that relative image paths are resolved against.
+        The run's folder: relative image paths are read from under it, and nothing else.
     target : Path
         The PDF to write (written whole, then renamed into place).
     stages : dict, optional
-        When given, receives the seconds spent laying the document out (``render_s``) and
-        writing the PDF (``write_s``), for ``benchmarks/bench_pdf.py``.
+        When given, receives the seconds spent translating the HTML (``translate_s``),
+        typesetting (``render_s``) and writing the file (``write_s``), for
+        ``benchmarks/bench_pdf.py``.
+
+    Raises
+    ------
+    OutputError
+        If the document cannot be typeset (Typst's message, naming the PDF).
     """
-    import logging
-    import time
+    from sinstats.build import typeset
 
-    from weasyprint import HTML
-
-    # WeasyPrint logs every CSS property it ignores (from pandas' inline styles) as a warning.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    options: dict[str, Any] = {
-        "pdf_variant": "pdf/ua-1",
-        "pdf_identifier": b"sinstats-" + target.stem.encode("utf-8", "replace")[:48],
-        "uncompressed_pdf": False,
-    }
-    t0 = time.perf_counter()
-    rendered = HTML(string=document, base_url=str(base_dir) + os.sep).render(**options)
-    t1 = time.perf_counter()
-    with replacing(target) as tmp:
-        rendered.write_pdf(str(tmp), **options)
-    if stages is not None:
-        stages["render_s"] = round(t1 - t0, 3)
-        stages["write_s"] = round(time.perf_counter() - t1, 3)
+    typeset.html_to_pdf(document, base_dir, target, stages=stages)
 
 
 def export_run(

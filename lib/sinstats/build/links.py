@@ -2,7 +2,7 @@
 
 The notebooks write sources as text (a table's Source column, a sentence naming a release's
 page); :func:`link_addresses` turns each address outside an existing link into one, in the HTML
-report and so in the PDF (WeasyPrint keeps links). The zero-width spaces that let a long address
+report and so in the PDF (Typst keeps links). The zero-width spaces that let a long address
 wrap in a narrow column stay in the text and are left out of the link's target.
 """
 

@@ -21,7 +21,7 @@
 A build killed at any point leaves a folder its manifest describes truthfully (or a journal the
 next build finishes first); the next plain build rebuilds exactly what differs.
 
-Heavy packages (papermill, nbconvert, WeasyPrint, gptables) are imported only when a run or an
+Heavy packages (papermill, nbconvert, Typst, gptables) are imported only when a run or an
 export actually happens, so a rebuild with nothing to do starts no kernel and finishes in about a
 second. See ``docs/pipeline.md`` for the rules in words.
 """

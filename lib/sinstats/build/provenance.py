@@ -36,12 +36,11 @@ PACKAGES: tuple[str, ...] = (
     "numpy",
     "pandas",
     "papermill",
-    "pydyf",
     "pyyaml",
     "scipy",
     "sinstats",
     "statsmodels",
-    "weasyprint",
+    "typst",
     "xlsxwriter",
 )
 """Packages whose versions enter every run's hash and the manifest."""

@@ -22,6 +22,7 @@ HEAVY = (
     "nbformat",
     "papermill",
     "weasyprint",
+    "typst",
     "jsonschema",
 )
 

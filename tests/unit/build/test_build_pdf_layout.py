@@ -1,28 +1,29 @@
-"""The print stylesheet's tables in WeasyPrint: they fit the page, and words and numbers stay whole.
+"""The PDF's tables (Typst): they span the page, no word is cut, and words and numbers stay whole.
 
-Issue 19: ``overflow-wrap: anywhere`` on every cell made WeasyPrint's table layout quadratic in
-each cell's text and broke numbers and headers mid-word ("439.|9", "Publi|shed"). Now cells wrap
-between words and only long runs without spaces (ids, addresses, hashes: marked by
-:func:`sinstats.present.outputs.table_html`) and links may break anywhere. A wide table like
-notebook 06's register is laid out here with the report's own CSS and checked against the A4
-page's content width, computed from the page size and margins (210 mm less 2 x 17 mm).
+Issue 19: a wide table like notebook 06's register is typeset with the report's own engine
+(:func:`sinstats.build.typeset.html_to_pdf`). Its columns are the shares of the A4 line that
+:func:`sinstats.build.typeset._column_widths` gives; each column must hold its longest
+unbreakable piece of text, measured here with the real glyph widths of the font (matplotlib's
+metrics of DejaVu Sans, bold for the header, at the tables' 8.5 pt), not the estimate the
+widths were computed with. The PDF's text is then read back: every word and number of a cell
+is whole, and the long ids (longer than their column) wrapped.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
 
 import pandas as pd
+import pypdf
 import pytest
+from matplotlib import font_manager
+from matplotlib.textpath import TextToPath
 
-from sinstats.build import export
+from sinstats.build import typeset
 from sinstats.present import outputs
 
-weasyprint = pytest.importorskip("weasyprint")
-
-CONTENT_WIDTH_PX = (210 - 2 * 17) / 25.4 * 96  # A4 less the side margins of report.css
+LINE_PT = (210 - 2 * 17) / 25.4 * 72  # A4 less the side margins, in points
 # A line may end after a hyphen followed by a letter ("P-|value"), never inside a number
 # ("-103.7", "2014-15" have no break opportunity) or a word.
 AFTER_HYPHEN = re.compile(r"(?<=-)(?=[^\d\s])")
@@ -54,83 +55,66 @@ def _frame(rows: int = 4) -> pd.DataFrame:
     )
 
 
-def _boxes(box: Any) -> Iterator[Any]:
-    yield box
-    for child in getattr(box, "children", None) or []:
-        yield from _boxes(child)
+def _document(frame: pd.DataFrame) -> str:
+    table = outputs.table_html(frame, "Published claims", "claims")
+    return (
+        '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>t</title></head>'
+        f"<body><main>{table}</main></body></html>"
+    )
 
 
-def _text(box: Any) -> str:
-    from weasyprint.formatting_structure import boxes
+def _width_pt(text: str, bold: bool) -> float:
+    font = font_manager.FontProperties(
+        family="DejaVu Sans", size=8.5, weight="bold" if bold else "normal"
+    )
+    width, _, _ = TextToPath().get_text_width_height_descent(text, font, ismath=False)
+    return float(width)
 
-    return "".join(b.text for b in _boxes(box) if isinstance(b, boxes.TextBox))
+
+def test_every_column_holds_its_longest_unbreakable_piece() -> None:
+    frame = _frame()
+    root = typeset.parse_html(_document(frame))
+    rows = list(root.find_all("tr"))
+    spec = typeset._column_widths(rows, len(frame.columns))
+    shares = [float(w.removesuffix("fr")) for w in spec.strip("(,)").split(", ")]
+    assert len(shares) == len(frame.columns)
+    widths = [LINE_PT * s / sum(shares) for s in shares]  # fr columns fill the line
+    padding = 0.7 * 8.5
+    for row in rows:
+        cells = [c for c in row.children if isinstance(c, typeset.Node)]
+        for col, cell in enumerate(cells):
+            bold = cell.tag == "th"
+            for piece in typeset._pieces(cell):
+                assert _width_pt(piece, bold) + padding <= widths[col] + 0.05, (piece, col)
+
+
+def test_a_narrow_table_keeps_its_natural_widths() -> None:
+    frame = pd.DataFrame({"Year": ["2024-25", "2025-26"], "Count": [357, 360]})
+    rows = list(typeset.parse_html(_document(frame)).find_all("tr"))
+    assert typeset._column_widths(rows, 2) == "2"
 
 
 @pytest.fixture(scope="module")
-def laid_out() -> list[Any]:
-    """The pages of a report-like document holding one wide table."""
-    css = export.REPORT_CSS.read_text(encoding="utf-8")
-    table = outputs.table_html(_frame(), "Published claims", "claims")
-    document = (
-        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>t</title>'
-        f"<style>{css}</style></head><body><main>{table}</main></body></html>"
-    )
-    return list(weasyprint.HTML(string=document).render().pages)
+def pdf_text(tmp_path_factory: pytest.TempPathFactory) -> str:
+    out: Path = tmp_path_factory.mktemp("layout") / "table.pdf"
+    typeset.html_to_pdf(_document(_frame()), out.parent, out)
+    reader = pypdf.PdfReader(out)
+    for page in reader.pages:
+        box = page.mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
+    return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def _tables_and_cells(pages: list[Any]) -> tuple[list[Any], list[Any]]:
-    from weasyprint.formatting_structure import boxes
-
-    found = [b for page in pages for b in _boxes(page._page_box)]
-    tables = [b for b in found if isinstance(b, boxes.TableBox)]
-    cells = [b for b in found if isinstance(b, boxes.TableCellBox)]
-    return tables, cells
-
-
-def _lines(cell: Any) -> list[str]:
-    from weasyprint.formatting_structure import boxes
-
-    return [_text(b) for b in _boxes(cell) if isinstance(b, boxes.LineBox)]
-
-
-def test_a_wide_table_fits_the_page(laid_out: list[Any]) -> None:
-    tables, _ = _tables_and_cells(laid_out)
-    assert tables
-    for page in laid_out:
-        assert page._page_box.width == pytest.approx(CONTENT_WIDTH_PX, abs=0.5)
-    for table in tables:
-        assert table.margin_width() <= CONTENT_WIDTH_PX + 0.5
-
-
-def test_numbers_and_words_stay_whole_and_long_runs_wrap(laid_out: list[Any]) -> None:
-    _, cells = _tables_and_cells(laid_out)
-    # A row split over two pages gives a cell one box on each: join their lines (the header,
-    # repeated on every page, is read once).
-    lines_of: dict[int, list[str]] = {}
-    elements = {}
-    for cell in cells:
-        key = id(cell.element)
-        if cell.element.tag != "th" or key not in lines_of:
-            lines_of.setdefault(key, []).extend(_lines(cell))
-        elements[key] = cell.element
+def test_numbers_and_words_stay_whole_and_long_runs_wrap(pdf_text: str) -> None:
+    tokens = {seg for line in pdf_text.splitlines() for seg in _segments(line)}
     frame = _frame()
-    assert len(elements) == (1 + len(frame)) * len(frame.columns)
-    wrapped_ids = 0
-    for key, element in elements.items():
-        original = "".join(element.itertext())
-        words = _segments(original)
-        lines = [_segments(line) for line in lines_of[key]]
-        pieces = [w for line in lines for w in line]
-        long_runs = {w for w in original.split() if len(w) >= outputs.LONG_TOKEN}
-        if not long_runs:
-            # Every line holds whole words of the cell, numbers such as "1,037.5" and "-103.7"
-            # among them: nothing is split.
-            assert pieces == words, (original, lines)
-        else:
-            wrapped_ids += len(lines) > 1
-            # The run may break, but every other word and number of the cell stays whole.
-            rest = [w for w in original.split() if w not in long_runs]
-            rest = [seg for w in rest for seg in _segments(w)]
-            assert all(w in pieces for w in rest), (original, lines)
-    # The ids and the address are longer than their columns: they wrapped rather than widen them.
-    assert wrapped_ids >= len(frame)
+    for column in frame.columns:
+        for value in [column, *frame[column].astype(str)]:
+            long_runs = {w for w in value.split() if len(w) >= outputs.LONG_TOKEN}
+            for word in _segments(" ".join(w for w in value.split() if w not in long_runs)):
+                assert word in tokens, (word, value)
+    # The ids are longer than their column: each wrapped rather than widen it.
+    lines = pdf_text.splitlines()
+    assert not any(f"{LONG_ID}-0" in line for line in lines)
+    for piece in ("ofsted-", "2015-16-", "child-", "deaths-", "fall-", "10pc-"):
+        assert piece in pdf_text  # the id breaks after its hyphens, its numbers whole

@@ -61,7 +61,7 @@ def svg_bytes(chart: Chart | Figure) -> bytes:
 def print_svg_bytes(chart: Chart | Figure) -> bytes | None:
     """Render a chart as SVG with its text as text, for the PDF; None where that is not safe.
 
-    The PDF exporter (WeasyPrint) draws an SVG in Python, path by path: the glyphs of
+    The PDF exporter draws an SVG path by path: the glyphs of
     :func:`svg_bytes`, one ``<use>`` each, take two thirds of its time on a chart, and text
     set by the exporter itself is about three times quicker (and selectable in the PDF). Text
     is only drawn the same where the exporter finds the fonts matplotlib measured the text
@@ -144,7 +144,7 @@ def show(chart: Chart, svg: bytes | None = None) -> None:
     """Display a chart in a notebook with its alt text, then close the figure.
 
     The output carries ``text/html`` (an ``<img>`` with ``alt``: what nbconvert's HTML export
-    and WeasyPrint use), ``image/svg+xml`` (with the alt text in its metadata) and
+    and the PDF use), ``image/svg+xml`` (with the alt text in its metadata) and
     ``text/plain`` (the alt text itself). Both images are the same SVG, rendered once (or
     ``svg``, the chart's :func:`svg_bytes` where the caller has them already).
     """
