@@ -11,7 +11,7 @@ import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import pypdf
@@ -738,3 +738,45 @@ def test_full_build_drops_runs_no_longer_in_the_matrix(
         "2025-26/01-fixture-annual",
     ]
     assert "02-fixture-population" not in (project.out / "index.html").read_text(encoding="utf-8")
+
+
+def test_each_workbook_is_written_once_while_the_runs_execute(
+    project_factory: Callable[..., Project],
+    run_ids: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 19: a period's tables.xlsx is written as soon as its last run lands (the main
+    # process is otherwise waiting), not after the last run of the build; the end of the build
+    # takes the staged file.
+    from sinstats.build import execute, workbook
+
+    executing = [False]
+    calls: list[tuple[str, bool]] = []
+    real_write, real_execute = workbook.write_workbook, execute.execute_all
+
+    def write(*args: Any, **kwargs: Any) -> Path | None:
+        calls.append((str(args[1]), executing[0]))
+        return real_write(*args, **kwargs)
+
+    def run_all(*args: Any, **kwargs: Any) -> Any:
+        executing[0] = True
+        try:
+            return real_execute(*args, **kwargs)
+        finally:
+            executing[0] = False
+
+    monkeypatch.setattr(workbook, "write_workbook", write)
+    monkeypatch.setattr(execute, "execute_all", run_all)
+    project = project_factory()
+    result = project.build(force=True, jobs=2)
+    assert result.exit_code == 0, result.errors
+    periods = sorted({run_id.split("/")[0] for run_id in run_ids})
+    assert sorted(period for period, _ in calls) == periods  # once each
+    assert all(during for _, during in calls), calls  # while the runs executed
+    for period in periods:
+        with zipfile.ZipFile(project.out / period / "tables.xlsx") as xlsx:
+            assert "xl/workbook.xml" in xlsx.namelist()
+    assert not (project.out / ".tmp").exists()
+    calls.clear()
+    assert project.build().exit_code == 0  # nothing changed: nothing is written
+    assert calls == []

@@ -218,15 +218,28 @@ def validator(schema_json: str) -> Any:
     jsonschema.protocols.Validator
         Cached per schema.
     """
+    with without_iri_grammar():
+        import jsonschema
+    return jsonschema.Draft202012Validator(json.loads(schema_json))
+
+
+@contextlib.contextmanager
+def without_iri_grammar() -> Iterator[None]:
+    """Keep ``rfc3987_syntax`` out of the imports made inside (jsonschema's, nbformat's).
+
+    jsonschema imports it, when it is installed, for IRI format checks, and it compiles a
+    grammar for about a second of CPU; no file the build reads is checked for IRI formats, so a
+    process whose first import of jsonschema happens inside this block does not check them.
+    The block is undone after it (a later explicit import of ``rfc3987_syntax`` works).
+    """
     blocked = "rfc3987_syntax" not in sys.modules
     if blocked:
         sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
     try:
-        import jsonschema
+        yield
     finally:
         if blocked:
             sys.modules.pop("rfc3987_syntax", None)
-    return jsonschema.Draft202012Validator(json.loads(schema_json))
 
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sinstats.build._helpers import os_errors_as_output_errors, schema_problem, write_atomic
+from sinstats.build._helpers import (
+    os_errors_as_output_errors,
+    schema_problem,
+    without_iri_grammar,
+    write_atomic,
+)
 from sinstats.build.config import RESERVED_PARAMETERS
 from sinstats.errors import ConfigError, ParameterError
 
@@ -188,7 +193,8 @@ def inspect_notebook(notebook: Path) -> dict[str, dict[str, str]]:
     """
     import logging
 
-    import papermill
+    with without_iri_grammar():  # papermill imports nbformat, which imports jsonschema
+        import papermill
 
     class _Collect(logging.Handler):
         def __init__(self) -> None:

@@ -257,3 +257,28 @@ def test_a_title_page_and_the_parameter_checks_import_no_scipy() -> None:
         """
     loaded = _loaded_after(code)
     assert [m for m in loaded if m in ("scipy", "statsmodels", "matplotlib")] == []
+
+
+def test_planning_afresh_leaves_out_the_iri_grammar(tmp_path: Path) -> None:
+    # Issue 19: reading the notebooks' parameters imports papermill, hence nbformat and
+    # jsonschema, which imports rfc3987_syntax (about 0.8 s compiling a grammar) for IRI format
+    # checks no state file uses. Planning without a remembered plan keeps it out, and an
+    # explicit import of it afterwards still works.
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from sinstats.build.config import load_config
+        from sinstats.build.matrix import plan
+        runs = plan(load_config(), cache_dir=Path({str(tmp_path / ".cache")!r}))
+        assert runs and "papermill" in sys.modules and "jsonschema" in sys.modules
+        print("rfc3987_syntax" in sys.modules)
+        import rfc3987_syntax
+        print(rfc3987_syntax.__name__)
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "rfc3987_syntax"]
