@@ -198,10 +198,14 @@ def test_the_print_copy_sets_text_as_text_and_is_deterministic() -> None:
     assert printed is not None and printed == plots.print_svg_bytes(two)
     text = printed.decode()
     assert "<dc:date>" not in text
-    # The title as one text element, where the screen SVG draws it glyph by glyph.
-    assert f">{one.title}</text>" in text and 'id="DejaVuSans-' not in text
+    # The title as one text element, where the screen SVG draws it glyph by glyph (glyph ids
+    # are the font's PostScript name: the chart style's font on this machine).
+    with plots.chart_style():
+        found = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
+    glyph = f'id="{font_manager.get_font(found).postscript_name}-'
+    assert f">{one.title}</text>" in text and glyph not in text
     screen = plots.svg_bytes(one).decode()
-    assert "</text>" not in screen and 'id="DejaVuSans-' in screen
+    assert "</text>" not in screen and glyph in screen
     plots.close(one)
     plots.close(two)
 
@@ -250,3 +254,42 @@ def test_the_print_copy_escapes_text_from_the_data() -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in text
     finally:
         plots.close(chart)
+
+
+@pytest.mark.parametrize("render_fn", [render.png_bytes, render.svg_bytes])
+def test_a_chart_is_drawn_in_the_font_it_was_laid_out_with(
+    monkeypatch: pytest.MonkeyPatch, render_fn: object
+) -> None:
+    # matplotlib looks a generic family ("sans-serif") up when it draws. A chart laid out in
+    # the style's font and drawn outside the style was set in the default font instead, wider
+    # on a machine with Liberation Sans, and long labels ran off its left edge (notebook 03's
+    # "definition maltreatment or assault alone"). Here the two fonts are made to differ on
+    # any machine, with fonts matplotlib bundles: the style's DejaVu Sans, and outside it
+    # DejaVu Sans Mono, which is wider.
+    from sinstats.present.plots import style
+
+    monkeypatch.setitem(style._RC, "font.sans-serif", ["DejaVu Sans"])
+    monkeypatch.setitem(matplotlib.rcParams, "font.sans-serif", ["DejaVu Sans Mono"])
+    labels = ["published count (2025-26)", "definition maltreatment or assault alone"]
+    chart = plots.interval_chart(
+        labels, [160, 50], [136, 17], [187, 104], title="T", xlabel="Number", what="counts"
+    )
+    used: list[str] = []
+    real = font_manager.FontManager.findfont
+
+    def spy(self: font_manager.FontManager, prop: object, *args: object, **kwargs: object) -> str:
+        found = real(self, prop, *args, **kwargs)  # type: ignore[arg-type]
+        used.append(Path(found).name)
+        return str(found)
+
+    monkeypatch.setattr(font_manager.FontManager, "findfont", spy)
+    render_fn(chart)  # type: ignore[operator]
+    assert used and not any("Mono" in name for name in used), sorted(set(used))
+    if render_fn is render.png_bytes:
+        from io import BytesIO
+
+        from PIL import Image
+
+        image = Image.open(BytesIO(render.png_bytes(chart))).convert("L")
+        left = [image.getpixel((x, y)) for x in range(3) for y in range(image.height)]
+        assert min(left) > 200, "a label runs off the chart's left edge"  # type: ignore[operator]

@@ -23,6 +23,8 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from sinstats.present.plots.style import chart_style
+
 _SVG_METADATA: Final = {"Date": None, "Creator": "sinstats"}
 _PNG_METADATA: Final = {"Software": "sinstats"}
 
@@ -50,10 +52,17 @@ class Chart:
 
 
 def svg_bytes(chart: Chart | Figure) -> bytes:
-    """Render a chart as SVG, byte-for-byte reproducible."""
+    """Render a chart as SVG, byte-for-byte reproducible.
+
+    Drawn in the chart style (:func:`~sinstats.present.plots.style.chart_style`), as it was
+    laid out: matplotlib finds a generic family's font ("sans-serif") when it draws, so a
+    chart laid out in the style's font (Arial or Liberation Sans, where installed) and drawn
+    outside it would be set in another font (DejaVu Sans), wider than the room the layout
+    left, and long labels would run off the chart.
+    """
     fig = chart.figure if isinstance(chart, Chart) else chart
     buf = io.BytesIO()
-    with plt.rc_context({"svg.hashsalt": "sinstats", "svg.fonttype": "path"}):
+    with chart_style(), plt.rc_context({"svg.hashsalt": "sinstats", "svg.fonttype": "path"}):
         fig.savefig(buf, format="svg", metadata=_SVG_METADATA)
     return buf.getvalue()
 
@@ -69,12 +78,13 @@ def print_svg_bytes(chart: Chart | Figure) -> bytes | None:
     bundled with matplotlib (:func:`_chart_fonts_installed`); otherwise it returns None and
     the PDF uses :func:`svg_bytes`. Byte-for-byte reproducible, as :func:`svg_bytes`.
     """
-    if not _chart_fonts_installed():
-        return None
     fig = chart.figure if isinstance(chart, Chart) else chart
     buf = io.BytesIO()
-    with plt.rc_context({"svg.hashsalt": "sinstats", "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", metadata=_SVG_METADATA)
+    with chart_style():  # the fonts it lays out and draws with (see svg_bytes)
+        if not _chart_fonts_installed():
+            return None
+        with plt.rc_context({"svg.hashsalt": "sinstats", "svg.fonttype": "none"}):
+            fig.savefig(buf, format="svg", metadata=_SVG_METADATA)
     return buf.getvalue()
 
 
@@ -121,7 +131,8 @@ def png_bytes(chart: Chart | Figure, dpi: int = 200) -> bytes:
     """Render a chart as PNG at ``dpi`` (print resolution by default), reproducibly."""
     fig = chart.figure if isinstance(chart, Chart) else chart
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata=_PNG_METADATA)
+    with chart_style():  # drawn in the fonts it was laid out with (see svg_bytes)
+        fig.savefig(buf, format="png", dpi=dpi, metadata=_PNG_METADATA)
     return buf.getvalue()
 
 
