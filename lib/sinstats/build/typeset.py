@@ -125,8 +125,27 @@ def string_literal(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+# Invisible characters that Typst would shape into the glyph before them: the PDF's text map
+# (ToUnicode) then gives that glyph, everywhere in the document, the invisible character too
+# (every "a" of a report read "a\u200b" once one "a" was followed by a zero-width space). A
+# zero-width space is where the notebooks allow a line break (:mod:`sinstats.build.links`
+# puts them in long addresses): it becomes an empty box, which a line may break at and which
+# adds no character; the others carry nothing a PDF needs and are left out.
+_BREAK_HERE = "\u200b"
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u2060\ufeff"))
+_BREAK_BOX = "#box();"
+
+
+def _visible(text: str) -> str:
+    """Return ``text`` without the invisible characters (for code, which does not wrap)."""
+    return text.translate(_INVISIBLE).replace(_BREAK_HERE, "")
+
+
 def _text(text: str) -> str:
     """Markup that shows ``text`` as it is (a string literal; ``;`` ends the expression)."""
+    text = text.translate(_INVISIBLE)
+    if _BREAK_HERE in text:
+        return _BREAK_BOX.join(_text(part) for part in text.split(_BREAK_HERE))
     return f"#{string_literal(text)};" if text else ""
 
 
@@ -313,7 +332,7 @@ class _Translator:
         if tag in ("em", "i", "cite", "var", "dfn"):
             return f"#emph[{self.inline(node.children, breakable=breakable)}]"
         if tag in ("code", "kbd", "samp", "tt"):
-            return f"#raw({string_literal(_SPACE.sub(' ', node.text()))})"
+            return f"#raw({string_literal(_visible(_SPACE.sub(' ', node.text())))})"
         if tag == "sup":
             return f"#super[{self.inline(node.children)}]"
         if tag == "sub":
@@ -321,7 +340,7 @@ class _Translator:
         if tag == "br":
             return "#linebreak()"
         if tag == "wbr":
-            return "#sym.zws"
+            return _BREAK_BOX
         if tag == "a":
             return self.link(node, breakable=breakable)
         if tag == "img":
@@ -403,7 +422,7 @@ class _Translator:
         if tag == "figure":
             return self.figure(node)
         if tag == "pre":
-            return f"#raw(block: true, {string_literal(node.text().strip(chr(10)))})"
+            return f"#raw(block: true, {string_literal(_visible(node.text().strip(chr(10))))})"
         if tag == "blockquote":
             return f"#quote(block: true)[{self.blocks(node.children)}]"
         if tag == "hr":

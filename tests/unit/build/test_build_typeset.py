@@ -161,3 +161,54 @@ def test_a_figure_is_an_image_with_its_alt_text(tmp_path: Path) -> None:
     assert '#figure(image("figures/c.svg", alt: "A \\"chart\\" \\\\", width: 100%))' in source
     typeset.html_to_pdf(_document(body), tmp_path, tmp_path / "f.pdf")
     assert (tmp_path / "f.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_every_element_it_knows_is_typeset_with_its_text(tmp_path: Path) -> None:
+    body = (
+        "<p>a<wbr>b(c) one<br>two x<sup>2</sup> y<sub>i</sub> <code>x#y</code> <b>bold</b> "
+        "<i>it</i> <span>plain</span> <span class='url'>https://example.org/a/b</span></p>"
+        "<ol><li>first</li><li><p>second</p><ul><li>nested</li></ul></li></ol>"
+        "<pre>line 1\n  line 2</pre><blockquote><p>quoted</p></blockquote><hr>"
+        "<dl><dt>Term</dt><dd>Definition</dd><dt>Odd</dt></dl>"
+        "<table><tr><th>H</th><th>K</th></tr><tr><td colspan='2'>both</td></tr></table>"
+        "<div class='table-notes'><p>Note: small</p></div><h4>Deep</h4>"
+    )
+    result = typeset.html_to_typst(_document(body))
+    assert result.unknown == ()
+    text = _words(_pdf(tmp_path, body))
+    for expected in (
+        "ab(c) one",
+        "two x",
+        "x#y",
+        "bold",
+        "it plain",
+        "https://example.org/a/b",
+        "first",
+        "second",
+        "nested",
+        "line 1",
+        "line 2",
+        "quoted",
+        "Term",
+        "Definition",
+        "Odd",
+        "both",
+        "Note: small",
+        "Deep",
+    ):
+        assert expected in text, (expected, text)
+
+
+def test_a_zero_width_space_is_a_break_that_adds_no_character(tmp_path: Path) -> None:
+    # Typst shapes a zero-width space into the glyph before it, and the PDF's text map then
+    # gives that glyph the space everywhere ("a" read "a\u200b" in every word). sinstats.build.
+    # links puts such spaces into long addresses, so the engine turns each into an empty box:
+    # the line still breaks there, and the text read back has no invisible character.
+    run = "x" * 60 + "\u200b" + "y" * 60  # too long for one line, breakable only in the middle
+    body = f"<p>{run} plain small</p><p>soft\u00adhyphen <code>c\u200bode</code></p>"
+    reader = _pdf(tmp_path, body)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "\u200b" not in text and "\u00ad" not in text
+    lines = text.splitlines()
+    assert "x" * 60 in lines and any(line.startswith("y" * 60) for line in lines)
+    assert "plain small" in text and "softhyphen" in text and "code" in text
