@@ -27,7 +27,7 @@ _STYLE = re.compile(r"<style>\n.*?\n</style>", re.DOTALL)
 
 
 def _document(html_file: Path) -> str:
-    """The HTML given to WeasyPrint, as :func:`export.export_run` gives it, with today's CSS."""
+    """The HTML given to the PDF engine, as :func:`export.export_run` gives it, with today's CSS."""
     document = html_file.read_text(encoding="utf-8")
     css = export.REPORT_CSS.read_text(encoding="utf-8")
     document = _STYLE.sub(lambda _: f"<style>\n{css}\n</style>", document, count=1)
