@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
 from sinstats import paths
@@ -57,6 +58,33 @@ notebooks:
   02-fixture-population:
     year_specific: false
 """
+
+
+def execute_cells(cells: Sequence[str], out: Path, **options: Any) -> None:
+    """Run a notebook of these code cells through papermill as the build starts its kernels.
+
+    The notebook is written beside ``out`` (``in-<name>``) and run in that folder with the
+    build's kernel and kernel options; ``options`` go to ``papermill.execute_notebook`` (a
+    kernel manager, an engine, a timeout). Its errors are raised as papermill raises them.
+    """
+    import papermill
+
+    source = out.with_name(f"in-{out.name}")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in cells]
+    nbformat.write(nb, source)
+    papermill.execute_notebook(
+        str(source),
+        str(out),
+        kernel_name=execute.KERNEL_NAME,
+        cwd=str(out.parent),
+        progress_bar=False,
+        log_output=False,
+        shutdown_kernel="immediate",
+        extra_arguments=list(execute.KERNEL_ARGUMENTS),
+        **options,
+    )
+
 
 RUN_IDS = (
     "2025-26/01-fixture-annual",

@@ -18,6 +18,8 @@ import pytest
 
 from sinstats.build import execute
 
+from .conftest import execute_cells
+
 pytestmark = pytest.mark.slow
 
 CASES = {
@@ -43,13 +45,8 @@ def _content(nb: Any) -> list[Any]:
 
 
 def _run(tmp_path: Path, case: str, engine: str | None) -> tuple[Any, int, str]:
-    import papermill
     from papermill import engines
 
-    source = tmp_path / f"in-{case}.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(code) for code in CASES[case]]
-    nbformat.write(nb, source)
     out = tmp_path / f"{case}-{engine or 'papermill'}.ipynb"
     writes = []
     real = engines.write_ipynb
@@ -61,16 +58,10 @@ def _run(tmp_path: Path, case: str, engine: str | None) -> tuple[Any, int, str]:
     engines.write_ipynb = counting
     error = ""
     try:
-        papermill.execute_notebook(
-            str(source),
-            str(out),
-            kernel_name=execute.KERNEL_NAME,
-            cwd=str(tmp_path),
-            progress_bar=False,
-            log_output=False,
-            shutdown_kernel="immediate",
+        execute_cells(
+            CASES[case],
+            out,
             execution_timeout=3,
-            extra_arguments=list(execute.KERNEL_ARGUMENTS),
             kernel_manager_class=execute.kernels.cold_kernel_manager_class(),
             **({"engine_name": engine} if engine else {}),
         )

@@ -18,6 +18,8 @@ import pytest
 
 from sinstats.build import execute, kernels
 
+from .conftest import execute_cells
+
 pytestmark = pytest.mark.slow
 
 CELLS = (
@@ -35,25 +37,8 @@ def _outputs(nb: Any) -> list[list[dict[str, Any]]]:
 
 
 def _run(tmp_path: Path, manager: type[Any] | None, name: str) -> Any:
-    import papermill
-
-    source = tmp_path / "in.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(code) for code in CELLS]
-    nbformat.write(nb, source)
-    extra = {} if manager is None else {"kernel_manager_class": manager}
     out = tmp_path / f"{name}.ipynb"
-    papermill.execute_notebook(
-        str(source),
-        str(out),
-        kernel_name=execute.KERNEL_NAME,
-        cwd=str(tmp_path),
-        progress_bar=False,
-        log_output=False,
-        shutdown_kernel="immediate",
-        extra_arguments=list(execute.KERNEL_ARGUMENTS),
-        **extra,
-    )
+    execute_cells(CELLS, out, **({} if manager is None else {"kernel_manager_class": manager}))
     return nbformat.read(out, as_version=4)
 
 

@@ -30,6 +30,7 @@ from sinstats.build._helpers import cell_text, date_in_words, display_path
 from sinstats.build.designation import ReportDesignation, designation_of_run
 from sinstats.build.glossary import glossary_link
 from sinstats.build.links import link_addresses
+from sinstats.build.typeset import html_to_pdf as html_to_pdf
 from sinstats.errors import OutputError
 
 REPORT_TEMPLATE = paths.TEMPLATES_DIR / "report.html.j2"
@@ -523,36 +524,6 @@ def print_figures(document: str, run_dir: Path) -> str:
         return match.group(0)
 
     return _FIGURE_SRC.sub(swap, document) if printed.is_dir() else document
-
-
-def html_to_pdf(
-    document: str, base_dir: Path, target: Path, stages: dict[str, float] | None = None
-) -> None:
-    """Typeset report HTML as a tagged PDF/UA-1 file (Typst: :mod:`sinstats.build.typeset`).
-
-    Parameters
-    ----------
-    document : str
-        HTML from :func:`notebook_to_html`; its ``<head>`` gives the title, subject
-        (``description``), keywords, language (``lang``) and creation date
-        (``dcterms.created``).
-    base_dir : Path
-        The run's folder: relative image paths are read from under it, and nothing else.
-    target : Path
-        The PDF to write (written whole, then renamed into place).
-    stages : dict, optional
-        When given, receives the seconds spent translating the HTML (``translate_s``),
-        typesetting (``render_s``) and writing the file (``write_s``), for
-        ``benchmarks/bench_pdf.py``.
-
-    Raises
-    ------
-    OutputError
-        If the document cannot be typeset (Typst's message, naming the PDF).
-    """
-    from sinstats.build import typeset
-
-    typeset.html_to_pdf(document, base_dir, target, stages=stages)
 
 
 def export_run(

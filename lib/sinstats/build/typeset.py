@@ -221,7 +221,7 @@ class _Alignments:
                 continue
             for selector in selectors.split(","):
                 sel = selector.strip()
-                if m := _CELL_ID.match(sel):
+                if _CELL_ID.match(sel):
                     self.by_id[sel[1:]] = align.group(1).lower()
                 elif m := _COLUMN.match(sel):
                     for tag in (m["tag"],) if m["tag"] else ("th", "td"):
