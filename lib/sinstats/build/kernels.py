@@ -67,6 +67,16 @@ PRELOAD: tuple[str, ...] = (
     "matplotlib.pyplot",
     "IPython",
     "zmq",
+    "jupyter_client.session",
+    "ipykernel.connect",
+    "ipykernel.control",
+    "ipykernel.heartbeat",
+    "ipykernel.iostream",
+    "ipykernel.ipkernel",
+    "ipykernel.parentpoller",
+    "ipykernel.shellchannel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",
     "sinstats.data",
     "sinstats.stats",
     "sinstats.stats.uncertainty",
@@ -75,8 +85,10 @@ PRELOAD: tuple[str, ...] = (
     "sinstats.present.plots",
     "sinstats.analyses",
 )
-"""Modules the template imports once (what the notebooks' first cells import); :func:`_preload`
-imports exactly these (a unit test compares the two)."""
+"""Modules the template imports once (what the notebooks' first cells import, and the modules of
+ipykernel that its application imports, all but the application itself: some 0.06 s of every
+kernel's start, debugpy's 0.05 s the most of it); :func:`_preload` imports exactly these (a unit
+test compares the two)."""
 
 NOT_PRELOADED: tuple[str, ...] = ("matplotlib_inline.backend_inline", "ipykernel.kernelapp")
 """Modules that must be first imported inside the kernel: the inline backend registers its
@@ -262,6 +274,22 @@ def _preload() -> list[str]:
         import zmq  # noqa: F401
     except Exception as err:
         failed.append(f"IPython, zmq: {type(err).__name__}: {err}")
+    try:
+        # What ipykernel.kernelapp imports (it is not imported here: see NOT_PRELOADED), and
+        # the debugger the kernel loads as it starts. None starts a thread or opens a socket at
+        # import (fork_blockers checks).
+        import ipykernel.connect
+        import ipykernel.control
+        import ipykernel.debugger
+        import ipykernel.heartbeat
+        import ipykernel.iostream
+        import ipykernel.ipkernel
+        import ipykernel.parentpoller
+        import ipykernel.shellchannel
+        import ipykernel.zmqshell  # noqa: F401
+        import jupyter_client.session  # noqa: F401
+    except Exception as err:
+        failed.append(f"ipykernel: {type(err).__name__}: {err}")
     try:
         import sinstats.analyses
         import sinstats.data
@@ -559,6 +587,15 @@ READY_WAIT_S = 0.05
 asking again (IOPub may not be connected yet: ZeroMQ reconnects every 0.1 s until the kernel's
 sockets are bound, and a status sent before the subscription is lost)."""
 
+RECONNECT_MS = 10
+"""ZeroMQ's reconnect interval on the client's sockets, in milliseconds (its default: 100).
+
+The client connects as soon as the kernel is launched, before the kernel has bound its ports;
+each refused connection is retried after this interval, so with ZeroMQ's default a kernel
+ready to answer waited up to a tenth of a second (0.07 s on average, ``make bench``) for the
+client to come back. A refused local connection costs microseconds, and a kernel binds its
+ports within about a tenth of a second of starting, so a few retries are all this adds."""
+
 EXIT_POLL_S = 0.005
 """Seconds between checks that a killed kernel has exited (:func:`cold_kernel_manager_class`)."""
 
@@ -617,13 +654,26 @@ def ready_client_class() -> type[Any]:
     status answering any request sent so far counts. A kernel that dies or stays silent past
     ``timeout`` raises ``RuntimeError`` with upstream's words; the reply is handled as
     upstream's (``_handle_kernel_info_reply``). A client not made by a kernel manager uses
-    upstream's wait unchanged (it also waits for heartbeats).
+    upstream's wait unchanged (it also waits for heartbeats). The client's own ZeroMQ context
+    retries a refused connection every :data:`RECONNECT_MS` milliseconds rather than every
+    0.1 s, so that it is connected as soon as the kernel has bound its ports.
     """
     from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import KernelManager
 
     class ReadyClient(AsyncKernelClient):
         """``AsyncKernelClient`` ready when a ``kernel_info`` request is idle on IOPub."""
+
+        def _context_default(self) -> Any:
+            # Upstream's default (a context of its own, closed with the client) whose sockets
+            # retry a refused connection every RECONNECT_MS.
+            import zmq
+            import zmq.asyncio
+
+            self._created_context = True
+            context = zmq.asyncio.Context()
+            context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)
+            return context
 
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             if not isinstance(self.parent, KernelManager):

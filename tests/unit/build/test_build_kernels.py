@@ -230,3 +230,17 @@ def test_preload_imports_exactly_the_listed_modules() -> None:
     }
     assert imported == set(kernels.PRELOAD)
     assert not imported & set(kernels.NOT_PRELOADED)
+
+
+def test_the_ready_client_retries_a_refused_connection_every_few_milliseconds() -> None:
+    import zmq
+
+    client = kernels.ready_client_class()()
+    try:
+        socket = client.context.socket(zmq.DEALER)
+        try:
+            assert socket.getsockopt(zmq.RECONNECT_IVL) == kernels.RECONNECT_MS < 100
+        finally:
+            socket.close(linger=0)
+    finally:
+        client.context.destroy(linger=0)
