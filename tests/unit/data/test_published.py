@@ -181,3 +181,46 @@ def test_evidence_source_type_must_agree_with_publisher(tmp_path: Path) -> None:
         writer.writerow(row)
     (err,) = data.validate_file(bad)
     assert err.line == 2 and err.column == "source_type" and "disagrees with publisher" in str(err)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validated frames are remembered by the bytes read (read_published, Notes)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_remembered_frame_is_a_copy_equal_to_a_fresh_validation(tmp_path: Path) -> None:
+    from sinstats.data import published
+
+    path = tmp_path / "sin_national.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    first, errors = data.read_published(path)
+    assert errors == [] and first is not None
+    published._VALIDATED.clear()
+    fresh, _ = data.read_published(path)
+    first.loc[0, "value"] = -1.0  # a caller's change reaches neither the memo nor the next read
+    again, errors = data.read_published(path)
+    assert errors == [] and again is not None and again is not fresh
+    assert again.equals(fresh) and not again.equals(first)
+
+
+def test_a_file_changed_since_it_was_validated_is_validated_again(tmp_path: Path) -> None:
+    path = tmp_path / "sin_national.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    assert data.read_published(path)[1] == []
+    bad = _replace_cell(FIRST, "geographic_level", "Ward")
+    path.write_text("\n".join([HEADER, bad, *REST]) + "\n", encoding="utf-8")
+    frame, errors = data.read_published(path)
+    assert frame is None
+    assert [(e.line, e.column) for e in errors] == [(2, "geographic_level")]
+
+
+def test_the_checksum_is_checked_on_every_read(data_copy: Path) -> None:
+    from sinstats.data import provenance
+
+    path = paths.published_dir(data_copy) / "sin_national.csv"
+    assert data.read_published(path)[1] == []
+    sums = data_copy / "SHA256SUMS"
+    sha = provenance.sha256_bytes(path.read_bytes())
+    sums.write_text(sums.read_text(encoding="utf-8").replace(sha, "0" * 64), encoding="utf-8")
+    frame, errors = data.read_published(path)
+    assert frame is None and len(errors) == 1 and "sin_national.csv" in str(errors[0])
