@@ -110,9 +110,11 @@ STARTUP_VARIABLES: tuple[str, ...] = (
     "OMP_NUM_THREADS",
     "MKL_NUM_THREADS",
     "SINSTATS_ROOT",
+    "PYDEVD_DISABLE_FILE_VALIDATION",
 )
 """Variables read when the interpreter or a preloaded module starts (the hash seed, matplotlib's
-settings and cache, BLAS threads, the project root of :mod:`sinstats.paths`): a run's kernel
+settings and cache, BLAS threads, the project root of :mod:`sinstats.paths`, debugpy's check of
+frozen modules, which warns on standard error at import unless disabled): a run's kernel
 environment must give them the template's values, or the template refuses the run (it starts
 cold)."""
 

@@ -220,6 +220,14 @@ def test_kernel_environment_pins_one_blas_thread() -> None:
         assert name in kernels.STARTUP_VARIABLES
 
 
+def test_debugpy_is_preloaded_with_the_kernels_setting_of_its_import_check() -> None:
+    # debugpy (preloaded through ipykernel.debugger) reads this at import and otherwise warns
+    # on standard error: a run whose environment differs must not be forked from the template.
+    assert "ipykernel.debugger" in kernels.PRELOAD
+    assert execute.kernel_environment()["PYDEVD_DISABLE_FILE_VALIDATION"] == "1"
+    assert "PYDEVD_DISABLE_FILE_VALIDATION" in kernels.STARTUP_VARIABLES
+
+
 def test_preload_imports_exactly_the_listed_modules() -> None:
     source = textwrap.dedent(inspect.getsource(kernels._preload))
     imported = {
