@@ -596,15 +596,30 @@ def _worker_failed(job: Job, err: BaseException) -> RunOutcome:
     return RunOutcome.of(job, FAILED, error, None, (now, now))
 
 
+def _own_seconds(outcome: RunOutcome) -> float:
+    """Return a run's seconds without its kernel's wait (a first run waits for its template)."""
+    return outcome.duration_s - outcome.stages.get("kernel_start_s", 0.0)
+
+
 def _execute_pool(
     jobs: Sequence[Job],
     workers: int,
     env: dict[str, str],
     finished: Callable[[RunOutcome], None],
+    previous: Mapping[str, float] | None = None,
 ) -> None:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    """Execute the jobs in ``workers`` processes, handing out the longest expected run first.
+
+    One run more than there are workers is queued at any time (so that a worker that finishes
+    starts its next run while this process commits the last one); each is picked from
+    :class:`~sinstats.build.schedule.RunQueue` when it is queued, by the durations known then.
+    """
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    from sinstats.build.schedule import RunQueue
+
+    queue = RunQueue(jobs, previous)
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         max_workers=workers,
@@ -612,14 +627,29 @@ def _execute_pool(
         initializer=_worker_init,
         initargs=(env, os.getpid()),
     ) as pool:
-        futures = {pool.submit(execute_run, job): job for job in jobs}
+        futures: dict[Future[RunOutcome], Job] = {}
+
+        def top_up() -> None:
+            while len(futures) <= workers and (job := queue.next()) is not None:
+                futures[pool.submit(execute_run, job)] = job
+
         try:
-            for fut in as_completed(futures):
-                try:
-                    outcome = fut.result()
-                except (BrokenProcessPool, Exception) as err:
-                    outcome = _worker_failed(futures[fut], err)
-                finished(outcome)
+            top_up()
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                outcomes = []
+                for fut in done:
+                    job = futures.pop(fut)
+                    try:
+                        outcome = fut.result()
+                    except (BrokenProcessPool, Exception) as err:
+                        outcome = _worker_failed(job, err)
+                    else:
+                        queue.record(job.id, _own_seconds(outcome))
+                    outcomes.append(outcome)
+                top_up()  # before committing: the workers go on meanwhile
+                for outcome in sorted(outcomes, key=lambda o: o.id):
+                    finished(outcome)
         except BaseException:
             # Ctrl-C, a handled SIGTERM, or an error committing a run: no queued run may start,
             # and no worker (or its kernel) may go on writing into the reports folder.
@@ -645,6 +675,7 @@ def execute_all(
     progress: bool,
     log: IO[str],
     on_finished: Callable[[RunOutcome], None] | None = None,
+    previous: Mapping[str, float] | None = None,
 ) -> dict[str, RunOutcome]:
     """Execute the jobs (in parallel when ``n_jobs`` > 1), one console line per finished run.
 
@@ -664,6 +695,11 @@ def execute_all(
     on_finished : callable, optional
         Called in this process with each outcome as soon as its run finishes (the pipeline
         commits the run then); an exception from it stops every worker and is raised.
+    previous : mapping, optional
+        ``{run id: seconds}`` of the previous build
+        (:func:`sinstats.build.schedule.previous_durations`): in parallel, the runs start
+        longest expected first (:class:`~sinstats.build.schedule.RunQueue`); serially, in the
+        order given.
 
     Returns
     -------
@@ -697,7 +733,7 @@ def execute_all(
                 finally:
                     kernels.close_template()  # a later build gets a template of its own
         else:
-            _execute_pool(jobs, min(n_jobs, len(jobs)), env, finished)
+            _execute_pool(jobs, min(n_jobs, len(jobs)), env, finished, previous)
     finally:
         bar.close()
     return results

@@ -783,8 +783,16 @@ def build(
             with os_errors_as_output_errors("preparing the runs", out / TMP_NAME):
                 job_list = _jobs([run for run, _ in to_run], facts, out)
             from sinstats.build import execute
+            from sinstats.build.schedule import previous_durations
 
-            execute.execute_all(job_list, n_jobs, progress, log, on_finished=finished)
+            execute.execute_all(
+                job_list,
+                n_jobs,
+                progress,
+                log,
+                on_finished=finished,
+                previous=previous_durations(prev.runs),
+            )
         # The manifest keeps runs outside this selection as they were; a full build drops runs
         # that are no longer in the matrix (their folders stay on disk).
         all_entries = entries_now()
