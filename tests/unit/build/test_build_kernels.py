@@ -252,3 +252,11 @@ def test_the_ready_client_retries_a_refused_connection_every_few_milliseconds() 
             socket.close(linger=0)
     finally:
         client.context.destroy(linger=0)
+
+
+def test_every_preloaded_module_imports(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # as in the kernels' environment
+    assert kernels._preload() == []
+    assert all(name in sys.modules for name in kernels.PRELOAD)
