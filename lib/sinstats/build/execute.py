@@ -213,11 +213,30 @@ def kernel_environment() -> dict[str, str]:
     return env
 
 
+def _high_water_rss(pid: int) -> int | None:
+    """Return the largest resident size ``pid`` has had (Linux's ``VmHWM``), in bytes, or None.
+
+    The kernel keeps this peak itself, so it holds the highest point between two samples as
+    well; None where ``/proc`` is not there or the process has gone.
+    """
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 class _MemorySampler:
-    """Peak resident memory of this process's children (the kernel), sampled every 0.2 s.
+    """Peak resident memory of this process's children (the kernel), looked at every 0.2 s.
 
     ``exclude`` names processes not counted (a warm kernel's template, whose memory the kernel
-    shares; the kernel, its child, is counted).
+    shares; the kernel, its child, is counted). Each process's peak is its high-water mark
+    (:func:`_high_water_rss`) where the system keeps one, so a peak that comes and goes
+    between two looks is still seen; elsewhere its resident size at each look. The peak
+    reported is the largest total over the processes seen at one look.
     """
 
     def __init__(self, exclude: frozenset[int] = frozenset()) -> None:
@@ -241,7 +260,8 @@ class _MemorySampler:
                         if child.pid in self.exclude:
                             continue
                         with contextlib.suppress(Exception):
-                            total += child.memory_info().rss
+                            rss = child.memory_info().rss
+                            total += max(rss, _high_water_rss(child.pid) or 0)
                 self.peak = max(self.peak, total)
                 self._stop.wait(0.2)
 

@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,31 @@ def test_a_worker_ends_at_once_when_let_go_and_writes_what_it_printed() -> None:
     assert done.stdout == "buffered;registered later, ran first;"
     assert done.stderr == "also buffered", "teardown (the object's __del__) was skipped"
     assert done.returncode == 0
+
+
+# A child that touches 160 MB for a moment, lets it go, then idles: its resident size is back
+# down before the sampler's next look, but its high-water mark keeps the peak.
+_SPIKE = (
+    "import sys, time\n"
+    "block = bytearray(160 * 2**20)\n"
+    "block[:: 4096] = b'x' * len(block[:: 4096])\n"
+    "del block\n"
+    "sys.stdout.write('done\\n'); sys.stdout.flush()\n"
+    "time.sleep(1.0)\n"
+)
+
+
+def test_the_memory_sampler_sees_a_peak_that_came_and_went_between_two_looks() -> None:
+    assert execute._high_water_rss(os.getpid()) >= 1  # type: ignore[operator]
+    with execute._MemorySampler() as sampler:
+        child = subprocess.Popen([sys.executable, "-c", _SPIKE], stdout=subprocess.PIPE, text=True)
+        assert child.stdout is not None and child.stdout.readline() == "done\n"
+        time.sleep(0.5)  # at least two looks after the memory was let go
+        child.wait(timeout=10)
+    assert sampler.peak >= 160 * 2**20
+
+
+def test_no_high_water_mark_for_a_process_that_is_not_there() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(timeout=10)
+    assert execute._high_water_rss(child.pid) is None
