@@ -102,3 +102,28 @@ def test_realised_counts_is_the_textbook_construction(
         counts, mult, share, p, np.random.default_rng(seed + 1), np.random.default_rng(seed + 2)
     )
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_realised_counts_in_blocks_are_the_textbook_construction(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks of 7 draws, so that the draws that take a variate span many blocks (with p = 1 in
+    # every third draw, only some do); the numbers must be those of one call over all of them.
+    from sinstats.stats.uncertainty import simulation
+
+    monkeypatch.setattr(simulation, "_BLOCK_DRAWS", 7)
+    rng = np.random.default_rng(seed)
+    n = 400
+    counts = np.full(n, 150.0)
+    mult = rng.uniform(0.9, 1.1, n)
+    share = rng.uniform(0.0, 1.0, n)
+    p = rng.uniform(0.3, 0.99, n)
+    p[::3] = 1.0
+    got = u.realised_counts(
+        counts, mult, share, p, np.random.default_rng(seed + 1), np.random.default_rng(seed + 2)
+    )
+    want = _textbook_realised(
+        counts, mult, share, p, np.random.default_rng(seed + 1), np.random.default_rng(seed + 2)
+    )
+    np.testing.assert_array_equal(got, want)
