@@ -230,13 +230,15 @@ def _high_water_rss(pid: int) -> int | None:
 
 
 class _MemorySampler:
-    """Peak resident memory of this process's children (the kernel), looked at every 0.2 s.
+    """Peak resident memory of the kernel: the largest of this process's children, every 0.2 s.
 
     ``exclude`` names processes not counted (a warm kernel's template, whose memory the kernel
     shares; the kernel, its child, is counted). Each process's peak is its high-water mark
     (:func:`_high_water_rss`) where the system keeps one, so a peak that comes and goes
-    between two looks is still seen; elsewhere its resident size at each look. The peak
-    reported is the largest total over the processes seen at one look.
+    between two looks is still seen; elsewhere its resident size at each look. The peak is
+    that of the largest process, not a sum: a process the worker or the kernel forks to start
+    a program holds the memory of the one it was forked from until it execs, and a look in
+    that moment would count those pages twice (the build's total is measured apart, as PSS).
     """
 
     def __init__(self, exclude: frozenset[int] = frozenset()) -> None:
@@ -254,15 +256,14 @@ class _MemorySampler:
 
         def sample() -> None:
             while not self._stop.is_set():
-                total = 0
                 with contextlib.suppress(Exception):
                     for child in me.children(recursive=True):
                         if child.pid in self.exclude:
                             continue
                         with contextlib.suppress(Exception):
                             rss = child.memory_info().rss
-                            total += max(rss, _high_water_rss(child.pid) or 0)
-                self.peak = max(self.peak, total)
+                            peak = max(rss, _high_water_rss(child.pid) or 0)
+                            self.peak = max(self.peak, peak)
                 self._stop.wait(0.2)
 
         self._thread = threading.Thread(target=sample, daemon=True)

@@ -266,3 +266,28 @@ def test_no_high_water_mark_for_a_process_that_is_not_there() -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait(timeout=10)
     assert execute._high_water_rss(child.pid) is None
+
+
+_HOLD = (
+    "import sys, time\n"
+    "block = bytearray(100 * 2**20)\n"
+    "block[:: 4096] = b'x' * len(block[:: 4096])\n"
+    "sys.stdout.write('held\\n'); sys.stdout.flush()\n"
+    "time.sleep(0.8)\n"
+)
+
+
+def test_the_memory_sampler_reports_the_largest_process_not_a_sum() -> None:
+    # Two children holding 100 MB each at the same time: the kernel's peak is one process's,
+    # so a process forked for a moment (holding its parent's pages until it execs) is not
+    # counted on top of the kernel.
+    with execute._MemorySampler() as sampler:
+        children = [
+            subprocess.Popen([sys.executable, "-c", _HOLD], stdout=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        for child in children:
+            assert child.stdout is not None and child.stdout.readline() == "held\n"
+        for child in children:
+            child.wait(timeout=10)
+    assert 100 * 2**20 <= sampler.peak < 180 * 2**20
