@@ -30,13 +30,16 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sinstats import paths
 from sinstats.build import kernels
 from sinstats.build._helpers import iso, kill_point, utc_now
 from sinstats.build.folder import FAILED, OK
 from sinstats.build.progress import Progress
+
+if TYPE_CHECKING:
+    from sinstats.build.schedule import RunQueue
 
 KERNEL_NAME = "python3"
 """The kernel every run uses: the venv's own ``python3`` kernel (jupyter_client starts it with
@@ -634,13 +637,37 @@ def _execute_pool(
     One run more than there are workers is queued at any time (so that a worker that finishes
     starts its next run while this process commits the last one); each is picked from
     :class:`~sinstats.build.schedule.RunQueue` when it is queued, by the durations known then.
+
+    Notes
+    -----
+    When a worker process dies (killed, out of memory, a crash in native code), Python's pool
+    is broken: every run it had been handed fails, as a ``worker`` error naming the cause, and
+    it takes no more. The runs it had not been handed then start in a fresh pool, so one
+    worker's death fails the runs that were in that pool, not the rest of the build. Each pool
+    finishes at least the first run it is handed, so this ends.
+    """
+    from sinstats.build.schedule import RunQueue
+
+    queue = RunQueue(jobs, previous)
+    refused: list[Job] = []  # taken from the queue, but a broken pool would not take it
+    while refused or len(queue):
+        _one_pool(queue, refused, workers, env, finished)
+
+
+def _one_pool(
+    queue: RunQueue[Job],
+    refused: list[Job],
+    workers: int,
+    env: dict[str, str],
+    finished: Callable[[RunOutcome], None],
+) -> None:
+    """Execute runs from ``queue`` in one pool until it is empty or the pool is broken.
+
+    A run the broken pool refused is left in ``refused`` (for the next pool, first).
     """
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    from sinstats.build.schedule import RunQueue
-
-    queue = RunQueue(jobs, previous)
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         max_workers=workers,
@@ -651,8 +678,15 @@ def _execute_pool(
         futures: dict[Future[RunOutcome], Job] = {}
 
         def top_up() -> None:
-            while len(futures) <= workers and (job := queue.next()) is not None:
-                futures[pool.submit(execute_run, job)] = job
+            while len(futures) <= workers:
+                job = refused.pop() if refused else queue.next()
+                if job is None:
+                    return
+                try:
+                    futures[pool.submit(execute_run, job)] = job
+                except BrokenProcessPool:
+                    refused.append(job)
+                    return
 
         try:
             top_up()
@@ -666,7 +700,8 @@ def _execute_pool(
                     except (BrokenProcessPool, Exception) as err:
                         outcome = _worker_failed(job, err)
                     else:
-                        queue.record(job.id, _own_seconds(outcome))
+                        if outcome.status == OK:
+                            queue.record(job.id, _own_seconds(outcome))
                     outcomes.append(outcome)
                 top_up()  # before committing: the workers go on meanwhile
                 for outcome in sorted(outcomes, key=lambda o: o.id):

@@ -33,6 +33,8 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Generic, Protocol, TypeVar
 
+from sinstats.build.folder import OK
+
 __all__ = ["RunQueue", "notebook_of", "previous_durations"]
 
 
@@ -70,11 +72,14 @@ def previous_durations(entries: Mapping[str, Mapping[str, object]]) -> dict[str,
     Returns
     -------
     dict
-        Each entry's ``duration_s`` when it is a finite, non-negative number (entries without
-        one, such as runs that were skipped, are left out).
+        Each ok entry's ``duration_s`` when it is a finite, non-negative number. Entries
+        without one (runs that were skipped) and failed runs are left out: a run that failed
+        in its first cell says nothing about how long it takes.
     """
     out: dict[str, float] = {}
     for run_id, entry in entries.items():
+        if entry.get("status") != OK:
+            continue
         value = entry.get("duration_s")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             seconds = float(value)

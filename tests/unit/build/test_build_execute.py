@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import subprocess
@@ -291,3 +292,34 @@ def test_the_memory_sampler_reports_the_largest_process_not_a_sum() -> None:
         for child in children:
             child.wait(timeout=10)
     assert 100 * 2**20 <= sampler.peak < 180 * 2**20
+
+
+def test_a_dead_worker_fails_the_runs_of_its_pool_and_the_rest_start_in_a_fresh_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first run kills its worker at once; the two handed out with it are still running
+    # (they wait a second after it died), so the pool fails all three. Python's pool then
+    # refuses new runs: the other three must start in a new pool, and every run must be
+    # handed over once, in this process, whatever became of it.
+    import pool_stand_ins
+
+    from sinstats.build import kernels
+
+    monkeypatch.setattr(execute, "execute_run", pool_stand_ins.die_on_the_first_run)
+    ids = ["2025-26/dies", *(f"2025-26/run-{k}" for k in range(1, 6))]
+    jobs = [dataclasses.replace(_job(tmp_path, tmp_path / "nb.ipynb"), id=i) for i in ids]
+    handed: list[execute.RunOutcome] = []
+    execute._execute_pool(jobs, 2, {kernels.COLD_ENV: "1"}, handed.append)
+    assert sorted(o.id for o in handed) == sorted(ids)
+    status = {o.id: o.status for o in handed}
+    assert status == {
+        "2025-26/dies": "failed",
+        "2025-26/run-1": "failed",
+        "2025-26/run-2": "failed",
+        "2025-26/run-3": "ok",
+        "2025-26/run-4": "ok",
+        "2025-26/run-5": "ok",
+    }
+    for outcome in (o for o in handed if o.status == "failed"):
+        assert outcome.error is not None and outcome.error["stage"] == "worker"
+        assert outcome.error["evalue"].startswith("the worker process failed: ")

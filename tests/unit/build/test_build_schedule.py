@@ -75,14 +75,24 @@ def test_durations_that_are_not_seconds_are_ignored() -> None:
         queue.record("y0/01-a", bad)
     assert queue.expected("y1/01-a") == math.inf
     entries = {
-        "a/01": {"duration_s": 2.5},
-        "b/01": {"duration_s": True},
-        "c/01": {"duration_s": "3"},
-        "d/01": {"duration_s": -1},
-        "e/01": {"duration_s": math.nan},
-        "f/01": {},
+        "a/01": {"status": "ok", "duration_s": 2.5},
+        "b/01": {"status": "ok", "duration_s": True},
+        "c/01": {"status": "ok", "duration_s": "3"},
+        "d/01": {"status": "ok", "duration_s": -1},
+        "e/01": {"status": "ok", "duration_s": math.nan},
+        "f/01": {"status": "ok"},
+        "g/01": {"status": "skipped", "duration_s": 1.0},
     }
     assert previous_durations(entries) == {"a/01": 2.5}
+
+
+def test_a_failed_run_s_duration_does_not_place_it() -> None:
+    # A run that failed in its first cell took 0.1 s; its full run takes far longer.
+    entries = {
+        "y1/03-c": {"status": "failed", "duration_s": 0.1},
+        "y1/01-a": {"status": "ok", "duration_s": 1.0},
+    }
+    assert previous_durations(entries) == {"y1/01-a": 1.0}
 
 
 def test_notebook_of_a_run_id() -> None:
