@@ -164,9 +164,11 @@ _RUN_BREAK = re.compile(r"(?<=[-/._?&=])(?=\D)|(?<=\D[-/._?&=])(?=\d)")
 def _breakable_pieces(token: str) -> list[str]:
     """Return the pieces a long run without spaces is set in (a line may break between any two).
 
-    A run breaks after each hyphen, slash or dot (:data:`_RUN_BREAK`; an id:
-    ``ofsted-|2015-16-|child-|deaths``, an address: ``statistics.|service.|gov.|uk/``) and a
-    piece longer than two :data:`_CHUNK` still (a hash) every :data:`_CHUNK` characters.
+    A run breaks after each hyphen, slash, dot, underscore, ``?``, ``&`` or ``=``
+    (:data:`_RUN_BREAK`; an id: ``ofsted-|2015-16-|child-|deaths``, an address:
+    ``statistics.|service.|gov.|uk/``, a query: ``a?|id=|3&|y=|2``), but not between two digits
+    (``2015-16`` and ``3.5`` stay whole), and a piece
+    longer than two :data:`_CHUNK` still (a hash) every :data:`_CHUNK` characters.
     """
     pieces = []
     for piece in _RUN_BREAK.split(token):
@@ -774,9 +776,7 @@ def html_to_typst(document: str) -> TypstSource:
                 + translator.blocks(child.children)
                 + "]"
             )
-        elif isinstance(child, Node):
-            out.append(translator.blocks([child]))
-        elif child.strip():
+        elif isinstance(child, Node) or child.strip():
             out.append(translator.blocks([child]))
     preamble = _PREAMBLE.format(
         title=string_literal(_SPACE.sub(" ", titles[0].text()).strip() if titles else ""),
