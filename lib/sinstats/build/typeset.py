@@ -480,42 +480,30 @@ class _Translator:
             and all(isinstance(c, str) or c.tag == "th" for c in body_rows[0].children)
         ):
             head_rows, body_rows = body_rows[:1], body_rows[1:]
-        n_cols = max(
-            (
-                sum(
-                    int(c.attrs.get("colspan", "1") or 1) for c in r.children if isinstance(c, Node)
-                )
-                for r in head_rows + body_rows
-            ),
-            default=0,
-        )
+        grid = _grid(head_rows + body_rows)
+        n_cols = max((col + _span(c, "colspan") for row in grid for c, col in row), default=0)
         if n_cols == 0:
             return ""
 
-        def row_cells(row: Node, header: bool = False) -> list[str]:
+        def row_cells(placed: list[tuple[Node, int]], header: bool = False) -> list[str]:
             cells = []
-            col = 0
-            for cell in row.children:
-                if not isinstance(cell, Node) or cell.tag not in ("th", "td"):
-                    continue
+            for cell, col in placed:
                 align = self.alignments.of(table_id, cell, col)
                 content = self.blocks(cell.children)
                 if header or cell.tag == "th":
                     content = f'#text(weight: "bold")[{content}]'
-                span = int(cell.attrs.get("colspan", "1") or 1)
-                rows = int(cell.attrs.get("rowspan", "1") or 1)
+                span, rows = _span(cell, "colspan"), _span(cell, "rowspan")
                 extra = (f", colspan: {span}" if span > 1 else "") + (
                     f", rowspan: {rows}" if rows > 1 else ""
                 )
                 cells.append(f"table.cell(align: {align}{extra})[{content}]")
-                col += span
             return cells
 
-        parts = [f"columns: {_column_widths(head_rows + body_rows, n_cols)}"]
+        parts = [f"columns: {_column_widths(head_rows + body_rows, n_cols, grid)}"]
         if head_rows:
-            header = [c for r in head_rows for c in row_cells(r, header=True)]
+            header = [c for r in grid[: len(head_rows)] for c in row_cells(r, header=True)]
             parts.append(f"table.header({', '.join(header)})")
-        parts += [c for r in body_rows for c in row_cells(r)]
+        parts += [c for r in grid[len(head_rows) :] for c in row_cells(r)]
         # A short table is kept whole on one page; a longer one breaks between rows, its
         # header row repeated (as the print stylesheet asks).
         whole = "true" if len(body_rows) <= _WHOLE_TABLE_ROWS else "false"
@@ -586,7 +574,49 @@ def _pieces(node: Node | str, breakable: bool = False) -> list[str]:
     return [p for child in node.children for p in _pieces(child, inside)]
 
 
-def _column_widths(rows: list[Node], n_cols: int) -> str:
+def _span(cell: Node, attr: str) -> int:
+    """Read a cell's ``colspan`` or ``rowspan`` as HTML reads it.
+
+    A missing, unreadable or zero value is 1 (HTML's ``rowspan="0"``, to the end of the row
+    group, is read as 1 here: the reports never write it), and a value is capped at HTML's
+    limits, 1,000 columns and 65,534 rows.
+    """
+    value = (cell.attrs.get(attr) or "").strip()
+    if not value.isdigit():
+        return 1
+    return min(max(int(value), 1), 1_000 if attr == "colspan" else 65_534)
+
+
+def _grid(rows: list[Node]) -> list[list[tuple[Node, int]]]:
+    """Each row's cells with the column each starts in, as HTML's table model places them.
+
+    A cell starts in the first column of its row not yet taken by a cell above it whose
+    ``rowspan`` reaches this row (HTML Living Standard, "forming a table"), so a cell below a
+    tall one is counted in its own column, not in the tall cell's.
+    """
+    taken: dict[int, int] = {}  # column -> rows it is still taken for, below the current row
+    grid: list[list[tuple[Node, int]]] = []
+    for row in rows:
+        placed: list[tuple[Node, int]] = []
+        col = 0
+        for cell in row.children:
+            if not isinstance(cell, Node) or cell.tag not in ("th", "td"):
+                continue
+            while taken.get(col, 0) > 0:
+                col += 1
+            span, down = _span(cell, "colspan"), _span(cell, "rowspan")
+            placed.append((cell, col))
+            for c in range(col, col + span):
+                taken[c] = max(taken.get(c, 0), down)
+            col += span
+        grid.append(placed)
+        taken = {c: left - 1 for c, left in taken.items() if left > 1}
+    return grid
+
+
+def _column_widths(
+    rows: list[Node], n_cols: int, grid: list[list[tuple[Node, int]]] | None = None
+) -> str:
     """Typst ``columns`` for a table: its columns' shares of the line, as a browser sets them.
 
     Each column's narrowest width is its longest unbreakable piece of text (a word; the part of
@@ -599,20 +629,15 @@ def _column_widths(rows: list[Node], n_cols: int) -> str:
     """
     widest = [0.0] * n_cols
     narrowest = [0.0] * n_cols
-    for row in rows:
-        col = 0
-        for cell in row.children:
-            if not isinstance(cell, Node) or cell.tag not in ("th", "td"):
-                continue
-            span = int(cell.attrs.get("colspan", "1") or 1)
-            if span == 1 and col < n_cols:
+    for row, placed in zip(rows, grid if grid is not None else _grid(rows), strict=True):
+        for cell, col in placed:
+            if _span(cell, "colspan") == 1 and col < n_cols:
                 bold = cell.tag == "th" or row.attrs.get("data-header") == "1"
                 text = _SPACE.sub(" ", cell.text()).strip()
                 piece = max((_width_pt(p, bold) for p in _pieces(cell)), default=0.0)
                 whole = _width_pt(text[:_LONGEST_CAP], bold)
                 widest[col] = max(widest[col], whole + _PAD_PT)
                 narrowest[col] = max(narrowest[col], piece + _PAD_PT)
-            col += span
     widest = [max(w, n) for w, n in zip(widest, narrowest, strict=True)]
     if sum(widest) <= _LINE_PT:
         return f"{n_cols}"  # natural widths: the table is as wide as its content

@@ -212,3 +212,39 @@ def test_a_zero_width_space_is_a_break_that_adds_no_character(tmp_path: Path) ->
     lines = text.splitlines()
     assert "x" * 60 in lines and any(line.startswith("y" * 60) for line in lines)
     assert "plain small" in text and "softhyphen" in text and "code" in text
+
+
+def test_a_cell_below_a_tall_cell_is_placed_and_sized_in_its_own_column() -> None:
+    # Row 1's first cell spans two rows, so row 2's only cell is in the second column (HTML's
+    # table model): it is aligned as a second column is (right, not left as a first column)
+    # and its long text widens the second column, not the first.
+    word = " ".join(["W" * 10] * 10)
+    html_table = (
+        "<table><tr><th>Key</th><th>Value</th></tr>"
+        "<tr><td rowspan='2'>k</td><td>1</td></tr>"
+        f"<tr><td>{word}</td></tr></table>"
+    )
+    source = typeset.html_to_typst(_document(html_table)).source
+    cells = re.findall(r"table\.cell\(align: (\w+)(?:, rowspan: (\d))?\)", source)
+    assert cells == [("left", ""), ("right", ""), ("left", "2"), ("right", ""), ("right", "")]
+    rows = list(typeset.parse_html(html_table).find_all("tr"))
+    grid = typeset._grid(rows)
+    assert [[col for _, col in row] for row in grid] == [[0, 1], [0, 1], [1]]
+    widths = typeset._column_widths(rows, 2)
+    assert widths.endswith("fr,)")  # the long text overflows natural widths: shares of the line
+    first, second = (float(w.removesuffix("fr")) for w in widths.strip("(,)").split(", "))
+    assert second > first
+    # The same table with the tall cell's rowspan ignored would put the word in column 1.
+    flat = typeset._column_widths(
+        list(typeset.parse_html(html_table.replace(" rowspan='2'", "")).find_all("tr")), 2
+    )
+    assert flat != widths
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, 1), ("", 1), ("x", 1), ("0", 1), ("3", 3), ("99999", 1_000)]
+)
+def test_a_colspan_is_read_as_html_reads_it(value: str | None, expected: int) -> None:
+    attrs = "" if value is None else f" colspan='{value}'"
+    cell = next(typeset.parse_html(f"<table><tr><td{attrs}>x</td></tr></table>").find_all("td"))
+    assert typeset._span(cell, "colspan") == expected
