@@ -178,12 +178,18 @@ def write_checksums(data_dir: DataDir = None) -> Path:
     return out
 
 
-def _file_problem(path: Path, base: Path, sums: dict[str, str], unlisted: str) -> DataError | None:
-    """Check one published file against the listed checksums; None when it matches."""
+def _file_problem(
+    path: Path, base: Path, sums: dict[str, str], unlisted: str, sha: str | None = None
+) -> DataError | None:
+    """Check one published file against the listed checksums; None when it matches.
+
+    ``sha`` is the SHA-256 of the bytes already read from ``path`` (the file is hashed when it
+    is not given).
+    """
     rel = path.relative_to(base).as_posix()
     if rel not in sums:
         return DataError(unlisted, path=str(path))
-    if sums[rel] != sha256_file(path):
+    if sums[rel] != (sha if sha is not None else sha256_file(path)):
         return DataError(
             "checksum does not match data/SHA256SUMS: the file changed since it was reviewed "
             "(run 'make checksums' only after a deliberate, reviewed change)",
@@ -222,7 +228,7 @@ def verify_checksums(data_dir: DataDir = None) -> list[DataError]:
     return problems
 
 
-def check_one_checksum(path: Path) -> DataError | None:
+def check_one_checksum(path: Path, sha: str | None = None) -> DataError | None:
     """Check one file against the ``SHA256SUMS`` of the data folder holding it, if there is one.
 
     Parameters
@@ -230,6 +236,11 @@ def check_one_checksum(path: Path) -> DataError | None:
     path : Path
         A file; only files directly in a ``published/`` folder next to a ``SHA256SUMS`` are
         checked.
+    sha : str, optional
+        The SHA-256 (hex) of the bytes the caller read from ``path`` and validated. Given, the
+        check is of those bytes, so a file rewritten between the caller's read and this check
+        cannot pass on bytes that were never validated (and the file is not read twice);
+        omitted, the file is read and hashed here.
 
     Returns
     -------
@@ -245,5 +256,5 @@ def check_one_checksum(path: Path) -> DataError | None:
     except DataError as err:
         return err
     return _file_problem(
-        path, base, sums, "not listed in SHA256SUMS (run 'make checksums' after review)"
+        path, base, sums, "not listed in SHA256SUMS (run 'make checksums' after review)", sha
     )

@@ -308,7 +308,7 @@ def read_published(
     memo = (schema, spath, max_errors, sha)
     known = _VALIDATED.get(memo)
     if known is not None:
-        problem = check_one_checksum(p) if check_checksum else None
+        problem = check_one_checksum(p, sha) if check_checksum else None
         if problem is not None:
             return None, [problem]
         record_read(p, sha)
@@ -345,7 +345,7 @@ def read_published(
         seen[key] = row.line
         records.append(record)
     if check_checksum and not errors:
-        problem = check_one_checksum(p)
+        problem = check_one_checksum(p, sha)
         if problem is not None:
             errors.append(problem)
     if errors:

@@ -256,6 +256,7 @@ def read_designations(
     if not p.is_file():
         return None, [DataError("file not found", path=spath)]
     raw = p.read_bytes()
+    sha = sha256_bytes(raw)
     try:
         text = decode_text(raw, spath)
         _, rows = read_table(text, spath, lambda header: _check_header(header, spath))
@@ -289,12 +290,12 @@ def read_designations(
             seen.setdefault(key, row.line)
         records.append(rec)
     if check_checksum and not errors:
-        problem = check_one_checksum(p)
+        problem = check_one_checksum(p, sha)
         if problem is not None:
             errors.append(problem)
     if errors:
         return None, errors
-    record_read(p, sha256_bytes(raw))
+    record_read(p, sha)
     return records, []
 
 

@@ -224,3 +224,35 @@ def test_the_checksum_is_checked_on_every_read(data_copy: Path) -> None:
     sums.write_text(sums.read_text(encoding="utf-8").replace(sha, "0" * 64), encoding="utf-8")
     frame, errors = data.read_published(path)
     assert frame is None and len(errors) == 1 and "sin_national.csv" in str(errors[0])
+
+
+@pytest.mark.parametrize("name", ["sin_national.csv", "designation.csv"])
+def test_the_checksum_checked_is_that_of_the_bytes_validated(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # The file is changed (bytes not in SHA256SUMS, still valid) and put back between the read
+    # and the checksum check: the check must be of the bytes that were read and validated, so
+    # the changed bytes are refused even though the file on disk matches again by then.
+    from sinstats.data import provenance, published, statistics_designation
+
+    path = paths.published_dir(data_copy) / name
+    reviewed = path.read_bytes()
+    changed = reviewed.replace(b"\n", b"\r\n")  # the same rows, other bytes
+    assert changed != reviewed
+    path.write_bytes(changed)
+    published._VALIDATED.clear()
+    module = published if name != "designation.csv" else statistics_designation
+    real = provenance.check_one_checksum
+
+    def put_back_then_check(p: Path, *args: object) -> object:
+        path.write_bytes(reviewed)
+        return real(p, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "check_one_checksum", put_back_then_check)
+    if name == "designation.csv":
+        frame, errors = statistics_designation.read_designations(path)
+    else:
+        frame, errors = data.read_published(path)
+    assert frame is None
+    assert len(errors) == 1 and "checksum does not match" in str(errors[0]), errors
+    assert name in str(errors[0])
