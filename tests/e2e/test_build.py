@@ -266,6 +266,37 @@ def test_changing_one_data_file_rebuilds_exactly_the_runs_that_read_it(
     assert project.build(jobs=1).runs[1]["status"] == "skipped"
 
 
+def test_a_notebook_edited_while_its_run_executes_is_rebuilt_by_the_next_build(
+    project_factory: Callable[..., Project], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The notebook is edited after its run executed and before the build commits the run: the
+    # run is committed with the notebook's hash from before it executed, so the next build sees
+    # the edit and runs it again (a hash taken when the run lands would record the edited
+    # notebook against outputs of the old one, and every later build would skip it).
+    from sinstats.build import execute
+
+    project = project_factory("edited")
+    notebook = project.notebooks / "02-fixture-population.ipynb"
+    before = provenance.sha256_file(notebook)
+    real = execute.execute_run
+
+    def run_then_edit(job: Any) -> Any:
+        outcome = real(job)
+        node = json.loads(notebook.read_text(encoding="utf-8"))
+        notebook.write_text(json.dumps(node, indent=2) + "\n", encoding="utf-8")  # other bytes
+        return outcome
+
+    monkeypatch.setattr(execute, "execute_run", run_then_edit)
+    first = project.build(notebooks=["02"], jobs=1)
+    assert [r["status"] for r in first.runs] == ["ok"]
+    assert provenance.sha256_file(notebook) != before
+    assert first.runs[0]["notebook_sha256"] == before
+    monkeypatch.setattr(execute, "execute_run", real)
+    second = project.build(notebooks=["02"], jobs=1)
+    assert [(r["status"], r["reason"]) for r in second.runs] == [("ok", "notebook changed")]
+    assert project.build(notebooks=["02"], jobs=1).runs[0]["status"] == "skipped"
+
+
 def test_editing_a_component_in_assumptions_rebuilds_only_the_runs_that_read_it(
     project_factory: Callable[..., Project],
 ) -> None:

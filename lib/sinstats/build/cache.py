@@ -21,6 +21,7 @@ from sinstats.build import provenance
 from sinstats.build._helpers import sha256_file
 from sinstats.build.folder import FAILED, MANIFEST_SCHEMA, OK, SKIPPED
 from sinstats.build.matrix import Run
+from sinstats.errors import OutputError
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,31 @@ def _absolute(display: str) -> Path:
 
 
 class HashCache:
-    """SHA-256 of files and ``SHA256SUMS`` lines, each computed once per build."""
+    """SHA-256 of files and ``SHA256SUMS`` lines, each computed once per build.
+
+    A build makes one before any run executes and primes it with every run's notebook and data
+    folder (:meth:`prime`), so the key a run is committed with is of the notebook and checksums
+    as they were when the build decided to run it: a file edited while the build runs makes the
+    next build run its readers again, never an output of one version recorded as of another.
+    """
 
     def __init__(self) -> None:
         self.files: dict[str, str | None] = {}
         self.sums: dict[Path, dict[str, str] | None] = {}
+
+    def prime(self, runs: Sequence[Run]) -> None:
+        """Hash every run's notebook and read its data folder's ``SHA256SUMS`` now.
+
+        Parameters
+        ----------
+        runs : sequence of Run
+            The planned runs (each names its notebook and its ``data_dir`` parameter).
+        """
+        for run in runs:
+            self.file(str(run.notebook.path))
+            data_dir = run.parameters.get("data_dir")
+            if isinstance(data_dir, str):
+                self._sums_of(Path(data_dir))
 
     def file(self, display: str) -> str | None:
         """Return the SHA-256 of a file given as the manifest shows it.
@@ -124,6 +145,14 @@ class HashCache:
         """
         p = _absolute(display)
         base = p.parent.parent
+        entries = self._sums_of(base)
+        if entries is None:
+            return None
+        return entries.get(p.relative_to(base).as_posix() if p.is_relative_to(base) else "")
+
+    def _sums_of(self, base: Path) -> dict[str, str] | None:
+        """Read the ``{file: checksum}`` lines of ``<base>/SHA256SUMS`` once (None without one)."""
+        base = _absolute(str(base))
         if base not in self.sums:
             sums_path = base / "SHA256SUMS"
             entries: dict[str, str] | None = None
@@ -134,10 +163,7 @@ class HashCache:
                     if len(parts) == 2 and not line.startswith("#"):
                         entries[parts[1].lstrip("*")] = parts[0]
             self.sums[base] = entries
-        entries = self.sums[base]
-        if entries is None:
-            return None
-        return entries.get(p.relative_to(base).as_posix() if p.is_relative_to(base) else "")
+        return self.sums[base]
 
 
 def run_key(
@@ -196,21 +222,24 @@ def key_of(
     Parameters
     ----------
     run : Run
-        The run (its notebook file is hashed now).
+        The run (its notebook's hash is looked up in ``hashes``: hashed now if not yet there).
     shared : SharedInputs
         The build's library, packages and config files.
     data_files : mapping
         ``{path: sha256}`` of the data files the run read.
     hashes : HashCache
-        Where the ``SHA256SUMS`` lines of those files are looked up.
+        Where the notebook's hash and the ``SHA256SUMS`` lines of those files are looked up.
 
     Returns
     -------
     str
         Hex SHA-256.
     """
+    notebook_sha = hashes.file(str(run.notebook.path))
+    if notebook_sha is None:
+        raise OutputError(f"{run.notebook.path}: the notebook is gone (it was planned to run)")
     return run_key(
-        notebook_sha=sha256_file(run.notebook.path),
+        notebook_sha=notebook_sha,
         library_sha=shared.library_sha,
         parameters=run.parameters,
         packages=shared.packages,
@@ -247,6 +276,7 @@ def decide(
     out: Path,
     shared: SharedInputs,
     force: bool,
+    hashes: HashCache | None = None,
 ) -> list[Decision]:
     """Return one :class:`Decision` per run: skip when its hash matches the last good build.
 
@@ -264,6 +294,8 @@ def decide(
         The build's library, packages and config files.
     force : bool
         Run everything (``--force``).
+    hashes : HashCache, optional
+        The build's hashes (a new one by default).
 
     Returns
     -------
@@ -272,7 +304,7 @@ def decide(
     """
     if force:
         return [Decision("forced (--force)", False) for _ in runs]
-    hashes = HashCache()
+    hashes = hashes if hashes is not None else HashCache()
     decisions: list[Decision] = []
     for run in runs:
         good = last_good(prev_runs.get(run.id))

@@ -314,14 +314,20 @@ def _output_files(staged: Path, run_id: str) -> dict[str, dict[str, Any]]:
     }
 
 
-def _run_entry(run: Run, outcome: RunOutcome, facts: BuildFacts) -> dict[str, Any]:
-    """Return the manifest entry of an executed run (outputs filled in by the caller)."""
+def _run_entry(
+    run: Run, outcome: RunOutcome, facts: BuildFacts, hashes: cache.HashCache
+) -> dict[str, Any]:
+    """Return the manifest entry of an executed run (outputs filled in by the caller).
+
+    The notebook's hash and the checksums in the key are those ``hashes`` took before the run
+    executed (:meth:`sinstats.build.cache.HashCache.prime`), not the files as they are now.
+    """
     data_files = _data_files_read(run, outcome)
     ok = outcome.status == OK
     return {
         "id": run.id,
         "notebook": run.notebook.name,
-        "notebook_sha256": sha256_file(run.notebook.path),
+        "notebook_sha256": hashes.file(str(run.notebook.path)),
         "period": run.period.id,
         "period_label": run.period.label,
         "year_specific": run.notebook.year_specific,
@@ -340,7 +346,7 @@ def _run_entry(run: Run, outcome: RunOutcome, facts: BuildFacts) -> dict[str, An
         "data_files": data_files,
         "config_files": facts.shared.config,
         "library_sha256": facts.shared.library_sha,
-        "key": cache.key_of(run, facts.shared, data_files, cache.HashCache()) if ok else None,
+        "key": cache.key_of(run, facts.shared, data_files, hashes) if ok else None,
         "outputs": [],
         "output_files": {},
         "key_figures": [],
@@ -372,6 +378,8 @@ class _Ledger:
         The checked manifest found on disk.
     build_info : callable
         Returns the manifest's ``build`` section for the given counts and completeness.
+    hashes : HashCache, optional
+        The build's hashes, primed before any run executed (a new one by default).
     """
 
     def __init__(
@@ -380,9 +388,11 @@ class _Ledger:
         facts: BuildFacts,
         prev: Previous,
         build_info: Callable[[Mapping[str, int], bool], dict[str, Any]],
+        hashes: cache.HashCache | None = None,
     ) -> None:
         self.out = out
         self.facts = facts
+        self.hashes = hashes if hashes is not None else cache.HashCache()
         self.prev = prev
         self.build_info = build_info
         self.entries: dict[str, dict[str, Any]] = {}
@@ -415,7 +425,7 @@ class _Ledger:
         """Commit one executed run (its outputs, or its failed copy) with the manifest."""
         out = self.out
         tmp = Path(outcome.tmp_dir)
-        entry = _run_entry(run, outcome, self.facts)
+        entry = _run_entry(run, outcome, self.facts, self.hashes)
         entry["reason"] = reason
         entry["non_default"] = self.non_default.get(run.id, {})
         failed_copy = failed_copy_path(run.period.id, run.notebook.name)
@@ -712,7 +722,11 @@ def build(
             warn(note)
         if not prev.complete:
             warn("the previous build was interrupted; what it did not finish is rebuilt now")
-        decisions = cache.decide(runs, prev.runs, out, shared, force)
+        # The notebooks and checksums are hashed now, before any run executes, and each run is
+        # committed with these hashes (an edit during the build is rebuilt by the next one).
+        hashes = cache.HashCache()
+        hashes.prime(runs)
+        decisions = cache.decide(runs, prev.runs, out, shared, force, hashes)
         facts = BuildFacts(shared=shared, git=provenance.git_state(), when=when, from_sde=from_sde)
 
         def build_info(counts: Mapping[str, int], complete: bool) -> dict[str, Any]:
@@ -738,7 +752,7 @@ def build(
                 "non_default": changed,
             }
 
-        ledger = _Ledger(out, facts, prev, build_info)
+        ledger = _Ledger(out, facts, prev, build_info, hashes)
         ledger.non_default = per_run
         to_run = [(run, d.reason) for run, d in zip(runs, decisions, strict=True) if not d.skip]
         stale_failed: list[str] = []
