@@ -334,6 +334,37 @@ def test_editing_a_component_in_assumptions_rebuilds_only_the_runs_that_read_it(
     assert manifest["2025-26/02-fixture-population"]["reason"] == "up to date"
 
 
+def test_adding_the_data_folders_own_assumptions_rebuilds_the_runs_that_read_the_projects(
+    project_factory: Callable[..., Project],
+) -> None:
+    # A data folder without assumptions.yml makes its runs read the project's; they depend on
+    # the folder's own file not being there, so adding one rebuilds exactly them (recorded as a
+    # file with no hash; a review found they were skipped as up to date).
+    project = project_factory("fallback")
+    own = project.data / "assumptions.yml"
+    text = own.read_text(encoding="utf-8")
+    own.unlink()
+    assert project.build(jobs=2).exit_code == 0
+    readers = {"2025-26/01-fixture-annual", "2024-25/01-fixture-annual"}
+    for run_id in readers:
+        files = _entry(project.out, run_id)["data_files"]
+        assert files[str(own)] is None  # looked for, absent
+        assert files["data/assumptions.yml"]  # the project's, read instead
+    assert [r["status"] for r in project.build(jobs=1).runs] == ["skipped"] * 3
+    own.write_text(text.replace("    rationale: ", "    rationale: (own) ", 1), encoding="utf-8")
+    result = project.build(jobs=1)
+    statuses = {r["id"]: (r["status"], r["reason"]) for r in result.runs}
+    reason = "assumptions/claims changed: assumptions.yml"
+    assert statuses == {
+        "2025-26/01-fixture-annual": ("ok", reason),
+        "2024-25/01-fixture-annual": ("ok", reason),
+        "2025-26/02-fixture-population": ("skipped", "up to date"),
+    }
+    for run_id in readers:
+        files = _entry(project.out, run_id)["data_files"]
+        assert files[str(own)] and "data/assumptions.yml" not in files
+
+
 def test_non_default_parameters_go_to_their_own_folder(
     built_copy: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:

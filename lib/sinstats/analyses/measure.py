@@ -75,8 +75,7 @@ def assumptions_path(data_dir: DataDir = None) -> str:
     str
         The path of the assumptions file the model reads.
     """
-    path = paths.assumptions_file(data_dir)
-    return str(path if path.is_file() else paths.assumptions_file())
+    return str(data.own_or_fallback(paths.assumptions_file(data_dir), paths.assumptions_file()))
 
 
 @fill_doc

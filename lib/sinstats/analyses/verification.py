@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sinstats import paths
+from sinstats import data, paths
 from sinstats._typing import DataDir
 from sinstats.analyses import claims
 from sinstats.errors import ParameterError
@@ -58,8 +58,7 @@ def claims_path(claims_file: str = "", data_dir: DataDir = None) -> Path:
                 f"project's register ({paths.claims_file()})"
             )
         return path.resolve()
-    path = paths.claims_file(data_dir)
-    return path if path.is_file() else paths.claims_file()
+    return data.own_or_fallback(paths.claims_file(data_dir), paths.claims_file())
 
 
 def verify(

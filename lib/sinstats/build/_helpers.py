@@ -449,7 +449,9 @@ def kill_point(stage: str) -> None:
     time.sleep(2)  # a handled signal (INT, TERM) raises in this thread meanwhile
 
 
-def display_path(path: str | os.PathLike[str], base: Path | None = None) -> str:
+def display_path(
+    path: str | os.PathLike[str], base: Path | None = None, *, resolve: bool = True
+) -> str:
     """Return a short, stable form of ``path`` (the same in every clone of the project).
 
     Parameters
@@ -458,6 +460,10 @@ def display_path(path: str | os.PathLike[str], base: Path | None = None) -> str:
         The path to show.
     base : Path, optional
         A folder to show it relative to first (e.g. the data folder).
+    resolve : bool, default True
+        Follow symbolic links. ``False`` keeps the path as it was opened (``..`` removed), as
+        a run's cache key needs it: a link pointed at another file is then a change of the file
+        the link names, not an unchanged old target.
 
     Returns
     -------
@@ -465,7 +471,7 @@ def display_path(path: str | os.PathLike[str], base: Path | None = None) -> str:
         POSIX path relative to ``base`` or to the project root when inside either, else the
         absolute path.
     """
-    p = Path(path).resolve()
+    p = Path(path).resolve() if resolve else Path(os.path.abspath(os.fspath(path)))
     for root in (base, paths.PROJ_ROOT):
         if root is not None and p.is_relative_to(root.resolve()):
             return p.relative_to(root.resolve()).as_posix()

@@ -40,7 +40,7 @@ class SharedInputs:
 
     library_sha: str
     packages: dict[str, str]
-    config: dict[str, str]
+    config: dict[str, str | None]
 
     @classmethod
     def current(cls, data_dir: Path) -> SharedInputs:
@@ -84,6 +84,10 @@ def _absolute(display: str) -> Path:
     return p if p.is_absolute() else paths.PROJ_ROOT / p
 
 
+UNREADABLE = "unreadable"
+""":meth:`HashCache.file`'s value for a file that exists but cannot be read (not a SHA-256)."""
+
+
 class HashCache:
     """SHA-256 of files and ``SHA256SUMS`` lines, each computed once per build.
 
@@ -122,11 +126,15 @@ class HashCache:
         Returns
         -------
         str or None
-            None when the file does not exist.
+            None when the file does not exist; :data:`UNREADABLE` when it cannot be read (a
+            value no recorded hash equals, so whatever depends on it is rebuilt).
         """
         if display not in self.files:
-            p = _absolute(display)
-            self.files[display] = sha256_file(p) if p.is_file() else None
+            try:
+                p = _absolute(display)
+                self.files[display] = sha256_file(p) if p.is_file() else None
+            except (OSError, ValueError):
+                self.files[display] = UNREADABLE
         return self.files[display]
 
     def sums_entry(self, display: str) -> str | None:
@@ -174,7 +182,7 @@ def run_key(
     packages: Mapping[str, str],
     data_files: Mapping[str, str | None],
     sums_entries: Mapping[str, str | None],
-    config: Mapping[str, str],
+    config: Mapping[str, str | None],
 ) -> str:
     """Return the hash of everything a run depends on.
 

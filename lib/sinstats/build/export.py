@@ -272,7 +272,8 @@ def provenance_html(
     claims_given = _claims_file_html(params, files if isinstance(files, Mapping) else {})
     if claims_given:
         parts.append(claims_given)
-    config = meta.get("config_files") or {}
+    # A file listed with no hash is one the data folder lacks (the project's was used).
+    config = {p: sha for p, sha in (meta.get("config_files") or {}).items() if sha is not None}
     if config:
         items = _hash_items(config, str)
         parts.append(f"<p>Designation and release files present:</p><ul>{items}</ul>")

@@ -12,6 +12,7 @@ rebuilt. No path from the manifest is used unless it names a file inside the rep
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,7 @@ _ENTRY: dict[str, Any] = {
         "failed_notebook": {"type": ["string", "null"]},
         "parameters": {"type": "object"},
         "data_files": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
-        "config_files": {"type": "object", "additionalProperties": {"type": "string"}},
+        "config_files": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
         "packages": {"type": "object", "additionalProperties": {"type": "string"}},
         "error": {"type": ["object", "null"]},
         "build_date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}"},
@@ -155,6 +156,44 @@ def failed_copy_path(period: str, notebook: str) -> str:
     return f"{FAILED_NAME}/{period}/{notebook}-{period}.ipynb"
 
 
+# Longest path a data_files entry may have (Linux's PATH_MAX).
+_MAX_PATH = 4096
+
+
+def _data_files_problem(record: Mapping[str, Any]) -> str | None:
+    """Say what is wrong with a record's ``data_files`` paths (None when nothing is).
+
+    Each is a file the run read, so it lies in the project, in the run's data folder, or is
+    the claims file the run was given: the build hashes every one of them to decide whether the
+    run is up to date, and a hand-edited entry must not make it read anything else (a device, a
+    file elsewhere on the machine).
+    """
+    from sinstats import paths
+
+    params = record.get("parameters") or {}
+    roots = [str(paths.PROJ_ROOT)]
+    data_dir = params.get("data_dir")
+    if isinstance(data_dir, str) and os.path.isabs(data_dir):
+        roots.append(os.path.normpath(data_dir))
+    claims = params.get("claims_file")
+    given = None
+    if isinstance(claims, str) and claims:
+        given = os.path.abspath(os.path.expanduser(claims))
+    for key in record.get("data_files") or {}:
+        if len(key) > _MAX_PATH or "\x00" in key or ".." in key.split("/"):
+            return f"data file {key[:80]!r} is not a plain path"
+        full = key if os.path.isabs(key) else os.path.join(str(paths.PROJ_ROOT), key)
+        full = os.path.normpath(full)
+        if full == given:
+            continue
+        if not any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+            return (
+                f"data file {key[:80]!r} is outside the project and the run's data folder "
+                "(and is not its claims_file)"
+            )
+    return None
+
+
 def _entry_problem(out_dir: Path, entry: Mapping[str, Any]) -> str | None:
     """Return what is wrong with one entry (beyond its JSON Schema), or None."""
     from sinstats.errors import ParameterError
@@ -181,6 +220,9 @@ def _entry_problem(out_dir: Path, entry: Mapping[str, Any]) -> str | None:
         files = record.get("output_files")
         if files is not None and set(files) != set(record["outputs"]):
             return "output_files does not list the same files as outputs"
+        problem = _data_files_problem(record)
+        if problem is not None:
+            return problem
         failed = record.get("failed_notebook")
         if failed is not None and failed != failed_copy_path(record["period"], record["notebook"]):
             return f"failed_notebook {failed!r} is not where this build keeps failed copies"

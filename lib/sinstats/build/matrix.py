@@ -549,8 +549,9 @@ def plan_key(
     -------
     str
         Hex SHA-256. Besides the above it covers every notebook of ``reports.yml`` by content,
-        the project's own assumptions file (the fallback of ``target``), the files parameter
-        texts name (:func:`_named_files`), the project root, the working folder and ``HOME``.
+        the project's own assumptions and breaks files (the fallbacks of a data folder without
+        its own), the files parameter texts name (:func:`_named_files`), the project root, the
+        working folder and ``HOME``.
     """
     payload = {
         "memo": PLAN_MEMO_VERSION,
@@ -562,6 +563,7 @@ def plan_key(
         "data_dir": str(data),
         "data": _tree(data),
         "assumptions": _file_sha(paths.assumptions_file()),
+        "breaks": _file_sha(paths.breaks_file(paths.PROJ_ROOT / "data")),
         "selection": {
             "years": list(years or []),
             "notebooks": list(notebooks or []),

@@ -286,21 +286,33 @@ def _jobs(to_run: Sequence[Run], facts: BuildFacts, out: Path) -> list[Job]:
     return jobs
 
 
-def _data_files_read(run: Run, outcome: RunOutcome) -> dict[str, str]:
+def _data_files_read(run: Run, outcome: RunOutcome) -> dict[str, str | None]:
     """``{path: sha256}`` the run recorded in ``inputs.json`` (data, assumptions and claims files).
 
-    Without a record: every published file and every assumptions and claims file.
+    A file the run looked for and did not find (its data folder's own assumptions or claims
+    file, whose absence made it read the project's) is keyed with no hash, so that adding it
+    rebuilds the run. Paths are shown without following links (a link pointed elsewhere is a
+    change). Without a record: every published file and every assumptions and claims file.
     """
     inputs = outcome.inputs or {}
     read = inputs.get("data_files") if isinstance(inputs, dict) else None
     if isinstance(read, dict) and read:
-        return {display_path(p): str(sha) for p, sha in read.items()}
+        files: dict[str, str | None] = {
+            display_path(p, resolve=False): str(sha) for p, sha in read.items()
+        }
+        absent = inputs.get("absent_files")
+        for p in absent if isinstance(absent, list) else []:
+            if isinstance(p, str):
+                files.setdefault(display_path(p, resolve=False), None)
+        return dict(sorted(files.items()))
     # No record of what was read: depend on every published file and every assumptions and
     # claims file (conservative).
     data = Path(run.parameters["data_dir"])
-    files = {display_path(p): sha256_file(p) for p in sorted((data / "published").glob("*.csv"))}
-    files.update({display_path(p): sha for p, sha in provenance.recorded_files(data).items()})
-    return files
+    every: dict[str, str | None] = {
+        display_path(p): sha256_file(p) for p in sorted((data / "published").glob("*.csv"))
+    }
+    every.update({display_path(p): sha for p, sha in provenance.recorded_files(data).items()})
+    return every
 
 
 def _output_files(staged: Path, run_id: str) -> dict[str, dict[str, Any]]:

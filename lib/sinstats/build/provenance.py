@@ -264,14 +264,16 @@ def library_hash() -> str:
     return h.hexdigest()
 
 
-def config_files(data_dir: Path) -> dict[str, str]:
+def config_files(data_dir: Path) -> dict[str, str | None]:
     """Return ``{path: sha256}`` of the files every run depends on besides what it reads.
 
     These are ``breaks.yml`` (every run consults the declared breaks), ``published/designation.csv``
     (every title page shows it) and the ``SOURCE.json`` of every fetched official release under
-    ``raw/`` (a newly fetched release changes what ``load`` returns). The assumptions and claims
-    files are not among them: a run depends on those only when it reads them
-    (:data:`RECORDED_PATTERNS`).
+    ``raw/`` (a newly fetched release changes what ``load`` returns). A data folder without a
+    ``breaks.yml`` of its own uses the project's (:func:`sinstats.data.breaks_path`): that file
+    is listed, and the folder's own with no hash, so that adding it rebuilds every run. The
+    assumptions and claims files are not among them: a run depends on those only when it reads
+    them (:data:`RECORDED_PATTERNS`).
 
     Parameters
     ----------
@@ -286,7 +288,16 @@ def config_files(data_dir: Path) -> dict[str, str]:
     found: list[Path] = []
     for pattern in CONFIG_PATTERNS:
         found.extend(p for p in data_dir.glob(pattern) if p.is_file())
-    return {display_path(p): sha256_file(p) for p in sorted(found)}
+    files: dict[str, str | None] = {display_path(p): sha256_file(p) for p in found}
+    own = paths.breaks_file(data_dir)
+    if not own.is_file():
+        # sinstats.data.breaks_path's fallback, written out here: importing sinstats.data
+        # loads pandas, which a build with nothing to do never imports.
+        files[display_path(own)] = None
+        project = paths.breaks_file(paths.PROJ_ROOT / "data")
+        if project.is_file():
+            files[display_path(project)] = sha256_file(project)
+    return dict(sorted(files.items()))
 
 
 def recorded_files(data_dir: Path) -> dict[str, str]:

@@ -21,6 +21,7 @@ CHECKSUMS_FILE = "SHA256SUMS"
 
 # Paths and SHA-256 of every data file read in this process (for build provenance).
 _FILES_READ: dict[str, str] = {}
+_FILES_ABSENT: set[str] = set()
 
 
 def record_read(path: PathLike, sha256: str) -> None:
@@ -29,11 +30,17 @@ def record_read(path: PathLike, sha256: str) -> None:
     Parameters
     ----------
     path : path-like
-        The data file (recorded by its resolved absolute path).
+        The data file, recorded by its absolute path as it was opened (``..`` removed, links
+        not followed: a link pointed at another file is a change of the file it names).
     sha256 : str
         Hex SHA-256 of the bytes that were read.
     """
-    _FILES_READ[str(Path(path).resolve())] = sha256
+    _FILES_READ[_recorded_path(path)] = sha256
+
+
+def _recorded_path(path: PathLike) -> str:
+    """Return the absolute path as opened: ``..`` and ``.`` removed, links not followed."""
+    return os.path.abspath(os.fspath(path))
 
 
 def sha256_bytes(raw: bytes) -> str:
@@ -62,9 +69,59 @@ def files_read() -> dict[str, str]:
     return dict(sorted(_FILES_READ.items()))
 
 
+def record_absent(path: PathLike) -> None:
+    """Record that ``path`` was looked for and is not there, so another file was read instead.
+
+    A data folder without its own assumptions or claims file uses the project's; the run then
+    depends on the folder's own file not existing, as well as on the file it read, so that adding
+    it rebuilds the run (:func:`files_absent`; the build keys it as a file with no hash).
+
+    Parameters
+    ----------
+    path : path-like
+        The file looked for (recorded by its absolute path, as :func:`record_read` records).
+    """
+    _FILES_ABSENT.add(_recorded_path(path))
+
+
+def own_or_fallback(own: Path, fallback: Path) -> Path:
+    """Return ``own`` if it is a file, else ``fallback``, recording that ``own`` was absent.
+
+    The data folder's own assumptions or claims file wins over the project's; when it is not
+    there the project's is used and the run depends on its absence (:func:`record_absent`).
+
+    Parameters
+    ----------
+    own : Path
+        The data folder's file.
+    fallback : Path
+        The project's file.
+
+    Returns
+    -------
+    Path
+    """
+    if own.is_file():
+        return own
+    record_absent(own)
+    return fallback
+
+
+def files_absent() -> list[str]:
+    """Return every file this process looked for and did not find (:func:`record_absent`).
+
+    Returns
+    -------
+    list of str
+        Absolute paths, sorted; a file read since it was recorded absent is left out.
+    """
+    return sorted(_FILES_ABSENT - set(_FILES_READ))
+
+
 def reset_files_read() -> None:
-    """Forget the record kept by :func:`files_read` (used between builds and in tests)."""
+    """Forget the records of :func:`files_read` and :func:`files_absent` (between builds, tests)."""
     _FILES_READ.clear()
+    _FILES_ABSENT.clear()
 
 
 def sha256_file(path: PathLike) -> str:

@@ -407,10 +407,13 @@ def finish() -> dict[str, Any]:
     -------
     dict
         The inputs record: ``data_files`` (``{path: sha256}`` of every data file read, from
-        :func:`sinstats.data.files_read`), ``parameters``, ``tables``, ``figures``.
+        :func:`sinstats.data.files_read`), ``absent_files`` (the data folder's own files looked
+        for and not found, so the project's were read: :func:`sinstats.data.files_absent`),
+        ``parameters``, ``tables``, ``figures``.
     """
     inputs = {
         "data_files": data.files_read(),
+        "absent_files": data.files_absent(),
         # output_dir is where results go, not an input (and differs between build folders).
         "parameters": {
             k: v

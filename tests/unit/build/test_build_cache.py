@@ -144,3 +144,21 @@ def test_why_changed_names_the_first_difference(run: Run, tmp_path: Path) -> Non
     assert why(config_files={"data/assumptions.yml": "9"}) == "assumptions/claims changed"
     assert why(packages={"python": "3.12"}) == "packages changed"
     assert why() == "library changed"
+
+
+def test_a_file_that_cannot_be_read_is_a_change_not_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A manifest is input: a path it names that cannot be hashed (too long, a device that
+    # refuses reads) makes its run rebuild rather than stop the build.
+    hashes = HashCache()
+    assert hashes.file("d/" * 3000 + "x.csv") == cache.UNREADABLE
+    readable = tmp_path / "x.csv"
+    readable.write_text("x\n", encoding="utf-8")
+
+    def refuse(path: object) -> str:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(cache, "sha256_file", refuse)
+    assert hashes.file(str(readable)) == cache.UNREADABLE
+    assert hashes.file(str(tmp_path / "missing.csv")) is None

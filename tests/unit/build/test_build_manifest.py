@@ -71,6 +71,16 @@ def test_a_valid_manifest_is_read_whole(tmp_path: Path) -> None:
         ({"key_figures": [{"name": "BAD NAME", "label": "x", "text": "y"}]}, "key figure"),
         ({"title": 5}, "is not of type 'string'"),
         ({"last_good": {"id": "2025-26/01-x", "status": "failed"}}, "is not valid under"),
+        # A run's data files are hashed to decide whether it is up to date: a hand-edited path
+        # must not make the build read a device or a file elsewhere (a review of the cache).
+        ({"data_files": {"/proc/self/mem": None}}, "outside the project and the run's data"),
+        ({"data_files": {"/etc/passwd": SHA}}, "outside the project and the run's data"),
+        ({"data_files": {"data/../../../etc/passwd": SHA}}, "is not a plain path"),
+        ({"data_files": {"d/" * 3000: SHA}}, "is not a plain path"),
+        (
+            {"parameters": {"data_dir": "/srv/d"}, "data_files": {"/srv/dd/x.csv": SHA}},
+            "outside the project and the run's data",
+        ),
     ],
 )
 def test_an_invalid_entry_is_dropped_with_a_warning(
@@ -83,6 +93,23 @@ def test_an_invalid_entry_is_dropped_with_a_warning(
     (note,) = prev.notes
     assert note.startswith("warning: ") and "is ignored and its run is rebuilt" in note
     assert problem in note, note
+
+
+def test_data_files_in_the_project_the_data_folder_or_the_claims_file_given_are_kept(
+    tmp_path: Path,
+) -> None:
+    from sinstats import paths
+
+    files = {
+        "data/published/sin_national.csv": SHA,
+        str(paths.PROJ_ROOT / "data" / "assumptions.yml"): None,
+        "/srv/d/published/sin_national.csv": SHA,
+        "/home/reviewer/claims.yml": SHA,
+    }
+    params = {"data_dir": "/srv/d", "claims_file": "/home/reviewer/claims.yml"}
+    _write(tmp_path, [_entry(parameters=params, data_files=files)])
+    prev = read_manifest(tmp_path)
+    assert prev.notes == [] and list(prev.runs) == ["2025-26/01-x"]
 
 
 @pytest.mark.parametrize(

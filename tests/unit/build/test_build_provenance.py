@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sinstats import paths
+from sinstats import data, paths
 from sinstats.build import provenance
 from sinstats.build.provenance import GitState
 from sinstats.errors import ParameterError
@@ -66,10 +66,11 @@ def test_config_files_are_found_by_pattern(tmp_path: Path) -> None:
     (tmp_path / "claims" / "notes.txt").write_text("not a register\n", encoding="utf-8")
     (tmp_path / "published").mkdir()
     (tmp_path / "published" / "designation.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "breaks.yml").write_text("breaks: []\n", encoding="utf-8")
     found = provenance.config_files(tmp_path)
     # Every run depends on these; the assumptions and claims files only when it reads them.
-    assert [Path(p).name for p in found] == ["designation.csv", "SOURCE.json"]
-    assert all(re.fullmatch(r"[0-9a-f]{64}", sha) for sha in found.values())
+    assert [Path(p).name for p in found] == ["breaks.yml", "designation.csv", "SOURCE.json"]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", str(sha)) for sha in found.values())
     recorded = provenance.recorded_files(tmp_path)
     assert [Path(p).name for p in recorded] == ["assumptions.yml", "published.yml"]
     assert all(Path(p).is_absolute() for p in recorded)
@@ -77,6 +78,24 @@ def test_config_files_are_found_by_pattern(tmp_path: Path) -> None:
     assert "data/published/designation.csv" in real  # shown relative to the project root
     assert "data/breaks.yml" in real  # every run consults the declared breaks
     assert "data/assumptions.yml" not in real
+
+
+def test_a_data_folder_without_breaks_depends_on_the_projects_and_on_its_own_absence(
+    tmp_path: Path,
+) -> None:
+    # The folder's runs read the project's breaks.yml (sinstats.data.breaks_path): a change to
+    # it, or a breaks.yml added to the folder, changes the config every run's key covers.
+    (tmp_path / "published").mkdir()
+    found = provenance.config_files(tmp_path)
+    own = str(tmp_path / "breaks.yml")
+    assert found == {
+        own: None,
+        "data/breaks.yml": provenance.sha256_file(paths.breaks_file(paths.PROJ_ROOT / "data")),
+    }
+    assert data.breaks_path(tmp_path) == paths.breaks_file(paths.PROJ_ROOT / "data")
+    (tmp_path / "breaks.yml").write_text("breaks: []\n", encoding="utf-8")
+    after = provenance.config_files(tmp_path)
+    assert after != found and after[own] is not None and "data/breaks.yml" not in after
 
 
 def test_distribution_version_is_importlib_metadatas_for_every_installed_distribution() -> None:

@@ -69,3 +69,37 @@ def test_checksums_command(data_copy: Path, capsys: pytest.CaptureFixture[str]) 
     assert cli.main(["checksums", "--update", "--data-dir", str(work)]) == 0
     assert cli.main(["checksums", "--data-dir", str(work)]) == 0
     capsys.readouterr()
+
+
+def test_a_file_read_through_a_link_is_recorded_by_the_links_path(tmp_path: Path) -> None:
+    # A link pointed at another file is a change of the file the link names: recorded by the
+    # resolved target, the old target would still hash the same and the run would be skipped.
+    target = tmp_path / "v1.csv"
+    target.write_text("x\n", encoding="utf-8")
+    link = tmp_path / "published" / "sin_national.csv"
+    link.parent.mkdir()
+    link.symlink_to(target)
+    data.reset_files_read()
+    data.record_read(tmp_path / "published" / ".." / "published" / "sin_national.csv", SHA)
+    assert data.files_read() == {str(link): SHA}
+
+
+def test_a_fallback_is_recorded_with_the_absence_of_the_folders_own_file(tmp_path: Path) -> None:
+    own, project = tmp_path / "data" / "assumptions.yml", tmp_path / "assumptions.yml"
+    project.write_text("a: 1\n", encoding="utf-8")
+    data.reset_files_read()
+    assert data.own_or_fallback(own, project) == project
+    assert data.files_absent() == [str(own)]
+    own.parent.mkdir()
+    own.write_text("a: 2\n", encoding="utf-8")
+    data.reset_files_read()
+    assert data.own_or_fallback(own, project) == own
+    assert data.files_absent() == []
+    # A file recorded absent and then read (it appeared meanwhile) is not reported absent.
+    data.record_absent(own)
+    data.record_read(own, SHA)
+    assert data.files_absent() == [] and data.files_read() == {str(own): SHA}
+    data.reset_files_read()
+
+
+SHA = "a" * 64

@@ -424,7 +424,11 @@ def _model_interval(claim: Claim, num: FigureUsed, ctx: _Context) -> ModelInterv
 
     target_name = claim.model_target
     if ctx.assumptions is None:
-        ctx.assumptions = uncertainty.load_assumptions(paths.assumptions_file(ctx.data_dir))
+        # The data folder's assumptions, else the project's (as notebook 03 reads them).
+        own = paths.assumptions_file(ctx.data_dir)
+        ctx.assumptions = uncertainty.load_assumptions(
+            data.own_or_fallback(own, paths.assumptions_file())
+        )
     assumptions = ctx.assumptions
     try:
         target = assumptions.target(target_name)
