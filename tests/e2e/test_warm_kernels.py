@@ -199,3 +199,76 @@ def test_sigkill_of_a_serial_warm_build_leaves_no_template_or_kernel(
         if build.poll() is None:
             build.kill()
     assert alive == {}, f"alive 5 s after the build was killed: {alive}"
+
+
+PROBE = """\
+import os
+import matplotlib
+import numpy
+from ipykernel.connect import get_connection_file
+print("PROBE " + json.dumps({
+    "font_size": matplotlib.rcParams["font.size"],
+    "numpy_global": numpy.random.random(),
+    "connection": get_connection_file(),
+    "cwd": os.getcwd(),
+}))
+"""
+
+
+def _probe(out: Path, run_id: str) -> dict:
+    period, name = run_id.split("/")
+    nb = nbformat.read(out / run_id / f"{name}-{period}.ipynb", as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text", "")
+            if text.startswith("PROBE "):
+                return json.loads(text[len("PROBE ") :])
+    raise AssertionError(f"no probe output in {run_id}")
+
+
+def test_a_warm_kernel_is_started_as_a_cold_one_would_be_not_from_the_users_folder(
+    built_copy: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A review found three ways a forked kernel differed from a new interpreter started in its
+    # run's folder: the template imported matplotlib in the folder the build was run from, so a
+    # matplotlibrc there reached warm reports only; NumPy's global generator was seeded once, in
+    # the template, so every warm kernel drew the same numbers from it; and kernels wrote their
+    # connection files (which hold their keys) to the system's temporary folder, where a killed
+    # build left them. Each is checked here, warm against cold.
+    project = built_copy
+    users = tmp_path / "users-folder"
+    users.mkdir()
+    (users / "matplotlibrc").write_text("font.size: 21\n", encoding="utf-8")
+    monkeypatch.chdir(users)
+    notebooks = _notebooks_with(project, tmp_path / "nb", PROBE)
+    from sinstats.build import pipeline
+
+    runs = ("2025-26/01-fixture-annual", "2024-25/01-fixture-annual")
+    probes = {}
+    for mode in ("warm", "cold"):
+        if mode == "cold":
+            monkeypatch.setenv(kernels.COLD_ENV, "1")
+        else:
+            monkeypatch.delenv(kernels.COLD_ENV, raising=False)
+        out = tmp_path / f"reports-{mode}"
+        result = pipeline.build(
+            config_path=project.config,
+            notebooks_dir=notebooks,
+            data_dir=project.data,
+            out_dir=out,
+            notebooks=["01"],
+            force=True,
+            jobs=1,
+            progress=False,
+        )
+        assert result.exit_code == 0, [r.get("error") for r in result.runs]
+        assert {result.worker_stats[r]["warm_kernel"] for r in runs} == {float(mode == "warm")}
+        probes[mode] = {r: _probe(out, r) for r in runs}
+    for mode, by_run in probes.items():
+        for run_id, probe in by_run.items():
+            assert probe["font_size"] == probes["cold"][run_id]["font_size"] != 21, (mode, probe)
+            # Beside the run's folder, inside the build's temporary folder.
+            assert probe["connection"] == probe["cwd"] + ".kernel.json", probe
+            assert Path(probe["cwd"]).parent.name == ".tmp"
+        first, second = (by_run[r]["numpy_global"] for r in runs)
+        assert first != second, f"{mode} kernels drew the same number from NumPy's global generator"

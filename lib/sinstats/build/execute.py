@@ -391,7 +391,10 @@ def _papermill(job: Job, executed: Path, params: dict[str, Any], warm: bool = Fa
     """
     import papermill
 
-    manager = kernels.warm_kernel_manager_class() if warm else kernels.cold_kernel_manager_class()
+    manager = kernels.manager_for_run(
+        kernels.warm_kernel_manager_class() if warm else kernels.cold_kernel_manager_class(),
+        job.tmp_dir,
+    )
     for attempt in (1, 2):
         try:
             papermill.execute_notebook(
@@ -444,7 +447,8 @@ def execute_run(job: Job) -> RunOutcome:
     note = ""
     warm = kernels.kernel_mode() == "warm"
     if warm:
-        sampler.exclude = frozenset({kernels.template().process.pid})
+        process = kernels.template(cwd=runs_folder_of(job)).process
+        sampler.exclude = frozenset({process.pid} if process is not None else ())
     try:
         asked = time.time()
         cold_before = len(kernels.fallbacks())
@@ -568,12 +572,19 @@ def die_with_parent(parent_pid: int) -> str:
     return how
 
 
-def _worker_init(env: dict[str, str], parent_pid: int) -> None:
+def runs_folder_of(job: Job) -> str:
+    """Return the folder that holds a job's run folder (the build's temporary folder)."""
+    return os.path.dirname(os.path.normpath(job.tmp_dir))
+
+
+def _worker_init(env: dict[str, str], parent_pid: int, runs_folder: str | None = None) -> None:
     """Prepare a worker process: tied to the build, the kernels' environment, few imports."""
     die_with_parent(parent_pid)
     os.environ.update(env)
     if kernels.kernel_mode() == "warm":
-        kernels.template()  # start importing now, while the worker imports papermill
+        # Start importing now, while the worker imports papermill (a template that cannot
+        # start says so to each run, which then starts cold).
+        kernels.template(cwd=runs_folder)
     # jsonschema (imported by nbformat) imports rfc3987_syntax when it is installed, which
     # compiles a grammar for 1.5 s of CPU; workers never check IRI formats, so skip it.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
@@ -650,8 +661,9 @@ def _execute_pool(
 
     queue = RunQueue(jobs, previous)
     refused: list[Job] = []  # taken from the queue, but a broken pool would not take it
+    runs_folder = runs_folder_of(jobs[0]) if jobs else None
     while refused or len(queue):
-        _one_pool(queue, refused, workers, env, finished)
+        _one_pool(queue, refused, workers, env, finished, runs_folder)
 
 
 def _one_pool(
@@ -660,6 +672,7 @@ def _one_pool(
     workers: int,
     env: dict[str, str],
     finished: Callable[[RunOutcome], None],
+    runs_folder: str | None = None,
 ) -> None:
     """Execute runs from ``queue`` in one pool until it is empty or the pool is broken.
 
@@ -673,7 +686,7 @@ def _one_pool(
         max_workers=workers,
         mp_context=ctx,
         initializer=_worker_init,
-        initargs=(env, os.getpid()),
+        initargs=(env, os.getpid(), runs_folder),
     ) as pool:
         futures: dict[Future[RunOutcome], Job] = {}
 

@@ -43,9 +43,11 @@ import contextlib
 import functools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -226,6 +228,10 @@ def serve(parent_pid: int, reply_fd: int) -> None:
     _tie_to_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     replies = os.fdopen(reply_fd, "w", buffering=1, encoding="utf-8")
+    # "-c" put the working folder ("") first on sys.path: a module there would shadow the ones
+    # preloaded. A kernel's path does not have it either (see _become_kernel).
+    if sys.path and sys.path[0] == "":
+        del sys.path[0]
     t0 = time.perf_counter()
     failed = _preload()
     problems = fork_blockers()
@@ -379,6 +385,12 @@ def _become_kernel(  # pragma: no cover - runs in the forked child
         os.environ.clear()
         os.environ.update(env)
         os.environ["JPY_PARENT_PID"] = str(template_pid)
+        # NumPy's legacy global generator was seeded once, in the template, and every child
+        # would draw the same numbers from it; a new interpreter seeds it from the OS, as this
+        # does (Python's random reseeds itself after a fork).
+        numpy = sys.modules.get("numpy")
+        if numpy is not None:
+            numpy.random.seed()
         import ipykernel_launcher
 
         sys.argv = [str(ipykernel_launcher.__file__), *cmd[3:]]
@@ -412,26 +424,40 @@ def _become_kernel(  # pragma: no cover - runs in the forked child
 class Template:
     """A started template process, owned by one worker (see :func:`template`)."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        read_fd, write_fd = os.pipe()
-        code = f"from sinstats.build.kernels import serve; serve({os.getpid()}, {write_fd})"
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", code],
-            stdin=subprocess.PIPE,
-            env={**os.environ, **(env or {})},
-            pass_fds=(write_fd,),
-            start_new_session=True,
-            text=True,
-        )
-        os.close(write_fd)
-        self._replies = os.fdopen(read_fd, "r", encoding="utf-8")
+    def __init__(self, env: dict[str, str] | None = None, cwd: str | None = None) -> None:
         self._lock = threading.Lock()
         self.status: dict[str, Any] | None = None
+        self.process: subprocess.Popen[str] | None = None
+        self._replies: IO[str] | None = None
+        # The template imports matplotlib, which reads a matplotlibrc in its working folder,
+        # and Python looks for modules there: it starts in a folder of the build's own (cwd,
+        # the runs' temporary folder) or an empty one, never the user's.
+        self._own_folder = None if cwd else tempfile.mkdtemp(prefix="sinstats-template-")
+        read_fd, write_fd = os.pipe()
+        code = f"from sinstats.build.kernels import serve; serve({os.getpid()}, {write_fd})"
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code],
+                stdin=subprocess.PIPE,
+                env={**os.environ, **(env or {})},
+                cwd=cwd or self._own_folder,
+                pass_fds=(write_fd,),
+                start_new_session=True,
+                text=True,
+            )
+        except OSError as err:  # no process to be had (EAGAIN under a limit on processes, ...)
+            os.close(read_fd)
+            self.status = {"ready": False, "problems": [f"the template did not start: {err}"]}
+            return
+        finally:
+            os.close(write_fd)
+        self._replies = os.fdopen(read_fd, "r", encoding="utf-8")
 
     def ready(self) -> dict[str, Any]:
         """Wait for the template's imports; return its ``ready`` message."""
         with self._lock:
             if self.status is None:
+                assert self._replies is not None
                 line = self._replies.readline()
                 try:
                     self.status = json.loads(line) if line else {}
@@ -443,14 +469,23 @@ class Template:
 
     def usable(self) -> bool:
         """Return True if the template is running and ready to fork."""
-        return bool(self.ready().get("ready")) and self.process.poll() is None
+        return (
+            bool(self.ready().get("ready"))
+            and self.process is not None
+            and self.process.poll() is None
+        )
+
+    def alive(self) -> bool:
+        """Return True if the template's process is running (ready or still importing)."""
+        return self.process is not None and self.process.poll() is None
 
     def fork(self, cmd: list[str], env: dict[str, str], cwd: str) -> int:
         """Ask for a kernel; return its pid, or raise ``RuntimeError`` saying why not."""
         if not self.usable():
             raise RuntimeError("; ".join(self.ready().get("problems") or ["template not running"]))
         with self._lock:
-            assert self.process.stdin is not None
+            assert self.process is not None and self.process.stdin is not None
+            assert self._replies is not None
             try:
                 self.process.stdin.write(json.dumps({"cmd": cmd, "env": env, "cwd": cwd}) + "\n")
                 self.process.stdin.flush()
@@ -464,36 +499,46 @@ class Template:
 
     def close(self) -> None:
         """Stop the template (its kernels die with it)."""
-        with contextlib.suppress(Exception):
-            if self.process.stdin is not None:
-                self.process.stdin.close()
-        with contextlib.suppress(Exception):
-            self.process.kill()
-            self.process.wait(timeout=5)
-        with contextlib.suppress(Exception):
-            self._replies.close()
+        if self.process is not None:
+            with contextlib.suppress(Exception):
+                if self.process.stdin is not None:
+                    self.process.stdin.close()
+            with contextlib.suppress(Exception):
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self._replies is not None:
+            with contextlib.suppress(Exception):
+                self._replies.close()
+        if self._own_folder is not None:
+            shutil.rmtree(self._own_folder, ignore_errors=True)
 
 
 _TEMPLATE: dict[str, Template] = {}
 _FALLBACKS: list[str] = []
 
 
-def template(env: dict[str, str] | None = None) -> Template:
+def template(env: dict[str, str] | None = None, cwd: str | None = None) -> Template:
     """Return this process's template, starting it (with ``env`` added) the first time.
 
     Parameters
     ----------
     env : dict, optional
         The kernels' environment (:func:`sinstats.build.execute.kernel_environment`).
+    cwd : str, optional
+        The folder a new template starts in: the build's temporary folder of runs (an empty
+        folder of its own by default), never the user's working folder.
 
     Returns
     -------
     Template
-        The template (possibly not usable: see :meth:`Template.usable`).
+        The template (possibly not usable: see :meth:`Template.usable`; one that could not
+        start says why, and its runs start cold).
     """
     current = _TEMPLATE.get("template")
-    if current is None or current.process.poll() is not None:
-        current = Template(env)
+    if current is None or not current.alive():
+        if current is not None:
+            current.close()
+        current = Template(env, cwd)
         _TEMPLATE["template"] = current
     return current
 
@@ -571,7 +616,8 @@ def _provisioner_class() -> type[Any]:
             cwd = str(kwargs.get("cwd") or os.getcwd())
             try:
                 loop = asyncio.get_running_loop()
-                pid = await loop.run_in_executor(None, template().fork, cmd, env, cwd)
+                runs = os.path.dirname(os.path.normpath(cwd))
+                pid = await loop.run_in_executor(None, template(cwd=runs).fork, cmd, env, cwd)
             except RuntimeError as err:
                 _FALLBACKS.append(str(err))
                 return await super().launch_kernel(cmd, **kwargs)
@@ -728,6 +774,31 @@ def warm_kernel_manager_class() -> type[Any]:
     return _manager_classes()[1]
 
 
+def connection_file_for(cwd: str) -> str:
+    """Return where the kernel of a run in ``cwd`` writes its connection file.
+
+    Beside the folder, not in it (the run's folder becomes its reports; the file holds the
+    kernel's key): ``<cwd>.kernel.json``. A build's runs are in its temporary folder, so a file a
+    killed kernel left there goes when the next build clears that folder.
+    """
+    folder = os.path.normpath(cwd)
+    return f"{folder}.kernel.json"
+
+
+def manager_for_run(manager: type[Any], run_folder: str) -> type[Any]:
+    """Return ``manager`` with its kernel's connection file beside ``run_folder``.
+
+    ``manager`` is a class of this module; the result, a subclass whose
+    ``run_connection_file`` is :func:`connection_file_for` the folder, is papermill's
+    ``kernel_manager_class`` for one run.
+    """
+    return type(
+        manager.__name__,
+        (manager,),
+        {"run_connection_file": connection_file_for(run_folder), "__module__": __name__},
+    )
+
+
 @functools.cache
 def _manager_classes() -> tuple[type[Any], type[Any]]:
     from jupyter_client.manager import AsyncKernelManager
@@ -736,11 +807,25 @@ def _manager_classes() -> tuple[type[Any], type[Any]]:
     provisioner = _provisioner_class()
 
     class ColdKernelManager(AsyncKernelManager):
-        """``AsyncKernelManager`` with the ready client and a finer wait for a killed kernel."""
+        """``AsyncKernelManager`` with the ready client and a finer wait for a killed kernel.
+
+        Its connection file (which holds the kernel's key) is written beside the run's folder
+        (:func:`connection_file_for`), not in the system's temporary folder, so that a build
+        killed before its kernels could remove theirs leaves them in its own temporary folder,
+        which the next build clears.
+        """
 
         @default("client_factory")
         def _client_factory_default(self) -> type[Any]:
             return ready_client_class()
+
+        #: The connection file of a run's kernel (:func:`manager_for_run`); None: upstream's.
+        run_connection_file: str | None = None
+
+        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+            if self.run_connection_file and not self.connection_file:
+                self.connection_file = self.run_connection_file
+            return await super()._async_pre_start_kernel(**kw)
 
         async def _async_wait(self, pollinterval: float = EXIT_POLL_S) -> None:
             await super()._async_wait(pollinterval=min(pollinterval, EXIT_POLL_S))

@@ -197,7 +197,7 @@ def test_a_failed_warm_start_falls_back_to_a_cold_kernel_with_a_note(
         class process:  # stands in for a Popen
             pid = -1
 
-    monkeypatch.setattr(kernels, "template", lambda env=None: Broken())
+    monkeypatch.setattr(kernels, "template", lambda env=None, cwd=None: Broken())
 
     def papermill(job: Job, executed: Path, params: dict, warm: bool = False) -> None:
         assert warm

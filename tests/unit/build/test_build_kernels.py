@@ -181,6 +181,49 @@ def test_a_template_that_dies_is_reported_not_usable(monkeypatch: pytest.MonkeyP
         tpl.close()
 
 
+def test_a_template_that_cannot_start_is_not_usable_and_says_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No process to be had (EAGAIN under a limit on processes): the worker's template is not
+    # usable and its runs start cold, instead of the error escaping the run as a traceback.
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(kernels.subprocess, "Popen", refuse)
+    tpl = kernels.template(cwd=None)
+    try:
+        assert not tpl.usable() and not tpl.alive() and tpl.process is None
+        (problem,) = tpl.ready()["problems"]
+        assert problem.startswith("the template did not start: ") and "unavailable" in problem
+        with pytest.raises(RuntimeError, match="the template did not start"):
+            tpl.fork(["x"], {}, ".")
+        assert kernels.template() is not tpl  # tried again for the next run
+    finally:
+        kernels.close_template()
+        tpl.close()
+
+
+def test_a_template_starts_in_the_folder_it_is_given_or_an_empty_one_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Never in the user's working folder, whose matplotlibrc or modules would reach the
+    # template's imports (and so every warm kernel) but not a cold kernel.
+    started: list[str] = []
+
+    class Recorder:
+        def __init__(self, *args: object, cwd: str, **kwargs: object) -> None:
+            started.append(cwd)
+            raise OSError("recorded")
+
+    monkeypatch.setattr(kernels.subprocess, "Popen", Recorder)
+    kernels.Template(cwd=str(tmp_path)).close()
+    own = kernels.Template()
+    own.close()
+    assert started[0] == str(tmp_path)
+    assert started[1] != os.getcwd() and Path(started[1]).name.startswith("sinstats-template-")
+    assert not Path(started[1]).exists()  # removed with the template
+
+
 def test_the_process_template_is_reused_and_closed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kernels.sys, "executable", "/bin/false")
     first = kernels.template()
