@@ -37,6 +37,10 @@ MAX_DRAWS: Final = 50_000_000
 DEFAULT_SEED: Final = 2026
 #: Confidence levels reported when none are given.
 DEFAULT_CONF_LEVELS: Final = (0.8, 0.95)
+#: Names a component may not take: the rows of a result that are not components (the total,
+#: the interaction, the realised number's split by cause and unnotified deaths), keyed by the
+#: same name in the result's tables.
+RESERVED_NAMES: Final = ("total", "interaction", "split", "unnotified")
 
 
 @dataclass(frozen=True)
@@ -228,7 +232,9 @@ def as_target(components: Target | Sequence[Component]) -> Target:
     Raises
     ------
     ParameterError
-        For anything but a Target or a sequence of components, or two components of one kind.
+        For anything but a Target or a sequence of components, two components of one kind or of
+        one name, or a component named as a row that is not a component
+        (:data:`RESERVED_NAMES`): a result's tables are keyed by component name.
     """
     if isinstance(components, Target):
         target = components
@@ -251,6 +257,18 @@ def as_target(components: Target | Sequence[Component]) -> Target:
                 f"'{comp.kind}'; a target takes at most one of each kind"
             )
         kinds[comp.kind] = comp.name
+        if comp.name in RESERVED_NAMES:
+            raise ParameterError(
+                f"a component may not be named {comp.name!r}: the names "
+                f"{', '.join(RESERVED_NAMES)} are rows of the results that are not components"
+            )
+    names = [comp.name for comp in target.components]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ParameterError(
+            f"two components are named {twice[0]!r}; a target's components need names of their "
+            "own (the results are keyed by name)"
+        )
     ordered = link_components(sorted(target.components, key=component_order))
     return dataclasses.replace(target, components=ordered)
 
@@ -497,6 +515,13 @@ def load_assumptions(path: str | os.PathLike[str] | None = None) -> Assumptions:
     comps_raw = _mapping(top["components"], where, "components")
     components: dict[str, Component] = {}
     for name, raw in comps_raw.items():
+        if str(name) in RESERVED_NAMES:
+            raise ConfigError(
+                f"a component may not be named {name!r}: the names {', '.join(RESERVED_NAMES)} "
+                "are rows of the results that are not components",
+                path=where,
+                key=f"components.{name}",
+            )
         components[str(name)] = _build_component(
             str(name), _mapping(raw, where, f"components.{name}"), where
         )

@@ -78,6 +78,11 @@ def garwood_draws(counts: npt.ArrayLike, rng: np.random.Generator) -> FloatArray
     ndarray
         One rate per count.
 
+    Raises
+    ------
+    ParameterError
+        If a count is negative, NaN or infinite (nothing is drawn).
+
     Notes
     -----
     Let :math:`G_a` be the Gamma(a, 1) distribution function and :math:`m_a` its median. The
@@ -128,10 +133,14 @@ def garwood_draws(counts: npt.ArrayLike, rng: np.random.Generator) -> FloatArray
     out = np.zeros(n)
     if n == 0:
         return out
+    # min and max carry a NaN through, so one comparison each checks every count.
+    lowest, highest = float(x.min()), float(x.max())
+    if not (lowest >= 0 and math.isfinite(highest)):
+        bad = x[~(np.isfinite(x) & (x >= 0))][0]
+        raise ParameterError(f"counts must be finite and non-negative; got {bad!r}")
     n_upper = n // 2 + int(n % 2 == 1 and rng.random() < 0.5)
     upper = np.zeros(n, dtype=bool)
     upper[rng.permutation(n)[:n_upper]] = True
-    lowest, highest = float(x.min()), float(x.max())
     if lowest == highest:
         # One count (chance at a fixed count): two groups, the count's lower half and the next
         # shape's upper half; their positions in ascending order, as the stable sort gives.

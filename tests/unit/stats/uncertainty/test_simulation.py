@@ -400,3 +400,11 @@ def test_log_interaction_with_rounding_and_chance_is_not_noise(deaths: u.Target)
     exact = u.simulate(160, deaths, n_draws=20_000, seed=SEED).decomposition
     note = str(exact.set_index("component").loc["interaction", "note"])
     assert note.endswith("Monte Carlo noise only (independent factors add)")
+
+
+@pytest.mark.parametrize("bad", [-3.0, -0.5, math.nan, math.inf])
+def test_garwood_draws_refuse_a_count_that_is_not_finite_and_non_negative(bad: float) -> None:
+    # A negative count gave zeros or upper-half draws, and NaN a NaN draw, without a word.
+    rng = np.random.default_rng(1)
+    with pytest.raises(ParameterError, match="finite and non-negative"):
+        u.garwood_draws([5.0, bad, 7.0], rng)
