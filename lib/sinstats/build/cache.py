@@ -369,8 +369,9 @@ def why_changed(
     -------
     str
         The first difference found, in the order notebook, parameters, assumptions or claims
-        files read, data files read, designation and release files, packages;
-        ``"library changed"`` when it is none of those.
+        files read, data files read, designation and release files, packages, library;
+        ``"checksums changed (SHA256SUMS)"`` when it is none of those (the lines of
+        ``SHA256SUMS`` for the files read, the one input of the key the entry does not record).
     """
     if good.get("notebook_sha256") != sha256_file(run.notebook.path):
         return "notebook changed"
@@ -386,4 +387,7 @@ def why_changed(
         return "assumptions/claims changed"
     if good.get("packages") != dict(shared.packages):
         return "packages changed"
+    if good.get("library_sha256") == shared.library_sha:
+        # Everything else in the key is the same: the checksums listed for the files it read.
+        return "checksums changed (SHA256SUMS)"
     return "library changed"

@@ -143,7 +143,10 @@ def test_why_changed_names_the_first_difference(run: Run, tmp_path: Path) -> Non
     assert why(parameters={"year": "2024-25"}) == "parameters changed"
     assert why(config_files={"data/assumptions.yml": "9"}) == "assumptions/claims changed"
     assert why(packages={"python": "3.12"}) == "packages changed"
-    assert why() == "library changed"
+    assert why() == "library changed"  # the entry records no library hash, or another one
+    assert why(library_sha256="1" * 64) == "library changed"
+    # The same library and everything else: only the SHA256SUMS lines can differ.
+    assert why(library_sha256=SHARED.library_sha) == "checksums changed (SHA256SUMS)"
 
 
 def test_a_file_that_cannot_be_read_is_a_change_not_an_error(
@@ -162,3 +165,39 @@ def test_a_file_that_cannot_be_read_is_a_change_not_an_error(
     monkeypatch.setattr(cache, "sha256_file", refuse)
     assert hashes.file(str(readable)) == cache.UNREADABLE
     assert hashes.file(str(tmp_path / "missing.csv")) is None
+
+
+def test_a_runs_recorded_files_keep_links_and_absences_and_a_repointed_link_is_a_change(
+    run: Run, tmp_path: Path
+) -> None:
+    # inputs.json records a file read through a link by the link's path, and a data folder's
+    # own file that was looked for and absent: the key keeps both (the absent one with no
+    # hash), so pointing the link elsewhere, or adding the file, changes the run's key.
+    from sinstats.build.execute import RunOutcome
+    from sinstats.build.pipeline import _data_files_read
+
+    v1, v2 = tmp_path / "v1.csv", tmp_path / "v2.csv"
+    v1.write_text("482\n", encoding="utf-8")
+    v2.write_text("481\n", encoding="utf-8")
+    link = tmp_path / "data" / "published" / "panel_notifications.csv"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(v1)
+    absent = tmp_path / "data" / "assumptions.yml"
+    inputs = {"data_files": {str(link): sha256_file(link)}, "absent_files": [str(absent)]}
+    outcome = RunOutcome(run.id, "ok", None, inputs, str(tmp_path), "x.ipynb", "", "")
+    files = _data_files_read(run, outcome)
+    assert files == {str(link): sha256_file(v1), str(absent): None}
+    key = cache.key_of(run, SHARED, files, HashCache())
+
+    def key_now() -> str:
+        hashes = HashCache()
+        return cache.key_of(run, SHARED, {p: hashes.file(p) for p in files}, hashes)
+
+    assert key_now() == key  # nothing changed
+    link.unlink()
+    link.symlink_to(v2)
+    assert key_now() != key  # the link now names other bytes
+    link.unlink()
+    link.symlink_to(v1)
+    absent.write_text("a: 1\n", encoding="utf-8")
+    assert key_now() != key  # the folder's own file appeared
